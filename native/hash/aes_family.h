@@ -1,0 +1,128 @@
+// The AES hash family: one function, three kernels ("aes-portable" in plain
+// C++, "aes" on AES-NI, "vaes" on VAES/AVX2). This header is the single
+// description of the algorithm; every kernel must match it bit for bit, and
+// aes-portable is the oracle the tests compare the others against.
+//
+// NOTATION
+//
+//   Blocks are 128 bits; memory byte i is block byte i, so a block's two
+//   64-bit halves are little-endian words lo (bytes 0..7) and hi (8..15).
+//   E(x, k) = AESENC(x, k) = MixColumns(SubBytes(ShiftRows(x))) ^ k, exactly
+//   the x86 instruction (one full AES round, round key last).
+//   Keys: K0=(k[0],k[1]) K1=(k[2],k[3]) K2=(k[4],k[5]) K3=(k[6],k[7]) from Seed.
+//   a +64 b adds the 64-bit halves separately (paddq).
+//
+// ALGORITHM
+//
+//   S   = E(K0 ^ (len, 0), K1)          seed and length go in before any data
+//   S_i = S +64 i*K2                    distinct secret start for lane i (0..7)
+//
+//   fin_m(x_0..x_{m-1}), m in {1,2,4,8}:
+//     x_i = E(x_i, K1) for every i
+//     for h = m/2, m/4, .., 1:  x_j = E(x_j, x_{j+h}) for j < h
+//     x = E(E(x_0, K2), K3);   return lo(x)
+//
+//   len 0..16    fin_1(B ^ S),  B = the len bytes zero-padded to 16
+//   len 17..32   fin_2 of B_j ^ S_j with blocks at offsets 0, len-16
+//   len 33..64   fin_4, blocks at 0, 16, len-32, len-16
+//   len 65..128  fin_8, blocks at 0, 16, 32, 48, len-64, len-48, len-32, len-16
+//   len > 128    lanes s_i = S_i; for each 128-byte chunk at offsets
+//                0, 128, .. (while the chunk ends before len) and then once
+//                more for the last 128 bytes (overlapping):
+//                  t_i = E(d_i ^ K2, K3);  s_i = E(s_i, t_i)     (d_i: 16-byte block i)
+//                then fin_8(s_0..s_7)
+//
+//   u64(k) is the len-8 case: B = (k, 0).
+//
+// WHY IT IS BUILT THIS WAY
+//
+// - Length and seed enter through S, an AES round of secret key material, so
+//   (zero-padded block, len) is injective and no known xor of the length can be
+//   cancelled by a known xor of data. Overlapping blocks are fine for the same
+//   reason: two inputs of different length never share an S.
+// - Up to 16 bytes (and so every u64 key) the state is a keyed permutation of
+//   the block, so keys of one length never collide before the output is
+//   truncated to 64 bits.
+// - Every data block sees at least three AES rounds after it is xored in (a
+//   round on its own lane, then the xors of the tree, which are linear, then
+//   the two final rounds). Two rounds already give full diffusion; the third
+//   keeps a single-byte difference from surviving into the low 64 output bits
+//   with any useful bias, so both the top byte and the low bits (tophash and
+//   bucket index) are usable directly.
+// - The tree combines lanes with E(a, b) rather than xor, so lanes are not
+//   interchangeable: swapping two blocks changes the hash.
+// - Long inputs: a single AES round per block would let an attacker cancel a
+//   one-byte difference in block n with a chosen difference in block n+8 with
+//   probability ~2^-6 whatever the key (one S-box transition). So each block
+//   gets two rounds, but only one of them is on the lane's dependency chain:
+//   t_i = E(d_i ^ K2, K3) depends on data only and runs ahead, then
+//   s_i = E(s_i, t_i). The key before the data's S-box makes t's differences
+//   secret; cancelling then needs about nine S-box transitions (< 2^-50).
+//   With the chain at one round (4 cycles on Zen 3) per 128-byte chunk, 8 lanes
+//   keep a VAES core at its two 256-bit AES ops per cycle (32 B/cycle), while
+//   AES-NI is throughput-bound at 16 B/cycle. 8 lanes is also what 16 XMM
+//   registers hold without spilling.
+// - The lane tree maps onto 256-bit registers lane-aligned: ymm (x0,x1) pairs
+//   with (x4,x5) and (x2,x3) with (x6,x7), so VAES gets the same result with
+//   half the instructions and only the last step is 128-bit.
+// - Blocks shorter than 16 bytes are assembled from overlapping 8/4/1-byte
+//   loads inside [data, data+len): never a read past the end, so no page
+//   check and nothing for ASan or Valgrind to flag. (A 16-byte load masked by
+//   length would save a couple of cycles but reads past the key.)
+//
+// This is a hash-table hash, not a MAC: it resists flooding with a secret seed
+// the way Go's aeshash does, nothing more.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace tophash::hash::aesfam {
+
+// Length thresholds of the paths above.
+inline constexpr size_t kShortMax = 16;
+inline constexpr size_t kChunk = 128;  // 8 lanes x 16 bytes
+
+inline uint64_t load_le64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
+  return v;
+}
+
+inline uint32_t load_le32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap32(v);
+#endif
+  return v;
+}
+
+// The first len <= 16 bytes of p, zero-padded to a block, read only inside
+// [p, p+len). The branch on len is predictable for the usual fixed-size keys.
+inline void load_upto16(const uint8_t* p, size_t len, uint64_t& lo, uint64_t& hi) {
+  if (len >= 8) {
+    // Bytes 8..len-1 are the top of the overlapping read ending at len; for
+    // len == 8 the shift wraps to 0 and the mask clears the word.
+    lo = load_le64(p);
+    hi = (load_le64(p + len - 8) >> ((8 * (16 - len)) & 63)) & (0 - uint64_t{len > 8});
+  } else if (len >= 4) {
+    // Bytes 4..len-1 likewise from the read ending at len.
+    lo = load_le32(p) | (uint64_t{load_le32(p + len - 4)} >> (8 * (8 - len)) << 32);
+    hi = 0;
+  } else if (len > 0) {
+    lo = uint64_t{p[0]} | uint64_t{p[len / 2]} << (8 * (len / 2)) |
+         uint64_t{p[len - 1]} << (8 * (len - 1));
+    hi = 0;
+  } else {
+    lo = hi = 0;
+  }
+}
+
+// One AESENC round in software, for the known-answer test: out = E(state, key).
+void aesenc_portable(const uint8_t state[16], const uint8_t key[16], uint8_t out[16]);
+
+}  // namespace tophash::hash::aesfam
