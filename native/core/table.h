@@ -1,0 +1,557 @@
+// tophash's table: Go's classic hash map (runtime/map.go, Go <= 1.23), in C++.
+//
+// LAYOUT
+//
+// A table is an array of 2^B buckets. A bucket holds 8 slots laid out as
+//
+//     tophash[8] | keys[8] | values[8] | overflow pointer
+//
+// rather than as 8 (key, value) pairs: the tophash bytes form one 64-bit
+// control word that a single SIMD compare (or a SWAR trick) matches against a
+// probe's tag, and the keys follow right behind, so a hit usually touches the
+// control word's cache line and at most one more for the value. For u64 keys
+// and f64 values a bucket is 8 + 64 + 64 + 8 = 144 bytes.
+//
+// A hash h picks bucket h & (2^B - 1) from its low bits and the tag from its
+// top byte. Tags below kMinTopHash are reserved for slot states (see
+// simd/match.h), so a real tag is bumped to at least kMinTopHash:
+//
+//     kEmptyRest   this slot and every later one, overflow buckets included, is empty
+//     kEmptyOne    this slot is empty
+//     kEvacuated*  the (old) bucket was moved to the new array during growth
+//
+// kEmptyRest is what lets a probe stop early: a lookup that has seen no match
+// in a bucket whose last slot is kEmptyRest knows nothing follows. Delete
+// keeps that invariant by turning a trailing run of kEmptyOne into kEmptyRest.
+//
+// When a bucket's 8 slots are full, an overflow bucket is chained to it.
+// Overflow buckets come from the current array's pool, so no insert pays for
+// a malloc of its own more than once per pool chunk.
+//
+// PROBE
+//
+// Lookup: hash, pick the bucket (the old one when the table is growing and the
+// old bucket has not been evacuated yet), match the tag against the control
+// word, compare the key of each matching slot, follow overflow links until a
+// hit, a nil link, or a bucket ending in kEmptyRest. Insert walks the same
+// chain, remembering the first free slot, and writes there if the key was
+// not found. A deleted slot is kEmptyOne and is reused by the next insert that
+// passes it.
+//
+// Batches (see batch.h) split this into stages across a chunk of keys:
+// hash them all, prefetch every bucket, match the control words of 4 or 8
+// different keys in one AVX2/AVX-512 compare, then compare keys. The per-key
+// miss latency overlaps instead of adding up, which is where the batch API
+// earns its speed; wide SIMD inside one 8-byte control word would buy nothing.
+//
+// GROWTH, AND WHY 6.5
+//
+// The table doubles when an insert would push the average load past 6.5
+// entries per bucket. Go picked 6.5 by measuring: at a lower load more memory
+// sits empty, at a higher one chains get long. Go's table for 8-byte keys:
+//
+//     load  %overflow  bytes/entry  hitprobe  missprobe
+//     6.00    18.55       12.94       3.00       6.00
+//     6.50    20.90       10.79       3.25       6.50
+//     7.00    23.34        9.20       3.50       7.00
+//     8.00    27.36        5.78       4.00       8.00
+//
+// 6.5 is the knee: past it the share of buckets with an overflow chain grows
+// faster than the memory saved. A table also grows *in place* ("same-size
+// growth") when overflow buckets pile up: deletes leave long chains of mostly
+// empty overflow buckets that a rebuild at the same size packs tight again.
+//
+// Growth is incremental. Starting it only allocates the new array (zero pages
+// from mmap, so even that is cheap) and keeps the old one. Every later write
+// first evacuates the old bucket its key maps to, then the oldest bucket not
+// yet evacuated, so a single insert never moves more than two old buckets
+// (with their overflow chains) and no insert pays for a whole rehash. Old
+// bucket i splits into new buckets i ("X") and i + 2^(B-1) ("Y") by the next
+// hash bit; its tophash bytes are overwritten with kEvacuatedX/Y/Empty so
+// readers know to look in the new array. When the last old bucket is moved
+// the old array is freed.
+//
+// ITERATION
+//
+// Go's iterator holds a pointer into the bucket array it started on and, if
+// the map grows meanwhile, relies on the garbage collector to keep that old
+// array alive. We have no collector, and JavaScript iterators may be
+// abandoned without notice, so iteration here is a stateless cursor in
+// reverse-binary order (the cursor Redis's SCAN uses). scan(cursor) emits
+// every entry of one bucket *group* and returns the next cursor:
+//
+//   - not growing: the chain of bucket (cursor & mask);
+//   - growing by doubling: old bucket p = cursor & oldmask if it is not yet
+//     evacuated, else its two heirs p and p + 2^(B-1) in the new array;
+//   - growing at the same size: old bucket p if not evacuated, else new p.
+//
+// The cursor is then incremented on its bit-reversed form over the mask in
+// use. Because the table only ever doubles (clear() keeps B), a cursor taken
+// at size 2^b still names the right set of buckets at any larger size, so
+// every key present for the whole iteration is emitted exactly once, a key
+// deleted before its group is reached is not emitted, and keys added during
+// the iteration may or may not be: Go's guarantee, without pinning memory.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <new>
+#include <vector>
+
+#include "core/zeroed_memory.h"
+#include "hash/hash.h"
+#include "simd/match.h"
+
+namespace tophash::core {
+
+using simd::kEmptyOne;
+using simd::kEmptyRest;
+using simd::kEvacuatedEmpty;
+using simd::kEvacuatedX;
+using simd::kEvacuatedY;
+using simd::kMinTopHash;
+
+inline constexpr int kBucketSlots = 8;
+// Load factor 6.5 as the ratio Go uses: count > 13 * 2^B / 2.
+inline constexpr uint64_t kLoadFactorNum = 13;
+inline constexpr uint64_t kLoadFactorDen = 2;
+inline constexpr unsigned kMaxB = 56;
+// Old buckets each write evacuates in order during growth, besides its own.
+inline constexpr int kEvacuatePerWrite = 3;  // 2^56 buckets is beyond any address space
+
+inline uint8_t tophash_of(uint64_t hash) {
+  uint8_t top = static_cast<uint8_t>(hash >> 56);
+  return top < kMinTopHash ? static_cast<uint8_t>(top + kMinTopHash) : top;
+}
+inline bool is_empty_slot(uint8_t top) { return top <= kEmptyOne; }
+inline bool is_evacuated_top(uint8_t top) { return top > kEmptyOne && top < kMinTopHash; }
+
+inline bool over_load_factor(uint64_t count, unsigned B) {
+  return count > kBucketSlots && count > kLoadFactorNum * ((uint64_t{1} << B) / kLoadFactorDen);
+}
+// "Too many" overflow buckets: as many as there are buckets, which after
+// deletes means most of them sit mostly empty. (Go caps the threshold at 2^15
+// but, past B = 15, counts only 1 in 2^(B-15) overflow allocations at random;
+// we count exactly and so compare against 2^B directly.)
+inline bool too_many_overflow(uint64_t noverflow, unsigned B) {
+  return noverflow >= (uint64_t{1} << B);
+}
+inline unsigned b_for_capacity(uint64_t hint) {
+  unsigned B = 0;
+  while (B < kMaxB && over_load_factor(hint, B)) ++B;
+  return B;
+}
+
+inline uint64_t reverse_bits(uint64_t v) {
+  v = ((v >> 1) & 0x5555555555555555ull) | ((v & 0x5555555555555555ull) << 1);
+  v = ((v >> 2) & 0x3333333333333333ull) | ((v & 0x3333333333333333ull) << 2);
+  v = ((v >> 4) & 0x0F0F0F0F0F0F0F0Full) | ((v & 0x0F0F0F0F0F0F0F0Full) << 4);
+  return __builtin_bswap64(v);
+}
+
+struct TableStats {
+  uint64_t size;
+  unsigned B;
+  uint64_t buckets;
+  uint64_t overflow_buckets;
+  double load_factor;
+  uint64_t bytes;
+  bool growing;
+  uint64_t same_size_grows;  // compactions after delete churn, since creation
+};
+
+struct Hasher {
+  const hash::HashKernel* kernel;
+  hash::Seed seed;
+};
+
+// Policy supplies: Key (slot type), Probe (lookup type), equal(Key, Probe),
+// hash(Hasher, Probe), hash_stored(Hasher, Key), store(Key&, Probe).
+template <class Policy, class Value>
+class Table {
+ public:
+  using Key = typename Policy::Key;
+  using Probe = typename Policy::Probe;
+
+  struct Bucket {
+    uint8_t tophash[kBucketSlots];
+    Key keys[kBucketSlots];
+    Value values[kBucketSlots];
+    Bucket* overflow;
+
+    uint64_t ctrl() const {
+      uint64_t w;
+      std::memcpy(&w, tophash, sizeof w);
+      return w;
+    }
+    bool evacuated() const { return is_evacuated_top(tophash[0]); }
+    // Every later slot and overflow bucket is empty: a probe may stop here.
+    bool ends_chain() const { return tophash[kBucketSlots - 1] == kEmptyRest; }
+  };
+
+  Table(const simd::MatchKernel* match, const hash::HashKernel* hash_kernel, uint64_t seed,
+        uint64_t capacity_hint)
+      : match_(match), hasher_{hash_kernel, hash::expand_seed(seed)} {
+    B_ = b_for_capacity(capacity_hint);
+    if (!allocate_array(&current_, B_)) throw std::bad_alloc();
+  }
+  ~Table() {
+    release_array(&current_);
+    release_array(&old_);
+  }
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+
+  const Hasher& hasher() const { return hasher_; }
+  const simd::MatchKernel* match_kernel() const { return match_; }
+  uint64_t size() const { return count_; }
+  bool growing() const { return old_.buckets != nullptr; }
+  uint64_t hash(Probe key) const { return Policy::hash(hasher_, key); }
+
+  // The bucket a write of `hash` lands in, for prefetching.
+  const Bucket* write_bucket(uint64_t hash) const { return current_.buckets + (hash & mask()); }
+  // The old bucket a write of `hash` must evacuate first, or nullptr.
+  const Bucket* pending_old_bucket(uint64_t hash) const {
+    if (!growing()) return nullptr;
+    const uint64_t oldbucket = hash & old_mask();
+    return oldbucket >= nevacuate_ ? old_.buckets + oldbucket : nullptr;
+  }
+
+  // The bucket a probe for `hash` starts at, for prefetching and batch matching.
+  const Bucket* home_bucket(uint64_t hash) const {
+    if (growing()) {
+      // Below the evacuation mark everything has moved: no need to touch
+      // (and miss on) the old bucket to find that out.
+      const uint64_t oldbucket = hash & old_mask();
+      const Bucket* ob = old_.buckets + oldbucket;
+      if (oldbucket >= nevacuate_ && !ob->evacuated()) return ob;
+    }
+    return current_.buckets + (hash & mask());
+  }
+
+  // Continues a lookup at bucket b whose first bucket's tag matches are
+  // already known (first_mask), as batch lookups have them.
+  Value* find_from(const Bucket* b, Probe key, uint8_t top, simd::SlotMask first_mask) const {
+    simd::SlotMask m = first_mask;
+    for (;;) {
+      while (m != 0) {
+        int i = __builtin_ctz(m);
+        if (Policy::equal(b->keys[i], key)) return const_cast<Value*>(&b->values[i]);
+        m &= m - 1;
+      }
+      if (b->ends_chain() || b->overflow == nullptr) return nullptr;
+      b = b->overflow;
+      m = match_->match_tag(b->ctrl(), top);
+    }
+  }
+
+  Value* find(Probe key, uint64_t hash) const {
+    const Bucket* b = home_bucket(hash);
+    uint8_t top = tophash_of(hash);
+    return find_from(b, key, top, match_->match_tag(b->ctrl(), top));
+  }
+
+  // Inserts or overwrites; returns true when the key is new. Throws
+  // std::bad_alloc with the table unchanged if memory runs out.
+  bool assign(Probe key, uint64_t hash, Value value) {
+    for (;;) {
+      if (growing()) grow_work(hash & mask());
+      const uint8_t top = tophash_of(hash);
+      Bucket* b = current_.buckets + (hash & mask());
+      Bucket* insert_b = nullptr;
+      int insert_i = 0;
+      Bucket* last = b;
+      for (; b != nullptr; b = b->overflow) {
+        last = b;
+        const uint64_t ctrl = b->ctrl();
+        simd::SlotMask m = match_->match_tag(ctrl, top);
+        while (m != 0) {
+          int i = __builtin_ctz(m);
+          if (Policy::equal(b->keys[i], key)) {
+            b->values[i] = value;
+            return false;
+          }
+          m &= m - 1;
+        }
+        if (insert_b == nullptr) {
+          simd::SlotMask free_slots = match_->match_empty(ctrl);
+          if (free_slots != 0) {
+            insert_b = b;
+            insert_i = __builtin_ctz(free_slots);
+          }
+        }
+        if (b->ends_chain()) break;
+      }
+      if (!growing() && (over_load_factor(count_ + 1, B_) || too_many_overflow(noverflow_, B_))) {
+        start_growth();
+        continue;  // the key's bucket moved: look again in the new array
+      }
+      if (insert_b == nullptr) {
+        insert_b = new_overflow(last);
+        insert_i = 0;
+      }
+      insert_b->tophash[insert_i] = top;
+      Policy::store(insert_b->keys[insert_i], key);
+      insert_b->values[insert_i] = value;
+      ++count_;
+      return true;
+    }
+  }
+
+  // Removes key; returns true when it was present.
+  bool erase(Probe key, uint64_t hash) {
+    if (count_ == 0) return false;
+    if (growing()) grow_work(hash & mask());
+    const uint8_t top = tophash_of(hash);
+    Bucket* const first = current_.buckets + (hash & mask());
+    for (Bucket* b = first; b != nullptr; b = b->overflow) {
+      simd::SlotMask m = match_->match_tag(b->ctrl(), top);
+      while (m != 0) {
+        int i = __builtin_ctz(m);
+        if (Policy::equal(b->keys[i], key)) {
+          remove_slot(first, b, i);
+          return true;
+        }
+        m &= m - 1;
+      }
+      if (b->ends_chain()) break;
+    }
+    return false;
+  }
+
+  // Empties the table but keeps B, so live iteration cursors stay valid.
+  // The array is replaced by fresh zero pages rather than memset, which also
+  // hands the old pages back to the OS.
+  void clear() {
+    BucketArray fresh;
+    if (!allocate_array(&fresh, B_)) throw std::bad_alloc();
+    release_array(&current_);
+    release_array(&old_);
+    current_ = fresh;
+    count_ = 0;
+    noverflow_ = 0;
+    nevacuate_ = 0;
+    same_size_grow_ = false;
+  }
+
+  // Emits every entry of the bucket group named by cursor through
+  // visit(const Key&, const Value&) and returns the next cursor; 0 means the
+  // walk is complete. Start with cursor 0. See ITERATION above.
+  template <class Visit>
+  uint64_t scan(uint64_t cursor, Visit&& visit) const {
+    uint64_t m;
+    if (!growing()) {
+      m = mask();
+      emit_chain(current_.buckets + (cursor & m), visit);
+    } else if (same_size_grow_) {
+      m = mask();
+      const Bucket* ob = old_.buckets + (cursor & m);
+      emit_chain(ob->evacuated() ? current_.buckets + (cursor & m) : ob, visit);
+    } else {
+      m = old_mask();
+      const uint64_t p = cursor & m;
+      const Bucket* ob = old_.buckets + p;
+      if (!ob->evacuated()) {
+        emit_chain(ob, visit);
+      } else {
+        emit_chain(current_.buckets + p, visit);
+        emit_chain(current_.buckets + p + old_.count, visit);
+      }
+    }
+    cursor |= ~m;
+    cursor = reverse_bits(cursor);
+    ++cursor;
+    return reverse_bits(cursor);
+  }
+
+  TableStats stats() const {
+    TableStats s;
+    s.size = count_;
+    s.B = B_;
+    s.buckets = current_.count;
+    s.overflow_buckets = noverflow_;
+    s.load_factor = static_cast<double>(count_) / static_cast<double>(current_.count);
+    s.bytes = sizeof(*this) + current_.bytes_total() + old_.bytes_total();
+    s.growing = growing();
+    s.same_size_grows = same_size_grows_;
+    return s;
+  }
+  uint64_t bytes() const { return sizeof(*this) + current_.bytes_total() + old_.bytes_total(); }
+
+ private:
+  // One generation of buckets plus the overflow buckets chained from it.
+  struct BucketArray {
+    Bucket* buckets = nullptr;
+    uint64_t count = 0;  // 2^B
+    std::vector<std::pair<Bucket*, size_t>> overflow_chunks;  // (chunk, buckets in it)
+    size_t overflow_used = 0;  // in the last chunk
+    size_t overflow_bytes = 0;
+
+    size_t array_bytes() const { return count * sizeof(Bucket); }
+    size_t bytes_total() const { return buckets == nullptr ? 0 : array_bytes() + overflow_bytes; }
+  };
+
+  uint64_t mask() const { return current_.count - 1; }
+  uint64_t old_mask() const { return old_.count - 1; }
+
+  static bool allocate_array(BucketArray* a, unsigned B) {
+    const uint64_t count = uint64_t{1} << B;
+    if (count > SIZE_MAX / sizeof(Bucket)) return false;
+    auto* buckets = static_cast<Bucket*>(zeroed_alloc(count * sizeof(Bucket)));
+    if (buckets == nullptr) return false;
+    *a = BucketArray{};
+    a->buckets = buckets;
+    a->count = count;
+    return true;
+  }
+  static void release_array(BucketArray* a) {
+    if (a->buckets == nullptr) return;
+    zeroed_free(a->buckets, a->array_bytes());
+    for (auto& [chunk, n] : a->overflow_chunks) zeroed_free(chunk, n * sizeof(Bucket));
+    *a = BucketArray{};
+  }
+
+  // Chains a zeroed overflow bucket behind `last` in the current array.
+  Bucket* new_overflow(Bucket* last) {
+    BucketArray& a = current_;
+    if (a.overflow_chunks.empty() || a.overflow_used == a.overflow_chunks.back().second) {
+      // Chunks grow with the table (1/512 of it) so big tables take few
+      // system calls and small ones waste little.
+      size_t n = static_cast<size_t>(a.count / 512);
+      if (n < 8) n = 8;
+      auto* chunk = static_cast<Bucket*>(zeroed_alloc(n * sizeof(Bucket)));
+      if (chunk == nullptr) throw std::bad_alloc();
+      a.overflow_chunks.emplace_back(chunk, n);
+      a.overflow_used = 0;
+      a.overflow_bytes += n * sizeof(Bucket);
+    }
+    Bucket* ovf = a.overflow_chunks.back().first + a.overflow_used++;
+    last->overflow = ovf;
+    ++noverflow_;
+    return ovf;
+  }
+
+  void remove_slot(Bucket* first, Bucket* b, int i) {
+    b->tophash[i] = kEmptyOne;
+    --count_;
+    // Is the freed slot followed only by empties? Then turn the trailing run
+    // of kEmptyOne into kEmptyRest so probes stop sooner.
+    if (i == kBucketSlots - 1) {
+      if (b->overflow != nullptr && b->overflow->tophash[0] != kEmptyRest) return;
+    } else if (b->tophash[i + 1] != kEmptyRest) {
+      return;
+    }
+    for (;;) {
+      b->tophash[i] = kEmptyRest;
+      if (i == 0) {
+        if (b == first) break;
+        Bucket* c = b;
+        for (b = first; b->overflow != c; b = b->overflow) {
+        }
+        i = kBucketSlots - 1;
+      } else {
+        --i;
+      }
+      if (b->tophash[i] != kEmptyOne) break;
+    }
+  }
+
+  void start_growth() {
+    const bool bigger = over_load_factor(count_ + 1, B_);
+    const unsigned newB = bigger ? B_ + 1 : B_;
+    if (newB > kMaxB) throw std::bad_alloc();
+    BucketArray fresh;
+    if (!allocate_array(&fresh, newB)) throw std::bad_alloc();
+    old_ = current_;
+    current_ = fresh;
+    B_ = newB;
+    same_size_grow_ = !bigger;
+    same_size_grows_ += !bigger;
+    nevacuate_ = 0;
+    noverflow_ = 0;
+  }
+
+  // One write's share of an in-progress growth: the old bucket the write's
+  // key maps to (it must move before the key can be written to the new
+  // array), then the next kEvacuatePerWrite buckets in order. Go moves one in
+  // order; we move more because sequential evacuation streams through memory
+  // while the key's own bucket is a random access, and finishing sooner means
+  // fewer writes pay for the random one. The bound stays small and fixed.
+  void grow_work(uint64_t bucket) {
+    const uint64_t oldbucket = bucket & old_mask();
+    if (oldbucket >= nevacuate_) evacuate(oldbucket);
+    for (int i = 0; i < kEvacuatePerWrite && growing(); ++i) evacuate(nevacuate_);
+  }
+
+  struct EvacDst {
+    Bucket* b;
+    int i;
+  };
+
+  void evacuate(uint64_t oldbucket) {
+    Bucket* ob = old_.buckets + oldbucket;
+    if (!ob->evacuated()) {
+      const uint64_t newbit = old_.count;
+      EvacDst x{current_.buckets + oldbucket, 0};
+      EvacDst y{same_size_grow_ ? nullptr : current_.buckets + oldbucket + newbit, 0};
+      for (Bucket* b = ob; b != nullptr; b = b->overflow) {
+        for (int i = 0; i < kBucketSlots; ++i) {
+          const uint8_t top = b->tophash[i];
+          if (is_empty_slot(top)) {
+            b->tophash[i] = kEvacuatedEmpty;
+            continue;
+          }
+          bool use_y = false;
+          if (!same_size_grow_) use_y = (Policy::hash_stored(hasher_, b->keys[i]) & newbit) != 0;
+          b->tophash[i] = use_y ? kEvacuatedY : kEvacuatedX;
+          EvacDst& d = use_y ? y : x;
+          if (d.i == kBucketSlots) {
+            d.b = new_overflow(d.b);
+            d.i = 0;
+          }
+          d.b->tophash[d.i] = top;
+          d.b->keys[d.i] = b->keys[i];
+          d.b->values[d.i] = b->values[i];
+          ++d.i;
+        }
+      }
+    }
+    if (oldbucket == nevacuate_) advance_evacuation_mark();
+  }
+
+  void advance_evacuation_mark() {
+    ++nevacuate_;
+    // Bounded so one write never scans far; buckets evacuated out of order
+    // by writes to them are skipped here.
+    const uint64_t stop = nevacuate_ + 1024;
+    while (nevacuate_ != stop && nevacuate_ != old_.count && old_.buckets[nevacuate_].evacuated()) {
+      ++nevacuate_;
+    }
+    if (nevacuate_ == old_.count) {
+      release_array(&old_);
+      same_size_grow_ = false;
+    }
+  }
+
+  template <class Visit>
+  static void emit_chain(const Bucket* b, Visit& visit) {
+    for (; b != nullptr; b = b->overflow) {
+      for (int i = 0; i < kBucketSlots; ++i) {
+        if (b->tophash[i] >= kMinTopHash) visit(b->keys[i], b->values[i]);
+      }
+    }
+  }
+
+  const simd::MatchKernel* match_;
+  Hasher hasher_;
+  uint64_t count_ = 0;
+  unsigned B_ = 0;
+  uint64_t noverflow_ = 0;
+  uint64_t nevacuate_ = 0;
+  bool same_size_grow_ = false;
+  uint64_t same_size_grows_ = 0;
+  BucketArray current_;
+  BucketArray old_;
+};
+
+}  // namespace tophash::core

@@ -1,0 +1,176 @@
+// Batch pipeline. Per chunk of kChunk keys: widen the keys to u64, hash them
+// all with the kernel's many-key entry point, prefetch every home bucket,
+// and only then match and compare. The next chunk is hashed and prefetched
+// before the current one is resolved, so the memory latency of one chunk
+// hides behind the work of the other. Matching uses match_tag_many, which
+// compares 4 (AVX2) or 8 (AVX-512) different buckets' control words at once.
+#include <cmath>
+#include <limits>
+
+#include "core/u64_map.h"
+
+namespace tophash::core {
+
+namespace {
+
+constexpr size_t kChunk = 64;
+
+inline void prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
+inline void prefetch_write(const void* p) { __builtin_prefetch(p, 1, 3); }
+
+// Widens keys [start, start+n) of the batch to u64. Float64 keys were
+// validated beforehand, so the cast is exact.
+void load_keys(const KeyBatch& keys, size_t start, size_t n, uint64_t* dst) {
+  switch (keys.kind) {
+    case KeyBatch::Kind::kU64: {
+      const auto* src = static_cast<const uint64_t*>(keys.data) + start;
+      for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+      break;
+    }
+    case KeyBatch::Kind::kF64: {
+      const auto* src = static_cast<const double*>(keys.data) + start;
+      for (size_t i = 0; i < n; ++i) dst[i] = static_cast<uint64_t>(src[i]);
+      break;
+    }
+    case KeyBatch::Kind::kU32: {
+      const auto* src = static_cast<const uint32_t*>(keys.data) + start;
+      for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+      break;
+    }
+  }
+}
+
+struct LookupChunk {
+  size_t start = 0;
+  size_t n = 0;
+  uint64_t keys[kChunk];
+  uint64_t hashes[kChunk];
+  const U64Table::Bucket* buckets[kChunk];
+  uint8_t tags[kChunk];
+  uint64_t ctrls[kChunk];
+  uint8_t masks[kChunk];
+};
+
+void stage_hash_and_prefetch(const U64Table& t, const KeyBatch& keys, size_t start,
+                             LookupChunk* c) {
+  c->start = start;
+  c->n = keys.count - start < kChunk ? keys.count - start : kChunk;
+  load_keys(keys, start, c->n, c->keys);
+  const Hasher& h = t.hasher();
+  h.kernel->u64_many(c->keys, c->n, h.seed, c->hashes);
+  for (size_t i = 0; i < c->n; ++i) {
+    const U64Table::Bucket* b = t.home_bucket(c->hashes[i]);
+    c->buckets[i] = b;
+    c->tags[i] = tophash_of(c->hashes[i]);
+    // The control word and all 8 keys fit in the first two lines.
+    prefetch(b);
+    prefetch(reinterpret_cast<const char*>(b) + 64);
+  }
+}
+
+void stage_match(const U64Table& t, LookupChunk* c) {
+  for (size_t i = 0; i < c->n; ++i) c->ctrls[i] = c->buckets[i]->ctrl();
+  t.match_kernel()->match_tag_many(c->ctrls, c->tags, c->n, c->masks);
+  for (size_t i = 0; i < c->n; ++i) {
+    if (c->masks[i] != 0) prefetch(&c->buckets[i]->values[__builtin_ctz(c->masks[i])]);
+  }
+}
+
+// Runs the two-chunk pipeline and hands each key's result to on_result(i, value*).
+template <class OnResult>
+void lookup_pipeline(const U64Table& t, const KeyBatch& keys, OnResult&& on_result) {
+  if (keys.count == 0) return;
+  LookupChunk chunks[2];
+  int cur = 0;
+  stage_hash_and_prefetch(t, keys, 0, &chunks[cur]);
+  for (;;) {
+    LookupChunk& c = chunks[cur];
+    const size_t next_start = c.start + c.n;
+    if (next_start < keys.count) stage_hash_and_prefetch(t, keys, next_start, &chunks[cur ^ 1]);
+    stage_match(t, &c);
+    for (size_t i = 0; i < c.n; ++i) {
+      on_result(c.start + i, t.find_from(c.buckets[i], c.keys[i], c.tags[i], c.masks[i]));
+    }
+    if (next_start >= keys.count) break;
+    cur ^= 1;
+  }
+}
+
+// Hashes a chunk and prefetches the buckets a write will touch.
+template <class Apply>
+void write_pipeline(U64Table& t, const KeyBatch& keys, Apply&& apply) {
+  uint64_t chunk_keys[kChunk];
+  uint64_t hashes[kChunk];
+  for (size_t start = 0; start < keys.count; start += kChunk) {
+    const size_t n = keys.count - start < kChunk ? keys.count - start : kChunk;
+    load_keys(keys, start, n, chunk_keys);
+    const Hasher& h = t.hasher();
+    h.kernel->u64_many(chunk_keys, n, h.seed, hashes);
+    for (size_t i = 0; i < n; ++i) {
+      const char* b = reinterpret_cast<const char*>(t.write_bucket(hashes[i]));
+      prefetch_write(b);
+      prefetch_write(b + 64);
+      prefetch_write(b + 128);
+      // During growth the write first evacuates this old bucket.
+      if (const char* ob = reinterpret_cast<const char*>(t.pending_old_bucket(hashes[i]))) {
+        prefetch_write(ob);
+        prefetch_write(ob + 64);
+        prefetch_write(ob + 128);
+      }
+    }
+    for (size_t i = 0; i < n; ++i) apply(start + i, chunk_keys[i], hashes[i]);
+  }
+}
+
+}  // namespace
+
+size_t first_invalid_key(const KeyBatch& keys) {
+  if (keys.kind != KeyBatch::Kind::kF64) return keys.count;
+  const auto* src = static_cast<const double*>(keys.data);
+  for (size_t i = 0; i < keys.count; ++i) {
+    if (!is_valid_f64_key(src[i])) return i;
+  }
+  return keys.count;
+}
+
+size_t get_batch(const U64Table& t, const KeyBatch& keys, double* out, uint8_t* found) {
+  size_t hits = 0;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  lookup_pipeline(t, keys, [&](size_t i, const double* v) {
+    if (v != nullptr) {
+      out[i] = *v;
+      ++hits;
+    } else {
+      out[i] = nan;
+    }
+    if (found != nullptr) found[i] = v != nullptr;
+  });
+  return hits;
+}
+
+size_t has_batch(const U64Table& t, const KeyBatch& keys, uint8_t* out) {
+  size_t hits = 0;
+  lookup_pipeline(t, keys, [&](size_t i, const double* v) {
+    out[i] = v != nullptr;
+    hits += v != nullptr;
+  });
+  return hits;
+}
+
+size_t set_batch(U64Table& t, const KeyBatch& keys, const double* values) {
+  size_t added = 0;
+  write_pipeline(t, keys, [&](size_t i, uint64_t key, uint64_t hash) {
+    added += t.assign(key, hash, values[i]);
+  });
+  return added;
+}
+
+size_t delete_batch(U64Table& t, const KeyBatch& keys) {
+  size_t deleted = 0;
+  write_pipeline(t, keys, [&](size_t, uint64_t key, uint64_t hash) {
+    deleted += t.erase(key, hash);
+  });
+  return deleted;
+}
+
+}  // namespace tophash::core

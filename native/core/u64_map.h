@@ -1,0 +1,51 @@
+// U64Map's engine: the table specialised for u64 keys and f64 values, plus
+// the batch operations the JavaScript API is built on. Nothing here knows
+// about Node; native/addon/ translates typed arrays into KeyBatch views.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "core/table.h"
+
+namespace tophash::core {
+
+struct U64Policy {
+  using Key = uint64_t;
+  using Probe = uint64_t;
+  static bool equal(uint64_t stored, uint64_t key) { return stored == key; }
+  static uint64_t hash(const Hasher& h, uint64_t key) { return h.kernel->u64(key, h.seed); }
+  static uint64_t hash_stored(const Hasher& h, uint64_t key) { return h.kernel->u64(key, h.seed); }
+  static void store(uint64_t& slot, uint64_t key) { slot = key; }
+};
+
+using U64Table = Table<U64Policy, double>;
+
+// A batch of keys as JavaScript hands them over, read in place.
+struct KeyBatch {
+  enum class Kind { kU64, kF64, kU32 };
+  Kind kind;
+  const void* data;
+  size_t count;
+};
+
+// Largest integer a Float64Array key may hold: below 2^53 every integer is exact.
+inline constexpr double kMaxSafeKey = 9007199254740991.0;
+
+inline bool is_valid_f64_key(double x) {
+  return x >= 0 && x <= kMaxSafeKey && x == static_cast<double>(static_cast<uint64_t>(x));
+}
+
+// Index of the first key a Float64Array batch cannot hold, or count when all
+// are valid. Batches are validated in full before anything is applied.
+size_t first_invalid_key(const KeyBatch& keys);
+
+// Each returns how many keys hit / were new / were deleted.
+// get: out[i] = value or NaN; found (optional) [i] = 1 or 0.
+size_t get_batch(const U64Table& t, const KeyBatch& keys, double* out, uint8_t* found);
+size_t has_batch(const U64Table& t, const KeyBatch& keys, uint8_t* out);
+// In order, so a key repeated in the batch ends with its last value.
+size_t set_batch(U64Table& t, const KeyBatch& keys, const double* values);
+size_t delete_batch(U64Table& t, const KeyBatch& keys);
+
+}  // namespace tophash::core

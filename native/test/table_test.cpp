@@ -1,0 +1,292 @@
+// The table against std::unordered_map, once per (match, hash) kernel pair:
+// random single and batch operations, growth, same-size growth after
+// delete-heavy churn, clear, and iteration while the table mutates.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/u64_map.h"
+#include "cpu/cpu_registry.h"
+
+namespace tophash::core {
+namespace {
+
+struct KernelPair {
+  const simd::MatchKernel* match;
+  const hash::HashKernel* hash;
+};
+
+std::vector<KernelPair> supported_pairs() {
+  std::vector<KernelPair> pairs;
+  for (auto* m : cpu::match_kernels()) {
+    if (!cpu::supported(m->needs)) continue;
+    for (auto* h : cpu::hash_kernels()) {
+      if (cpu::supported(h->needs)) pairs.push_back({m, h});
+    }
+  }
+  return pairs;
+}
+
+std::string pair_name(const testing::TestParamInfo<KernelPair>& info) {
+  std::string s = std::string(info.param.match->name) + "_" + info.param.hash->name;
+  for (char& c : s) if (c == '-') c = '_';
+  return s;
+}
+
+class TableTest : public testing::TestWithParam<KernelPair> {
+ protected:
+  U64Table make(uint64_t seed = 1, uint64_t capacity = 0) {
+    return U64Table(GetParam().match, GetParam().hash, seed, capacity);
+  }
+};
+
+void expect_same(const U64Table& t, const std::unordered_map<uint64_t, double>& oracle) {
+  ASSERT_EQ(t.size(), oracle.size());
+  for (auto& [k, v] : oracle) {
+    const double* got = t.find(k, t.hash(k));
+    ASSERT_NE(got, nullptr) << "missing key " << k;
+    ASSERT_EQ(*got, v);
+  }
+  // Iteration yields exactly the oracle's entries.
+  std::unordered_map<uint64_t, double> seen;
+  uint64_t cursor = 0;
+  do {
+    cursor = t.scan(cursor, [&](uint64_t k, double v) {
+      ASSERT_TRUE(seen.emplace(k, v).second) << "key " << k << " emitted twice";
+    });
+  } while (cursor != 0);
+  ASSERT_EQ(seen, oracle);
+}
+
+TEST_P(TableTest, RandomOpsMatchOracle) {
+  std::mt19937_64 rng(42);
+  U64Table t = make();
+  std::unordered_map<uint64_t, double> oracle;
+  // A small key space makes updates, deletes of present keys and reuse of
+  // deleted slots common.
+  for (int round = 0; round < 20000; ++round) {
+    uint64_t key = rng() % 3000;
+    if (rng() % 5 == 0) key = rng();  // full 64-bit keys too
+    const uint64_t h = t.hash(key);
+    switch (rng() % 4) {
+      case 0:
+      case 1: {
+        double v = static_cast<double>(rng() % 1000);
+        bool added = t.assign(key, h, v);
+        ASSERT_EQ(added, oracle.count(key) == 0);
+        oracle[key] = v;
+        break;
+      }
+      case 2:
+        ASSERT_EQ(t.erase(key, h), oracle.erase(key) == 1);
+        break;
+      default: {
+        const double* got = t.find(key, h);
+        auto it = oracle.find(key);
+        ASSERT_EQ(got != nullptr, it != oracle.end());
+        if (got) {
+          ASSERT_EQ(*got, it->second);
+        }
+      }
+    }
+  }
+  expect_same(t, oracle);
+}
+
+TEST_P(TableTest, GrowsIncrementallyAndKeepsEverything) {
+  U64Table t = make(7);
+  std::unordered_map<uint64_t, double> oracle;
+  bool saw_growing = false;
+  unsigned max_b = 0;
+  for (uint64_t i = 0; i < 200000; ++i) {
+    uint64_t key = i * 0x9E3779B97F4A7C15ull;
+    t.assign(key, t.hash(key), static_cast<double>(i));
+    oracle[key] = static_cast<double>(i);
+    if (t.growing()) {
+      saw_growing = true;
+      // Every key stays findable mid-evacuation.
+      if (i % 997 == 0) ASSERT_NE(t.find(oracle.begin()->first, t.hash(oracle.begin()->first)), nullptr);
+    }
+    max_b = t.stats().B;
+  }
+  EXPECT_TRUE(saw_growing);
+  // Load never passes 6.5 per bucket (at the moment growth starts it is 6.5).
+  EXPECT_LE(t.stats().load_factor, 6.5);
+  EXPECT_GE(max_b, 14u);
+  expect_same(t, oracle);
+}
+
+TEST_P(TableTest, GrowthMovesABoundedAmountPerWrite) {
+  // Once a doubling of a big table starts, each write evacuates at most its
+  // own old bucket plus kEvacuatePerWrite more, so the table stays "growing"
+  // for at least old_buckets / (1 + kEvacuatePerWrite) writes.
+  U64Table t = make(3);
+  uint64_t i = 0;
+  while (!(t.growing() && t.stats().B >= 12)) {
+    t.assign(i, t.hash(i), 1.0);
+    ++i;
+  }
+  const uint64_t old_buckets = t.stats().buckets / 2;
+  uint64_t writes = 0;
+  while (t.growing()) {
+    t.assign(i, t.hash(i), 1.0);
+    ++i;
+    ++writes;
+  }
+  EXPECT_GE(writes * (1 + kEvacuatePerWrite), old_buckets) << "a write moved more than its bound";
+  // And growth does finish: the sequential share alone covers the old array.
+  EXPECT_LE(writes * kEvacuatePerWrite, old_buckets + kEvacuatePerWrite);
+}
+
+TEST_P(TableTest, DeleteHeavyChurnTriggersSameSizeGrowthAndStaysBounded) {
+  // Keep the live count just under the doubling point and replace every key
+  // each round: bucket occupancy fluctuates, chains pick up overflow buckets
+  // that later sit mostly empty, and same-size growth must compact them.
+  U64Table t = make(11);
+  std::unordered_map<uint64_t, double> oracle;
+  unsigned B = 0;
+  uint64_t next = 0;
+  uint64_t bytes_after_first_round = 0;
+  uint64_t max_bytes = 0;
+  for (int round = 0; round < 80; ++round) {
+    for (auto& [k, v] : oracle) ASSERT_TRUE(t.erase(k, t.hash(k)));
+    oracle.clear();
+    for (int j = 0; j < 1500; ++j) {
+      uint64_t k = next++;
+      t.assign(k, t.hash(k), 1.0);
+      oracle[k] = 1.0;
+    }
+    if (round == 0) {
+      bytes_after_first_round = t.bytes();
+      B = t.stats().B;
+    }
+    max_bytes = std::max<uint64_t>(max_bytes, t.bytes());
+  }
+  expect_same(t, oracle);
+  EXPECT_GT(t.stats().same_size_grows, 0u) << "overflow chains were never compacted";
+  EXPECT_EQ(t.stats().B, B) << "churn at a constant size must not double the table";
+  EXPECT_LE(max_bytes, 4 * bytes_after_first_round) << "churn grew memory without bound";
+}
+
+TEST_P(TableTest, ClearKeepsBAndEmpties) {
+  U64Table t = make();
+  for (uint64_t i = 0; i < 5000; ++i) t.assign(i, t.hash(i), 2.0);
+  unsigned B = t.stats().B;
+  t.clear();
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_EQ(t.stats().B, B);
+  EXPECT_EQ(t.find(5, t.hash(5)), nullptr);
+  for (uint64_t i = 0; i < 100; ++i) t.assign(i, t.hash(i), 3.0);
+  std::unordered_map<uint64_t, double> oracle;
+  for (uint64_t i = 0; i < 100; ++i) oracle[i] = 3.0;
+  expect_same(t, oracle);
+}
+
+TEST_P(TableTest, IterationDuringGrowthAndDeletesYieldsSurvivorsExactlyOnce) {
+  std::mt19937_64 rng(99);
+  for (int trial = 0; trial < 5; ++trial) {
+    U64Table t = make(trial);
+    std::set<uint64_t> initial;
+    for (uint64_t i = 0; i < 3000; ++i) {
+      uint64_t k = rng();
+      t.assign(k, t.hash(k), 1.0);
+      initial.insert(k);
+    }
+    std::set<uint64_t> deleted, added;
+    std::multiset<uint64_t> emitted;
+    uint64_t cursor = 0;
+    do {
+      cursor = t.scan(cursor, [&](uint64_t k, double) { emitted.insert(k); });
+      // Between steps: add keys (forcing growth) and delete some. Fewer keys
+      // than one group's worth per step, or the walk would never end.
+      for (int j = 0; j < 4; ++j) {
+        uint64_t k = rng();
+        t.assign(k, t.hash(k), 2.0);
+        added.insert(k);
+      }
+      for (int j = 0; j < 3; ++j) {
+        auto it = initial.begin();
+        std::advance(it, static_cast<long>(rng() % initial.size()));
+        if (!deleted.count(*it) && emitted.count(*it) == 0) {
+          t.erase(*it, t.hash(*it));
+          deleted.insert(*it);
+        }
+      }
+    } while (cursor != 0);
+    for (uint64_t k : initial) {
+      if (deleted.count(k)) {
+        EXPECT_EQ(emitted.count(k), 0u) << "deleted key produced";
+      } else {
+        EXPECT_EQ(emitted.count(k), 1u) << "survivor produced " << emitted.count(k) << " times";
+      }
+    }
+    for (uint64_t k : added) EXPECT_LE(emitted.count(k), 1u);
+  }
+}
+
+TEST_P(TableTest, BatchesAgreeWithSingleOps) {
+  U64Table t = make(5);
+  std::mt19937_64 rng(8);
+  std::vector<uint64_t> keys(5000);
+  std::vector<double> values(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    keys[i] = rng() % 8000;
+    values[i] = static_cast<double>(i);
+  }
+  KeyBatch kb{KeyBatch::Kind::kU64, keys.data(), keys.size()};
+  std::unordered_map<uint64_t, double> oracle;
+  for (size_t i = 0; i < keys.size(); ++i) oracle[keys[i]] = values[i];
+  EXPECT_EQ(set_batch(t, kb, values.data()), oracle.size());
+  expect_same(t, oracle);
+
+  std::vector<double> probe(3000);
+  for (size_t i = 0; i < probe.size(); ++i) probe[i] = static_cast<double>(i * 3);
+  KeyBatch pb{KeyBatch::Kind::kF64, probe.data(), probe.size()};
+  std::vector<double> out(probe.size());
+  std::vector<uint8_t> found(probe.size()), has(probe.size());
+  size_t hits = get_batch(t, pb, out.data(), found.data());
+  EXPECT_EQ(has_batch(t, pb, has.data()), hits);
+  size_t expect_hits = 0;
+  for (size_t i = 0; i < probe.size(); ++i) {
+    auto it = oracle.find(static_cast<uint64_t>(probe[i]));
+    ASSERT_EQ(found[i], it != oracle.end());
+    ASSERT_EQ(has[i], found[i]);
+    if (it != oracle.end()) {
+      ++expect_hits;
+      ASSERT_EQ(out[i], it->second);
+    } else {
+      ASSERT_TRUE(std::isnan(out[i]));
+    }
+  }
+  EXPECT_EQ(hits, expect_hits);
+
+  std::vector<uint32_t> dels(2000);
+  for (size_t i = 0; i < dels.size(); ++i) dels[i] = static_cast<uint32_t>(i * 2);
+  size_t expect_deleted = 0;
+  for (uint32_t d : dels) expect_deleted += oracle.erase(d);
+  EXPECT_EQ(delete_batch(t, KeyBatch{KeyBatch::Kind::kU32, dels.data(), dels.size()}), expect_deleted);
+  expect_same(t, oracle);
+}
+
+TEST(KeyValidation, Float64KeysMustBeSafeNonNegativeIntegers) {
+  EXPECT_TRUE(is_valid_f64_key(0));
+  EXPECT_TRUE(is_valid_f64_key(-0.0));
+  EXPECT_TRUE(is_valid_f64_key(9007199254740991.0));
+  EXPECT_FALSE(is_valid_f64_key(9007199254740992.0));
+  EXPECT_FALSE(is_valid_f64_key(-1));
+  EXPECT_FALSE(is_valid_f64_key(1.5));
+  EXPECT_FALSE(is_valid_f64_key(std::nan("")));
+  EXPECT_FALSE(is_valid_f64_key(INFINITY));
+  std::vector<double> keys = {1, 2, 3.5, 4};
+  EXPECT_EQ(first_invalid_key(KeyBatch{KeyBatch::Kind::kF64, keys.data(), keys.size()}), 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllKernels, TableTest, testing::ValuesIn(supported_pairs()), pair_name);
+
+}  // namespace
+}  // namespace tophash::core
