@@ -1,0 +1,81 @@
+#include "addon/typed_arrays.h"
+
+#include "addon/errors.h"
+
+namespace tophash::addon {
+
+namespace {
+// The element pointer straight from napi_get_typedarray_info, which also works
+// for views of a SharedArrayBuffer (Napi::ArrayBuffer would not).
+void* typed_data(const Napi::TypedArray& ta) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  napi_value buffer;
+  size_t offset = 0;
+  if (napi_get_typedarray_info(ta.Env(), ta, &type, &length, &data, &buffer, &offset) != napi_ok) {
+    throw Napi::Error::New(ta.Env(), "Could not read the typed array");
+  }
+  return data;
+}
+
+constexpr const char* kKeyKinds = "a BigUint64Array, Float64Array or Uint32Array";
+constexpr const char* kKeyRange = "an integer in [0, 2^53) or a bigint in [0, 2^64)";
+}  // namespace
+
+core::KeyBatch key_batch(const Napi::Value& v, const char* name) {
+  if (!v.IsTypedArray()) throw_type(v.Env(), kKeyKinds, name, describe(v));
+  auto ta = v.As<Napi::TypedArray>();
+  core::KeyBatch batch;
+  switch (ta.TypedArrayType()) {
+    case napi_biguint64_array: batch.kind = core::KeyBatch::Kind::kU64; break;
+    case napi_float64_array: batch.kind = core::KeyBatch::Kind::kF64; break;
+    case napi_uint32_array: batch.kind = core::KeyBatch::Kind::kU32; break;
+    default: throw_type(v.Env(), kKeyKinds, name, describe(v));
+  }
+  batch.count = ta.ElementLength();
+  batch.data = typed_data(ta);
+  size_t bad = core::first_invalid_key(batch);
+  if (bad != batch.count) {
+    const double* src = static_cast<const double*>(batch.data);
+    throw_range(v.Env(), "an integer in [0, 2^53)", indexed(name, bad),
+                describe(Napi::Number::New(v.Env(), src[bad])));
+  }
+  return batch;
+}
+
+template <class T>
+T* exact_array(const Napi::Value& v, napi_typedarray_type kind, const char* kind_name,
+               size_t length, const char* name) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != kind) {
+    throw_type(v.Env(), std::string("a ") + kind_name, name, describe(v));
+  }
+  auto ta = v.As<Napi::TypedArray>();
+  if (ta.ElementLength() != length) {
+    throw_range(v.Env(), std::string("a ") + kind_name + " of length " + std::to_string(length) +
+                " (one element per key)", name, "length " + std::to_string(ta.ElementLength()));
+  }
+  return static_cast<T*>(typed_data(ta));
+}
+
+template double* exact_array<double>(const Napi::Value&, napi_typedarray_type, const char*, size_t,
+                                     const char*);
+template uint8_t* exact_array<uint8_t>(const Napi::Value&, napi_typedarray_type, const char*, size_t,
+                                       const char*);
+
+uint64_t single_key(const Napi::Value& v, const char* name) {
+  if (v.IsNumber()) {
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (!core::is_valid_f64_key(d)) throw_range(v.Env(), kKeyRange, name, describe(v));
+    return static_cast<uint64_t>(d);
+  }
+  if (v.IsBigInt()) {
+    bool lossless = false;
+    uint64_t k = v.As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) throw_range(v.Env(), kKeyRange, name, describe(v));
+    return k;
+  }
+  throw_type(v.Env(), "a number or bigint", name, describe(v));
+}
+
+}  // namespace tophash::addon

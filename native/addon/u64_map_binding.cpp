@@ -1,0 +1,270 @@
+#include "addon/u64_map_binding.h"
+
+#include <cmath>
+#include <new>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "addon/errors.h"
+#include "addon/typed_arrays.h"
+#include "cpu/cpu_registry.h"
+
+namespace tophash::addon {
+
+namespace {
+
+// Marks objects made by this class so a method borrowed onto another object
+// is refused instead of reinterpreting foreign memory.
+constexpr napi_type_tag kU64MapTag = {0x7a3c1e9b4d2f6a81ull, 0x95e0c4b7a1d3f268ull};
+
+uint64_t random_seed() {
+  std::random_device rd;
+  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
+}
+
+std::string optional_string(const Napi::Value& v, const char* name) {
+  if (v.IsUndefined() || v.IsNull()) return {};
+  if (!v.IsString()) throw_type(v.Env(), "a kernel name (string)", name, describe(v));
+  return v.As<Napi::String>().Utf8Value();
+}
+
+// Runs f, turning an allocation failure into a JS error with code ENOMEM.
+template <class F>
+auto guard_alloc(Napi::Env env, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    throw_code(env, "ENOMEM", "Out of memory: the map could not grow (it is unchanged by the failing key)");
+  }
+}
+
+}  // namespace
+
+Napi::Function U64MapBinding::Define(Napi::Env env) {
+  return DefineClass(env, "NativeU64Map",
+                     {
+                         InstanceMethod<&U64MapBinding::Get>("get"),
+                         InstanceMethod<&U64MapBinding::Set>("set"),
+                         InstanceMethod<&U64MapBinding::Has>("has"),
+                         InstanceMethod<&U64MapBinding::Delete>("delete"),
+                         InstanceMethod<&U64MapBinding::Clear>("clear"),
+                         InstanceMethod<&U64MapBinding::Size>("size"),
+                         InstanceMethod<&U64MapBinding::GetBatch>("getBatch"),
+                         InstanceMethod<&U64MapBinding::HasBatch>("hasBatch"),
+                         InstanceMethod<&U64MapBinding::SetBatch>("setBatch"),
+                         InstanceMethod<&U64MapBinding::DeleteBatch>("deleteBatch"),
+                         InstanceMethod<&U64MapBinding::Scan>("scan"),
+                         InstanceMethod<&U64MapBinding::Stats>("stats"),
+                         InstanceMethod<&U64MapBinding::Close>("close"),
+                     });
+}
+
+// new NativeU64Map(capacity: number, seed: bigint | undefined, match?: string, hash?: string)
+U64MapBinding::U64MapBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<U64MapBinding>(info) {
+  Napi::Env env = info.Env();
+  double capacity = 0;
+  if (!info[0].IsUndefined()) {
+    if (!info[0].IsNumber()) throw_type(env, "a non-negative integer", "capacity", describe(info[0]));
+    capacity = info[0].As<Napi::Number>().DoubleValue();
+    if (!(capacity >= 0 && capacity <= core::kMaxSafeKey && std::floor(capacity) == capacity)) {
+      throw_range(env, "a non-negative integer", "capacity", describe(info[0]));
+    }
+  }
+  uint64_t seed = 0;
+  if (info[1].IsUndefined()) {
+    seed = random_seed();
+  } else if (info[1].IsBigInt()) {
+    bool lossless = false;
+    seed = info[1].As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) throw_range(env, "a bigint in [0, 2^64)", "seed", describe(info[1]));
+  } else {
+    throw_type(env, "a bigint", "seed", describe(info[1]));
+  }
+  std::string match_name = optional_string(info[2], "match");
+  std::string hash_name = optional_string(info[3], "hash");
+  std::string error;
+  const simd::MatchKernel* match = cpu::select_match(match_name.empty() ? nullptr : match_name.c_str(), &error);
+  if (match == nullptr) throw Napi::RangeError::New(env, error);
+  const hash::HashKernel* hash = cpu::select_hash(hash_name.empty() ? nullptr : hash_name.c_str(), &error);
+  if (hash == nullptr) throw Napi::RangeError::New(env, error);
+
+  guard_alloc(env, [&] {
+    table_ = std::make_unique<core::U64Table>(match, hash, seed, static_cast<uint64_t>(capacity));
+  });
+  napi_type_tag_object(env, info.This(), &kU64MapTag);
+  report_memory(env);
+}
+
+U64MapBinding::~U64MapBinding() {
+  if (reported_bytes_ != 0) Napi::MemoryManagement::AdjustExternalMemory(Env(), -reported_bytes_);
+}
+
+core::U64Table& U64MapBinding::table(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool ours = false;
+  if (!info.This().IsObject() ||
+      napi_check_object_type_tag(env, info.This(), &kU64MapTag, &ours) != napi_ok || !ours) {
+    throw_type(env, "a U64Map", "this", describe(info.This()));
+  }
+  if (!table_) throw Napi::Error::New(env, "This U64Map is closed");
+  return *table_;
+}
+
+void U64MapBinding::report_memory(Napi::Env env) {
+  const int64_t now = table_ ? static_cast<int64_t>(table_->bytes()) : 0;
+  if (now != reported_bytes_) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, now - reported_bytes_);
+    reported_bytes_ = now;
+  }
+}
+
+Napi::Value U64MapBinding::Get(const Napi::CallbackInfo& info) {
+  auto& t = table(info);
+  uint64_t key = single_key(info[0], "key");
+  const double* v = t.find(key, t.hash(key));
+  if (v == nullptr) return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), *v);
+}
+
+Napi::Value U64MapBinding::Set(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& t = table(info);
+  uint64_t key = single_key(info[0], "key");
+  if (!info[1].IsNumber()) throw_type(env, "a number", "value", describe(info[1]));
+  double value = info[1].As<Napi::Number>().DoubleValue();
+  bool added = guard_alloc(env, [&] { return t.assign(key, t.hash(key), value); });
+  report_memory(env);
+  return Napi::Boolean::New(env, added);
+}
+
+Napi::Value U64MapBinding::Has(const Napi::CallbackInfo& info) {
+  auto& t = table(info);
+  uint64_t key = single_key(info[0], "key");
+  return Napi::Boolean::New(info.Env(), t.find(key, t.hash(key)) != nullptr);
+}
+
+Napi::Value U64MapBinding::Delete(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& t = table(info);
+  uint64_t key = single_key(info[0], "key");
+  bool deleted = guard_alloc(env, [&] { return t.erase(key, t.hash(key)); });
+  report_memory(env);
+  return Napi::Boolean::New(env, deleted);
+}
+
+Napi::Value U64MapBinding::Clear(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& t = table(info);
+  guard_alloc(env, [&] { t.clear(); });
+  report_memory(env);
+  return env.Undefined();
+}
+
+Napi::Value U64MapBinding::Size(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(table(info).size()));
+}
+
+// getBatch(keys, out: Float64Array, found?: Uint8Array) -> hits
+Napi::Value U64MapBinding::GetBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& t = table(info);
+  core::KeyBatch keys = key_batch(info[0], "keys");
+  double* out = exact_array<double>(info[1], napi_float64_array, "Float64Array", keys.count, "out");
+  uint8_t* found = nullptr;
+  if (!info[2].IsUndefined()) {
+    found = exact_array<uint8_t>(info[2], napi_uint8_array, "Uint8Array", keys.count, "found");
+  }
+  return Napi::Number::New(env, static_cast<double>(core::get_batch(t, keys, out, found)));
+}
+
+// hasBatch(keys, out: Uint8Array) -> hits
+Napi::Value U64MapBinding::HasBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& t = table(info);
+  core::KeyBatch keys = key_batch(info[0], "keys");
+  uint8_t* out = exact_array<uint8_t>(info[1], napi_uint8_array, "Uint8Array", keys.count, "out");
+  return Napi::Number::New(env, static_cast<double>(core::has_batch(t, keys, out)));
+}
+
+// setBatch(keys, values: Float64Array) -> keys that were new
+Napi::Value U64MapBinding::SetBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& t = table(info);
+  core::KeyBatch keys = key_batch(info[0], "keys");
+  const double* values =
+      exact_array<double>(info[1], napi_float64_array, "Float64Array", keys.count, "values");
+  size_t added = guard_alloc(env, [&] { return core::set_batch(t, keys, values); });
+  report_memory(env);
+  return Napi::Number::New(env, static_cast<double>(added));
+}
+
+// deleteBatch(keys) -> keys that were deleted
+Napi::Value U64MapBinding::DeleteBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& t = table(info);
+  core::KeyBatch keys = key_batch(info[0], "keys");
+  size_t deleted = guard_alloc(env, [&] { return core::delete_batch(t, keys); });
+  report_memory(env);
+  return Napi::Number::New(env, static_cast<double>(deleted));
+}
+
+// scan(cursor: number, atLeast: number) -> [keys: BigUint64Array, values: Float64Array, next: number]
+// Walks whole bucket groups until at least `atLeast` entries or the end
+// (next === 0). The cursor is an opaque number < 2^53.
+Napi::Value U64MapBinding::Scan(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& t = table(info);
+  if (!info[0].IsNumber()) throw_type(env, "a cursor (number)", "cursor", describe(info[0]));
+  double c = info[0].As<Napi::Number>().DoubleValue();
+  if (!core::is_valid_f64_key(c)) throw_range(env, "a cursor returned by scan", "cursor", describe(info[0]));
+  size_t at_least = info[1].IsNumber() ? static_cast<size_t>(info[1].As<Napi::Number>().Int64Value()) : 1024;
+  if (at_least == 0) at_least = 1;
+  uint64_t cursor = static_cast<uint64_t>(c);
+  std::vector<uint64_t> keys;
+  std::vector<double> values;
+  keys.reserve(at_least + 16);
+  values.reserve(at_least + 16);
+  do {
+    cursor = t.scan(cursor, [&](uint64_t k, double v) {
+      keys.push_back(k);
+      values.push_back(v);
+    });
+  } while (cursor != 0 && keys.size() < at_least);
+  auto out_keys = Napi::BigUint64Array::New(env, keys.size());
+  auto out_values = Napi::Float64Array::New(env, values.size());
+  if (!keys.empty()) {
+    std::memcpy(out_keys.Data(), keys.data(), keys.size() * sizeof(uint64_t));
+    std::memcpy(out_values.Data(), values.data(), values.size() * sizeof(double));
+  }
+  auto result = Napi::Array::New(env, 3);
+  result.Set(0u, out_keys);
+  result.Set(1u, out_values);
+  result.Set(2u, Napi::Number::New(env, static_cast<double>(cursor)));
+  return result;
+}
+
+Napi::Value U64MapBinding::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& t = table(info);
+  core::TableStats s = t.stats();
+  auto o = Napi::Object::New(env);
+  o.Set("size", static_cast<double>(s.size));
+  o.Set("B", s.B);
+  o.Set("buckets", static_cast<double>(s.buckets));
+  o.Set("overflowBuckets", static_cast<double>(s.overflow_buckets));
+  o.Set("loadFactor", s.load_factor);
+  o.Set("bytes", static_cast<double>(s.bytes));
+  o.Set("growing", s.growing);
+  o.Set("match", t.match_kernel()->name);
+  o.Set("hash", t.hasher().kernel->name);
+  return o;
+}
+
+Napi::Value U64MapBinding::Close(const Napi::CallbackInfo& info) {
+  table_.reset();
+  report_memory(info.Env());
+  return info.Env().Undefined();
+}
+
+}  // namespace tophash::addon

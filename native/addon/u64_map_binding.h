@@ -1,0 +1,42 @@
+// The JavaScript face of core::U64Table: argument checks and typed-array
+// views only. The idiomatic API (iteration, options, dispose) is src/u64map.ts.
+#pragma once
+#include <napi.h>
+
+#include <memory>
+
+#include "core/u64_map.h"
+
+namespace tophash::addon {
+
+class U64MapBinding : public Napi::ObjectWrap<U64MapBinding> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit U64MapBinding(const Napi::CallbackInfo& info);
+  ~U64MapBinding() override;
+
+ private:
+  // Checks the receiver's type tag and that the map is open.
+  core::U64Table& table(const Napi::CallbackInfo& info);
+  // Tells V8 how many off-heap bytes this map holds now.
+  void report_memory(Napi::Env env);
+
+  Napi::Value Get(const Napi::CallbackInfo& info);
+  Napi::Value Set(const Napi::CallbackInfo& info);
+  Napi::Value Has(const Napi::CallbackInfo& info);
+  Napi::Value Delete(const Napi::CallbackInfo& info);
+  Napi::Value Clear(const Napi::CallbackInfo& info);
+  Napi::Value Size(const Napi::CallbackInfo& info);
+  Napi::Value GetBatch(const Napi::CallbackInfo& info);
+  Napi::Value HasBatch(const Napi::CallbackInfo& info);
+  Napi::Value SetBatch(const Napi::CallbackInfo& info);
+  Napi::Value DeleteBatch(const Napi::CallbackInfo& info);
+  Napi::Value Scan(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+
+  std::unique_ptr<core::U64Table> table_;
+  int64_t reported_bytes_ = 0;
+};
+
+}  // namespace tophash::addon

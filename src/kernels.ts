@@ -1,0 +1,52 @@
+// What the CPU offers and which kernels tophash picks, plus direct access to
+// the hash kernels (for tests, benchmarks and users who need a seeded hash).
+import { typeError } from './errors';
+import { native, type CpuInfo, type KernelInfo } from './native';
+import type { HashKernelName } from './u64map';
+
+export type { CpuInfo, KernelInfo } from './native';
+
+/** Every match and hash kernel compiled in, whether this CPU runs it, and which is active. */
+export function kernels(): KernelInfo[] {
+  return native.kernels();
+}
+
+/** CPU identity and the features the kernels care about (cpuid + xgetbv on x86). */
+export function cpu(): CpuInfo {
+  return native.cpu();
+}
+
+export interface HashOptions {
+  /** Default 0n. */
+  seed?: bigint;
+  /** 'aes' (default where AES-NI exists) or 'fold': the family fixes the output. */
+  family?: 'aes' | 'fold';
+  /** A specific kernel: 'aes', 'vaes' and 'aes-portable' give identical results. */
+  kernel?: HashKernelName;
+}
+
+const encoder = new TextEncoder();
+
+function kernelFor(options: HashOptions): string | undefined {
+  if (options.kernel !== undefined) return options.kernel;
+  if (options.family === undefined) return undefined;
+  if (options.family === 'fold') return 'fold';
+  if (options.family === 'aes') return native.cpu().features.aes ? 'aes' : 'aes-portable';
+  throw typeError("'aes' or 'fold'", 'options.family', options.family);
+}
+
+/** The 64-bit hash tophash's maps use, of bytes or of a string's UTF-8 bytes. */
+export function hash(data: Uint8Array | string, options: HashOptions = {}): bigint {
+  const bytes = typeof data === 'string' ? encoder.encode(data) : data;
+  return native.hashBytes(bytes, options.seed, kernelFor(options));
+}
+
+/** Hashes each u64 key as its 8 little-endian bytes; returns (or fills) out. */
+export function hashBatch(
+  keys: BigUint64Array,
+  options: HashOptions & { out?: BigUint64Array } = {},
+): BigUint64Array {
+  const out = options.out ?? new BigUint64Array(keys.length);
+  native.hashU64Batch(keys, out, options.seed, kernelFor(options));
+  return out;
+}

@@ -1,0 +1,213 @@
+// U64Map: the idiomatic layer over the native table. It owns option parsing,
+// receiver and closed checks, key conversion for iteration and the iterator
+// protocol; the native side checks every argument it reads again, so nothing
+// that reaches it unchecked can crash the process.
+import { closedError, describe, rangeError, typeError } from './errors';
+import { native, type KeyArray, type MapStats, type NativeU64Map } from './native';
+
+export type { KeyArray, MapStats } from './native';
+
+/** A key: an integer number in [0, 2^53) or a bigint in [0, 2^64). `5` and `5n` are the same key. */
+export type U64Key = number | bigint;
+
+export type MatchKernelName = 'scalar' | 'swar' | 'sse2' | 'avx2' | 'avx512' | 'neon';
+export type HashKernelName = 'aes' | 'vaes' | 'aes-portable' | 'fold';
+
+export interface U64MapOptions {
+  /** Entries to size the table for up front (growth still happens past it). */
+  capacity?: number;
+  /** Hash seed. Random per map by default; a fixed seed gives up flooding resistance for untrusted keys. */
+  seed?: number | bigint;
+  /** Force a tophash match kernel (default: the best this CPU supports, or TOPHASH_FORCE_MATCH). */
+  match?: MatchKernelName;
+  /** Force a hash kernel (default: aes where AES-NI exists, or TOPHASH_FORCE_HASH). */
+  hash?: HashKernelName;
+}
+
+const SCAN_CHUNK = 1024;
+const FIRST_BIGINT_KEY = 2n ** 53n;
+
+function toKey(k: bigint): U64Key {
+  return k < FIRST_BIGINT_KEY ? Number(k) : k;
+}
+
+function parseSeed(seed: unknown): bigint | undefined {
+  if (seed === undefined) return undefined;
+  if (typeof seed === 'bigint') {
+    if (seed < 0n || seed >= 2n ** 64n) throw rangeError('a bigint in [0, 2^64)', 'options.seed', seed);
+    return seed;
+  }
+  if (typeof seed === 'number') {
+    if (!Number.isSafeInteger(seed) || seed < 0) {
+      throw rangeError('an integer in [0, 2^53) or a bigint', 'options.seed', seed);
+    }
+    return BigInt(seed);
+  }
+  throw typeError('a number or bigint', 'options.seed', seed);
+}
+
+function optionalString(value: unknown, what: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw typeError('a kernel name (string)', what, value);
+  return value;
+}
+
+/**
+ * An off-heap hash map from u64 keys to numbers: Go's map design with SIMD
+ * tophash matching and AES hashing. No 2^24-entry cap, ~30 bytes per entry,
+ * nothing for V8's garbage collector to walk.
+ *
+ * @example
+ * const m = new U64Map();
+ * m.set(42, 1.5);
+ * m.setBatch(new Float64Array([1, 2, 3]), new Float64Array([10, 20, 30]));
+ * const out = new Float64Array(3);
+ * m.getBatch(new Float64Array([1, 2, 9]), out); // 2 hits; out = [10, 20, NaN]
+ */
+export class U64Map implements Iterable<[U64Key, number]> {
+  #native: NativeU64Map | null;
+  // Bumped by every mutation, so a live iterator knows to revalidate the
+  // chunk of entries it fetched ahead.
+  #epoch = 0;
+
+  constructor(options: U64MapOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw typeError('an options object', 'options', options);
+    const { capacity } = options;
+    if (capacity !== undefined) {
+      if (typeof capacity !== 'number') throw typeError('a non-negative integer', 'options.capacity', capacity);
+      if (!Number.isSafeInteger(capacity) || capacity < 0) {
+        throw rangeError('a non-negative integer', 'options.capacity', capacity);
+      }
+    }
+    this.#native = new native.U64Map(
+      capacity,
+      parseSeed(options.seed),
+      optionalString(options.match, 'options.match'),
+      optionalString(options.hash, 'options.hash'),
+    );
+  }
+
+  static #open(self: unknown): NativeU64Map {
+    if (typeof self !== 'object' || self === null || !(#native in self)) {
+      throw new TypeError(`Expected a U64Map for this but received ${describe(self)}`);
+    }
+    const n = (self as U64Map).#native;
+    if (n === null) throw closedError('U64Map');
+    return n;
+  }
+
+  static #mutating(self: unknown): NativeU64Map {
+    const n = U64Map.#open(self);
+    (self as U64Map).#epoch++;
+    return n;
+  }
+
+  get size(): number {
+    return U64Map.#open(this).size();
+  }
+
+  get(key: U64Key): number | undefined {
+    return U64Map.#open(this).get(key);
+  }
+
+  /** Sets key to value; returns this, as Map#set does. */
+  set(key: U64Key, value: number): this {
+    U64Map.#mutating(this).set(key, value);
+    return this;
+  }
+
+  has(key: U64Key): boolean {
+    return U64Map.#open(this).has(key);
+  }
+
+  delete(key: U64Key): boolean {
+    return U64Map.#mutating(this).delete(key);
+  }
+
+  clear(): void {
+    U64Map.#mutating(this).clear();
+  }
+
+  /** Sets keys[i] to values[i] in order; returns how many keys were new. */
+  setBatch(keys: KeyArray, values: Float64Array): number {
+    return U64Map.#mutating(this).setBatch(keys, values);
+  }
+
+  /** Writes each key's value to out[i] (NaN for a miss) and 1/0 to found[i]; returns the hits. */
+  getBatch(keys: KeyArray, out: Float64Array, found?: Uint8Array): number {
+    return U64Map.#open(this).getBatch(keys, out, found);
+  }
+
+  /** Writes 1/0 to out[i]; returns the hits. */
+  hasBatch(keys: KeyArray, out: Uint8Array): number {
+    return U64Map.#open(this).hasBatch(keys, out);
+  }
+
+  /** Deletes every key; returns how many were present. */
+  deleteBatch(keys: KeyArray): number {
+    return U64Map.#mutating(this).deleteBatch(keys);
+  }
+
+  stats(): MapStats {
+    return U64Map.#open(this).stats();
+  }
+
+  /**
+   * Entries in table order. Every key present for the whole iteration is
+   * produced exactly once, even if the map grows meanwhile; a key deleted
+   * before it is reached is not produced; keys added may or may not be.
+   */
+  *entries(): IterableIterator<[U64Key, number]> {
+    let cursor = 0;
+    do {
+      const [keys, values, next] = U64Map.#open(this).scan(cursor, SCAN_CHUNK);
+      let found: Uint8Array | null = null;
+      let epoch = this.#epoch;
+      for (let i = 0; i < keys.length; i++) {
+        if (this.#epoch !== epoch) {
+          // The map changed while the caller held our chunk: drop entries
+          // deleted since and pick up new values.
+          found ??= new Uint8Array(keys.length);
+          U64Map.#open(this).getBatch(keys.subarray(i), values.subarray(i), found.subarray(i));
+          epoch = this.#epoch;
+        }
+        if (found !== null && found[i] === 0) continue;
+        yield [toKey(keys[i]), values[i]];
+      }
+      cursor = next;
+    } while (cursor !== 0);
+  }
+
+  *keys(): IterableIterator<U64Key> {
+    for (const [k] of this.entries()) yield k;
+  }
+
+  *values(): IterableIterator<number> {
+    for (const [, v] of this.entries()) yield v;
+  }
+
+  [Symbol.iterator](): IterableIterator<[U64Key, number]> {
+    return this.entries();
+  }
+
+  forEach(callback: (value: number, key: U64Key, map: U64Map) => void, thisArg?: unknown): void {
+    for (const [k, v] of this.entries()) callback.call(thisArg, v, k, this);
+  }
+
+  /** Frees the native memory now; later calls throw. Safe to call twice. */
+  close(): void {
+    if (typeof this !== 'object' || this === null || !(#native in this)) {
+      throw new TypeError(`Expected a U64Map for this but received ${describe(this)}`);
+    }
+    this.#native?.close();
+    this.#native = null;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'U64Map';
+  }
+}
