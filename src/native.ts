@@ -70,6 +70,8 @@ export interface NativeAddon {
   cpu(): CpuInfo;
   hashBytes(data: Uint8Array, seed?: bigint, kernel?: string): bigint;
   hashU64Batch(keys: BigUint64Array, out: BigUint64Array, seed?: bigint, kernel?: string): void;
+  /** V8's total of external bytes reported by addons (for tests). */
+  externalMemory(): number;
 }
 
 function packageRoot(): string {

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { U64Map } from '../src/index';
+import { native } from '../src/native';
 
 function snapshot(m: U64Map): string {
   return JSON.stringify([...m].map(([k, v]) => [String(k), v]).sort());
@@ -138,5 +139,23 @@ describe('bad input', () => {
     expect(m.getBatch(new Uint32Array(0), new Float64Array(0))).toBe(0);
     expect(m.deleteBatch(new BigUint64Array(0))).toBe(0);
     expect(m.size).toBe(3);
+  });
+});
+
+describe('memory accounting', () => {
+  it('reports the off-heap bytes to V8 as the map grows and releases them on close', () => {
+    const n = 200_000;
+    const keys = Float64Array.from({ length: n }, (_, i) => i);
+    const values = new Float64Array(n);
+    // V8's total also counts ArrayBuffer backing stores: allocate those first.
+    const before = native.externalMemory();
+    const m = new U64Map();
+    m.setBatch(keys, values);
+    const { bytes } = m.stats();
+    expect(bytes / n).toBeLessThan(40);
+    const grown = native.externalMemory() - before;
+    expect(grown).toBe(bytes);
+    m.close();
+    expect(native.externalMemory() - before).toBe(0);
   });
 });

@@ -120,6 +120,14 @@ Napi::Value HashU64Batch(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// externalMemory() -> V8's running total of external bytes reported through
+// napi_adjust_external_memory (process.memoryUsage().external does not
+// include them on Node 20), so tests can check the accounting.
+Napi::Value ExternalMemory(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(),
+                           static_cast<double>(Napi::MemoryManagement::AdjustExternalMemory(info.Env(), 0)));
+}
+
 }  // namespace
 
 class TophashAddon : public Napi::Addon<TophashAddon> {
@@ -130,6 +138,7 @@ class TophashAddon : public Napi::Addon<TophashAddon> {
     exports.Set("cpu", Napi::Function::New<Cpu>(env, "cpu"));
     exports.Set("hashBytes", Napi::Function::New<HashBytes>(env, "hashBytes"));
     exports.Set("hashU64Batch", Napi::Function::New<HashU64Batch>(env, "hashU64Batch"));
+    exports.Set("externalMemory", Napi::Function::New<ExternalMemory>(env, "externalMemory"));
   }
 };
 
