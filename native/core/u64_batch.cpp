@@ -96,29 +96,51 @@ void lookup_pipeline(const U64Table& t, const KeyBatch& keys, OnResult&& on_resu
   }
 }
 
-// Hashes a chunk and prefetches the buckets a write will touch.
+struct WriteChunk {
+  size_t start = 0;
+  size_t n = 0;
+  uint64_t keys[kChunk];
+  uint64_t hashes[kChunk];
+};
+
+// Hashes chunk [start, start+n) and prefetches the lines its writes will
+// touch: the bucket in the current array and, during growth, the old bucket
+// the write must evacuate first.
+void stage_write_prefetch(const U64Table& t, const KeyBatch& keys, size_t start, WriteChunk* c) {
+  c->start = start;
+  c->n = keys.count - start < kChunk ? keys.count - start : kChunk;
+  load_keys(keys, start, c->n, c->keys);
+  const Hasher& h = t.hasher();
+  h.kernel->u64_many(c->keys, c->n, h.seed, c->hashes);
+  for (size_t i = 0; i < c->n; ++i) {
+    const char* b = reinterpret_cast<const char*>(t.write_bucket(c->hashes[i]));
+    prefetch_write(b);
+    prefetch_write(b + 64);
+    prefetch_write(b + 128);
+    if (const char* ob = reinterpret_cast<const char*>(t.pending_old_bucket(c->hashes[i]))) {
+      prefetch_write(ob);
+      prefetch_write(ob + 64);
+      prefetch_write(ob + 128);
+    }
+  }
+}
+
+// Writes in batch order, with the next chunk hashed and prefetched before
+// the current one is applied. A write that starts a doubling makes the
+// prefetches of the next chunk point at the old array: harmless, just wasted.
 template <class Apply>
 void write_pipeline(U64Table& t, const KeyBatch& keys, Apply&& apply) {
-  uint64_t chunk_keys[kChunk];
-  uint64_t hashes[kChunk];
-  for (size_t start = 0; start < keys.count; start += kChunk) {
-    const size_t n = keys.count - start < kChunk ? keys.count - start : kChunk;
-    load_keys(keys, start, n, chunk_keys);
-    const Hasher& h = t.hasher();
-    h.kernel->u64_many(chunk_keys, n, h.seed, hashes);
-    for (size_t i = 0; i < n; ++i) {
-      const char* b = reinterpret_cast<const char*>(t.write_bucket(hashes[i]));
-      prefetch_write(b);
-      prefetch_write(b + 64);
-      prefetch_write(b + 128);
-      // During growth the write first evacuates this old bucket.
-      if (const char* ob = reinterpret_cast<const char*>(t.pending_old_bucket(hashes[i]))) {
-        prefetch_write(ob);
-        prefetch_write(ob + 64);
-        prefetch_write(ob + 128);
-      }
-    }
-    for (size_t i = 0; i < n; ++i) apply(start + i, chunk_keys[i], hashes[i]);
+  if (keys.count == 0) return;
+  WriteChunk chunks[2];
+  int cur = 0;
+  stage_write_prefetch(t, keys, 0, &chunks[cur]);
+  for (;;) {
+    WriteChunk& c = chunks[cur];
+    const size_t next_start = c.start + c.n;
+    if (next_start < keys.count) stage_write_prefetch(t, keys, next_start, &chunks[cur ^ 1]);
+    for (size_t i = 0; i < c.n; ++i) apply(c.start + i, c.keys[i], c.hashes[i]);
+    if (next_start >= keys.count) break;
+    cur ^= 1;
   }
 }
 
