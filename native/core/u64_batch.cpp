@@ -62,9 +62,9 @@ void stage_hash_and_prefetch(const U64Table& t, const KeyBatch& keys, size_t sta
     const U64Table::Bucket* b = t.home_bucket(c->hashes[i]);
     c->buckets[i] = b;
     c->tags[i] = tophash_of(c->hashes[i]);
-    // The control word and all 8 keys fit in the first two lines.
+    // Only the control word's line: which key and value lines matter is
+    // known after matching, and on a memory-bound lookup every line counts.
     prefetch(b);
-    prefetch(reinterpret_cast<const char*>(b) + 64);
   }
 }
 
@@ -72,27 +72,42 @@ void stage_match(const U64Table& t, LookupChunk* c) {
   for (size_t i = 0; i < c->n; ++i) c->ctrls[i] = c->buckets[i]->ctrl();
   t.match_kernel()->match_tag_many(c->ctrls, c->tags, c->n, c->masks);
   for (size_t i = 0; i < c->n; ++i) {
-    if (c->masks[i] != 0) prefetch(&c->buckets[i]->values[__builtin_ctz(c->masks[i])]);
+    if (c->masks[i] != 0) {
+      const int slot = __builtin_ctz(c->masks[i]);
+      prefetch(&c->buckets[i]->keys[slot]);
+      prefetch(&c->buckets[i]->values[slot]);
+    }
   }
 }
 
-// Runs the two-chunk pipeline and hands each key's result to on_result(i, value*).
+// Runs a three-stage pipeline over chunks: while chunk k is resolved, chunk
+// k+1 has been matched (its value lines are in flight) and chunk k+2 hashed
+// (its bucket lines are in flight). Each result goes to on_result(i, value*).
 template <class OnResult>
 void lookup_pipeline(const U64Table& t, const KeyBatch& keys, OnResult&& on_result) {
   if (keys.count == 0) return;
-  LookupChunk chunks[2];
-  int cur = 0;
-  stage_hash_and_prefetch(t, keys, 0, &chunks[cur]);
-  for (;;) {
-    LookupChunk& c = chunks[cur];
-    const size_t next_start = c.start + c.n;
-    if (next_start < keys.count) stage_hash_and_prefetch(t, keys, next_start, &chunks[cur ^ 1]);
-    stage_match(t, &c);
+  LookupChunk chunks[3];
+  size_t next_start = 0;
+  int stages = 0;  // chunks started and not yet resolved
+  int head = 0;    // oldest chunk in flight
+  auto start_chunk = [&](LookupChunk* c) {
+    stage_hash_and_prefetch(t, keys, next_start, c);
+    next_start += c->n;
+    ++stages;
+  };
+  start_chunk(&chunks[0]);
+  if (next_start < keys.count) start_chunk(&chunks[1]);
+  stage_match(t, &chunks[0]);
+  while (stages > 0) {
+    LookupChunk& c = chunks[head];
+    const int second = (head + 1) % 3;
+    if (next_start < keys.count) start_chunk(&chunks[(head + 2) % 3]);
+    if (stages > 1) stage_match(t, &chunks[second]);
     for (size_t i = 0; i < c.n; ++i) {
       on_result(c.start + i, t.find_from(c.buckets[i], c.keys[i], c.tags[i], c.masks[i]));
     }
-    if (next_start >= keys.count) break;
-    cur ^= 1;
+    --stages;
+    head = second;
   }
 }
 
