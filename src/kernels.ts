@@ -27,11 +27,16 @@ export interface HashOptions {
 
 const encoder = new TextEncoder();
 
+let aesKernel: string | undefined;
+
 function kernelFor(options: HashOptions): string | undefined {
   if (options.kernel !== undefined) return options.kernel;
   if (options.family === undefined) return undefined;
   if (options.family === 'fold') return 'fold';
-  if (options.family === 'aes') return native.cpu().features.aes ? 'aes' : 'aes-portable';
+  if (options.family === 'aes') {
+    aesKernel ??= native.kernels().find((k) => k.name === 'aes')?.supported ? 'aes' : 'aes-portable';
+    return aesKernel;
+  }
   throw typeError("'aes' or 'fold'", 'options.family', options.family);
 }
 
