@@ -5,6 +5,10 @@
 namespace tophash::addon {
 
 namespace {
+constexpr const char* kKeyKinds = "a BigUint64Array, Float64Array or Uint32Array";
+constexpr const char* kKeyRange = "an integer in [0, 2^53) or a bigint in [0, 2^64)";
+}  // namespace
+
 // The element pointer straight from napi_get_typedarray_info, which also works
 // for views of a SharedArrayBuffer (Napi::ArrayBuffer would not).
 void* typed_data(const Napi::TypedArray& ta) {
@@ -18,10 +22,6 @@ void* typed_data(const Napi::TypedArray& ta) {
   }
   return data;
 }
-
-constexpr const char* kKeyKinds = "a BigUint64Array, Float64Array or Uint32Array";
-constexpr const char* kKeyRange = "an integer in [0, 2^53) or a bigint in [0, 2^64)";
-}  // namespace
 
 core::KeyBatch key_batch(const Napi::Value& v, const char* name) {
   if (!v.IsTypedArray()) throw_type(v.Env(), kKeyKinds, name, describe(v));

@@ -6,6 +6,9 @@
 
 namespace tophash::addon {
 
+// The first element's address, also for views of a SharedArrayBuffer.
+void* typed_data(const Napi::TypedArray& ta);
+
 // BigUint64Array, Float64Array (integers < 2^53, checked) or Uint32Array.
 core::KeyBatch key_batch(const Napi::Value& v, const char* name);
 

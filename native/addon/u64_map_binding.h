@@ -34,9 +34,19 @@ class U64MapBinding : public Napi::ObjectWrap<U64MapBinding> {
   Napi::Value Scan(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value GetBatchAsync(const Napi::CallbackInfo& info);
+  Napi::Value SetBatchAsync(const Napi::CallbackInfo& info);
+
+  friend class BatchWorker;
+  // Called on the JS thread when an async batch settles.
+  void finish_async(Napi::Env env);
 
   std::unique_ptr<core::U64Table> table_;
   int64_t reported_bytes_ = 0;
+  // An async batch is running on the libuv pool: every other call is EBUSY.
+  bool busy_ = false;
+  // close() arrived while busy: free the table when the batch settles.
+  bool close_pending_ = false;
 };
 
 }  // namespace tophash::addon
