@@ -1,0 +1,90 @@
+// The addon in worker_threads: it loads in several workers at once, each with
+// its own maps, and a map handed to another thread is refused cleanly.
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+import { describe, expect, it } from 'vitest';
+
+import { kernels, U64Map } from '../src/index';
+
+const entry = path.join(__dirname, '..', 'dist', 'src', 'index.js');
+
+// Each worker runs random single and batch ops against its own map and a JS
+// Map, with a kernel pair of its own, and reports what it checked.
+const hammer = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { U64Map } = require(workerData.entry);
+let seed = workerData.id * 7919 + 1;
+const rnd = (n) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+const m = new U64Map({ match: workerData.match });
+const oracle = new Map();
+for (let round = 0; round < 200; round++) {
+  const n = 1 + rnd(500);
+  const keys = new Float64Array(n), values = new Float64Array(n);
+  for (let i = 0; i < n; i++) { keys[i] = rnd(20000); values[i] = rnd(1000); oracle.set(keys[i], values[i]); }
+  m.setBatch(keys, values);
+  for (let i = 0; i < 50; i++) { const k = rnd(20000); if (m.delete(k) !== oracle.delete(k)) throw new Error('delete mismatch'); }
+  const out = new Float64Array(n);
+  m.getBatch(keys, out);
+  for (let i = 0; i < n; i++) {
+    const want = oracle.get(keys[i]);
+    if (!(want === undefined ? Number.isNaN(out[i]) : out[i] === want)) throw new Error('get mismatch');
+  }
+}
+if (m.size !== oracle.size) throw new Error('size mismatch');
+let count = 0; for (const [k, v] of m) { if (oracle.get(k) !== v) throw new Error('iteration mismatch'); count++; }
+parentPort.postMessage({ id: workerData.id, size: m.size, count, match: m.stats().match });
+m.close();
+`;
+
+function runWorker(id: number, match: string): Promise<{ id: number; size: number; count: number; match: string }> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(hammer, { eval: true, workerData: { id, entry, match } });
+    w.once('message', resolve);
+    w.once('error', reject);
+    w.once('exit', (code) => code !== 0 && reject(new Error(`worker ${id} exited with ${code}`)));
+  });
+}
+
+describe('worker_threads', () => {
+  it('4 workers hammer their own maps at once and each stays consistent', async () => {
+    const supported = kernels().filter((k) => k.kind === 'match' && k.supported).map((k) => k.name);
+    const matches = [0, 1, 2, 3].map((i) => supported[i % supported.length]);
+    const results = await Promise.all(matches.map((match, id) => runWorker(id, match)));
+    for (const r of results) {
+      expect(r.count).toBe(r.size);
+      expect(r.size).toBeGreaterThan(1000);
+    }
+    expect(results.map((r) => r.match)).toEqual(matches);
+  });
+
+  it('a map posted to another thread arrives unusable and is refused with a clear error', async () => {
+    using m = new U64Map();
+    m.set(1, 2);
+    const received = await new Promise<unknown>((resolve, reject) => {
+      const w = new Worker(
+        `const { parentPort } = require('node:worker_threads');
+         parentPort.once('message', (msg) => {
+           const { U64Map } = require(${JSON.stringify(entry)});
+           try { U64Map.prototype.get.call(msg, 1); parentPort.postMessage('no error'); }
+           catch (e) { parentPort.postMessage(e.name + ': ' + e.message); }
+         });`,
+        { eval: true },
+      );
+      w.once('message', (msg) => {
+        void w.terminate();
+        resolve(msg);
+      });
+      w.once('error', reject);
+      try {
+        w.postMessage(m);
+      } catch (err) {
+        void w.terminate();
+        resolve(`${(err as Error).name}: ${(err as Error).message}`);
+      }
+    });
+    expect(String(received)).toMatch(/DataCloneError|TypeError: Expected a U64Map for this but received/);
+    // The original is untouched.
+    expect(m.get(1)).toBe(2);
+  });
+});
