@@ -24,7 +24,7 @@ export function describe(value: unknown): string {
         return 'length' in value ? `${name}(${(value as unknown as { length: number }).length})` : name;
       }
       if (Array.isArray(value)) return `Array(${value.length})`;
-      const ctor = (value as object).constructor;
+      const ctor = value.constructor;
       return ctor && ctor.name && ctor !== Object ? `an instance of ${ctor.name}` : 'an object';
     }
   }
@@ -38,9 +38,28 @@ export function rangeError(expected: string, what: string, received: unknown): R
   return new RangeError(`Expected ${expected} for ${what} but received ${describe(received)}`);
 }
 
-/** An Error with an eBPF-style `code` (ENOENT, EEXIST, E2BIG, ENOSPC, EINVAL, EBUSY, ...). */
+/**
+ * An Error with an eBPF-style `code` (ENOENT, EEXIST, E2BIG, ENOSPC, EINVAL, EBUSY, ...), or
+ * `ERR_CLOSED` for a call on a closed map.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   m.get(1);
+ * } catch (err) {
+ *   if (err instanceof CodedError && err.code === 'ERR_CLOSED') reopen();
+ * }
+ * ```
+ */
 export class CodedError extends Error {
+  /**
+   * Creates an error carrying `code`.
+   *
+   * @param code - the machine-readable code, e.g. `'ERR_CLOSED'`
+   * @param message - the human-readable message
+   */
   constructor(
+    /** The machine-readable code, e.g. `'ERR_CLOSED'`. */
     public readonly code: string,
     message: string,
   ) {

@@ -1,3 +1,21 @@
+/**
+ * Off-heap hash maps for Node.js: Go's map design in C++, with SIMD tophash
+ * matching and AES-NI hashing picked at run time, driven through batched
+ * typed-array operations.
+ *
+ * @example
+ * ```ts
+ * import { U64Map } from 'tophash'; // or: const { U64Map } = require('tophash');
+ *
+ * const sessions = new U64Map({ capacity: 1_000_000 });
+ * sessions.setBatch(new Float64Array([1, 2, 3]), new Float64Array([10, 20, 30]));
+ * const out = new Float64Array(3);
+ * sessions.getBatch(new Float64Array([1, 9, 3]), out); // 2; out = [10, NaN, 30]
+ * sessions.close(); // frees the native memory now
+ * ```
+ *
+ * @packageDocumentation
+ */
 export { U64Map } from './u64map';
 export type { U64Key, U64MapOptions, MatchKernelName, HashKernelName, KeyArray, MapStats } from './u64map';
 export { cpu, kernels, hash, hashBatch } from './kernels';

@@ -6,16 +6,34 @@ import type { HashKernelName } from './u64map';
 
 export type { CpuInfo, KernelInfo } from './native';
 
-/** Every match and hash kernel compiled in, whether this CPU runs it, and which is active. */
+/**
+ * Every match and hash kernel compiled in, whether this CPU runs it, and which is active.
+ *
+ * @example
+ * ```ts
+ * kernels().filter((k) => k.kind === 'match' && k.supported).map((k) => k.name);
+ * // e.g. ['scalar', 'swar', 'sse2', 'avx2']
+ * ```
+ */
 export function kernels(): KernelInfo[] {
   return native.kernels();
 }
 
-/** CPU identity and the features the kernels care about (cpuid + xgetbv on x86). */
+/**
+ * CPU identity and the features the kernels care about (cpuid + xgetbv on x86).
+ *
+ * @example
+ * ```ts
+ * const { features, selected } = cpu();
+ * features.avx2;   // true on most x86-64 servers
+ * selected.match;  // 'avx2'
+ * ```
+ */
 export function cpu(): CpuInfo {
   return native.cpu();
 }
 
+/** Options for {@link hash} and {@link hashBatch}. */
 export interface HashOptions {
   /** Default 0n. */
   seed?: bigint;
@@ -40,17 +58,30 @@ function kernelFor(options: HashOptions): string | undefined {
   throw typeError("'aes' or 'fold'", 'options.family', options.family);
 }
 
-/** The 64-bit hash tophash's maps use, of bytes or of a string's UTF-8 bytes. */
+/**
+ * The 64-bit hash tophash's maps use, of bytes or of a string's UTF-8 bytes.
+ *
+ * @example
+ * ```ts
+ * hash('hello');                       // a bigint, the same on every AES kernel
+ * hash(new Uint8Array([1, 2, 3]), { seed: 7n, family: 'fold' });
+ * ```
+ */
 export function hash(data: Uint8Array | string, options: HashOptions = {}): bigint {
   const bytes = typeof data === 'string' ? encoder.encode(data) : data;
   return native.hashBytes(bytes, options.seed, kernelFor(options));
 }
 
-/** Hashes each u64 key as its 8 little-endian bytes; returns (or fills) out. */
-export function hashBatch(
-  keys: BigUint64Array,
-  options: HashOptions & { out?: BigUint64Array } = {},
-): BigUint64Array {
+/**
+ * Hashes each u64 key as its 8 little-endian bytes; returns `options.out`
+ * (filled in place) or a new array.
+ *
+ * @example
+ * ```ts
+ * const hashes = hashBatch(new BigUint64Array([1n, 2n, 3n]), { seed: 1n });
+ * ```
+ */
+export function hashBatch(keys: BigUint64Array, options: HashOptions & { out?: BigUint64Array } = {}): BigUint64Array {
   const out = options.out ?? new BigUint64Array(keys.length);
   native.hashU64Batch(keys, out, options.seed, kernelFor(options));
   return out;

@@ -20,14 +20,21 @@ export interface NativeU64Map {
   close(): void;
 }
 
+/**
+ * A batch of keys, read in place: `BigUint64Array` (any u64), `Float64Array`
+ * (integers in [0, 2^53)) or `Uint32Array`.
+ */
 export type KeyArray = BigUint64Array | Float64Array | Uint32Array;
 
+/** What {@link U64Map.stats} reports. */
 export interface MapStats {
   /** Entries in the map. */
   size: number;
   /** log2 of the bucket count. */
   B: number;
+  /** Bucket groups in the current array (2^B). */
   buckets: number;
+  /** Overflow buckets chained off the array. */
   overflowBuckets: number;
   /** Average entries per bucket (growth starts past 6.5). */
   loadFactor: number;
@@ -41,9 +48,13 @@ export interface MapStats {
   hash: string;
 }
 
+/** One kernel compiled into the addon, as {@link kernels} lists it. */
 export interface KernelInfo {
+  /** Tophash matching or hashing. */
   kind: 'match' | 'hash';
+  /** The name `U64MapOptions.match`/`hash` and `TOPHASH_FORCE_*` accept. */
   name: string;
+  /** Whether this CPU (and OS) can run it. */
   supported: boolean;
   /** What a map created now without options would use. */
   active: boolean;
@@ -51,12 +62,23 @@ export interface KernelInfo {
   needs: string;
 }
 
+/** What {@link cpu} reports about this machine. */
 export interface CpuInfo {
+  /** `process.arch`-style architecture, e.g. `'x64'` or `'arm64'`. */
   arch: string;
+  /** CPU vendor string, e.g. `'GenuineIntel'` ('' where unknown). */
   vendor: string;
+  /** CPU brand string ('' where unknown). */
   brand: string;
+  /** Each feature the kernels care about (sse2, avx2, avx512f, aes, vaes, ...) and whether it is usable. */
   features: Record<string, boolean>;
-  selected: { match: string | null; hash: string | null };
+  /** The kernels a map created now without options would use (null: none could be selected). */
+  selected: {
+    /** Match kernel name. */
+    match: string | null;
+    /** Hash kernel name. */
+    hash: string | null;
+  };
 }
 
 export interface NativeAddon {
@@ -86,28 +108,41 @@ function packageRoot(): string {
 
 function load(): NativeAddon {
   const explicit = process.env.TOPHASH_NATIVE;
-  const root = packageRoot();
-  const candidates = explicit
-    ? [path.resolve(explicit)]
-    : ['build/Release/tophash.node', 'build/Debug/tophash.node', 'build-cmake/Release/tophash.node'].map((p) =>
-        path.join(root, p),
-      );
-  for (const file of candidates) {
-    if (!fs.existsSync(file)) continue;
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return require(file) as NativeAddon;
-    } catch (err) {
-      throw new Error(
-        `tophash: ${file} failed to load (${(err as Error).message}). ` +
-          `It may be built for another Node version: run \`npm rebuild tophash\` (or \`npm run build\` in a clone).`,
-      );
+  if (explicit) {
+    const file = path.resolve(explicit);
+    if (!fs.existsSync(file)) {
+      throw new Error(`tophash: TOPHASH_NATIVE is set to ${explicit}, but ${file} does not exist.`);
     }
+    return requireAddon(file);
+  }
+  const root = packageRoot();
+  const candidates = ['build/Release/tophash.node', 'build/Debug/tophash.node', 'build-cmake/Release/tophash.node'].map(
+    (p) => path.join(root, p),
+  );
+  for (const file of candidates) {
+    if (fs.existsSync(file)) return requireAddon(file);
   }
   throw new Error(
     `tophash: the native addon is not built (looked for ${candidates.join(', ')}). ` +
       'Run `npm rebuild tophash` (or `npm run build` in a clone); it needs python3, make and a C++17 compiler.',
   );
+}
+
+function requireAddon(file: string): NativeAddon {
+  let addon: Partial<NativeAddon> | undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    addon = require(file) as Partial<NativeAddon> | undefined;
+  } catch (err) {
+    throw new Error(
+      `tophash: ${file} failed to load (${(err as Error).message}). ` +
+        `It may be built for another Node version or platform (this is Node ${process.version}, ` +
+        `${process.platform}-${process.arch}): run \`npm rebuild tophash\` (or \`npm run build\` in a clone).`,
+      { cause: err },
+    );
+  }
+  if (typeof addon?.U64Map !== 'function') throw new Error(`tophash: ${file} is not the tophash addon.`);
+  return addon as NativeAddon;
 }
 
 export const native: NativeAddon = load();

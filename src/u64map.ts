@@ -10,9 +10,27 @@ export type { KeyArray, MapStats } from './native';
 /** A key: an integer number in [0, 2^53) or a bigint in [0, 2^64). `5` and `5n` are the same key. */
 export type U64Key = number | bigint;
 
+/**
+ * A tophash match kernel: `scalar` and `swar` run anywhere, `sse2`, `avx2` and `avx512` on x86-64,
+ * `neon` on Arm. {@link kernels} lists which ones this CPU supports.
+ */
 export type MatchKernelName = 'scalar' | 'swar' | 'sse2' | 'avx2' | 'avx512' | 'neon';
+/**
+ * A hash kernel: `aes` (AES-NI), `vaes` (256-bit VAES) and `aes-portable` (software AES) give
+ * bit-identical results; `fold` is a scalar multiply-fold with its own output.
+ */
 export type HashKernelName = 'aes' | 'vaes' | 'aes-portable' | 'fold';
 
+/**
+ * Options for {@link U64Map}'s constructor; every field is optional.
+ *
+ * @example
+ * ```ts
+ * new U64Map({ capacity: 1_000_000 });               // sized up front
+ * new U64Map({ match: 'sse2', hash: 'fold' });        // force kernels (RangeError if unsupported)
+ * new U64Map({ seed: 42n });                          // reproducible layout; not for untrusted keys
+ * ```
+ */
 export interface U64MapOptions {
   /** Entries to size the table for up front (growth still happens past it). */
   capacity?: number;
@@ -57,12 +75,20 @@ function optionalString(value: unknown, what: string): string | undefined {
  * tophash matching and AES hashing. No 2^24-entry cap, ~30 bytes per entry,
  * nothing for V8's garbage collector to walk.
  *
+ * Single-key methods mirror `Map`; the batch methods read whole typed arrays
+ * of keys in place, paying the JS↔native crossing once per batch. Bad
+ * arguments throw `TypeError`/`RangeError` naming the argument and element;
+ * a batch is validated in full before anything is applied.
+ *
  * @example
+ * ```ts
  * const m = new U64Map();
  * m.set(42, 1.5);
  * m.setBatch(new Float64Array([1, 2, 3]), new Float64Array([10, 20, 30]));
  * const out = new Float64Array(3);
  * m.getBatch(new Float64Array([1, 2, 9]), out); // 2 hits; out = [10, 20, NaN]
+ * m.close(); // or `using m = new U64Map()` where `using` is available
+ * ```
  */
 export class U64Map implements Iterable<[U64Key, number]> {
   #native: NativeU64Map | null;
@@ -70,6 +96,15 @@ export class U64Map implements Iterable<[U64Key, number]> {
   // chunk of entries it fetched ahead.
   #epoch = 0;
 
+  /**
+   * Creates an empty map. Throws `TypeError`/`RangeError` for a bad option and
+   * a `RangeError` naming what the CPU lacks for an unsupported kernel.
+   *
+   * @example
+   * ```ts
+   * const m = new U64Map({ capacity: 10_000 });
+   * ```
+   */
   constructor(options: U64MapOptions = {}) {
     if (typeof options !== 'object' || options === null) throw typeError('an options object', 'options', options);
     const { capacity } = options;
@@ -91,7 +126,7 @@ export class U64Map implements Iterable<[U64Key, number]> {
     if (typeof self !== 'object' || self === null || !(#native in self)) {
       throw new TypeError(`Expected a U64Map for this but received ${describe(self)}`);
     }
-    const n = (self as U64Map).#native;
+    const n = self.#native;
     if (n === null) throw closedError('U64Map');
     return n;
   }
@@ -102,52 +137,138 @@ export class U64Map implements Iterable<[U64Key, number]> {
     return n;
   }
 
+  /**
+   * The number of entries.
+   *
+   * @example
+   * ```ts
+   * new U64Map().set(1, 2).size; // 1
+   * ```
+   */
   get size(): number {
     return U64Map.#open(this).size();
   }
 
+  /**
+   * The value stored for key, or `undefined`.
+   *
+   * @example
+   * ```ts
+   * m.set(2n ** 60n, 7);
+   * m.get(2n ** 60n); // 7
+   * m.get(5);         // undefined
+   * ```
+   */
   get(key: U64Key): number | undefined {
     return U64Map.#open(this).get(key);
   }
 
-  /** Sets key to value; returns this, as Map#set does. */
+  /**
+   * Sets key to value; returns this, as `Map#set` does.
+   *
+   * @example
+   * ```ts
+   * m.set(1, 10).set(2, 20);
+   * ```
+   */
   set(key: U64Key, value: number): this {
     U64Map.#mutating(this).set(key, value);
     return this;
   }
 
+  /**
+   * Whether key is present. `5` and `5n` are the same key.
+   *
+   * @example
+   * ```ts
+   * m.set(5, 1);
+   * m.has(5n); // true
+   * ```
+   */
   has(key: U64Key): boolean {
     return U64Map.#open(this).has(key);
   }
 
+  /**
+   * Removes key; returns whether it was present.
+   *
+   * @example
+   * ```ts
+   * m.delete(5); // true, then false
+   * ```
+   */
   delete(key: U64Key): boolean {
     return U64Map.#mutating(this).delete(key);
   }
 
+  /** Removes every entry; the map stays open. */
   clear(): void {
     U64Map.#mutating(this).clear();
   }
 
-  /** Sets keys[i] to values[i] in order; returns how many keys were new. */
+  /**
+   * Sets `keys[i]` to `values[i]` in order (a key repeated in the batch ends
+   * with its last value); returns how many keys were new. `values` must be as
+   * long as `keys`.
+   *
+   * @example
+   * ```ts
+   * m.setBatch(new BigUint64Array([1n, 2n, 1n]), new Float64Array([1, 2, 3])); // 2; m.get(1) === 3
+   * ```
+   */
   setBatch(keys: KeyArray, values: Float64Array): number {
     return U64Map.#mutating(this).setBatch(keys, values);
   }
 
-  /** Writes each key's value to out[i] (NaN for a miss) and 1/0 to found[i]; returns the hits. */
+  /**
+   * Writes each key's value to `out[i]` (`NaN` for a miss) and, when given,
+   * 1/0 to `found[i]`; returns the hits. `out` and `found` must be as long as
+   * `keys`.
+   *
+   * @example
+   * ```ts
+   * const out = new Float64Array(2);
+   * const found = new Uint8Array(2);
+   * m.getBatch(new Uint32Array([1, 9]), out, found); // 1; out = [10, NaN], found = [1, 0]
+   * ```
+   */
   getBatch(keys: KeyArray, out: Float64Array, found?: Uint8Array): number {
     return U64Map.#open(this).getBatch(keys, out, found);
   }
 
-  /** Writes 1/0 to out[i]; returns the hits. */
+  /**
+   * Writes 1/0 to `out[i]` for each key; returns the hits.
+   *
+   * @example
+   * ```ts
+   * const present = new Uint8Array(2);
+   * m.hasBatch(new Float64Array([1, 9]), present); // 1; present = [1, 0]
+   * ```
+   */
   hasBatch(keys: KeyArray, out: Uint8Array): number {
     return U64Map.#open(this).hasBatch(keys, out);
   }
 
-  /** Deletes every key; returns how many were present. */
+  /**
+   * Deletes every key in the batch; returns how many were present.
+   *
+   * @example
+   * ```ts
+   * m.deleteBatch(new Float64Array([1, 2, 9])); // 2
+   * ```
+   */
   deleteBatch(keys: KeyArray): number {
     return U64Map.#mutating(this).deleteBatch(keys);
   }
 
+  /**
+   * The table's shape and the kernels it uses.
+   *
+   * @example
+   * ```ts
+   * m.stats(); // { size, B, buckets, overflowBuckets, loadFactor, bytes, growing, match: 'avx2', hash: 'aes' }
+   * ```
+   */
   stats(): MapStats {
     return U64Map.#open(this).stats();
   }
@@ -156,6 +277,12 @@ export class U64Map implements Iterable<[U64Key, number]> {
    * Entries in table order. Every key present for the whole iteration is
    * produced exactly once, even if the map grows meanwhile; a key deleted
    * before it is reached is not produced; keys added may or may not be.
+   * Keys below 2^53 come out as numbers, larger ones as bigints.
+   *
+   * @example
+   * ```ts
+   * for (const [key, value] of m.entries()) console.log(key, value);
+   * ```
    */
   *entries(): IterableIterator<[U64Key, number]> {
     let cursor = 0;
@@ -178,23 +305,67 @@ export class U64Map implements Iterable<[U64Key, number]> {
     } while (cursor !== 0);
   }
 
+  /**
+   * Keys in table order, with the same guarantees as {@link entries}.
+   *
+   * @example
+   * ```ts
+   * const keys = [...m.keys()];
+   * ```
+   */
   *keys(): IterableIterator<U64Key> {
     for (const [k] of this.entries()) yield k;
   }
 
+  /**
+   * Values in table order, with the same guarantees as {@link entries}.
+   *
+   * @example
+   * ```ts
+   * let total = 0;
+   * for (const v of m.values()) total += v;
+   * ```
+   */
   *values(): IterableIterator<number> {
     for (const [, v] of this.entries()) yield v;
   }
 
+  /**
+   * Same as {@link entries}, so a map works in `for...of` and spreads.
+   *
+   * @example
+   * ```ts
+   * const copy = new Map(m);
+   * ```
+   */
   [Symbol.iterator](): IterableIterator<[U64Key, number]> {
     return this.entries();
   }
 
+  /**
+   * Calls callback(value, key, map) for each entry, as `Map#forEach` does.
+   *
+   * @example
+   * ```ts
+   * m.forEach((value, key) => console.log(key, value));
+   * ```
+   */
   forEach(callback: (value: number, key: U64Key, map: U64Map) => void, thisArg?: unknown): void {
     for (const [k, v] of this.entries()) callback.call(thisArg, v, k, this);
   }
 
-  /** Frees the native memory now; later calls throw. Safe to call twice. */
+  /**
+   * Frees the native memory now; later calls throw a {@link CodedError} with
+   * code `ERR_CLOSED`. Safe to call twice. Without it the memory is freed when
+   * the map is garbage collected.
+   *
+   * @example
+   * ```ts
+   * const m = new U64Map();
+   * m.close();
+   * m.get(1); // throws: This U64Map is closed
+   * ```
+   */
   close(): void {
     if (typeof this !== 'object' || this === null || !(#native in this)) {
       throw new TypeError(`Expected a U64Map for this but received ${describe(this)}`);
@@ -203,10 +374,22 @@ export class U64Map implements Iterable<[U64Key, number]> {
     this.#native = null;
   }
 
+  /**
+   * Same as {@link close}, for `using` declarations.
+   *
+   * @example
+   * ```ts
+   * {
+   *   using m = new U64Map();
+   *   m.set(1, 2);
+   * } // closed here
+   * ```
+   */
   [Symbol.dispose](): void {
     this.close();
   }
 
+  /** `'U64Map'`, for `Object.prototype.toString`. */
   get [Symbol.toStringTag](): string {
     return 'U64Map';
   }

@@ -57,7 +57,11 @@ describe('kernels()', () => {
   it('cpu() features agree with /proc/cpuinfo on Linux x86-64', () => {
     if (process.platform !== 'linux' || cpu().arch !== 'x64') return;
     const flags = new Set(
-      fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)![1].trim().split(/\s+/),
+      fs
+        .readFileSync('/proc/cpuinfo', 'utf8')
+        .match(/^flags\s*:(.*)$/m)![1]
+        .trim()
+        .split(/\s+/),
     );
     for (const [name, present] of Object.entries(cpu().features)) {
       if (name.startsWith('os_')) continue;
@@ -132,10 +136,14 @@ describe('hash()', () => {
   it('aes, vaes and aes-portable agree bit for bit on every length 0..256', () => {
     const aesKernels = kernels().filter((k) => k.kind === 'hash' && k.supported && k.name.includes('aes'));
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 0, maxLength: 256 }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), (data, seed) => {
-        const results = aesKernels.map((k) => hash(data, { seed, kernel: k.name as never }));
-        expect(new Set(results).size).toBe(1);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 256 }),
+        fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+        (data, seed) => {
+          const results = aesKernels.map((k) => hash(data, { seed, kernel: k.name as never }));
+          expect(new Set(results).size).toBe(1);
+        },
+      ),
       { numRuns: 500 },
     );
     for (let len = 0; len <= 256; len++) {

@@ -23,7 +23,13 @@ interface KernelRow {
 interface ProbeJson {
   node: string;
   platform: string;
-  cpu: { arch: string; vendor: string; logicalCores: number; availableParallelism: number; cache: Record<string, number> };
+  cpu: {
+    arch: string;
+    vendor: string;
+    logicalCores: number;
+    availableParallelism: number;
+    cache: Record<string, number>;
+  };
   features: Record<string, unknown>;
   kernels: KernelRow[];
   selected: Record<'match' | 'hash', { kernel: string | null; forced: boolean; reason: string; best: string | null }>;
@@ -56,7 +62,10 @@ function probeJson(args: string[], extra: Record<string, string> = {}): ProbeJso
 function library(extra: Record<string, string> = {}): { features: Record<string, boolean>; kernels: KernelRow[] } {
   const out = execFileSync(
     process.execPath,
-    ['-e', `const t = require(${JSON.stringify(builtEntry)}); console.log(JSON.stringify({ features: t.cpu().features, kernels: t.kernels() }));`],
+    [
+      '-e',
+      `const t = require(${JSON.stringify(builtEntry)}); console.log(JSON.stringify({ features: t.cpu().features, kernels: t.kernels() }));`,
+    ],
     { env: cleanEnv(extra), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
   return JSON.parse(out) as { features: Record<string, boolean>; kernels: KernelRow[] };
@@ -87,7 +96,13 @@ describe('probe --json --no-calibrate', () => {
 
   it('agrees with /proc/cpuinfo flags on Linux x86-64', () => {
     if (process.platform !== 'linux' || report.cpu.arch !== 'x64') return;
-    const flags = new Set(fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)![1].trim().split(/\s+/));
+    const flags = new Set(
+      fs
+        .readFileSync('/proc/cpuinfo', 'utf8')
+        .match(/^flags\s*:(.*)$/m)![1]
+        .trim()
+        .split(/\s+/),
+    );
     for (const [name, present] of Object.entries(report.features)) {
       if (name.startsWith('os_')) continue;
       // cpu() reports AVX-family features (and VAES) only when the OS also
@@ -112,7 +127,12 @@ describe('probe --json --no-calibrate', () => {
     expect(report.kernels).toEqual(lib.kernels);
     for (const kind of ['match', 'hash'] as const) {
       const active = lib.kernels.find((k) => k.kind === kind && k.active)!.name;
-      expect(report.selected[kind]).toMatchObject({ kernel: active, forced: false, reason: 'best supported', best: active });
+      expect(report.selected[kind]).toMatchObject({
+        kernel: active,
+        forced: false,
+        reason: 'best supported',
+        best: active,
+      });
     }
   });
 });

@@ -18,26 +18,91 @@ function seeded(): U64Map {
 
 // [description, call, error class, message pattern]
 const cases: Array<[string, (m: U64Map) => unknown, typeof TypeError | typeof RangeError, RegExp]> = [
-  ['fractional key', (m) => m.set(1.5, 1), RangeError, /Expected an integer in \[0, 2\^53\).* for key but received 1\.5/],
+  [
+    'fractional key',
+    (m) => m.set(1.5, 1),
+    RangeError,
+    /Expected an integer in \[0, 2\^53\).* for key but received 1\.5/,
+  ],
   ['negative key', (m) => m.get(-1), RangeError, /for key but received -1$/],
   ['NaN key', (m) => m.has(NaN), RangeError, /for key but received NaN/],
   ['Infinity key', (m) => m.delete(Infinity), RangeError, /for key but received Infinity/],
   ['2^53 as a number', (m) => m.set(2 ** 53, 1), RangeError, /for key but received 9007199254740992/],
   ['negative bigint', (m) => m.set(-1n, 1), RangeError, /for key but received -1n/],
   ['bigint >= 2^64', (m) => m.set(2n ** 64n, 1), RangeError, /for key but received a bigint outside/],
-  ['string key', (m) => m.set('1' as never, 1), TypeError, /Expected a number or bigint for key but received string '1'/],
+  [
+    'string key',
+    (m) => m.set('1' as never, 1),
+    TypeError,
+    /Expected a number or bigint for key but received string '1'/,
+  ],
   ['non-number value', (m) => m.set(4, '1' as never), TypeError, /Expected a number for value but received string/],
-  ['Int32Array keys', (m) => m.setBatch(new Int32Array(2) as never, new Float64Array(2)), TypeError, /Expected a BigUint64Array, Float64Array or Uint32Array for keys but received Int32Array\(2\)/],
-  ['plain array keys', (m) => m.getBatch([1, 2] as never, new Float64Array(2)), TypeError, /for keys but received Array\(2\)/],
-  ['Float32Array values', (m) => m.setBatch(new Float64Array(2), new Float32Array(2) as never), TypeError, /Expected a Float64Array for values but received Float32Array\(2\)/],
-  ['short values', (m) => m.setBatch(new Float64Array([7, 8, 9]), new Float64Array(2)), RangeError, /of length 3 .* for values but received length 2/],
-  ['long out', (m) => m.getBatch(new Float64Array(2), new Float64Array(3)), RangeError, /for out but received length 3/],
-  ['wrong found kind', (m) => m.getBatch(new Float64Array(2), new Float64Array(2), new Uint16Array(2) as never), TypeError, /Expected a Uint8Array for found/],
-  ['hasBatch out kind', (m) => m.hasBatch(new Uint32Array(2), new Float64Array(2) as never), TypeError, /Expected a Uint8Array for out/],
-  ['fractional key in a batch', (m) => m.setBatch(new Float64Array([4, 5, 6.25, 7]), new Float64Array(4)), RangeError, /Expected an integer in \[0, 2\^53\) for keys\[2\] but received 6\.25/],
-  ['NaN key in a delete batch', (m) => m.deleteBatch(new Float64Array([1, 2, NaN])), RangeError, /for keys\[2\] but received NaN/],
-  ['negative key in a get batch', (m) => m.getBatch(new Float64Array([-3]), new Float64Array(1)), RangeError, /for keys\[0\] but received -3/],
-  ['2^53 in a batch', (m) => m.setBatch(new Float64Array([1, 2 ** 53]), new Float64Array(2)), RangeError, /for keys\[1\]/],
+  [
+    'Int32Array keys',
+    (m) => m.setBatch(new Int32Array(2) as never, new Float64Array(2)),
+    TypeError,
+    /Expected a BigUint64Array, Float64Array or Uint32Array for keys but received Int32Array\(2\)/,
+  ],
+  [
+    'plain array keys',
+    (m) => m.getBatch([1, 2] as never, new Float64Array(2)),
+    TypeError,
+    /for keys but received Array\(2\)/,
+  ],
+  [
+    'Float32Array values',
+    (m) => m.setBatch(new Float64Array(2), new Float32Array(2) as never),
+    TypeError,
+    /Expected a Float64Array for values but received Float32Array\(2\)/,
+  ],
+  [
+    'short values',
+    (m) => m.setBatch(new Float64Array([7, 8, 9]), new Float64Array(2)),
+    RangeError,
+    /of length 3 .* for values but received length 2/,
+  ],
+  [
+    'long out',
+    (m) => m.getBatch(new Float64Array(2), new Float64Array(3)),
+    RangeError,
+    /for out but received length 3/,
+  ],
+  [
+    'wrong found kind',
+    (m) => m.getBatch(new Float64Array(2), new Float64Array(2), new Uint16Array(2) as never),
+    TypeError,
+    /Expected a Uint8Array for found/,
+  ],
+  [
+    'hasBatch out kind',
+    (m) => m.hasBatch(new Uint32Array(2), new Float64Array(2) as never),
+    TypeError,
+    /Expected a Uint8Array for out/,
+  ],
+  [
+    'fractional key in a batch',
+    (m) => m.setBatch(new Float64Array([4, 5, 6.25, 7]), new Float64Array(4)),
+    RangeError,
+    /Expected an integer in \[0, 2\^53\) for keys\[2\] but received 6\.25/,
+  ],
+  [
+    'NaN key in a delete batch',
+    (m) => m.deleteBatch(new Float64Array([1, 2, NaN])),
+    RangeError,
+    /for keys\[2\] but received NaN/,
+  ],
+  [
+    'negative key in a get batch',
+    (m) => m.getBatch(new Float64Array([-3]), new Float64Array(1)),
+    RangeError,
+    /for keys\[0\] but received -3/,
+  ],
+  [
+    '2^53 in a batch',
+    (m) => m.setBatch(new Float64Array([1, 2 ** 53]), new Float64Array(2)),
+    RangeError,
+    /for keys\[1\]/,
+  ],
 ];
 
 describe('bad input', () => {
@@ -58,7 +123,9 @@ describe('bad input', () => {
 
   it('rejects bad options', () => {
     expect(() => new U64Map(null as never)).toThrow(TypeError);
-    expect(() => new U64Map({ capacity: -1 })).toThrow(/Expected a non-negative integer for options.capacity but received -1/);
+    expect(() => new U64Map({ capacity: -1 })).toThrow(
+      /Expected a non-negative integer for options.capacity but received -1/,
+    );
     expect(() => new U64Map({ capacity: 'big' as never })).toThrow(TypeError);
     expect(() => new U64Map({ seed: -1 })).toThrow(RangeError);
     expect(() => new U64Map({ seed: 2n ** 64n })).toThrow(/for options.seed/);

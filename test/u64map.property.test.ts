@@ -28,7 +28,10 @@ type Op =
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('set' as const), key: keyArb, value: valueArb }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constantFrom('get' as const, 'has' as const, 'delete' as const), key: keyArb }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constantFrom('get' as const, 'has' as const, 'delete' as const), key: keyArb }),
+  },
   {
     weight: 2,
     arbitrary: fc
@@ -129,14 +132,18 @@ function run(m: U64Map, oracle: Map<bigint, number>, op: Op, flavour: number): v
 describe.each(supportedPairs())('U64Map matches a JS Map with match=$match hash=$hash', (pair) => {
   it('on random single and batch operations', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(opArb, fc.integer({ min: 0, max: 2 })), { maxLength: 120 }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), (ops, seed) => {
-        using m = new U64Map({ ...pair, seed });
-        const oracle = new Map<bigint, number>();
-        for (const [op, flavour] of ops) run(m, oracle, op, flavour);
-        expect(m.size).toBe(oracle.size);
-        expect(entriesOf(m)).toEqual(oracle);
-        expect(m.stats()).toMatchObject({ match: pair.match, hash: pair.hash, size: oracle.size });
-      }),
+      fc.property(
+        fc.array(fc.tuple(opArb, fc.integer({ min: 0, max: 2 })), { maxLength: 120 }),
+        fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+        (ops, seed) => {
+          using m = new U64Map({ ...pair, seed });
+          const oracle = new Map<bigint, number>();
+          for (const [op, flavour] of ops) run(m, oracle, op, flavour);
+          expect(m.size).toBe(oracle.size);
+          expect(entriesOf(m)).toEqual(oracle);
+          expect(m.stats()).toMatchObject({ match: pair.match, hash: pair.hash, size: oracle.size });
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -181,7 +188,7 @@ describe('iteration while the map changes', () => {
     (pair) => {
       using m = new U64Map({ ...pair, seed: 7n });
       const initial: bigint[] = [];
-      for (let i = 0n; i < 3000n; i++) initial.push(i * 0x9e3779b97f4a7c15n % 2n ** 64n);
+      for (let i = 0n; i < 3000n; i++) initial.push((i * 0x9e3779b97f4a7c15n) % 2n ** 64n);
       m.setBatch(BigUint64Array.from(initial), new Float64Array(initial.length).fill(1));
       const startB = m.stats().B;
       const seen = new Map<bigint, number>();
@@ -222,7 +229,10 @@ describe('iteration while the map changes', () => {
 
   it('stops cleanly when the map is closed mid-iteration', () => {
     const m = new U64Map();
-    m.setBatch(new Float64Array(5000).map((_, i) => i), new Float64Array(5000));
+    m.setBatch(
+      new Float64Array(5000).map((_, i) => i),
+      new Float64Array(5000),
+    );
     const it = m.entries();
     it.next();
     m.close();
@@ -233,7 +243,9 @@ describe('iteration while the map changes', () => {
 
   it('yields numbers below 2^53 and bigints from there on', () => {
     using m = new U64Map();
-    m.set(2 ** 53 - 1, 1).set(2n ** 53n, 2).set(5n, 3);
+    m.set(2 ** 53 - 1, 1)
+      .set(2n ** 53n, 2)
+      .set(5n, 3);
     const keys = [...m.keys()];
     expect(keys).toContain(2 ** 53 - 1);
     expect(keys).toContain(2n ** 53n);

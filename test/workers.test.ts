@@ -48,7 +48,9 @@ function runWorker(id: number, match: string): Promise<{ id: number; size: numbe
 
 describe('worker_threads', () => {
   it('4 workers hammer their own maps at once and each stays consistent', async () => {
-    const supported = kernels().filter((k) => k.kind === 'match' && k.supported).map((k) => k.name);
+    const supported = kernels()
+      .filter((k) => k.kind === 'match' && k.supported)
+      .map((k) => k.name);
     const matches = [0, 1, 2, 3].map((i) => supported[i % supported.length]);
     const results = await Promise.all(matches.map((match, id) => runWorker(id, match)));
     for (const r of results) {

@@ -91,8 +91,7 @@ export function calibrate(options: CalibrationOptions): Calibration {
 
   // Match kernels: one map per kernel, all with the same keys, seed and hash.
   const maps = matchNames.map(
-    (match) =>
-      new U64Map({ capacity: n, seed: 1n, match: match as MatchKernelName, hash: mapHash as HashKernelName }),
+    (match) => new U64Map({ capacity: n, seed: 1n, match: match as MatchKernelName, hash: mapHash as HashKernelName }),
   );
   try {
     const out = new Float64Array(n);

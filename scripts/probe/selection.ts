@@ -5,7 +5,12 @@ import { cpu, hash, U64Map } from '../../src/index';
 export const FORCE_VARS = { match: 'TOPHASH_FORCE_MATCH', hash: 'TOPHASH_FORCE_HASH' } as const;
 
 /** Every environment variable the addon reads. */
-export const TOPHASH_VARS = ['TOPHASH_FORCE_MATCH', 'TOPHASH_FORCE_HASH', 'TOPHASH_CPU_MASK', 'TOPHASH_NATIVE'] as const;
+export const TOPHASH_VARS = [
+  'TOPHASH_FORCE_MATCH',
+  'TOPHASH_FORCE_HASH',
+  'TOPHASH_CPU_MASK',
+  'TOPHASH_NATIVE',
+] as const;
 
 export interface Selection {
   /** The kernel `new U64Map()` uses now; null when the forced name is rejected. */
@@ -74,9 +79,7 @@ export function selections(): Selections {
   return {
     // Reproduce the failure a user would see, with the other kind pinned so
     // that only this kind's forcing is exercised.
-    match: one('match', () =>
-      errorMessage(() => new U64Map({ hash: (best.hash ?? 'fold') as never }).close()),
-    ),
+    match: one('match', () => errorMessage(() => new U64Map({ hash: (best.hash ?? 'fold') as never }).close())),
     hash: one('hash', () => errorMessage(() => hash(new Uint8Array(0)))),
   };
 }

@@ -50,7 +50,9 @@ export function renderTable(r: Report): string {
   const out: string[] = [];
   out.push(`tophash ${r.tophash ?? '?'} probe: Node ${r.node}, ${r.platform} ${r.arch}`);
   const envSet = Object.entries(r.env);
-  out.push(envSet.length === 0 ? 'env: no TOPHASH_* overrides' : `env: ${envSet.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  out.push(
+    envSet.length === 0 ? 'env: no TOPHASH_* overrides' : `env: ${envSet.map(([k, v]) => `${k}=${v}`).join(' ')}`,
+  );
   if (r.env.TOPHASH_CPU_MASK !== undefined) {
     out.push('note: TOPHASH_CPU_MASK hides features, so the features and kernels below may understate this CPU');
   }
@@ -62,7 +64,10 @@ export function renderTable(r: Report): string {
       ['arch', r.cpu.arch],
       ['vendor', r.cpu.vendor || '(unknown)'],
       ['model', r.cpu.model === '' ? '(unknown)' : r.cpu.model + (r.cpu.modelSource === 'os.cpus' ? ' (os.cpus)' : '')],
-      ['cores', `${r.cpu.logicalCores} logical (os.cpus), ${r.cpu.availableParallelism} available (os.availableParallelism)`],
+      [
+        'cores',
+        `${r.cpu.logicalCores} logical (os.cpus), ${r.cpu.availableParallelism} available (os.availableParallelism)`,
+      ],
       [
         'cache',
         cache.length === 0

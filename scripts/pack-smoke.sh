@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The release check: `npm pack` this checkout, look inside the tarball, install
+# it into an empty folder the way a user would (the addon builds from source
+# with node-gyp; only node-addon-api comes from the registry), then load it
+# with require() and import, run a smoke op both ways and type-check a
+# consumer in both module systems against the published .d.ts files.
+#
+#   bash scripts/pack-smoke.sh          (npm run test:pack)
+#   KEEP=1 bash scripts/pack-smoke.sh   keep the temp folder for a look
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/tophash-pack.XXXXXX")
+if [ -z "${KEEP:-}" ]; then trap 'rm -rf "$work"' EXIT; else echo "keeping $work"; fi
+mkdir "$work/tarball" "$work/app"
+
+echo "== npm pack (prepack cleans and rebuilds dist/src) =="
+npm pack --silent --pack-destination "$work/tarball" >/dev/null
+tarball=$(ls "$work"/tarball/*.tgz)
+tar -tzf "$tarball" | sed 's#^package/##' | sort >"$work/files.txt"
+echo "$(basename "$tarball"): $(wc -l <"$work/files.txt") files, $(du -k "$tarball" | cut -f1) KiB"
+
+fail=0
+for need in package.json README.md LICENSE binding.gyp scripts/list-sources.js \
+  dist/src/index.js dist/src/index.d.ts dist/src/index.mjs dist/src/index.d.mts \
+  native/addon/addon.cpp native/core/table.h; do
+  grep -qxF "$need" "$work/files.txt" || { echo "missing from the tarball: $need"; fail=1; }
+done
+# Every C++ source binding.gyp compiles must be in the tarball.
+while read -r src; do
+  grep -qxF "$src" "$work/files.txt" || { echo "missing from the tarball: $src (binding.gyp builds it)"; fail=1; }
+done < <(node scripts/list-sources.js addon)
+# Nothing that is not needed to install or use the package.
+if grep -E '^(test|bench|src|docs|build[^/]*|native/test|dist/(bench|scripts))/|\.(node|tgz|o)$|^scripts/.*\.(ts|sh)$' \
+  "$work/files.txt"; then
+  echo "the files above should not be in the tarball"
+  fail=1
+fi
+[ "$fail" = 0 ] || exit 1
+
+echo "== npm install <tarball> into an empty folder (builds the addon from source) =="
+cd "$work/app"
+echo '{ "name": "tophash-pack-smoke", "version": "1.0.0", "private": true }' >package.json
+start=$(date +%s)
+JOBS=${JOBS:-max} npm install --no-audit --no-fund "$tarball"
+echo "installed in $(($(date +%s) - start)) s"
+test -f node_modules/tophash/build/Release/tophash.node
+
+echo "== require('tophash') =="
+node -e "
+  const t0 = process.hrtime.bigint();
+  const { U64Map, kernels, cpu } = require('tophash');
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const m = new U64Map({ capacity: 16 });
+  m.set(42, 1.5).set(2n ** 60n, 7);
+  if (m.get(42) !== 1.5 || m.get(2n ** 60n) !== 7) throw new Error('set/get gave a wrong answer');
+  if (m.setBatch(new Float64Array([1, 2, 3]), new Float64Array([10, 20, 30])) !== 3) throw new Error('setBatch');
+  const out = new Float64Array(3), found = new Uint8Array(3);
+  if (m.getBatch(new BigUint64Array([1n, 9n, 3n]), out, found) !== 2) throw new Error('getBatch hits');
+  if (out[0] !== 10 || !Number.isNaN(out[1]) || out[2] !== 30 || found.join() !== '1,0,1') throw new Error('getBatch out');
+  m.close();
+  console.log('require: ok in ' + ms.toFixed(1) + ' ms; kernels ' + kernels().filter((k) => k.active).map((k) => k.name) +
+    '; ' + cpu().arch);"
+
+echo "== import { U64Map } from 'tophash' =="
+node --input-type=module -e "
+  import { U64Map, kernels, cpu, hash, hashBatch, CodedError } from 'tophash';
+  import { createRequire } from 'node:module';
+  const cjs = createRequire(import.meta.url)('tophash');
+  if (U64Map !== cjs.U64Map || CodedError !== cjs.CodedError) throw new Error('ESM and CJS entries differ');
+  const m = new U64Map();
+  m.setBatch(new Uint32Array([5, 6]), new Float64Array([50, 60]));
+  const out = new Float64Array(2);
+  if (m.getBatch(new Float64Array([6, 5]), out) !== 2 || out[0] !== 60 || out[1] !== 50) throw new Error('getBatch');
+  if (m.get(5n) !== 50) throw new Error('get');
+  if (typeof hash('x') !== 'bigint' || hashBatch(new BigUint64Array(2)).length !== 2) throw new Error('hash');
+  m.close();
+  try { m.size; throw new Error('no ERR_CLOSED'); } catch (e) { if (!(e instanceof CodedError)) throw e; }
+  console.log('import: ok; ' + kernels().length + ' kernels; ' + cpu().arch);"
+
+echo "== deep imports are closed by the exports map =="
+if node -e "require('tophash/dist/src/native')" 2>/dev/null; then
+  echo "tophash/dist/src/native should not resolve"
+  exit 1
+fi
+node -e "console.log('package.json export: ' + require('tophash/package.json').version)"
+
+echo "== the published types, from CommonJS and ESM consumers (tsc, nodenext) =="
+cat >consumer.cts <<'EOF'
+import { U64Map, kernels, type KernelInfo, type MapStats } from 'tophash';
+const m = new U64Map({ capacity: 8, match: 'scalar' });
+const hits: number = m.getBatch(new Float64Array(1), new Float64Array(1), new Uint8Array(1));
+const stats: MapStats = m.stats();
+const ks: KernelInfo[] = kernels();
+// @ts-expect-error Int32Array keys are refused
+m.setBatch(new Int32Array(1), new Float64Array(1));
+export { hits, stats, ks };
+EOF
+cat >consumer.mts <<'EOF'
+import { U64Map, cpu, hash, type CpuInfo, type U64Key } from 'tophash';
+const m = new U64Map({ hash: 'fold', seed: 1n });
+const v: number | undefined = m.get(1n);
+const k: U64Key[] = [...m.keys()];
+const c: CpuInfo = cpu();
+const h: bigint = hash('x');
+// @ts-expect-error an unknown kernel name
+new U64Map({ match: 'sse9' });
+export { v, k, c, h };
+EOF
+"$root/node_modules/.bin/tsc" --noEmit --strict --module nodenext --moduleResolution nodenext \
+  --target es2022 --lib es2023,esnext.disposable --types node --typeRoots "$root/node_modules/@types" \
+  consumer.cts consumer.mts
+echo "types: ok (consumer.cts, consumer.mts)"
+echo "pack smoke: ok"

@@ -1,0 +1,16 @@
+// The ES module entry (`import ... from 'tophash'`). It re-exports the
+// CommonJS build, so both module systems share one loaded addon and one set of
+// classes: `instanceof U64Map` holds across them. Keep this list in step with
+// index.ts (test/types.test.ts and scripts/pack-smoke.sh compare the two).
+export { U64Map, cpu, kernels, hash, hashBatch, CodedError } from './index.js';
+export type {
+  U64Key,
+  U64MapOptions,
+  MatchKernelName,
+  HashKernelName,
+  KeyArray,
+  MapStats,
+  CpuInfo,
+  KernelInfo,
+  HashOptions,
+} from './index.js';
