@@ -15,6 +15,8 @@ export interface NativeU64Map {
   hasBatch(keys: KeyArray, out: Uint8Array): number;
   setBatch(keys: KeyArray, values: Float64Array): number;
   deleteBatch(keys: KeyArray): number;
+  getBatchAsync(keys: KeyArray, out: Float64Array, found?: Uint8Array): Promise<number>;
+  setBatchAsync(keys: KeyArray, values: Float64Array): Promise<number>;
   scan(cursor: number, atLeast: number): [BigUint64Array, Float64Array, number];
   stats(): MapStats;
   close(): void;

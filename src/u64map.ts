@@ -262,6 +262,35 @@ export class U64Map implements Iterable<[U64Key, number]> {
   }
 
   /**
+   * {@link U64Map.getBatch} on the libuv thread pool, for batches big enough
+   * that blocking the event loop matters. The keys are copied when called and
+   * the results written to `out`/`found` when the promise settles. Until then
+   * every other use of this map throws an error with `code: 'EBUSY'`;
+   * `close()` frees the map once the batch is done.
+   *
+   * @example
+   * ```ts
+   * const hits = await m.getBatchAsync(keys, out);
+   * ```
+   */
+  async getBatchAsync(keys: KeyArray, out: Float64Array, found?: Uint8Array): Promise<number> {
+    return U64Map.#open(this).getBatchAsync(keys, out, found);
+  }
+
+  /**
+   * {@link U64Map.setBatch} on the libuv thread pool; resolves to how many
+   * keys were new. The map is busy (`EBUSY`) until the promise settles.
+   *
+   * @example
+   * ```ts
+   * const added = await m.setBatchAsync(keys, values);
+   * ```
+   */
+  async setBatchAsync(keys: KeyArray, values: Float64Array): Promise<number> {
+    return U64Map.#mutating(this).setBatchAsync(keys, values);
+  }
+
+  /**
    * The table's shape and the kernels it uses.
    *
    * @example
