@@ -4,11 +4,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+/** An opaque handle to a native map (a Node-API External). */
+export type NativeMapHandle = { readonly __brand: 'NativeMapHandle' };
+
 export interface NativeU64Map {
-  get(key: number | bigint): number | undefined;
-  set(key: number | bigint, value: number): boolean;
-  has(key: number | bigint): boolean;
-  delete(key: number | bigint): boolean;
+  /** Passed to the map* functions: single operations skip the wrapper's unwrap. */
+  readonly handle: NativeMapHandle;
   clear(): void;
   size(): number;
   getBatch(keys: KeyArray, out: Float64Array, found?: Uint8Array): number;
@@ -90,6 +91,10 @@ export interface NativeAddon {
     match: string | undefined,
     hash: string | undefined,
   ) => NativeU64Map;
+  mapGet(handle: NativeMapHandle, key: number | bigint): number | undefined;
+  mapSet(handle: NativeMapHandle, key: number | bigint, value: number): boolean;
+  mapHas(handle: NativeMapHandle, key: number | bigint): boolean;
+  mapDelete(handle: NativeMapHandle, key: number | bigint): boolean;
   kernels(): KernelInfo[];
   cpu(): CpuInfo;
   hashBytes(data: Uint8Array, seed?: bigint, kernel?: string): bigint;

@@ -160,7 +160,7 @@ export class U64Map implements Iterable<[U64Key, number]> {
    * ```
    */
   get(key: U64Key): number | undefined {
-    return U64Map.#open(this).get(key);
+    return native.mapGet(U64Map.#open(this).handle, key);
   }
 
   /**
@@ -172,7 +172,7 @@ export class U64Map implements Iterable<[U64Key, number]> {
    * ```
    */
   set(key: U64Key, value: number): this {
-    U64Map.#mutating(this).set(key, value);
+    native.mapSet(U64Map.#mutating(this).handle, key, value);
     return this;
   }
 
@@ -186,7 +186,7 @@ export class U64Map implements Iterable<[U64Key, number]> {
    * ```
    */
   has(key: U64Key): boolean {
-    return U64Map.#open(this).has(key);
+    return native.mapHas(U64Map.#open(this).handle, key);
   }
 
   /**
@@ -198,7 +198,7 @@ export class U64Map implements Iterable<[U64Key, number]> {
    * ```
    */
   delete(key: U64Key): boolean {
-    return U64Map.#mutating(this).delete(key);
+    return native.mapDelete(U64Map.#mutating(this).handle, key);
   }
 
   /** Removes every entry; the map stays open. */

@@ -134,6 +134,7 @@ class TophashAddon : public Napi::Addon<TophashAddon> {
  public:
   TophashAddon(Napi::Env env, Napi::Object exports) {
     exports.Set("U64Map", U64MapBinding::Define(env));
+    U64MapBinding::DefineHandleFunctions(env, exports);
     exports.Set("kernels", Napi::Function::New<Kernels>(env, "kernels"));
     exports.Set("cpu", Napi::Function::New<Cpu>(env, "cpu"));
     exports.Set("hashBytes", Napi::Function::New<HashBytes>(env, "hashBytes"));

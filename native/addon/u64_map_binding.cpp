@@ -44,10 +44,6 @@ auto guard_alloc(Napi::Env env, F&& f) -> decltype(f()) {
 Napi::Function U64MapBinding::Define(Napi::Env env) {
   return DefineClass(env, "NativeU64Map",
                      {
-                         InstanceMethod<&U64MapBinding::Get>("get"),
-                         InstanceMethod<&U64MapBinding::Set>("set"),
-                         InstanceMethod<&U64MapBinding::Has>("has"),
-                         InstanceMethod<&U64MapBinding::Delete>("delete"),
                          InstanceMethod<&U64MapBinding::Clear>("clear"),
                          InstanceMethod<&U64MapBinding::Size>("size"),
                          InstanceMethod<&U64MapBinding::GetBatch>("getBatch"),
@@ -95,6 +91,8 @@ U64MapBinding::U64MapBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     table_ = std::make_unique<core::U64Table>(match, hash, seed, static_cast<uint64_t>(capacity));
   });
   napi_type_tag_object(env, info.This(), &kU64MapTag);
+  info.This().As<Napi::Object>().DefineProperty(
+      Napi::PropertyDescriptor::Value("handle", Napi::External<U64MapBinding>::New(env, this), napi_default));
   report_memory(env);
 }
 
@@ -102,16 +100,29 @@ U64MapBinding::~U64MapBinding() {
   if (reported_bytes_ != 0) Napi::MemoryManagement::AdjustExternalMemory(Env(), -reported_bytes_);
 }
 
-core::U64Table& U64MapBinding::table(const Napi::CallbackInfo& info) {
-  // The receiver was unwrapped by ObjectWrap already, which refuses objects
-  // that wrap nothing. Objects wrapped by another class cannot get here: the
-  // native object lives in a private field of the TypeScript class, whose
-  // methods check their receiver. (A type-tag check per call cost ~70 ns,
-  // more than the lookup itself.)
-  Napi::Env env = info.Env();
+core::U64Table& U64MapBinding::table(const Napi::CallbackInfo& info) { return open_table(info.Env()); }
+
+// The receiver was unwrapped by ObjectWrap already, which refuses objects
+// that wrap nothing. Objects wrapped by another class cannot get here: the
+// native object and its handle live in private fields of the TypeScript
+// class, whose methods check their receiver. (A type-tag check per call cost
+// ~70 ns, more than the lookup itself.)
+core::U64Table& U64MapBinding::open_table(Napi::Env env) {
   if (!table_ || close_pending_) throw Napi::Error::New(env, "This U64Map is closed");
   if (busy_) throw_code(env, "EBUSY", "This U64Map is in use by an async batch; await it first");
   return *table_;
+}
+
+U64MapBinding& U64MapBinding::from_handle(const Napi::CallbackInfo& info) {
+  if (!info[0].IsExternal()) throw_type(info.Env(), "a U64Map handle", "handle", describe(info[0]));
+  return *info[0].As<Napi::External<U64MapBinding>>().Data();
+}
+
+void U64MapBinding::DefineHandleFunctions(Napi::Env env, Napi::Object exports) {
+  exports.Set("mapGet", Napi::Function::New<&U64MapBinding::Get>(env, "mapGet"));
+  exports.Set("mapSet", Napi::Function::New<&U64MapBinding::Set>(env, "mapSet"));
+  exports.Set("mapHas", Napi::Function::New<&U64MapBinding::Has>(env, "mapHas"));
+  exports.Set("mapDelete", Napi::Function::New<&U64MapBinding::Delete>(env, "mapDelete"));
 }
 
 void U64MapBinding::report_memory(Napi::Env env) {
@@ -123,8 +134,8 @@ void U64MapBinding::report_memory(Napi::Env env) {
 }
 
 Napi::Value U64MapBinding::Get(const Napi::CallbackInfo& info) {
-  auto& t = table(info);
-  uint64_t key = single_key(info[0], "key");
+  auto& t = from_handle(info).open_table(info.Env());
+  uint64_t key = single_key(info[1], "key");
   const double* v = t.find(key, t.hash(key));
   if (v == nullptr) return info.Env().Undefined();
   return Napi::Number::New(info.Env(), *v);
@@ -132,27 +143,29 @@ Napi::Value U64MapBinding::Get(const Napi::CallbackInfo& info) {
 
 Napi::Value U64MapBinding::Set(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto& t = table(info);
-  uint64_t key = single_key(info[0], "key");
-  if (!info[1].IsNumber()) throw_type(env, "a number", "value", describe(info[1]));
-  double value = info[1].As<Napi::Number>().DoubleValue();
+  U64MapBinding& self = from_handle(info);
+  auto& t = self.open_table(env);
+  uint64_t key = single_key(info[1], "key");
+  if (!info[2].IsNumber()) throw_type(env, "a number", "value", describe(info[2]));
+  double value = info[2].As<Napi::Number>().DoubleValue();
   bool added = guard_alloc(env, [&] { return t.assign(key, t.hash(key), value); });
-  report_memory(env);
+  self.report_memory(env);
   return Napi::Boolean::New(env, added);
 }
 
 Napi::Value U64MapBinding::Has(const Napi::CallbackInfo& info) {
-  auto& t = table(info);
-  uint64_t key = single_key(info[0], "key");
+  auto& t = from_handle(info).open_table(info.Env());
+  uint64_t key = single_key(info[1], "key");
   return Napi::Boolean::New(info.Env(), t.find(key, t.hash(key)) != nullptr);
 }
 
 Napi::Value U64MapBinding::Delete(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto& t = table(info);
-  uint64_t key = single_key(info[0], "key");
+  U64MapBinding& self = from_handle(info);
+  auto& t = self.open_table(env);
+  uint64_t key = single_key(info[1], "key");
   bool deleted = guard_alloc(env, [&] { return t.erase(key, t.hash(key)); });
-  report_memory(env);
+  self.report_memory(env);
   return Napi::Boolean::New(env, deleted);
 }
 
