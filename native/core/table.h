@@ -38,11 +38,12 @@
 // not found. A deleted slot is kEmptyOne and is reused by the next insert that
 // passes it.
 //
-// Batches (see batch.h) split this into stages across a chunk of keys:
-// hash them all, prefetch every bucket, match the control words of 4 or 8
-// different keys in one AVX2/AVX-512 compare, then compare keys. The per-key
-// miss latency overlaps instead of adding up, which is where the batch API
-// earns its speed; wide SIMD inside one 8-byte control word would buy nothing.
+// Batches (u64_batch.cpp, batch_pipeline.h) split this into stages across a
+// chunk of keys: hash them all, prefetch every bucket, match the control words
+// of 4 or 8 different keys in one AVX2/AVX-512 compare, then compare keys.
+// The per-key miss latency overlaps instead of adding up, which is where the
+// batch API earns its speed; wide SIMD inside one 8-byte control word would
+// buy nothing.
 //
 // GROWTH, AND WHY 6.5
 //
@@ -91,11 +92,31 @@
 // every key present for the whole iteration is emitted exactly once, a key
 // deleted before its group is reached is not emitted, and keys added during
 // the iteration may or may not be: Go's guarantee, without pinning memory.
+//
+// BYTE KEYS AND ARENAS
+//
+// A slot holds a fixed-size Key. u64 and fixed-width byte keys live entirely
+// in it; a variable-length byte key lives in it when short (up to 15 bytes in
+// a 16-byte slot) and otherwise in an arena, with the slot holding a pointer,
+// the length and a few hash bits (core/byte_keys.h). Such a policy declares a
+// Storage type, and every bucket array owns one (the arena): a new key is
+// stored into the current array's, an evacuated key is relocated into the new
+// array's, and a deleted key is forgotten (its bytes become garbage, since the
+// arena is append-only). When a growth starts, the new array's storage
+// reserves exactly the live bytes of the old one, so evacuation never
+// allocates; the old storage is freed with the old array. That is how a
+// growth reclaims the space of deleted keys, and so an insert also starts a
+// same-size growth when the garbage outweighs the live key bytes and half the
+// bucket array: the rebuild then costs O(1) per garbage byte, amortised, and
+// churn keeps memory within a small factor of the live data. stats().bytes
+// counts the storage of both arrays.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/zeroed_memory.h"
@@ -165,13 +186,42 @@ struct Hasher {
   hash::Seed seed;
 };
 
+// Per-array key storage of a policy whose keys live entirely in the slot.
+struct NoKeyStorage {
+  bool reserve_relocation(const NoKeyStorage&) { return true; }
+  uint64_t bytes() const { return 0; }
+  uint64_t live_bytes() const { return 0; }
+  uint64_t garbage_bytes() const { return 0; }
+};
+
+namespace table_detail {
+template <class P, class = void>
+struct StorageOf {
+  using type = NoKeyStorage;
+  static constexpr bool kDeclared = false;
+};
+template <class P>
+struct StorageOf<P, std::void_t<typename P::Storage>> {
+  using type = typename P::Storage;
+  static constexpr bool kDeclared = true;
+};
+}  // namespace table_detail
+
 // Policy supplies: Key (slot type), Probe (lookup type), equal(Key, Probe),
-// hash(Hasher, Probe), hash_stored(Hasher, Key), store(Key&, Probe).
+// hash(Hasher, Probe), hash_stored(Hasher, Key), and either
+//   store(Key&, Probe)                  keys live entirely in the slot, or
+//   Storage (a movable type, one per bucket array: see BYTE KEYS AND ARENAS
+//   and NoKeyStorage for its members), store(Key&, Probe, Storage&) which
+//   may throw std::bad_alloc before writing anything,
+//   relocate(Key& dst, const Key& src, Storage& to) which must not throw,
+//   forget(const Key&, Storage&) for a deleted key, and
+//   prefetch_stored(const Key&) to start loading a key's out-of-slot bytes.
 template <class Policy, class Value>
 class Table {
  public:
   using Key = typename Policy::Key;
   using Probe = typename Policy::Probe;
+  using Storage = typename table_detail::StorageOf<Policy>::type;
 
   struct Bucket {
     uint8_t tophash[kBucketSlots];
@@ -254,6 +304,7 @@ class Table {
   // Inserts or overwrites; returns true when the key is new. Throws
   // std::bad_alloc with the table unchanged if memory runs out.
   bool assign(Probe key, uint64_t hash, Value value) {
+    graveyard_.release_some();
     for (;;) {
       if (growing()) grow_work(hash & mask());
       const uint8_t top = tophash_of(hash);
@@ -282,7 +333,8 @@ class Table {
         }
         if (b->ends_chain()) break;
       }
-      if (!growing() && (over_load_factor(count_ + 1, B_) || too_many_overflow(noverflow_, B_))) {
+      if (!growing() && (over_load_factor(count_ + 1, B_) || too_many_overflow(noverflow_, B_) ||
+                         too_much_key_garbage())) {
         start_growth();
         continue;  // the key's bucket moved: look again in the new array
       }
@@ -290,8 +342,8 @@ class Table {
         insert_b = new_overflow(last);
         insert_i = 0;
       }
+      store_key(insert_b->keys[insert_i], key);  // may throw: before the tophash
       insert_b->tophash[insert_i] = top;
-      Policy::store(insert_b->keys[insert_i], key);
       insert_b->values[insert_i] = value;
       ++count_;
       return true;
@@ -300,6 +352,7 @@ class Table {
 
   // Removes key; returns true when it was present.
   bool erase(Probe key, uint64_t hash) {
+    graveyard_.release_some();
     if (count_ == 0) return false;
     if (growing()) grow_work(hash & mask());
     const uint8_t top = tophash_of(hash);
@@ -309,6 +362,7 @@ class Table {
       while (m != 0) {
         int i = __builtin_ctz(m);
         if (Policy::equal(b->keys[i], key)) {
+          forget_key(b->keys[i]);
           remove_slot(first, b, i);
           return true;
         }
@@ -327,7 +381,8 @@ class Table {
     if (!allocate_array(&fresh, B_)) throw std::bad_alloc();
     release_array(&current_);
     release_array(&old_);
-    current_ = fresh;
+    graveyard_.release_all();
+    current_ = std::move(fresh);
     count_ = 0;
     noverflow_ = 0;
     nevacuate_ = 0;
@@ -371,25 +426,57 @@ class Table {
     s.buckets = current_.count;
     s.overflow_buckets = noverflow_;
     s.load_factor = static_cast<double>(count_) / static_cast<double>(current_.count);
-    s.bytes = sizeof(*this) + current_.bytes_total() + old_.bytes_total();
+    s.bytes = bytes();
     s.growing = growing();
     s.same_size_grows = same_size_grows_;
     return s;
   }
-  uint64_t bytes() const { return sizeof(*this) + current_.bytes_total() + old_.bytes_total(); }
+  uint64_t bytes() const {
+    return sizeof(*this) + current_.bytes_total() + old_.bytes_total() + graveyard_.bytes();
+  }
 
  private:
-  // One generation of buckets plus the overflow buckets chained from it.
+  // One generation of buckets plus the overflow buckets chained from it, and
+  // the storage of its keys' out-of-slot bytes.
   struct BucketArray {
     Bucket* buckets = nullptr;
     uint64_t count = 0;  // 2^B
     std::vector<std::pair<Bucket*, size_t>> overflow_chunks;  // (chunk, buckets in it)
     size_t overflow_used = 0;  // in the last chunk
     size_t overflow_bytes = 0;
+    Storage storage;
 
     size_t array_bytes() const { return count * sizeof(Bucket); }
-    size_t bytes_total() const { return buckets == nullptr ? 0 : array_bytes() + overflow_bytes; }
+    size_t bytes_total() const {
+      return buckets == nullptr ? 0 : array_bytes() + overflow_bytes + storage.bytes();
+    }
   };
+
+  static constexpr bool kKeyStorage = table_detail::StorageOf<Policy>::kDeclared;
+  void store_key(Key& slot, Probe key) {
+    if constexpr (kKeyStorage) {
+      Policy::store(slot, key, current_.storage);
+    } else {
+      Policy::store(slot, key);
+    }
+  }
+  void relocate_key(Key& dst, const Key& src) {
+    if constexpr (kKeyStorage) {
+      Policy::relocate(dst, src, current_.storage);
+    } else {
+      dst = src;
+    }
+  }
+  void forget_key(const Key& k) {
+    if constexpr (kKeyStorage) Policy::forget(k, current_.storage);
+  }
+  // Deleted keys' bytes outweigh the live ones and half the bucket array, so
+  // a same-size growth (which copies the live ones and walks the array) pays
+  // for itself. Always false without key storage.
+  bool too_much_key_garbage() const {
+    const uint64_t garbage = current_.storage.garbage_bytes();
+    return garbage > current_.storage.live_bytes() && garbage > current_.array_bytes() / 2;
+  }
 
   uint64_t mask() const { return current_.count - 1; }
   uint64_t old_mask() const { return old_.count - 1; }
@@ -410,21 +497,40 @@ class Table {
     for (auto& [chunk, n] : a->overflow_chunks) zeroed_free(chunk, n * sizeof(Bucket));
     *a = BucketArray{};
   }
+  // Like release_array, but the bucket memory goes to the graveyard, to be
+  // handed back over the next writes rather than inside this one.
+  void retire_array(BucketArray* a) {
+    if (a->buckets == nullptr) return;
+    graveyard_.bury(a->buckets, a->array_bytes());
+    for (auto& [chunk, n] : a->overflow_chunks) graveyard_.bury(chunk, n * sizeof(Bucket));
+    *a = BucketArray{};
+  }
+
+  // Makes sure the next `n` overflow buckets come from memory already
+  // allocated, so an evacuation never fails halfway through a bucket.
+  void reserve_overflow(size_t n) {
+    BucketArray& a = current_;
+    if (!a.overflow_chunks.empty() && a.overflow_chunks.back().second - a.overflow_used >= n) return;
+    add_overflow_chunk(n);
+  }
+  void add_overflow_chunk(size_t at_least) {
+    BucketArray& a = current_;
+    // Chunks grow with the table (1/512 of it) so big tables take few
+    // system calls and small ones waste little.
+    size_t n = static_cast<size_t>(a.count / 512);
+    if (n < 8) n = 8;
+    if (n < at_least) n = at_least;
+    auto* chunk = static_cast<Bucket*>(zeroed_alloc(n * sizeof(Bucket)));
+    if (chunk == nullptr) throw std::bad_alloc();
+    a.overflow_chunks.emplace_back(chunk, n);
+    a.overflow_used = 0;
+    a.overflow_bytes += n * sizeof(Bucket);
+  }
 
   // Chains a zeroed overflow bucket behind `last` in the current array.
   Bucket* new_overflow(Bucket* last) {
     BucketArray& a = current_;
-    if (a.overflow_chunks.empty() || a.overflow_used == a.overflow_chunks.back().second) {
-      // Chunks grow with the table (1/512 of it) so big tables take few
-      // system calls and small ones waste little.
-      size_t n = static_cast<size_t>(a.count / 512);
-      if (n < 8) n = 8;
-      auto* chunk = static_cast<Bucket*>(zeroed_alloc(n * sizeof(Bucket)));
-      if (chunk == nullptr) throw std::bad_alloc();
-      a.overflow_chunks.emplace_back(chunk, n);
-      a.overflow_used = 0;
-      a.overflow_bytes += n * sizeof(Bucket);
-    }
+    if (a.overflow_chunks.empty() || a.overflow_used == a.overflow_chunks.back().second) add_overflow_chunk(1);
     Bucket* ovf = a.overflow_chunks.back().first + a.overflow_used++;
     last->overflow = ovf;
     ++noverflow_;
@@ -462,8 +568,13 @@ class Table {
     if (newB > kMaxB) throw std::bad_alloc();
     BucketArray fresh;
     if (!allocate_array(&fresh, newB)) throw std::bad_alloc();
-    old_ = current_;
-    current_ = fresh;
+    // Room for every live key evacuation will relocate, so it never allocates.
+    if (!fresh.storage.reserve_relocation(current_.storage)) {
+      release_array(&fresh);
+      throw std::bad_alloc();
+    }
+    old_ = std::move(current_);
+    current_ = std::move(fresh);
     B_ = newB;
     same_size_grow_ = !bigger;
     same_size_grows_ += !bigger;
@@ -491,6 +602,21 @@ class Table {
   void evacuate(uint64_t oldbucket) {
     Bucket* ob = old_.buckets + oldbucket;
     if (!ob->evacuated()) {
+      // Each destination needs at most as many buckets as the chain has:
+      // allocate them before the first slot is marked evacuated, so running
+      // out of memory cannot strand half a bucket.
+      size_t chain = 0;
+      for (const Bucket* b = ob; b != nullptr; b = b->overflow) ++chain;
+      reserve_overflow(2 * chain);
+      if constexpr (kKeyStorage) {
+        // Out-of-slot key bytes are read to rehash and relocate them: start
+        // every miss of the chain at once rather than one after another.
+        for (const Bucket* b = ob; b != nullptr; b = b->overflow) {
+          for (int i = 0; i < kBucketSlots; ++i) {
+            if (!is_empty_slot(b->tophash[i])) Policy::prefetch_stored(b->keys[i]);
+          }
+        }
+      }
       const uint64_t newbit = old_.count;
       EvacDst x{current_.buckets + oldbucket, 0};
       EvacDst y{same_size_grow_ ? nullptr : current_.buckets + oldbucket + newbit, 0};
@@ -510,7 +636,7 @@ class Table {
             d.i = 0;
           }
           d.b->tophash[d.i] = top;
-          d.b->keys[d.i] = b->keys[i];
+          relocate_key(d.b->keys[d.i], b->keys[i]);
           d.b->values[d.i] = b->values[i];
           ++d.i;
         }
@@ -528,7 +654,7 @@ class Table {
       ++nevacuate_;
     }
     if (nevacuate_ == old_.count) {
-      release_array(&old_);
+      retire_array(&old_);
       same_size_grow_ = false;
     }
   }
@@ -552,6 +678,8 @@ class Table {
   uint64_t same_size_grows_ = 0;
   BucketArray current_;
   BucketArray old_;
+  // The previous array's memory, handed back a little per write.
+  Graveyard graveyard_;
 };
 
 }  // namespace tophash::core

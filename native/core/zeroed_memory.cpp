@@ -1,5 +1,6 @@
 #include "core/zeroed_memory.h"
 
+#include <algorithm>
 #include <cstdlib>
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/mman.h>
@@ -18,10 +19,6 @@ void* zeroed_alloc(size_t bytes) {
   if (bytes >= kMmapThreshold) {
     void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return nullptr;
-#ifdef MADV_HUGEPAGE
-    // Lookups are random over the whole array: 2 MiB pages cut TLB misses.
-    madvise(p, bytes, MADV_HUGEPAGE);
-#endif
     return p;
   }
 #endif
@@ -37,6 +34,59 @@ void zeroed_free(void* p, size_t bytes) {
   }
 #endif
   std::free(p);
+}
+
+bool zeroed_is_paged(size_t bytes) {
+#if TOPHASH_HAVE_MMAP
+  return bytes >= kMmapThreshold;
+#else
+  (void)bytes;
+  return false;
+#endif
+}
+
+namespace {
+constexpr size_t kPage = 4096;  // munmap rounds lengths up to the real page size anyway
+}  // namespace
+
+size_t zeroed_paged_size(size_t bytes) { return (bytes + kPage - 1) / kPage * kPage; }
+
+void zeroed_free_pages(void* p, size_t bytes) {
+#if TOPHASH_HAVE_MMAP
+  munmap(p, bytes);
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
+
+void Graveyard::bury(void* p, size_t bytes) {
+  if (p == nullptr) return;
+  const bool paged = zeroed_is_paged(bytes);
+  const size_t size = paged ? zeroed_paged_size(bytes) : bytes;
+  blocks_.push_back(Block{static_cast<char*>(p), size, paged});
+  bytes_ += size;
+}
+
+void Graveyard::release(size_t budget) {
+  while (!blocks_.empty() && budget > 0) {
+    Block& b = blocks_.back();
+    if (!b.paged) {  // calloc'd: small, all at once
+      std::free(b.p);
+      bytes_ -= b.bytes;
+      budget = budget > b.bytes ? budget - b.bytes : 0;
+      blocks_.pop_back();
+      continue;
+    }
+    // Unmap whole pages from the end of the block.
+    const size_t take = std::min(b.bytes, budget / kPage * kPage);
+    if (take == 0) break;
+    zeroed_free_pages(b.p + (b.bytes - take), take);
+    b.bytes -= take;
+    bytes_ -= take;
+    budget -= take;
+    if (b.bytes == 0) blocks_.pop_back();
+  }
 }
 
 }  // namespace tophash::core
