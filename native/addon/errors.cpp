@@ -71,12 +71,14 @@ std::string describe(const Napi::Value& v) {
 
 void throw_type(Napi::Env env, const std::string& expected, const std::string& what,
                 const std::string& received) {
-  throw Napi::TypeError::New(env, "Expected " + expected + " for " + what + " but received " + received);
+  throw Napi::TypeError::New(env,
+                             "Expected " + expected + " for " + what + " but received " + received);
 }
 
 void throw_range(Napi::Env env, const std::string& expected, const std::string& what,
                  const std::string& received) {
-  throw Napi::RangeError::New(env, "Expected " + expected + " for " + what + " but received " + received);
+  throw Napi::RangeError::New(
+      env, "Expected " + expected + " for " + what + " but received " + received);
 }
 
 void throw_code(Napi::Env env, const char* code, const std::string& message) {

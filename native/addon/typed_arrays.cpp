@@ -52,16 +52,18 @@ T* exact_array(const Napi::Value& v, napi_typedarray_type kind, const char* kind
   }
   auto ta = v.As<Napi::TypedArray>();
   if (ta.ElementLength() != length) {
-    throw_range(v.Env(), std::string("a ") + kind_name + " of length " + std::to_string(length) +
-                " (one element per key)", name, "length " + std::to_string(ta.ElementLength()));
+    throw_range(v.Env(),
+                std::string("a ") + kind_name + " of length " + std::to_string(length) +
+                    " (one element per key)",
+                name, "length " + std::to_string(ta.ElementLength()));
   }
   return static_cast<T*>(typed_data(ta));
 }
 
 template double* exact_array<double>(const Napi::Value&, napi_typedarray_type, const char*, size_t,
                                      const char*);
-template uint8_t* exact_array<uint8_t>(const Napi::Value&, napi_typedarray_type, const char*, size_t,
-                                       const char*);
+template uint8_t* exact_array<uint8_t>(const Napi::Value&, napi_typedarray_type, const char*,
+                                       size_t, const char*);
 
 uint64_t single_key(const Napi::Value& v, const char* name) {
   if (v.IsNumber()) {

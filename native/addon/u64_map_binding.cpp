@@ -35,7 +35,8 @@ auto guard_alloc(Napi::Env env, F&& f) -> decltype(f()) {
   try {
     return f();
   } catch (const std::bad_alloc&) {
-    throw_code(env, "ENOMEM", "Out of memory: the map could not grow (it is unchanged by the failing key)");
+    throw_code(env, "ENOMEM",
+               "Out of memory: the map could not grow (it is unchanged by the failing key)");
   }
 }
 
@@ -59,11 +60,13 @@ Napi::Function U64MapBinding::Define(Napi::Env env) {
 }
 
 // new NativeU64Map(capacity: number, seed: bigint | undefined, match?: string, hash?: string)
-U64MapBinding::U64MapBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<U64MapBinding>(info) {
+U64MapBinding::U64MapBinding(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<U64MapBinding>(info) {
   Napi::Env env = info.Env();
   double capacity = 0;
   if (!info[0].IsUndefined()) {
-    if (!info[0].IsNumber()) throw_type(env, "a non-negative integer", "capacity", describe(info[0]));
+    if (!info[0].IsNumber())
+      throw_type(env, "a non-negative integer", "capacity", describe(info[0]));
     capacity = info[0].As<Napi::Number>().DoubleValue();
     if (!(capacity >= 0 && capacity <= core::kMaxSafeKey && std::floor(capacity) == capacity)) {
       throw_range(env, "a non-negative integer", "capacity", describe(info[0]));
@@ -82,17 +85,19 @@ U64MapBinding::U64MapBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   std::string match_name = optional_string(info[2], "match");
   std::string hash_name = optional_string(info[3], "hash");
   std::string error;
-  const simd::MatchKernel* match = cpu::select_match(match_name.empty() ? nullptr : match_name.c_str(), &error);
+  const simd::MatchKernel* match =
+      cpu::select_match(match_name.empty() ? nullptr : match_name.c_str(), &error);
   if (match == nullptr) throw Napi::RangeError::New(env, error);
-  const hash::HashKernel* hash = cpu::select_hash(hash_name.empty() ? nullptr : hash_name.c_str(), &error);
+  const hash::HashKernel* hash =
+      cpu::select_hash(hash_name.empty() ? nullptr : hash_name.c_str(), &error);
   if (hash == nullptr) throw Napi::RangeError::New(env, error);
 
   guard_alloc(env, [&] {
     table_ = std::make_unique<core::U64Table>(match, hash, seed, static_cast<uint64_t>(capacity));
   });
   napi_type_tag_object(env, info.This(), &kU64MapTag);
-  info.This().As<Napi::Object>().DefineProperty(
-      Napi::PropertyDescriptor::Value("handle", Napi::External<U64MapBinding>::New(env, this), napi_default));
+  info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value(
+      "handle", Napi::External<U64MapBinding>::New(env, this), napi_default));
   report_memory(env);
 }
 
@@ -100,7 +105,9 @@ U64MapBinding::~U64MapBinding() {
   if (reported_bytes_ != 0) Napi::MemoryManagement::AdjustExternalMemory(Env(), -reported_bytes_);
 }
 
-core::U64Table& U64MapBinding::table(const Napi::CallbackInfo& info) { return open_table(info.Env()); }
+core::U64Table& U64MapBinding::table(const Napi::CallbackInfo& info) {
+  return open_table(info.Env());
+}
 
 // The receiver was unwrapped by ObjectWrap already, which refuses objects
 // that wrap nothing. Objects wrapped by another class cannot get here: the
@@ -233,8 +240,10 @@ Napi::Value U64MapBinding::Scan(const Napi::CallbackInfo& info) {
   auto& t = table(info);
   if (!info[0].IsNumber()) throw_type(env, "a cursor (number)", "cursor", describe(info[0]));
   double c = info[0].As<Napi::Number>().DoubleValue();
-  if (!core::is_valid_f64_key(c)) throw_range(env, "a cursor returned by scan", "cursor", describe(info[0]));
-  size_t at_least = info[1].IsNumber() ? static_cast<size_t>(info[1].As<Napi::Number>().Int64Value()) : 1024;
+  if (!core::is_valid_f64_key(c))
+    throw_range(env, "a cursor returned by scan", "cursor", describe(info[0]));
+  size_t at_least =
+      info[1].IsNumber() ? static_cast<size_t>(info[1].As<Napi::Number>().Int64Value()) : 1024;
   if (at_least == 0) at_least = 1;
   uint64_t cursor = static_cast<uint64_t>(c);
   std::vector<uint64_t> keys;
@@ -297,8 +306,8 @@ class BatchWorker : public Napi::AsyncWorker {
  public:
   enum class Op { kGet, kSet };
 
-  BatchWorker(Napi::Env env, U64MapBinding* owner, Napi::Object self, Op op, const core::KeyBatch& keys,
-              size_t key_bytes)
+  BatchWorker(Napi::Env env, U64MapBinding* owner, Napi::Object self, Op op,
+              const core::KeyBatch& keys, size_t key_bytes)
       : Napi::AsyncWorker(env, "tophash:U64Map.batch"),
         deferred_(Napi::Promise::Deferred::New(env)),
         owner_(owner),
@@ -306,7 +315,8 @@ class BatchWorker : public Napi::AsyncWorker {
         op_(op),
         key_kind_(keys.kind),
         count_(keys.count),
-        key_copy_(static_cast<const uint8_t*>(keys.data), static_cast<const uint8_t*>(keys.data) + key_bytes) {}
+        key_copy_(static_cast<const uint8_t*>(keys.data),
+                  static_cast<const uint8_t*>(keys.data) + key_bytes) {}
 
   Napi::Promise promise() { return deferred_.Promise(); }
 
@@ -360,7 +370,8 @@ class BatchWorker : public Napi::AsyncWorker {
     };
     if (!write(out_, values_.data(), sizeof(double)) ||
         (!found_.IsEmpty() && !write(found_, hits_.data(), 1))) {
-      Napi::Error err = Napi::Error::New(env, "out or found was detached or resized while getBatchAsync ran");
+      Napi::Error err =
+          Napi::Error::New(env, "out or found was detached or resized while getBatchAsync ran");
       err.Set("code", Napi::String::New(env, "EINVAL"));
       deferred_.Reject(err.Value());
       return false;
@@ -403,9 +414,10 @@ Napi::Value U64MapBinding::GetBatchAsync(const Napi::CallbackInfo& info) {
   table(info);
   core::KeyBatch keys = key_batch(info[0], "keys");
   exact_array<double>(info[1], napi_float64_array, "Float64Array", keys.count, "out");
-  if (!info[2].IsUndefined()) exact_array<uint8_t>(info[2], napi_uint8_array, "Uint8Array", keys.count, "found");
-  auto* worker = new BatchWorker(env, this, info.This().As<Napi::Object>(), BatchWorker::Op::kGet, keys,
-                                 key_bytes(keys));
+  if (!info[2].IsUndefined())
+    exact_array<uint8_t>(info[2], napi_uint8_array, "Uint8Array", keys.count, "found");
+  auto* worker = new BatchWorker(env, this, info.This().As<Napi::Object>(), BatchWorker::Op::kGet,
+                                 keys, key_bytes(keys));
   worker->keep_out(info[1], info[2]);
   busy_ = true;
   worker->Queue();
@@ -419,8 +431,8 @@ Napi::Value U64MapBinding::SetBatchAsync(const Napi::CallbackInfo& info) {
   core::KeyBatch keys = key_batch(info[0], "keys");
   const double* values =
       exact_array<double>(info[1], napi_float64_array, "Float64Array", keys.count, "values");
-  auto* worker = new BatchWorker(env, this, info.This().As<Napi::Object>(), BatchWorker::Op::kSet, keys,
-                                 key_bytes(keys));
+  auto* worker = new BatchWorker(env, this, info.This().As<Napi::Object>(), BatchWorker::Op::kSet,
+                                 keys, key_bytes(keys));
   worker->take_values(values);
   busy_ = true;
   worker->Queue();

@@ -510,7 +510,8 @@ class Table {
   // allocated, so an evacuation never fails halfway through a bucket.
   void reserve_overflow(size_t n) {
     BucketArray& a = current_;
-    if (!a.overflow_chunks.empty() && a.overflow_chunks.back().second - a.overflow_used >= n) return;
+    if (!a.overflow_chunks.empty() && a.overflow_chunks.back().second - a.overflow_used >= n)
+      return;
     add_overflow_chunk(n);
   }
   void add_overflow_chunk(size_t at_least) {
@@ -530,7 +531,8 @@ class Table {
   // Chains a zeroed overflow bucket behind `last` in the current array.
   Bucket* new_overflow(Bucket* last) {
     BucketArray& a = current_;
-    if (a.overflow_chunks.empty() || a.overflow_used == a.overflow_chunks.back().second) add_overflow_chunk(1);
+    if (a.overflow_chunks.empty() || a.overflow_used == a.overflow_chunks.back().second)
+      add_overflow_chunk(1);
     Bucket* ovf = a.overflow_chunks.back().first + a.overflow_used++;
     last->overflow = ovf;
     ++noverflow_;

@@ -89,7 +89,7 @@ void lookup_pipeline(const U64Table& t, const KeyBatch& keys, OnResult&& on_resu
   LookupChunk chunks[3];
   size_t next_start = 0;
   int stages = 0;  // chunks started and not yet resolved
-  int head = 0;    // oldest chunk in flight
+  int head = 0;  // oldest chunk in flight
   auto start_chunk = [&](LookupChunk* c) {
     stage_hash_and_prefetch(t, keys, next_start, c);
     next_start += c->n;
@@ -204,9 +204,8 @@ size_t set_batch(U64Table& t, const KeyBatch& keys, const double* values) {
 
 size_t delete_batch(U64Table& t, const KeyBatch& keys) {
   size_t deleted = 0;
-  write_pipeline(t, keys, [&](size_t, uint64_t key, uint64_t hash) {
-    deleted += t.erase(key, hash);
-  });
+  write_pipeline(t, keys,
+                 [&](size_t, uint64_t key, uint64_t hash) { deleted += t.erase(key, hash); });
   return deleted;
 }
 

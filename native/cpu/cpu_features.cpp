@@ -111,7 +111,7 @@ void probe(CpuInfo& ci) {
   bool os_avx = false, os_avx512 = false;
   if (bit(l1.c, 27)) {  // OSXSAVE: xgetbv is usable
     const uint64_t xcr0 = xgetbv0();
-    os_avx = (xcr0 & 0x6) == 0x6;         // XMM | YMM
+    os_avx = (xcr0 & 0x6) == 0x6;  // XMM | YMM
     os_avx512 = os_avx && (xcr0 & 0xe0) == 0xe0;  // opmask | ZMM_Hi256 | Hi16_ZMM
   }
   if (os_avx) f |= kOsAvx;

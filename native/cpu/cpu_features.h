@@ -13,19 +13,19 @@ enum Feature : uint32_t {
   kSse41 = 1u << 2,
   kSse42 = 1u << 3,
   kPopcnt = 1u << 4,
-  kAvx = 1u << 5,       // cpuid AVX and OS saves YMM state
-  kAvx2 = 1u << 6,      // implies kAvx
+  kAvx = 1u << 5,  // cpuid AVX and OS saves YMM state
+  kAvx2 = 1u << 6,  // implies kAvx
   kBmi2 = 1u << 7,
-  kAvx512f = 1u << 8,   // cpuid AVX512F and OS saves ZMM/opmask state
+  kAvx512f = 1u << 8,  // cpuid AVX512F and OS saves ZMM/opmask state
   kAvx512bw = 1u << 9,
   kAvx512vl = 1u << 10,
-  kAes = 1u << 11,      // AES-NI
-  kVaes = 1u << 12,     // VEX/EVEX vector AES (256-bit needs kAvx too)
+  kAes = 1u << 11,  // AES-NI
+  kVaes = 1u << 12,  // VEX/EVEX vector AES (256-bit needs kAvx too)
   kPclmul = 1u << 13,
-  kOsAvx = 1u << 14,    // xgetbv: XMM|YMM enabled
-  kOsAvx512 = 1u << 15, // xgetbv: opmask|ZMM_Hi256|Hi16_ZMM enabled
-  kNeon = 1u << 16,     // Arm
-  kArmAes = 1u << 17,   // Arm crypto extension
+  kOsAvx = 1u << 14,  // xgetbv: XMM|YMM enabled
+  kOsAvx512 = 1u << 15,  // xgetbv: opmask|ZMM_Hi256|Hi16_ZMM enabled
+  kNeon = 1u << 16,  // Arm
+  kArmAes = 1u << 17,  // Arm crypto extension
 };
 
 struct FeatureName {
@@ -36,9 +36,9 @@ struct FeatureName {
 extern const FeatureName kFeatureNames[];
 
 struct CpuInfo {
-  std::string arch;    // "x64" or "arm64", as process.arch
+  std::string arch;  // "x64" or "arm64", as process.arch
   std::string vendor;  // "AuthenticAMD", "GenuineIntel", ...
-  std::string brand;   // the marketing name from cpuid leaves 0x80000002..4
+  std::string brand;  // the marketing name from cpuid leaves 0x80000002..4
   uint32_t features = 0;
 };
 

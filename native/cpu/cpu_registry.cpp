@@ -60,15 +60,12 @@ const K* select(const std::vector<const K*>& ks, const char* kind, const char* e
 
 std::vector<const simd::MatchKernel*> match_kernels() {
   return {
-      &simd::kMatchScalar,
-      &simd::kMatchSwar,
+    &simd::kMatchScalar, &simd::kMatchSwar,
 #if defined(__x86_64__)  // as the kernel definitions (GCC/Clang only: they use target attributes)
-      &simd::kMatchSse2,
-      &simd::kMatchAvx2,
-      &simd::kMatchAvx512,
+        &simd::kMatchSse2, &simd::kMatchAvx2, &simd::kMatchAvx512,
 #endif
 #if defined(__aarch64__)
-      &simd::kMatchNeon,
+        &simd::kMatchNeon,
 #endif
   };
 }
@@ -76,11 +73,9 @@ std::vector<const simd::MatchKernel*> match_kernels() {
 std::vector<const hash::HashKernel*> hash_kernels() {
   return {
 #if defined(__x86_64__)  // as the kernel definitions (GCC/Clang only: they use target attributes)
-      &hash::kHashAes,
-      &hash::kHashVaes,
+    &hash::kHashAes, &hash::kHashVaes,
 #endif
-      &hash::kHashAesPortable,
-      &hash::kHashFold,
+        &hash::kHashAesPortable, &hash::kHashFold,
   };
 }
 

@@ -44,7 +44,9 @@ TH_NI_INLINE Keys load_keys(const Seed& s) {
 TH_NI_INLINE __m128i E(__m128i x, __m128i k) { return _mm_aesenc_si128(x, k); }
 TH_NI_INLINE __m128i X(__m128i a, __m128i b) { return _mm_xor_si128(a, b); }
 TH_NI_INLINE __m128i A(__m128i a, __m128i b) { return _mm_add_epi64(a, b); }
-TH_NI_INLINE __m128i L(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+TH_NI_INLINE __m128i L(const uint8_t* p) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
 
 TH_NI_INLINE __m128i start(const Keys& K, size_t len) {
   return E(X(K.k0, _mm_cvtsi64_si128(static_cast<long long>(len))), K.k1);
@@ -52,9 +54,7 @@ TH_NI_INLINE __m128i start(const Keys& K, size_t len) {
 
 TH_NI_INLINE uint64_t out64(__m128i x) { return static_cast<uint64_t>(_mm_cvtsi128_si64(x)); }
 
-TH_NI_INLINE uint64_t fin1(__m128i x, const Keys& K) {
-  return out64(E(E(E(x, K.k1), K.k2), K.k3));
-}
+TH_NI_INLINE uint64_t fin1(__m128i x, const Keys& K) { return out64(E(E(E(x, K.k1), K.k2), K.k3)); }
 
 TH_NI_INLINE uint64_t fin2(__m128i a, __m128i b, const Keys& K) {
   a = E(a, K.k1);
@@ -110,8 +110,8 @@ TH_NI_INLINE uint64_t hash_mid(const uint8_t* p, size_t len, const Keys& K, __m1
   }
   const __m128i S4 = A(S3, K.k2), S5 = A(S4, K.k2), S6 = A(S5, K.k2), S7 = A(S6, K.k2);
   const uint8_t* q = p + len - 64;
-  __m128i v[8] = {X(L(p), S),      X(L(p + 16), S1), X(L(p + 32), S2), X(L(p + 48), S3),
-                  X(L(q), S4),     X(L(q + 16), S5), X(L(q + 32), S6), X(L(q + 48), S7)};
+  __m128i v[8] = {X(L(p), S),  X(L(p + 16), S1), X(L(p + 32), S2), X(L(p + 48), S3),
+                  X(L(q), S4), X(L(q + 16), S5), X(L(q + 32), S6), X(L(q + 48), S7)};
   return fin8(v, K);
 }
 
@@ -177,7 +177,8 @@ TH_NI void ni_u64_many(const uint64_t* keys, size_t n, const Seed& seed, uint64_
 TH_NI void ni_bytes_many(const uint8_t* data, const uint32_t* offsets, size_t n, const Seed& seed,
                          uint64_t* out) {
   const Keys K = load_keys(seed);
-  for (size_t i = 0; i < n; ++i) out[i] = ni_hash(data + offsets[i], offsets[i + 1] - offsets[i], K);
+  for (size_t i = 0; i < n; ++i)
+    out[i] = ni_hash(data + offsets[i], offsets[i + 1] - offsets[i], K);
 }
 
 // ---- VAES: lanes (2i, 2i+1) share one 256-bit register. ----
@@ -188,8 +189,8 @@ TH_VAES_INLINE __m256i L2(const uint8_t* p) {
 }
 TH_VAES_INLINE __m256i B2(__m128i x) { return _mm256_broadcastsi128_si256(x); }
 
-TH_VAES_INLINE void absorb8x2(__m256i& v0, __m256i& v1, __m256i& v2, __m256i& v3,
-                              const uint8_t* q, __m256i k2, __m256i k3) {
+TH_VAES_INLINE void absorb8x2(__m256i& v0, __m256i& v1, __m256i& v2, __m256i& v3, const uint8_t* q,
+                              __m256i k2, __m256i k3) {
   v0 = E2(v0, E2(_mm256_xor_si256(L2(q), k2), k3));
   v1 = E2(v1, E2(_mm256_xor_si256(L2(q + 32), k2), k3));
   v2 = E2(v2, E2(_mm256_xor_si256(L2(q + 64), k2), k3));
@@ -273,18 +274,13 @@ TH_VAES void vaes_u64_many(const uint64_t* keys, size_t n, const Seed& seed, uin
 }  // namespace
 
 const HashKernel kHashAes = {
-    "aes",       Family::kAes, cpu::kAes | cpu::kSse41, ni_bytes, ni_u64, ni_u64_many,
-    ni_bytes_many,
+    "aes", Family::kAes, cpu::kAes | cpu::kSse41, ni_bytes, ni_u64, ni_u64_many, ni_bytes_many,
 };
 
 // A single u64 is latency-bound, so the AES-NI function serves both kernels.
 const HashKernel kHashVaes = {
-    "vaes",
-    Family::kAes,
-    cpu::kAes | cpu::kSse41 | cpu::kAvx | cpu::kAvx2 | cpu::kVaes,
-    vaes_bytes,
-    ni_u64,
-    vaes_u64_many,
+    "vaes",          Family::kAes, cpu::kAes | cpu::kSse41 | cpu::kAvx | cpu::kAvx2 | cpu::kVaes,
+    vaes_bytes,      ni_u64,       vaes_u64_many,
     vaes_bytes_many,
 };
 

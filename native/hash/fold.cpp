@@ -140,7 +140,9 @@ uint64_t f_bytes(const void* data, size_t len, const Seed& seed) {
   return hash_bytes(static_cast<const uint8_t*>(data), len, seed.k);
 }
 
-uint64_t f_u64(uint64_t key, const Seed& seed) { return short8(key, key, start(seed.k, 8), seed.k); }
+uint64_t f_u64(uint64_t key, const Seed& seed) {
+  return short8(key, key, start(seed.k, 8), seed.k);
+}
 
 void f_u64_many(const uint64_t* keys, size_t n, const Seed& seed, uint64_t* out) {
   const uint64_t* s = seed.k;

@@ -25,7 +25,7 @@ Seed expand_seed(uint64_t seed);
 struct HashKernel {
   const char* name;  // "aes", "vaes", "aes-portable", "fold"
   Family family;
-  uint32_t needs;    // tophash::cpu::Feature bits
+  uint32_t needs;  // tophash::cpu::Feature bits
   // Never reads outside [data, data+len) (page-safe tails).
   uint64_t (*bytes)(const void* data, size_t len, const Seed& seed);
   // Equal to bytes(&key, 8, seed) with key stored little-endian.
@@ -40,7 +40,7 @@ struct HashKernel {
 extern const HashKernel kHashFold;
 extern const HashKernel kHashAesPortable;
 #if defined(__x86_64__) || defined(_M_X64)
-extern const HashKernel kHashAes;   // AES-NI (+SSE4.1 for loads)
+extern const HashKernel kHashAes;  // AES-NI (+SSE4.1 for loads)
 extern const HashKernel kHashVaes;  // VAES on 256-bit lanes: same output as kHashAes
 #endif
 

@@ -17,16 +17,16 @@ namespace tophash::simd {
 using SlotMask = uint32_t;
 
 // Reserved tophash values (Go's runtime/map.go). Real tophashes are >= kMinTopHash.
-inline constexpr uint8_t kEmptyRest = 0;       // this slot and every later one (and overflow) empty
-inline constexpr uint8_t kEmptyOne = 1;        // this slot is empty
-inline constexpr uint8_t kEvacuatedX = 2;      // moved to the low half of the new array
-inline constexpr uint8_t kEvacuatedY = 3;      // moved to the high half
+inline constexpr uint8_t kEmptyRest = 0;  // this slot and every later one (and overflow) empty
+inline constexpr uint8_t kEmptyOne = 1;  // this slot is empty
+inline constexpr uint8_t kEvacuatedX = 2;  // moved to the low half of the new array
+inline constexpr uint8_t kEvacuatedY = 3;  // moved to the high half
 inline constexpr uint8_t kEvacuatedEmpty = 4;  // was empty, bucket evacuated
 inline constexpr uint8_t kMinTopHash = 5;
 
 struct MatchKernel {
   const char* name;  // "scalar", "swar", "sse2", "avx2", "avx512", "neon"
-  uint32_t needs;    // tophash::cpu::Feature bits
+  uint32_t needs;  // tophash::cpu::Feature bits
   // Slots whose tophash byte equals tag.
   SlotMask (*match_tag)(uint64_t ctrl, uint8_t tag);
   // Slots that are free for an insert: tophash <= kEmptyOne.

@@ -57,8 +57,9 @@ TOPHASH_TARGET void match_tag_many(const uint64_t* ctrls, const uint8_t* tags, s
     uint64_t t8;
     std::memcpy(&t8, tags + i, 8);
     const __m256i t = _mm256_set1_epi64x(static_cast<long long>(t8));
-    const uint64_t m = cmp4(ctrls + i, _mm256_shuffle_epi8(t, idx_lo)) |
-                       (static_cast<uint64_t>(cmp4(ctrls + i + 4, _mm256_shuffle_epi8(t, idx_hi))) << 32);
+    const uint64_t m =
+        cmp4(ctrls + i, _mm256_shuffle_epi8(t, idx_lo)) |
+        (static_cast<uint64_t>(cmp4(ctrls + i + 4, _mm256_shuffle_epi8(t, idx_hi))) << 32);
     std::memcpy(masks + i, &m, 8);
   }
   if (i + 4 <= n) {

@@ -41,8 +41,8 @@ TOPHASH_TARGET void match_tag_many(const uint64_t* ctrls, const uint8_t* tags, s
     uint32_t t4;
     std::memcpy(&t4, tags + i, 4);
     __m128i t = _mm_cvtsi32_si128(static_cast<int>(t4));
-    t = _mm_unpacklo_epi8(t, t);                // t0 t0 t1 t1 t2 t2 t3 t3 ...
-    t = _mm_unpacklo_epi16(t, t);               // t0 x4, t1 x4, t2 x4, t3 x4
+    t = _mm_unpacklo_epi8(t, t);  // t0 t0 t1 t1 t2 t2 t3 t3 ...
+    t = _mm_unpacklo_epi16(t, t);  // t0 x4, t1 x4, t2 x4, t3 x4
     const __m128i t01 = _mm_unpacklo_epi32(t, t);  // t0 x8, t1 x8
     const __m128i t23 = _mm_unpackhi_epi32(t, t);  // t2 x8, t3 x8
     const __m128i c01 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ctrls + i));
@@ -68,8 +68,7 @@ TOPHASH_TARGET void match_tag_many(const uint64_t* ctrls, const uint8_t* tags, s
 
 }  // namespace
 
-extern const MatchKernel kMatchSse2 = {"sse2", cpu::kSse2, match_tag, match_empty,
-                                       match_tag_many};
+extern const MatchKernel kMatchSse2 = {"sse2", cpu::kSse2, match_tag, match_empty, match_tag_many};
 
 }  // namespace tophash::simd
 

@@ -88,7 +88,9 @@ TEST(Cpu, X86Implications) {
   if (std::getenv("TOPHASH_CPU_MASK") == nullptr) {
     EXPECT_TRUE(f & cpu::kSse2);  // x86-64 baseline
   }
-  auto implies = [&](uint32_t a, uint32_t b) { return (f & a) == 0 || (f & b) == b; };
+  auto implies = [&](uint32_t a, uint32_t b) {
+    return (f & a) == 0 || (f & b) == b;
+  };
   // VEX/EVEX features are reported only with OS support (unless masked away
   // separately, which the mask can do: it is a plain AND).
   if (std::getenv("TOPHASH_CPU_MASK") == nullptr) {
@@ -119,8 +121,10 @@ class ScopedEnv {
     setenv(name, value, 1);
   }
   ~ScopedEnv() {
-    if (had_) setenv(name_, old_.c_str(), 1);
-    else unsetenv(name_);
+    if (had_)
+      setenv(name_, old_.c_str(), 1);
+    else
+      unsetenv(name_);
   }
 
  private:
@@ -151,11 +155,10 @@ TEST(Cpu, MaskEnvHook) {
     uint32_t want;
   };
   // x86-64 always has SSE2, so masking with 1 leaves exactly kSse2.
-  const Case cases[] = {{"1", true, cpu::kSse2},   {"0x1", true, cpu::kSse2},
-                        {"0X1", true, cpu::kSse2}, {"0", true, 0},
-                        {"0x0", true, 0},          {"junk", false, 0},
-                        {"0x", false, 0},          {"12z", false, 0},
-                        {"", false, 0}};
+  const Case cases[] = {
+      {"1", true, cpu::kSse2}, {"0x1", true, cpu::kSse2}, {"0X1", true, cpu::kSse2},
+      {"0", true, 0},          {"0x0", true, 0},          {"junk", false, 0},
+      {"0x", false, 0},        {"12z", false, 0},         {"", false, 0}};
   for (const Case& c : cases) {
     ScopedEnv env("TOPHASH_CPU_MASK", c.mask);
     EXPECT_EXIT(std::_Exit(masked_child(c.mask, c.applied, c.want)), testing::ExitedWithCode(0), "")

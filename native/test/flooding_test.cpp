@@ -39,7 +39,8 @@ std::vector<uint64_t> craft_collisions(const hash::HashKernel* k) {
   return keys;
 }
 
-uint64_t overflow_after_inserting(const std::vector<uint64_t>& keys, const hash::HashKernel* k, uint64_t seed) {
+uint64_t overflow_after_inserting(const std::vector<uint64_t>& keys, const hash::HashKernel* k,
+                                  uint64_t seed) {
   U64Table t(cpu::select_match(nullptr, nullptr), k, seed, 0);
   for (uint64_t key : keys) t.assign(key, t.hash(key), 1.0);
   EXPECT_EQ(t.size(), keys.size());

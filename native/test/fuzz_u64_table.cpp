@@ -101,7 +101,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         size_t added = 0;
         for (size_t i = 0; i < n; ++i) added += ref.insert_or_assign(keys[i], values[i]).second;
-        check(core::set_batch(t, core::KeyBatch{core::KeyBatch::Kind::kU64, keys.data(), n}, values.data()) == added);
+        check(core::set_batch(t, core::KeyBatch{core::KeyBatch::Kind::kU64, keys.data(), n},
+                              values.data()) == added);
         break;
       }
       case 5: {  // batch delete of a range
@@ -113,16 +114,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           keys[i] = base + static_cast<uint32_t>(i);
           deleted += ref.erase(keys[i]);
         }
-        check(core::delete_batch(t, core::KeyBatch{core::KeyBatch::Kind::kU32, keys.data(), n}) == deleted);
+        check(core::delete_batch(t, core::KeyBatch{core::KeyBatch::Kind::kU32, keys.data(), n}) ==
+              deleted);
         break;
       }
       case 6: {  // batch get
         size_t n = r.byte();
         std::vector<double> keys(n);
-        for (size_t i = 0; i < n; ++i) keys[i] = static_cast<double>(key_from(r) & ((1ull << 53) - 1));
+        for (size_t i = 0; i < n; ++i)
+          keys[i] = static_cast<double>(key_from(r) & ((1ull << 53) - 1));
         std::vector<double> out(n);
         std::vector<uint8_t> found(n);
-        core::get_batch(t, core::KeyBatch{core::KeyBatch::Kind::kF64, keys.data(), n}, out.data(), found.data());
+        core::get_batch(t, core::KeyBatch{core::KeyBatch::Kind::kF64, keys.data(), n}, out.data(),
+                        found.data());
         for (size_t i = 0; i < n; ++i) {
           auto it = ref.find(static_cast<uint64_t>(keys[i]));
           check(found[i] == (it != ref.end()));

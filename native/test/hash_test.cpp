@@ -38,8 +38,8 @@ std::vector<const HashKernel*> aes_kernels() {
   return v;
 }
 
-#define SKIP_IF_UNSUPPORTED(k)                                                 \
-  do {                                                                         \
+#define SKIP_IF_UNSUPPORTED(k)                                                    \
+  do {                                                                            \
     if (!cpu::has_all((k)->needs)) GTEST_SKIP() << (k)->name << ": CPU lacks it"; \
   } while (0)
 
@@ -137,38 +137,27 @@ constexpr uint64_t kGoldenKeys[4] = {0, 1, ~0ull, 0x0123456789abcdefull};
 // GOLDEN-BEGIN (generated, see the comment above)
 // fold, for kGoldenSeeds[0] then [1].
 constexpr Golden kGoldenFold[] = {
-    {0, 0x081a7ce507228edbull}, {1, 0xfe78dcda30ffbf77ull},
-    {2, 0xefcf443945dc956dull}, {3, 0x32501a261f06b1a9ull},
-    {4, 0xa6584d81b4306772ull}, {5, 0x0c79757ae7d266f0ull},
-    {7, 0x5077399ea6e2e159ull}, {8, 0x0998abc3b2ecea9cull},
-    {9, 0x3fcca867a96bb9d5ull}, {12, 0xe1b9c722721510adull},
-    {15, 0x2b6c8c63c2882589ull}, {16, 0x8a13cb9c906d3a3cull},
-    {17, 0x53dfa5bf8193755eull}, {24, 0x3870ec9319849c56ull},
-    {31, 0xf2c448ddbc78bee1ull}, {32, 0x83031bafb86ff3c4ull},
-    {33, 0xb5837901fb126e76ull}, {48, 0x60663089d2447717ull},
-    {63, 0x3954287d18007088ull}, {64, 0xf66118914efc64e4ull},
-    {65, 0xb5ff3bd05cd8ad86ull}, {96, 0x44dae2a79d73144cull},
-    {127, 0x018c19768e92cf28ull}, {128, 0xe1b7fbd826af4498ull},
-    {129, 0x84e6b5112fe57e56ull}, {200, 0x61e18aa6c72e11b0ull},
-    {255, 0x1bd9ef30377d264bull}, {256, 0xebdd7fb1a1cacef9ull},
-    {257, 0x6aae44f62da2c76aull}, {1000, 0xf71b4f8db93616c7ull},
-    {4096, 0x0f0c2508ad5a797eull},
-    {0, 0x46014c9318ea1207ull}, {1, 0x6dac746864ae9bdbull},
-    {2, 0x5ba549866044168eull}, {3, 0x5cf05d5a5dcafde7ull},
-    {4, 0x84372ac321a80815ull}, {5, 0xf18422073364cc62ull},
-    {7, 0x1403b2a2f84dbf33ull}, {8, 0xdf9d030fdf5e6f6eull},
-    {9, 0x9f08e0a86c5ba159ull}, {12, 0x4a8a80fbcef9fe5aull},
-    {15, 0x09a7e36b228fa6e6ull}, {16, 0xd22b852f5ff23055ull},
-    {17, 0xd40442a2b8d69617ull}, {24, 0x549a6e34999b3680ull},
-    {31, 0xb0633781a2ff05fdull}, {32, 0xcfc9ae6a90e4eaf3ull},
-    {33, 0x7ce65faaff1a5620ull}, {48, 0x332f984b38c3ae4cull},
-    {63, 0x8eb158f8de170f67ull}, {64, 0x6ff91f61fd5fab13ull},
-    {65, 0xbde1db5f0c602a35ull}, {96, 0xffbee1abd2de8eacull},
-    {127, 0x074e241b154a9d21ull}, {128, 0x6fd67bc0668c787cull},
-    {129, 0x5e81baf9948aad3aull}, {200, 0xb07b0d66b06eb92bull},
-    {255, 0xe5eb0085143c4ad5ull}, {256, 0x8457a473e50fe951ull},
-    {257, 0x48c9d2c7b7ac21c8ull}, {1000, 0xeae764d33dd39b35ull},
-    {4096, 0xeb03024c086e5937ull},
+    {0, 0x081a7ce507228edbull},    {1, 0xfe78dcda30ffbf77ull},    {2, 0xefcf443945dc956dull},
+    {3, 0x32501a261f06b1a9ull},    {4, 0xa6584d81b4306772ull},    {5, 0x0c79757ae7d266f0ull},
+    {7, 0x5077399ea6e2e159ull},    {8, 0x0998abc3b2ecea9cull},    {9, 0x3fcca867a96bb9d5ull},
+    {12, 0xe1b9c722721510adull},   {15, 0x2b6c8c63c2882589ull},   {16, 0x8a13cb9c906d3a3cull},
+    {17, 0x53dfa5bf8193755eull},   {24, 0x3870ec9319849c56ull},   {31, 0xf2c448ddbc78bee1ull},
+    {32, 0x83031bafb86ff3c4ull},   {33, 0xb5837901fb126e76ull},   {48, 0x60663089d2447717ull},
+    {63, 0x3954287d18007088ull},   {64, 0xf66118914efc64e4ull},   {65, 0xb5ff3bd05cd8ad86ull},
+    {96, 0x44dae2a79d73144cull},   {127, 0x018c19768e92cf28ull},  {128, 0xe1b7fbd826af4498ull},
+    {129, 0x84e6b5112fe57e56ull},  {200, 0x61e18aa6c72e11b0ull},  {255, 0x1bd9ef30377d264bull},
+    {256, 0xebdd7fb1a1cacef9ull},  {257, 0x6aae44f62da2c76aull},  {1000, 0xf71b4f8db93616c7ull},
+    {4096, 0x0f0c2508ad5a797eull}, {0, 0x46014c9318ea1207ull},    {1, 0x6dac746864ae9bdbull},
+    {2, 0x5ba549866044168eull},    {3, 0x5cf05d5a5dcafde7ull},    {4, 0x84372ac321a80815ull},
+    {5, 0xf18422073364cc62ull},    {7, 0x1403b2a2f84dbf33ull},    {8, 0xdf9d030fdf5e6f6eull},
+    {9, 0x9f08e0a86c5ba159ull},    {12, 0x4a8a80fbcef9fe5aull},   {15, 0x09a7e36b228fa6e6ull},
+    {16, 0xd22b852f5ff23055ull},   {17, 0xd40442a2b8d69617ull},   {24, 0x549a6e34999b3680ull},
+    {31, 0xb0633781a2ff05fdull},   {32, 0xcfc9ae6a90e4eaf3ull},   {33, 0x7ce65faaff1a5620ull},
+    {48, 0x332f984b38c3ae4cull},   {63, 0x8eb158f8de170f67ull},   {64, 0x6ff91f61fd5fab13ull},
+    {65, 0xbde1db5f0c602a35ull},   {96, 0xffbee1abd2de8eacull},   {127, 0x074e241b154a9d21ull},
+    {128, 0x6fd67bc0668c787cull},  {129, 0x5e81baf9948aad3aull},  {200, 0xb07b0d66b06eb92bull},
+    {255, 0xe5eb0085143c4ad5ull},  {256, 0x8457a473e50fe951ull},  {257, 0x48c9d2c7b7ac21c8ull},
+    {1000, 0xeae764d33dd39b35ull}, {4096, 0xeb03024c086e5937ull},
 };
 // u64(kGoldenKeys[i]) for kGoldenSeeds[0] then [1].
 constexpr uint64_t kGoldenFoldU64[] = {
@@ -177,38 +166,27 @@ constexpr uint64_t kGoldenFoldU64[] = {
 };
 // aes-portable, for kGoldenSeeds[0] then [1].
 constexpr Golden kGoldenAes[] = {
-    {0, 0x2bd4461100d50f17ull}, {1, 0x50e2070f184482c7ull},
-    {2, 0x022528f748a6ce0full}, {3, 0xe5cddd15e7c9049aull},
-    {4, 0x41b5b950ab0122bcull}, {5, 0xacfce10a84151d9bull},
-    {7, 0x1bcd9eb30e43c454ull}, {8, 0x2a2823f62a469064ull},
-    {9, 0xcf0a26a5a3d64a4full}, {12, 0x116cf9cc9921635eull},
-    {15, 0xd078f9d0e4d204b2ull}, {16, 0x32a0694e56b0edbbull},
-    {17, 0xb4a97ecec1252d99ull}, {24, 0xe2a662fbc39cb63full},
-    {31, 0x7819cabe5cd6fde6ull}, {32, 0x08264b5d02a01532ull},
-    {33, 0xf73d642a105de50full}, {48, 0xc56028ca8ce5739cull},
-    {63, 0x2104109593f7ce19ull}, {64, 0xe5cf0b2e9b6725feull},
-    {65, 0xd06d01661562ee3bull}, {96, 0x409c22a62adb0776ull},
-    {127, 0x38de08c4a183e6d7ull}, {128, 0xcd517925d23e7036ull},
-    {129, 0x525efa48865ec67aull}, {200, 0x3725d82d02d42521ull},
-    {255, 0xb5a3f75e69f04816ull}, {256, 0xa18ae2488d95607aull},
-    {257, 0x355c90f9b0f2b6e9ull}, {1000, 0x747b36d28caa1616ull},
-    {4096, 0xff863f9234eed4c5ull},
-    {0, 0x2f5a7f0549b4024bull}, {1, 0x1aba0f46b52810f5ull},
-    {2, 0xc4ec360701a97f92ull}, {3, 0x492cb65d44e81d6eull},
-    {4, 0x13860e745ed078b9ull}, {5, 0xbeb0dbf93b45040full},
-    {7, 0x441d540af8d0b391ull}, {8, 0xa5b96a371ebeed37ull},
-    {9, 0x132f15fe811d9d1dull}, {12, 0x75bb69e80ae7d1cbull},
-    {15, 0xf922fd3b0b1aac2cull}, {16, 0x6e52482df180c595ull},
-    {17, 0xdff09cb74339cfa5ull}, {24, 0x7e60c05600955ea8ull},
-    {31, 0xb59d3dd11204da90ull}, {32, 0xc7372f251264e2caull},
-    {33, 0x77e5b5ccfb9a9b3cull}, {48, 0xe790c1e228bddd19ull},
-    {63, 0x6d3986df0b43b90dull}, {64, 0xa06e0cd54c2c3debull},
-    {65, 0x283c97beddf2b6c2ull}, {96, 0xced401bbf1efd635ull},
-    {127, 0x9c1c27f4b90894ccull}, {128, 0x2ac256d63b72af2eull},
-    {129, 0x7821f8a0146157e7ull}, {200, 0x66d1cee122944988ull},
-    {255, 0xa5cd58bed0fefef2ull}, {256, 0xf3d2f7884bcdbf5bull},
-    {257, 0xeded52d5f9fb4adaull}, {1000, 0xc336e67bf8034a7dull},
-    {4096, 0x9692ee8b49e8ffedull},
+    {0, 0x2bd4461100d50f17ull},    {1, 0x50e2070f184482c7ull},    {2, 0x022528f748a6ce0full},
+    {3, 0xe5cddd15e7c9049aull},    {4, 0x41b5b950ab0122bcull},    {5, 0xacfce10a84151d9bull},
+    {7, 0x1bcd9eb30e43c454ull},    {8, 0x2a2823f62a469064ull},    {9, 0xcf0a26a5a3d64a4full},
+    {12, 0x116cf9cc9921635eull},   {15, 0xd078f9d0e4d204b2ull},   {16, 0x32a0694e56b0edbbull},
+    {17, 0xb4a97ecec1252d99ull},   {24, 0xe2a662fbc39cb63full},   {31, 0x7819cabe5cd6fde6ull},
+    {32, 0x08264b5d02a01532ull},   {33, 0xf73d642a105de50full},   {48, 0xc56028ca8ce5739cull},
+    {63, 0x2104109593f7ce19ull},   {64, 0xe5cf0b2e9b6725feull},   {65, 0xd06d01661562ee3bull},
+    {96, 0x409c22a62adb0776ull},   {127, 0x38de08c4a183e6d7ull},  {128, 0xcd517925d23e7036ull},
+    {129, 0x525efa48865ec67aull},  {200, 0x3725d82d02d42521ull},  {255, 0xb5a3f75e69f04816ull},
+    {256, 0xa18ae2488d95607aull},  {257, 0x355c90f9b0f2b6e9ull},  {1000, 0x747b36d28caa1616ull},
+    {4096, 0xff863f9234eed4c5ull}, {0, 0x2f5a7f0549b4024bull},    {1, 0x1aba0f46b52810f5ull},
+    {2, 0xc4ec360701a97f92ull},    {3, 0x492cb65d44e81d6eull},    {4, 0x13860e745ed078b9ull},
+    {5, 0xbeb0dbf93b45040full},    {7, 0x441d540af8d0b391ull},    {8, 0xa5b96a371ebeed37ull},
+    {9, 0x132f15fe811d9d1dull},    {12, 0x75bb69e80ae7d1cbull},   {15, 0xf922fd3b0b1aac2cull},
+    {16, 0x6e52482df180c595ull},   {17, 0xdff09cb74339cfa5ull},   {24, 0x7e60c05600955ea8ull},
+    {31, 0xb59d3dd11204da90ull},   {32, 0xc7372f251264e2caull},   {33, 0x77e5b5ccfb9a9b3cull},
+    {48, 0xe790c1e228bddd19ull},   {63, 0x6d3986df0b43b90dull},   {64, 0xa06e0cd54c2c3debull},
+    {65, 0x283c97beddf2b6c2ull},   {96, 0xced401bbf1efd635ull},   {127, 0x9c1c27f4b90894ccull},
+    {128, 0x2ac256d63b72af2eull},  {129, 0x7821f8a0146157e7ull},  {200, 0x66d1cee122944988ull},
+    {255, 0xa5cd58bed0fefef2ull},  {256, 0xf3d2f7884bcdbf5bull},  {257, 0xeded52d5f9fb4adaull},
+    {1000, 0xc336e67bf8034a7dull}, {4096, 0x9692ee8b49e8ffedull},
 };
 // u64(kGoldenKeys[i]) for kGoldenSeeds[0] then [1].
 constexpr uint64_t kGoldenAesU64[] = {
@@ -262,7 +240,8 @@ TEST(AesFamily, KernelsAgreeBitForBit) {
     for (size_t len : lens) {
       const uint8_t* p = buf.data() + rng.next() % 64;  // misaligned on purpose
       const uint64_t want = ref.bytes(p, len, s);
-      for (const HashKernel* k : ks) ASSERT_EQ(k->bytes(p, len, s), want) << k->name << " len " << len;
+      for (const HashKernel* k : ks)
+        ASSERT_EQ(k->bytes(p, len, s), want) << k->name << " len " << len;
     }
     for (int i = 0; i < 64; ++i) {
       const uint64_t key = rng.next() >> (i & 63);
@@ -302,7 +281,8 @@ TEST_P(HashKernelTest, U64ManyEqualsU64) {
     // Offset by one element so 16-byte vector loads/stores are misaligned.
     k->u64_many(keys.data() + 1, n, s, out.data() + 1);
     EXPECT_EQ(out[0], 0x5a5a5a5a5a5a5a5aull) << "wrote before out";
-    for (size_t i = 0; i < n; ++i) ASSERT_EQ(out[i + 1], k->u64(keys[i + 1], s)) << "n " << n << " i " << i;
+    for (size_t i = 0; i < n; ++i)
+      ASSERT_EQ(out[i + 1], k->u64(keys[i + 1], s)) << "n " << n << " i " << i;
   }
 }
 
@@ -387,7 +367,9 @@ void expect_uniform(const std::vector<uint64_t>& hs, const char* what, const cha
     low[h & 4095]++;
     mid[(h >> 28) & 255]++;
   }
-  auto bound = [](double b) { return (b - 1) + 6 * std::sqrt(2 * (b - 1)); };
+  auto bound = [](double b) {
+    return (b - 1) + 6 * std::sqrt(2 * (b - 1));
+  };
   EXPECT_LT(chi_square(top, n / 256.0), bound(256)) << kname << " top byte, " << what;
   EXPECT_LT(chi_square(low, n / 4096.0), bound(4096)) << kname << " low 12 bits, " << what;
   EXPECT_LT(chi_square(mid, n / 256.0), bound(256)) << kname << " bits 28..35, " << what;
@@ -430,7 +412,8 @@ TEST_P(HashKernelTest, StructuredKeysSpreadUniformly) {
     std::vector<uint64_t> byLen;
     for (size_t len = 0; len <= 300; ++len) byLen.push_back(k->bytes(zeros.data(), len, s));
     std::sort(byLen.begin(), byLen.end());
-    EXPECT_EQ(std::adjacent_find(byLen.begin(), byLen.end()), byLen.end()) << k->name << " zero runs";
+    EXPECT_EQ(std::adjacent_find(byLen.begin(), byLen.end()), byLen.end())
+        << k->name << " zero runs";
   }
 }
 
@@ -469,7 +452,8 @@ TEST_P(HashKernelTest, Avalanche) {
         if (dev > worst) worst = dev, wb = b, wo = o;
       }
     // Up to 1600 pairs x 64 at sd 0.029: 0.2 is ~7 sd.
-    EXPECT_LT(worst, 0.2) << k->name << " len " << len << " input bit " << wb << " output bit " << wo;
+    EXPECT_LT(worst, 0.2) << k->name << " len " << len << " input bit " << wb << " output bit "
+                          << wo;
   }
   // The u64 path on its own, with the seed fixed (as in a table) and keys random.
   const Seed s = expand_seed(31);

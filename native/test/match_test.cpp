@@ -124,8 +124,8 @@ void check_reserved(const MatchKernel& k) {
     const uint64_t w = reserved_word(rng);
     ASSERT_EQ(k.match_empty(w), kMatchScalar.match_empty(w)) << k.name << " word " << hex(w);
     const uint8_t here = byte_at(w, r % 8);
-    for (const uint8_t tag : {uint8_t{0}, uint8_t{1}, uint8_t{2}, uint8_t{3}, uint8_t{4}, uint8_t{5},
-                              uint8_t{0xff}, here}) {
+    for (const uint8_t tag : {uint8_t{0}, uint8_t{1}, uint8_t{2}, uint8_t{3}, uint8_t{4},
+                              uint8_t{5}, uint8_t{0xff}, here}) {
       ASSERT_EQ(k.match_tag(w, tag), kMatchScalar.match_tag(w, tag))
           << k.name << " word " << hex(w) << " tag " << int(tag);
     }
@@ -170,7 +170,8 @@ void check_many(const MatchKernel& k) {
               << k.name << " n=" << n << " off=" << off << " i=" << i << " word "
               << hex(ctrls[off + i]) << " tag " << int(tags[off + i]);
         }
-        for (size_t i = 0; i < off; ++i) ASSERT_EQ(masks[i], kSentinel) << k.name << " wrote before";
+        for (size_t i = 0; i < off; ++i)
+          ASSERT_EQ(masks[i], kSentinel) << k.name << " wrote before";
         for (size_t i = off + n; i < masks.size(); ++i)
           ASSERT_EQ(masks[i], kSentinel) << k.name << " n=" << n << " wrote past end at " << i;
       }
@@ -197,36 +198,36 @@ void check_many_exact_tail_buffers(const MatchKernel& k) {
   }
 }
 
-#define SKIP_UNLESS_SUPPORTED(k)                                                         \
-  if (!cpu::has_all((k).needs))                                                          \
+#define SKIP_UNLESS_SUPPORTED(k)                                                                  \
+  if (!cpu::has_all((k).needs))                                                                   \
   GTEST_SKIP() << (k).name << " needs " << cpu::describe_needs((k).needs & ~cpu::info().features) \
                << ", which this CPU lacks"
 
-#define TEST_MATCH(label, kernel)                                                          \
-  TEST(Match_##label, TagAll256Tags) {                                                     \
-    SKIP_UNLESS_SUPPORTED(kernel);                                                         \
-    check_tag_all_256(kernel);                                                             \
-  }                                                                                        \
-  TEST(Match_##label, EveryByteValueEveryPosition) {                                       \
-    SKIP_UNLESS_SUPPORTED(kernel);                                                         \
-    check_every_byte_value(kernel);                                                        \
-  }                                                                                        \
-  TEST(Match_##label, ReservedValues) {                                                    \
-    SKIP_UNLESS_SUPPORTED(kernel);                                                         \
-    check_reserved(kernel);                                                                \
-  }                                                                                        \
-  TEST(Match_##label, EmptyRandom) {                                                       \
-    SKIP_UNLESS_SUPPORTED(kernel);                                                         \
-    check_empty_random(kernel);                                                            \
-  }                                                                                        \
-  TEST(Match_##label, ManyTailsUnaligned) {                                                \
-    SKIP_UNLESS_SUPPORTED(kernel);                                                         \
-    check_many(kernel);                                                                    \
-  }                                                                                        \
-  TEST(Match_##label, ManyExactBuffers) {                                                  \
-    SKIP_UNLESS_SUPPORTED(kernel);                                                         \
-    check_many_exact_tail_buffers(kernel);                                                 \
-  }                                                                                        \
+#define TEST_MATCH(label, kernel)                    \
+  TEST(Match_##label, TagAll256Tags) {               \
+    SKIP_UNLESS_SUPPORTED(kernel);                   \
+    check_tag_all_256(kernel);                       \
+  }                                                  \
+  TEST(Match_##label, EveryByteValueEveryPosition) { \
+    SKIP_UNLESS_SUPPORTED(kernel);                   \
+    check_every_byte_value(kernel);                  \
+  }                                                  \
+  TEST(Match_##label, ReservedValues) {              \
+    SKIP_UNLESS_SUPPORTED(kernel);                   \
+    check_reserved(kernel);                          \
+  }                                                  \
+  TEST(Match_##label, EmptyRandom) {                 \
+    SKIP_UNLESS_SUPPORTED(kernel);                   \
+    check_empty_random(kernel);                      \
+  }                                                  \
+  TEST(Match_##label, ManyTailsUnaligned) {          \
+    SKIP_UNLESS_SUPPORTED(kernel);                   \
+    check_many(kernel);                              \
+  }                                                  \
+  TEST(Match_##label, ManyExactBuffers) {            \
+    SKIP_UNLESS_SUPPORTED(kernel);                   \
+    check_many_exact_tail_buffers(kernel);           \
+  }                                                  \
   TEST(Match_##label, NameMatches) { EXPECT_STREQ((kernel).name, #label); }
 
 TEST_MATCH(scalar, simd::kMatchScalar)
@@ -243,7 +244,8 @@ TEST_MATCH(neon, simd::kMatchNeon)
 // The oracle itself, against hand-computed values.
 TEST(MatchScalar, KnownValues) {
   const uint64_t w = 0x0706050403020100ull;  // slot i holds i
-  for (int i = 0; i < 8; ++i) EXPECT_EQ(kMatchScalar.match_tag(w, static_cast<uint8_t>(i)), 1u << i);
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(kMatchScalar.match_tag(w, static_cast<uint8_t>(i)), 1u << i);
   EXPECT_EQ(kMatchScalar.match_tag(w, 8), 0u);
   EXPECT_EQ(kMatchScalar.match_empty(w), 0x03u);  // 0 = emptyRest, 1 = emptyOne
   EXPECT_EQ(kMatchScalar.match_empty(0xffffffffffffffffull), 0u);
@@ -262,12 +264,16 @@ class ScopedEnv {
       had_ = true;
       old_ = old;
     }
-    if (value) setenv(name, value, 1);
-    else unsetenv(name);
+    if (value)
+      setenv(name, value, 1);
+    else
+      unsetenv(name);
   }
   ~ScopedEnv() {
-    if (had_) setenv(name_, old_.c_str(), 1);
-    else unsetenv(name_);
+    if (had_)
+      setenv(name_, old_.c_str(), 1);
+    else
+      unsetenv(name_);
   }
 
  private:
@@ -298,7 +304,8 @@ const char* const kAllMatchNames = "scalar, swar";
 
 TEST(Registry, MatchKernelsListedWorstToBest) {
 #if defined(__x86_64__)
-  EXPECT_EQ(names_of_match(), (std::vector<std::string>{"scalar", "swar", "sse2", "avx2", "avx512"}));
+  EXPECT_EQ(names_of_match(),
+            (std::vector<std::string>{"scalar", "swar", "sse2", "avx2", "avx512"}));
 #elif defined(__aarch64__)
   EXPECT_EQ(names_of_match(), (std::vector<std::string>{"scalar", "swar", "neon"}));
 #endif
@@ -352,7 +359,8 @@ TEST(Registry, EverySupportedKernelSelectableByName) {
     } else {
       EXPECT_EQ(got, nullptr);
       EXPECT_EQ(err.rfind("Expected a match kernel this CPU supports (", 0), 0u) << err;
-      EXPECT_NE(err.find(std::string("received '") + k->name + "' (needs "), std::string::npos) << err;
+      EXPECT_NE(err.find(std::string("received '") + k->name + "' (needs "), std::string::npos)
+          << err;
     }
   }
 }
@@ -361,9 +369,10 @@ TEST(Registry, UnknownMatchName) {
   ScopedEnv env("TOPHASH_FORCE_MATCH", nullptr);
   std::string err;
   EXPECT_EQ(cpu::select_match("foo", &err), nullptr);
-  EXPECT_EQ(err, std::string("Expected one of ") + kAllMatchNames + " for match but received 'foo'");
+  EXPECT_EQ(err,
+            std::string("Expected one of ") + kAllMatchNames + " for match but received 'foo'");
   EXPECT_EQ(cpu::select_match("foo", nullptr), nullptr);  // error is optional
-  EXPECT_EQ(cpu::select_match("SSE2", &err), nullptr);    // names are case-sensitive
+  EXPECT_EQ(cpu::select_match("SSE2", &err), nullptr);  // names are case-sensitive
 }
 
 TEST(Registry, ForceMatchEnv) {
@@ -492,12 +501,14 @@ int sse2_only_child() {
   const MatchKernel* m = cpu::select_match(nullptr, &err);
   if (m == nullptr || std::strcmp(m->name, "sse2") != 0) fail("default match is not sse2: " + err);
   if (cpu::select_match("avx2", &err) != nullptr) fail("avx2 selectable");
-  if (err != "Expected a match kernel this CPU supports (scalar, swar, sse2) for match but "
-             "received 'avx2' (needs avx, avx2)")
+  if (err !=
+      "Expected a match kernel this CPU supports (scalar, swar, sse2) for match but "
+      "received 'avx2' (needs avx, avx2)")
     fail("message: " + err);
   if (cpu::select_match("avx512", &err) != nullptr) fail("avx512 selectable");
-  if (err != "Expected a match kernel this CPU supports (scalar, swar, sse2) for match but "
-             "received 'avx512' (needs avx, avx2, avx512f, avx512bw)")
+  if (err !=
+      "Expected a match kernel this CPU supports (scalar, swar, sse2) for match but "
+      "received 'avx512' (needs avx, avx2, avx512f, avx512bw)")
     fail("message: " + err);
   const tophash::hash::HashKernel* h = cpu::select_hash(nullptr, &err);
   if (h == nullptr || std::strcmp(h->name, "fold") != 0) fail("default hash is not fold: " + err);

@@ -34,7 +34,8 @@ std::vector<KernelPair> supported_pairs() {
 
 std::string pair_name(const testing::TestParamInfo<KernelPair>& info) {
   std::string s = std::string(info.param.match->name) + "_" + info.param.hash->name;
-  for (char& c : s) if (c == '-') c = '_';
+  for (char& c : s)
+    if (c == '-') c = '_';
   return s;
 }
 
@@ -82,9 +83,7 @@ TEST_P(TableTest, RandomOpsMatchOracle) {
         oracle[key] = v;
         break;
       }
-      case 2:
-        ASSERT_EQ(t.erase(key, h), oracle.erase(key) == 1);
-        break;
+      case 2: ASSERT_EQ(t.erase(key, h), oracle.erase(key) == 1); break;
       default: {
         const double* got = t.find(key, h);
         auto it = oracle.find(key);
@@ -110,7 +109,8 @@ TEST_P(TableTest, GrowsIncrementallyAndKeepsEverything) {
     if (t.growing()) {
       saw_growing = true;
       // Every key stays findable mid-evacuation.
-      if (i % 997 == 0) ASSERT_NE(t.find(oracle.begin()->first, t.hash(oracle.begin()->first)), nullptr);
+      if (i % 997 == 0)
+        ASSERT_NE(t.find(oracle.begin()->first, t.hash(oracle.begin()->first)), nullptr);
     }
     max_b = t.stats().B;
   }
@@ -269,7 +269,8 @@ TEST_P(TableTest, BatchesAgreeWithSingleOps) {
   for (size_t i = 0; i < dels.size(); ++i) dels[i] = static_cast<uint32_t>(i * 2);
   size_t expect_deleted = 0;
   for (uint32_t d : dels) expect_deleted += oracle.erase(d);
-  EXPECT_EQ(delete_batch(t, KeyBatch{KeyBatch::Kind::kU32, dels.data(), dels.size()}), expect_deleted);
+  EXPECT_EQ(delete_batch(t, KeyBatch{KeyBatch::Kind::kU32, dels.data(), dels.size()}),
+            expect_deleted);
   expect_same(t, oracle);
 }
 
