@@ -92,9 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         ref[k] = v;
         break;
       }
-      case 2:
-        check(t.erase(p, p.hash) == (ref.erase(k) == 1));
-        break;
+      case 2: check(t.erase(p, p.hash) == (ref.erase(k) == 1)); break;
       case 3: {
         const double* v = t.find(p, p.hash);
         auto it = ref.find(k);
@@ -113,7 +111,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         std::vector<double> out(keys.size());
         std::vector<uint8_t> found(keys.size());
-        core::ByteBatch b{reinterpret_cast<const uint8_t*>(bytes.data()), offsets.data(), keys.size()};
+        core::ByteBatch b{reinterpret_cast<const uint8_t*>(bytes.data()), offsets.data(),
+                          keys.size()};
         core::get_batch(t, b, out.data(), found.data());
         for (size_t i = 0; i < keys.size(); ++i) {
           auto it = ref.find(keys[i]);
@@ -128,7 +127,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         do {
           cursor = t.scan(cursor, [&](const core::ByteSlot& s, double v) {
             const core::ByteView view = core::key_bytes(s);
-            check(seen.emplace(std::string(reinterpret_cast<const char*>(view.data), view.len), v).second);
+            check(seen.emplace(std::string(reinterpret_cast<const char*>(view.data), view.len), v)
+                      .second);
           });
         } while (cursor != 0);
         check(seen == ref);
