@@ -23,6 +23,21 @@ export interface NativeU64Map {
   close(): void;
 }
 
+export interface NativeStrMap {
+  /** Passed to the str* functions: single operations skip the wrapper's unwrap. */
+  readonly handle: NativeMapHandle;
+  clear(): void;
+  size(): number;
+  getBatch(bytes: Uint8Array, offsets: Uint32Array, out: Float64Array, found?: Uint8Array): number;
+  hasBatch(bytes: Uint8Array, offsets: Uint32Array, out: Uint8Array): number;
+  setBatch(bytes: Uint8Array, offsets: Uint32Array, values: Float64Array): number;
+  deleteBatch(bytes: Uint8Array, offsets: Uint32Array): number;
+  /** Keys packed as bytes + offsets (count + 1), values, next cursor (0: done). */
+  scan(cursor: number, atLeast: number): [Uint8Array, Uint32Array, Float64Array, number];
+  stats(): MapStats;
+  close(): void;
+}
+
 /**
  * A batch of keys, read in place: `BigUint64Array` (any u64), `Float64Array`
  * (integers in [0, 2^53)) or `Uint32Array`.
@@ -95,6 +110,17 @@ export interface NativeAddon {
   mapSet(handle: NativeMapHandle, key: number | bigint, value: number): boolean;
   mapHas(handle: NativeMapHandle, key: number | bigint): boolean;
   mapDelete(handle: NativeMapHandle, key: number | bigint): boolean;
+  StrMap: new (
+    capacity: number | undefined,
+    seed: bigint | undefined,
+    match: string | undefined,
+    hash: string | undefined,
+  ) => NativeStrMap;
+  /** The key is bytes[0 .. length). */
+  strGet(handle: NativeMapHandle, bytes: Uint8Array, length: number): number | undefined;
+  strSet(handle: NativeMapHandle, bytes: Uint8Array, length: number, value: number): boolean;
+  strHas(handle: NativeMapHandle, bytes: Uint8Array, length: number): boolean;
+  strDelete(handle: NativeMapHandle, bytes: Uint8Array, length: number): boolean;
   kernels(): KernelInfo[];
   cpu(): CpuInfo;
   hashBytes(data: Uint8Array, seed?: bigint, kernel?: string): bigint;

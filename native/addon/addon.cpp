@@ -5,6 +5,7 @@
 #include <string>
 
 #include "addon/errors.h"
+#include "addon/str_map_binding.h"
 #include "addon/u64_map_binding.h"
 #include "cpu/cpu_features.h"
 #include "cpu/cpu_registry.h"
@@ -91,7 +92,8 @@ uint64_t seed_arg(const Napi::Value& v) {
 // hashBytes(data: Uint8Array, seed?: bigint, kernel?: string) -> bigint
 Napi::Value HashBytes(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+  if (!info[0].IsTypedArray() ||
+      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
     throw_type(env, "a Uint8Array", "data", describe(info[0]));
   }
   auto data = info[0].As<Napi::Uint8Array>();
@@ -106,8 +108,10 @@ Napi::Value HashU64Batch(const Napi::CallbackInfo& info) {
   auto is = [](const Napi::Value& v, napi_typedarray_type t) {
     return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == t;
   };
-  if (!is(info[0], napi_biguint64_array)) throw_type(env, "a BigUint64Array", "keys", describe(info[0]));
-  if (!is(info[1], napi_biguint64_array)) throw_type(env, "a BigUint64Array", "out", describe(info[1]));
+  if (!is(info[0], napi_biguint64_array))
+    throw_type(env, "a BigUint64Array", "keys", describe(info[0]));
+  if (!is(info[1], napi_biguint64_array))
+    throw_type(env, "a BigUint64Array", "out", describe(info[1]));
   auto keys = info[0].As<Napi::BigUint64Array>();
   auto out = info[1].As<Napi::BigUint64Array>();
   if (out.ElementLength() != keys.ElementLength()) {
@@ -124,8 +128,8 @@ Napi::Value HashU64Batch(const Napi::CallbackInfo& info) {
 // napi_adjust_external_memory (process.memoryUsage().external does not
 // include them on Node 20), so tests can check the accounting.
 Napi::Value ExternalMemory(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(),
-                           static_cast<double>(Napi::MemoryManagement::AdjustExternalMemory(info.Env(), 0)));
+  return Napi::Number::New(
+      info.Env(), static_cast<double>(Napi::MemoryManagement::AdjustExternalMemory(info.Env(), 0)));
 }
 
 }  // namespace
@@ -135,6 +139,8 @@ class TophashAddon : public Napi::Addon<TophashAddon> {
   TophashAddon(Napi::Env env, Napi::Object exports) {
     exports.Set("U64Map", U64MapBinding::Define(env));
     U64MapBinding::DefineHandleFunctions(env, exports);
+    exports.Set("StrMap", StrMapBinding::Define(env));
+    StrMapBinding::DefineHandleFunctions(env, exports);
     exports.Set("kernels", Napi::Function::New<Kernels>(env, "kernels"));
     exports.Set("cpu", Napi::Function::New<Cpu>(env, "cpu"));
     exports.Set("hashBytes", Napi::Function::New<HashBytes>(env, "hashBytes"));

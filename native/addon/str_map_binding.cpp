@@ -1,0 +1,349 @@
+#include "addon/str_map_binding.h"
+
+#include <cmath>
+#include <cstring>
+#include <new>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "addon/errors.h"
+#include "addon/typed_arrays.h"
+#include "cpu/cpu_registry.h"
+
+namespace tophash::addon {
+
+namespace {
+
+uint64_t random_seed() {
+  std::random_device rd;
+  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
+}
+
+std::string optional_string(const Napi::Value& v, const char* name) {
+  if (v.IsUndefined() || v.IsNull()) return {};
+  if (!v.IsString()) throw_type(v.Env(), "a kernel name (string)", name, describe(v));
+  return v.As<Napi::String>().Utf8Value();
+}
+
+template <class F>
+auto guard_alloc(Napi::Env env, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    throw_code(env, "ENOMEM",
+               "Out of memory: the map could not grow (it is unchanged by the failing key)");
+  }
+}
+
+bool is_typed(const Napi::Value& v, napi_typedarray_type t) {
+  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == t;
+}
+
+const std::string kMaxKeyText = std::to_string(core::kMaxByteKeyLength);
+
+// The key of a single operation: bytes[0 .. length).
+core::ByteView single_bytes(const Napi::Value& bytes, const Napi::Value& length) {
+  Napi::Env env = bytes.Env();
+  if (!is_typed(bytes, napi_uint8_array))
+    throw_type(env, "a string or Uint8Array", "key", describe(bytes));
+  auto ta = bytes.As<Napi::TypedArray>();
+  const size_t avail = ta.ElementLength();
+  size_t len = avail;
+  if (!length.IsUndefined()) {
+    if (!length.IsNumber()) throw_type(env, "a key length (number)", "length", describe(length));
+    const double d = length.As<Napi::Number>().DoubleValue();
+    if (!(d >= 0 && d <= static_cast<double>(avail) && std::floor(d) == d)) {
+      throw_range(env, "a key length within the buffer", "length", describe(length));
+    }
+    len = static_cast<size_t>(d);
+  }
+  if (len > core::kMaxByteKeyLength) {
+    throw_range(env, "a key of at most " + kMaxKeyText + " bytes", "key",
+                std::to_string(len) + " bytes");
+  }
+  return {static_cast<const uint8_t*>(typed_data(ta)), len};
+}
+
+// A packed batch (bytes: Uint8Array, offsets: Uint32Array of count + 1),
+// validated in full.
+core::ByteBatch packed_batch(const Napi::Value& bytes, const Napi::Value& offsets) {
+  Napi::Env env = bytes.Env();
+  if (!is_typed(bytes, napi_uint8_array))
+    throw_type(env, "a Uint8Array", "keys.bytes", describe(bytes));
+  if (!is_typed(offsets, napi_uint32_array))
+    throw_type(env, "a Uint32Array", "keys.offsets", describe(offsets));
+  auto b = bytes.As<Napi::TypedArray>();
+  auto o = offsets.As<Napi::TypedArray>();
+  if (o.ElementLength() == 0) {
+    throw_range(env, "a Uint32Array of count + 1 offsets (at least 1)", "keys.offsets", "length 0");
+  }
+  core::ByteBatch batch{static_cast<const uint8_t*>(typed_data(b)),
+                        static_cast<const uint32_t*>(typed_data(o)), o.ElementLength() - 1};
+  const size_t bytes_len = b.ElementLength();
+  const size_t bad = core::first_invalid_key(batch, bytes_len);
+  if (bad != batch.count) {
+    const uint32_t a = batch.offsets[bad], e = batch.offsets[bad + 1];
+    std::string received = "offsets " + std::to_string(a) + ".." + std::to_string(e) + " in " +
+                           std::to_string(bytes_len) + " bytes";
+    if (e >= a && e <= bytes_len && a <= bytes_len) received = std::to_string(e - a) + " bytes";
+    throw_range(
+        env, "a key of at most " + kMaxKeyText + " bytes with offsets in order within keys.bytes",
+        indexed("keys", bad), received);
+  }
+  return batch;
+}
+
+}  // namespace
+
+Napi::Function StrMapBinding::Define(Napi::Env env) {
+  return DefineClass(env, "NativeStrMap",
+                     {
+                         InstanceMethod<&StrMapBinding::Clear>("clear"),
+                         InstanceMethod<&StrMapBinding::Size>("size"),
+                         InstanceMethod<&StrMapBinding::GetBatch>("getBatch"),
+                         InstanceMethod<&StrMapBinding::HasBatch>("hasBatch"),
+                         InstanceMethod<&StrMapBinding::SetBatch>("setBatch"),
+                         InstanceMethod<&StrMapBinding::DeleteBatch>("deleteBatch"),
+                         InstanceMethod<&StrMapBinding::Scan>("scan"),
+                         InstanceMethod<&StrMapBinding::Stats>("stats"),
+                         InstanceMethod<&StrMapBinding::Close>("close"),
+                     });
+}
+
+// new NativeStrMap(capacity: number, seed: bigint | undefined, match?: string, hash?: string)
+StrMapBinding::StrMapBinding(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<StrMapBinding>(info) {
+  Napi::Env env = info.Env();
+  double capacity = 0;
+  if (!info[0].IsUndefined()) {
+    if (!info[0].IsNumber())
+      throw_type(env, "a non-negative integer", "capacity", describe(info[0]));
+    capacity = info[0].As<Napi::Number>().DoubleValue();
+    if (!(capacity >= 0 && capacity <= 9007199254740991.0 && std::floor(capacity) == capacity)) {
+      throw_range(env, "a non-negative integer", "capacity", describe(info[0]));
+    }
+  }
+  uint64_t seed = 0;
+  if (info[1].IsUndefined()) {
+    seed = random_seed();
+  } else if (info[1].IsBigInt()) {
+    bool lossless = false;
+    seed = info[1].As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) throw_range(env, "a bigint in [0, 2^64)", "seed", describe(info[1]));
+  } else {
+    throw_type(env, "a bigint", "seed", describe(info[1]));
+  }
+  std::string match_name = optional_string(info[2], "match");
+  std::string hash_name = optional_string(info[3], "hash");
+  std::string error;
+  const simd::MatchKernel* match =
+      cpu::select_match(match_name.empty() ? nullptr : match_name.c_str(), &error);
+  if (match == nullptr) throw Napi::RangeError::New(env, error);
+  const hash::HashKernel* hash =
+      cpu::select_hash(hash_name.empty() ? nullptr : hash_name.c_str(), &error);
+  if (hash == nullptr) throw Napi::RangeError::New(env, error);
+
+  guard_alloc(env, [&] {
+    table_ = std::make_unique<core::StrTable>(match, hash, seed, static_cast<uint64_t>(capacity));
+  });
+  info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value(
+      "handle", Napi::External<StrMapBinding>::New(env, this), napi_default));
+  report_memory(env);
+}
+
+StrMapBinding::~StrMapBinding() {
+  if (reported_bytes_ != 0) Napi::MemoryManagement::AdjustExternalMemory(Env(), -reported_bytes_);
+}
+
+core::StrTable& StrMapBinding::open_table(Napi::Env env) {
+  if (!table_) throw Napi::Error::New(env, "This StrMap is closed");
+  return *table_;
+}
+
+StrMapBinding& StrMapBinding::from_handle(const Napi::CallbackInfo& info) {
+  if (!info[0].IsExternal()) throw_type(info.Env(), "a StrMap handle", "handle", describe(info[0]));
+  return *info[0].As<Napi::External<StrMapBinding>>().Data();
+}
+
+void StrMapBinding::DefineHandleFunctions(Napi::Env env, Napi::Object exports) {
+  exports.Set("strGet", Napi::Function::New<&StrMapBinding::Get>(env, "strGet"));
+  exports.Set("strSet", Napi::Function::New<&StrMapBinding::Set>(env, "strSet"));
+  exports.Set("strHas", Napi::Function::New<&StrMapBinding::Has>(env, "strHas"));
+  exports.Set("strDelete", Napi::Function::New<&StrMapBinding::Delete>(env, "strDelete"));
+}
+
+void StrMapBinding::report_memory(Napi::Env env) {
+  const int64_t now = table_ ? static_cast<int64_t>(table_->bytes()) : 0;
+  if (now != reported_bytes_) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, now - reported_bytes_);
+    reported_bytes_ = now;
+  }
+}
+
+// strGet(handle, bytes, length) -> number | undefined
+Napi::Value StrMapBinding::Get(const Napi::CallbackInfo& info) {
+  auto& t = from_handle(info).open_table(info.Env());
+  core::ByteView k = single_bytes(info[1], info[2]);
+  core::ByteProbe p = core::str_probe(t, k.data, k.len);
+  const double* v = t.find(p, p.hash);
+  if (v == nullptr) return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), *v);
+}
+
+// strSet(handle, bytes, length, value) -> added
+Napi::Value StrMapBinding::Set(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  StrMapBinding& self = from_handle(info);
+  auto& t = self.open_table(env);
+  core::ByteView k = single_bytes(info[1], info[2]);
+  if (!info[3].IsNumber()) throw_type(env, "a number", "value", describe(info[3]));
+  const double value = info[3].As<Napi::Number>().DoubleValue();
+  core::ByteProbe p = core::str_probe(t, k.data, k.len);
+  bool added = guard_alloc(env, [&] { return t.assign(p, p.hash, value); });
+  self.report_memory(env);
+  return Napi::Boolean::New(env, added);
+}
+
+Napi::Value StrMapBinding::Has(const Napi::CallbackInfo& info) {
+  auto& t = from_handle(info).open_table(info.Env());
+  core::ByteView k = single_bytes(info[1], info[2]);
+  core::ByteProbe p = core::str_probe(t, k.data, k.len);
+  return Napi::Boolean::New(info.Env(), t.find(p, p.hash) != nullptr);
+}
+
+Napi::Value StrMapBinding::Delete(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  StrMapBinding& self = from_handle(info);
+  auto& t = self.open_table(env);
+  core::ByteView k = single_bytes(info[1], info[2]);
+  core::ByteProbe p = core::str_probe(t, k.data, k.len);
+  bool deleted = guard_alloc(env, [&] { return t.erase(p, p.hash); });
+  self.report_memory(env);
+  return Napi::Boolean::New(env, deleted);
+}
+
+Napi::Value StrMapBinding::Clear(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& t = open_table(env);
+  guard_alloc(env, [&] { t.clear(); });
+  report_memory(env);
+  return env.Undefined();
+}
+
+Napi::Value StrMapBinding::Size(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(open_table(info.Env()).size()));
+}
+
+// getBatch(bytes, offsets, out: Float64Array, found?: Uint8Array) -> hits
+Napi::Value StrMapBinding::GetBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& t = open_table(env);
+  core::ByteBatch keys = packed_batch(info[0], info[1]);
+  double* out = exact_array<double>(info[2], napi_float64_array, "Float64Array", keys.count, "out");
+  uint8_t* found = nullptr;
+  if (!info[3].IsUndefined()) {
+    found = exact_array<uint8_t>(info[3], napi_uint8_array, "Uint8Array", keys.count, "found");
+  }
+  return Napi::Number::New(env, static_cast<double>(core::get_batch(t, keys, out, found)));
+}
+
+// hasBatch(bytes, offsets, out: Uint8Array) -> hits
+Napi::Value StrMapBinding::HasBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& t = open_table(env);
+  core::ByteBatch keys = packed_batch(info[0], info[1]);
+  uint8_t* out = exact_array<uint8_t>(info[2], napi_uint8_array, "Uint8Array", keys.count, "out");
+  return Napi::Number::New(env, static_cast<double>(core::has_batch(t, keys, out)));
+}
+
+// setBatch(bytes, offsets, values: Float64Array) -> keys that were new
+Napi::Value StrMapBinding::SetBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& t = open_table(env);
+  core::ByteBatch keys = packed_batch(info[0], info[1]);
+  const double* values =
+      exact_array<double>(info[2], napi_float64_array, "Float64Array", keys.count, "values");
+  size_t added = guard_alloc(env, [&] { return core::set_batch(t, keys, values); });
+  report_memory(env);
+  return Napi::Number::New(env, static_cast<double>(added));
+}
+
+// deleteBatch(bytes, offsets) -> keys that were deleted
+Napi::Value StrMapBinding::DeleteBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& t = open_table(env);
+  core::ByteBatch keys = packed_batch(info[0], info[1]);
+  size_t deleted = guard_alloc(env, [&] { return core::delete_batch(t, keys); });
+  report_memory(env);
+  return Napi::Number::New(env, static_cast<double>(deleted));
+}
+
+// scan(cursor, atLeast) -> [bytes: Uint8Array, offsets: Uint32Array, values: Float64Array, next]
+// Key i is bytes[offsets[i] .. offsets[i+1]). The keys are copied out here,
+// because the table's views are valid only until its next write.
+Napi::Value StrMapBinding::Scan(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& t = open_table(env);
+  if (!info[0].IsNumber()) throw_type(env, "a cursor (number)", "cursor", describe(info[0]));
+  const double c = info[0].As<Napi::Number>().DoubleValue();
+  if (!(c >= 0 && c <= 9007199254740991.0 && std::floor(c) == c)) {
+    throw_range(env, "a cursor returned by scan", "cursor", describe(info[0]));
+  }
+  size_t at_least =
+      info[1].IsNumber() ? static_cast<size_t>(info[1].As<Napi::Number>().Int64Value()) : 1024;
+  if (at_least == 0) at_least = 1;
+  uint64_t cursor = static_cast<uint64_t>(c);
+  std::vector<uint8_t> bytes;
+  std::vector<uint32_t> offsets{0};
+  std::vector<double> values;
+  offsets.reserve(at_least + 17);
+  values.reserve(at_least + 16);
+  do {
+    cursor = t.scan(cursor, [&](const core::ByteSlot& k, double v) {
+      const core::ByteView kb = core::key_bytes(k);
+      bytes.insert(bytes.end(), kb.data, kb.data + kb.len);
+      offsets.push_back(static_cast<uint32_t>(bytes.size()));
+      values.push_back(v);
+    });
+    // Stay well inside u32 offsets however long the keys are.
+  } while (cursor != 0 && values.size() < at_least && bytes.size() < (size_t{1} << 30));
+  auto out_bytes = Napi::Uint8Array::New(env, bytes.size());
+  auto out_offsets = Napi::Uint32Array::New(env, offsets.size());
+  auto out_values = Napi::Float64Array::New(env, values.size());
+  if (!bytes.empty()) std::memcpy(out_bytes.Data(), bytes.data(), bytes.size());
+  std::memcpy(out_offsets.Data(), offsets.data(), offsets.size() * sizeof(uint32_t));
+  if (!values.empty())
+    std::memcpy(out_values.Data(), values.data(), values.size() * sizeof(double));
+  auto result = Napi::Array::New(env, 4);
+  result.Set(0u, out_bytes);
+  result.Set(1u, out_offsets);
+  result.Set(2u, out_values);
+  result.Set(3u, Napi::Number::New(env, static_cast<double>(cursor)));
+  return result;
+}
+
+Napi::Value StrMapBinding::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto& t = open_table(env);
+  core::TableStats s = t.stats();
+  auto o = Napi::Object::New(env);
+  o.Set("size", static_cast<double>(s.size));
+  o.Set("B", s.B);
+  o.Set("buckets", static_cast<double>(s.buckets));
+  o.Set("overflowBuckets", static_cast<double>(s.overflow_buckets));
+  o.Set("loadFactor", s.load_factor);
+  o.Set("bytes", static_cast<double>(s.bytes));
+  o.Set("growing", s.growing);
+  o.Set("match", t.match_kernel()->name);
+  o.Set("hash", t.hasher().kernel->name);
+  return o;
+}
+
+Napi::Value StrMapBinding::Close(const Napi::CallbackInfo& info) {
+  table_.reset();
+  report_memory(info.Env());
+  return info.Env().Undefined();
+}
+
+}  // namespace tophash::addon
