@@ -17,32 +17,14 @@
 
 #include "core/fixed_map.h"
 #include "cpu/cpu_registry.h"
+#include "test/kernel_pairs.h"
 
 namespace tophash::core {
 namespace {
 
-struct KernelPair {
-  const simd::MatchKernel* match;
-  const hash::HashKernel* hash;
-};
-
-std::vector<KernelPair> supported_pairs() {
-  std::vector<KernelPair> pairs;
-  for (auto* m : cpu::match_kernels()) {
-    if (!cpu::supported(m->needs)) continue;
-    for (auto* h : cpu::hash_kernels()) {
-      if (cpu::supported(h->needs)) pairs.push_back({m, h});
-    }
-  }
-  return pairs;
-}
-
-std::string pair_name(const testing::TestParamInfo<KernelPair>& info) {
-  std::string s = std::string(info.param.match->name) + "_" + info.param.hash->name;
-  for (char& c : s)
-    if (c == '-') c = '_';
-  return s;
-}
+using test::KernelPair;
+using test::pair_name;
+using test::supported_pairs;
 
 using Oracle = std::unordered_map<std::string, double>;
 
