@@ -105,6 +105,19 @@ describe('forcing a kernel', () => {
     ]);
   });
 
+  it('on a simulated SSE2-only CPU picks sse2 + fold and still works (TOPHASH_CPU_MASK)', () => {
+    if (cpu().arch !== 'x64') return;
+    const out = inChild(
+      { TOPHASH_CPU_MASK: '0x1' },
+      `const t = require(${JSON.stringify(builtEntry)});
+       const m = new t.U64Map();
+       m.setBatch(new Float64Array([1, 2, 3]), new Float64Array([4, 5, 6]));
+       const s = m.stats();
+       console.log(JSON.stringify([s.match, s.hash, m.get(2), t.kernels().filter(k => k.supported).map(k => k.name)]));`,
+    );
+    expect(JSON.parse(out)).toEqual(['sse2', 'fold', 5, ['scalar', 'swar', 'sse2', 'aes-portable', 'fold']]);
+  });
+
   it('an unknown forced name is a clear error at map creation, not a crash', () => {
     const out = inChild(
       { TOPHASH_FORCE_MATCH: 'avx9000' },
