@@ -234,3 +234,129 @@ export function toBigIntArray(keys: BigUint64Array): bigint[] {
   for (let i = 0; i < keys.length; i++) out[i] = keys[i];
   return out;
 }
+
+// ---- W2: string keys 'user:<int>' ----
+
+/** Everything W2 needs for one N: the keys as packed latin1 bytes, materialized before any timing. */
+export interface StrKeySet {
+  n: number;
+  /** Present keys in insertion order: key i = bytes[offsets[i] .. offsets[i+1]), value i. */
+  present: { bytes: Buffer; offsets: Uint32Array };
+  /** Present keys in lookup (Fisher–Yates, splitmix64(43)) order; the value of hit key i is order[i]. */
+  hit: { bytes: Buffer; offsets: Uint32Array };
+  /** Absent keys (odd v), in generation order. */
+  absent: { bytes: Buffer; offsets: Uint32Array };
+  order: Uint32Array;
+  /** values[i] = i. */
+  values: Float64Array;
+  hitSum: number;
+  /** XOR of the integers v (as u64) of each key set, 16 hex digits. */
+  checksum: { present: string; absent: string };
+  /** splitmix64(42) outputs consumed (two per drawn key, duplicates included). */
+  draws: number;
+  duplicates: number;
+  /** Mean key length in bytes. */
+  meanBytes: number;
+  buildMs: number;
+}
+
+const POW10: number[] = [];
+for (let i = 0, p = 1; i <= 15; i++, p *= 10) POW10.push(p);
+
+function packStrings(strs: readonly string[]): { bytes: Buffer; offsets: Uint32Array } {
+  let total = 0;
+  for (const s of strs) total += s.length;
+  const bytes = Buffer.allocUnsafe(total);
+  const offsets = new Uint32Array(strs.length + 1);
+  let pos = 0;
+  for (let i = 0; i < strs.length; i++) {
+    pos += bytes.write(strs[i], pos, 'latin1');
+    offsets[i + 1] = pos;
+  }
+  return { bytes, offsets };
+}
+
+function hex64(hi: number, lo: number): string {
+  return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * W2's keys, exactly per bench-workloads.md: per key two splitmix64(42) draws d1, d2;
+ * digits d = 5 + hi32(d1) % 11, v = 10^(d-1) + (d2 >> 11) % (9·10^(d-1)); present keys use
+ * v - v%2, absent keys v - v%2 + 1; a duplicate is skipped (redrawn); the absent keys continue
+ * the same stream. All of this is exact in doubles: d2 >> 11 < 2^53 and v < 10^15.
+ */
+export function makeStrKeySet(n: number): StrKeySet {
+  const t0 = performance.now();
+  let streamLen = Math.max(64, 4 * n + 4096);
+  let stream = splitmix64Array(KEY_SEED, streamLen);
+  let halves = new Uint32Array(stream.buffer, stream.byteOffset, stream.length * 2);
+  const lo = LITTLE_ENDIAN ? 0 : 1;
+  const hi = 1 - lo;
+  let pos = 0;
+  let duplicates = 0;
+  const draw = (parity: 0 | 1): number => {
+    if (pos + 2 > streamLen) {
+      streamLen *= 2;
+      stream = splitmix64Array(KEY_SEED, streamLen);
+      halves = new Uint32Array(stream.buffer, stream.byteOffset, stream.length * 2);
+    }
+    const h1 = halves[2 * pos + hi];
+    const d2hi = halves[2 * pos + 2 + hi];
+    const d2lo = halves[2 * pos + 2 + lo];
+    pos += 2;
+    const d = 5 + (h1 % 11);
+    const x = d2hi * 2097152 + (d2lo >>> 11); // d2 >> 11, exact (< 2^53)
+    const v = POW10[d - 1] + (x % (9 * POW10[d - 1]));
+    return v - (v % 2) + parity;
+  };
+  const gen = (parity: 0 | 1): { strs: string[]; xhi: number; xlo: number } => {
+    const seen = new Set<number>();
+    const strs = new Array<string>(n);
+    let xhi = 0;
+    let xlo = 0;
+    for (let i = 0; i < n; ) {
+      const v = draw(parity);
+      if (seen.has(v)) {
+        duplicates++;
+        continue;
+      }
+      seen.add(v);
+      strs[i++] = `user:${v}`;
+      xhi ^= Math.floor(v / 4294967296);
+      xlo ^= v >>> 0;
+    }
+    return { strs, xhi, xlo };
+  };
+  const p = gen(0);
+  const a = gen(1);
+  const order = shuffleOrder(n);
+  const hitStrs = new Array<string>(n);
+  for (let i = 0; i < n; i++) hitStrs[i] = p.strs[order[i]];
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = i;
+  const present = packStrings(p.strs);
+  return {
+    n,
+    present,
+    hit: packStrings(hitStrs),
+    absent: packStrings(a.strs),
+    order,
+    values,
+    hitSum: (n * (n - 1)) / 2,
+    checksum: { present: hex64(p.xhi, p.xlo), absent: hex64(a.xhi, a.xlo) },
+    draws: pos,
+    duplicates,
+    meanBytes: present.bytes.length / n,
+    buildMs: performance.now() - t0,
+  };
+}
+
+/** Fresh flat one-byte strings (no cached hash) from packed latin1 keys, as keys read from I/O would be. */
+export function materializeStrings(keys: { bytes: Buffer; offsets: Uint32Array }): string[] {
+  const { bytes, offsets } = keys;
+  const n = offsets.length - 1;
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = bytes.toString('latin1', offsets[i], offsets[i + 1]);
+  return out;
+}

@@ -1,12 +1,14 @@
-// The workload registry, in run order. W2 (string keys), W3 (aggregation),
-// W4 (hashing) and W8 (scale vs the random-read floor) plug in here as
-// bench/workloads/w2.ts … w8.ts, each exporting a Workload (see ./types.ts).
+// The workload registry, in run order. W3 (aggregation) plugs in here as
+// bench/workloads/w3.ts, exporting a Workload (see ./types.ts).
 import type { Workload } from './types';
 import { w1 } from './w1';
+import { w2 } from './w2';
+import { w4 } from './w4';
 import { w5 } from './w5';
 import { w6 } from './w6';
 import { w7 } from './w7';
+import { w8 } from './w8';
 
-export const WORKLOADS: readonly Workload[] = [w1, w5, w6, w7];
+export const WORKLOADS: readonly Workload[] = [w1, w2, w4, w5, w6, w7, w8];
 
 export type { BenchContext, Workload, WorkloadResult } from './types';
