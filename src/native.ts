@@ -99,6 +99,32 @@ export interface CpuInfo {
   };
 }
 
+/** What {@link NativeAddon.memoryFloor} measured. */
+export interface MemoryFloorResult {
+  /** Size of the region. */
+  bytes: number;
+  /** Whether MADV_HUGEPAGE (true) or MADV_NOHUGEPAGE (false) was asked for. */
+  hugePages: boolean;
+  /** AnonHugePages of the region after touching it, bytes (-1: unknown). */
+  thpBytes: number;
+  /** Interleaved LCG streams. */
+  streams: number;
+  /** Random reads timed (the requested count rounded down to a multiple of streams). */
+  reads: number;
+  /** ns per independent random 8-byte read (-1: none timed). */
+  nsPerRead: number;
+  /** Pointer-chase steps timed. */
+  chaseSteps: number;
+  /** ns per dependent pointer-chase step (-1: none timed). */
+  nsPerStep: number;
+  /** Wall time to touch every page, ms. */
+  touchMs: number;
+  /** Wall time to build the Sattolo cycle, ms. */
+  permutationMs: number;
+  /** Wall time of the whole call, ms. */
+  totalMs: number;
+}
+
 export interface NativeAddon {
   U64Map: new (
     capacity: number | undefined,
@@ -127,6 +153,23 @@ export interface NativeAddon {
   hashU64Batch(keys: BigUint64Array, out: BigUint64Array, seed?: bigint, kernel?: string): void;
   /** V8's total of external bytes reported by addons (for tests). */
   externalMemory(): number;
+  /**
+   * Benchmark W8's random-read floor (not part of the map API; synchronous, it blocks for the whole
+   * run): mmaps `bytes` (default 2 GiB, a multiple of 4096), madvises `MADV_HUGEPAGE` or
+   * `MADV_NOHUGEPAGE` (`hugePages`, default false), touches every page, then times `reads`
+   * (default 2^25) independent random 8-byte reads from `streams` (default 16, a power of two up to
+   * 64) interleaved LCG streams, and a dependent pointer chase of `chaseSteps` (default 2^23) steps
+   * over a Sattolo cycle (splitmix64(42)) of all the region's cache lines. `nsPerRead` /
+   * `nsPerStep` are -1 when their count is 0; `thpBytes` (AnonHugePages from /proc/self/smaps) is -1
+   * where it cannot be read.
+   */
+  memoryFloor(options?: {
+    bytes?: number;
+    hugePages?: boolean;
+    reads?: number;
+    streams?: number;
+    chaseSteps?: number;
+  }): MemoryFloorResult;
 }
 
 function packageRoot(): string {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "addon/errors.h"
+#include "addon/memory_floor.h"
 #include "addon/str_map_binding.h"
 #include "addon/u64_map_binding.h"
 #include "cpu/cpu_features.h"
@@ -146,6 +147,7 @@ class TophashAddon : public Napi::Addon<TophashAddon> {
     exports.Set("hashBytes", Napi::Function::New<HashBytes>(env, "hashBytes"));
     exports.Set("hashU64Batch", Napi::Function::New<HashU64Batch>(env, "hashU64Batch"));
     exports.Set("externalMemory", Napi::Function::New<ExternalMemory>(env, "externalMemory"));
+    exports.Set("memoryFloor", Napi::Function::New<MemoryFloor>(env, "memoryFloor"));
   }
 };
 
