@@ -71,38 +71,14 @@ Napi::Value Cpu(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// hash() is called per key by some users, so resolving its kernel must not
-// allocate: the registry's select_hash builds vectors and strings (~200 ns).
-// Known, supported names are found in a table built once; anything else goes
-// through select_hash for its error message.
-const hash::HashKernel* find_supported_hash(const char* name) {
-  static const std::vector<const hash::HashKernel*> all = cpu::hash_kernels();
-  for (const hash::HashKernel* k : all) {
-    if (std::strcmp(k->name, name) == 0) return cpu::supported(k->needs) ? k : nullptr;
-  }
-  return nullptr;
-}
-
 const hash::HashKernel* hash_kernel_arg(const Napi::Value& v) {
-  char name[32] = {0};
-  size_t len = 0;
+  std::string error;
+  std::string name;
   if (!v.IsUndefined()) {
     if (!v.IsString()) throw_type(v.Env(), "a hash kernel name (string)", "kernel", describe(v));
-    napi_get_value_string_utf8(v.Env(), v, name, sizeof name, &len);
-  } else if (const char* forced = std::getenv("TOPHASH_FORCE_HASH"); forced != nullptr && *forced) {
-    len = std::strlen(forced);
-    if (len < sizeof name) std::memcpy(name, forced, len + 1);
-  } else {
-    static const hash::HashKernel* const default_kernel = cpu::select_hash(nullptr, nullptr);
-    if (default_kernel != nullptr) return default_kernel;
+    name = v.As<Napi::String>().Utf8Value();
   }
-  if (len > 0 && len < sizeof name - 1) {
-    if (const hash::HashKernel* k = find_supported_hash(name)) return k;
-  }
-  std::string error;
-  std::string requested = v.IsUndefined() ? std::string() : v.As<Napi::String>().Utf8Value();
-  const hash::HashKernel* k =
-      cpu::select_hash(requested.empty() ? nullptr : requested.c_str(), &error);
+  const hash::HashKernel* k = cpu::select_hash(name.empty() ? nullptr : name.c_str(), &error);
   if (k == nullptr) throw Napi::RangeError::New(v.Env(), error);
   return k;
 }

@@ -36,21 +36,24 @@ std::vector<Candidate> candidates_of(const std::vector<const K*>& ks) {
 }
 
 // Shared body of select_match/select_hash. `default_name` is used when neither
-// `requested` nor the env var gives a name.
+// `requested` nor the env var gives a name. A known, supported name is found
+// without allocating (hash() resolves its kernel on every call); only a
+// failure builds the candidate list and the error message.
 template <typename K>
 const K* select(const std::vector<const K*>& ks, const char* kind, const char* env_var,
-                const char* requested, const std::string& default_name, std::string* error) {
-  std::string name;
-  const char* source;
+                const char* requested, const char* default_name, std::string* error) {
+  const char* name;
+  const char* source = kind;
   if (requested != nullptr && *requested != '\0') {
     name = requested;
-    source = kind;
   } else if (const char* forced = env_nonempty(env_var)) {
     name = forced;
     source = env_var;
   } else {
     name = default_name;
-    source = kind;
+  }
+  for (const K* k : ks) {
+    if (std::strcmp(k->name, name) == 0 && supported(k->needs)) return k;
   }
   const int idx = find_candidate(candidates_of(ks), kind, source, name, info().features, error);
   return idx < 0 ? nullptr : ks[static_cast<size_t>(idx)];
@@ -132,21 +135,27 @@ int find_candidate(const std::vector<Candidate>& candidates, const char* kind, c
 }
 
 const simd::MatchKernel* select_match(const char* requested, std::string* error) {
-  const auto ks = match_kernels();
-  std::string best;
-  for (const simd::MatchKernel* k : ks)
-    if (supported(k->needs)) best = k->name;  // worst -> best order: last supported wins
+  static const std::vector<const simd::MatchKernel*> ks = match_kernels();
+  // Worst -> best order: the last supported kernel is the default.
+  static const char* const best = [] {
+    const char* name = "";
+    for (const simd::MatchKernel* k : ks)
+      if (supported(k->needs)) name = k->name;
+    return name;
+  }();
   return select(ks, "match", "TOPHASH_FORCE_MATCH", requested, best, error);
 }
 
 const hash::HashKernel* select_hash(const char* requested, std::string* error) {
-  const auto ks = hash_kernels();
-  std::string dflt;
-  for (const char* want : kHashDefaultOrder) {
-    for (const hash::HashKernel* k : ks) {
-      if (dflt.empty() && std::strcmp(k->name, want) == 0 && supported(k->needs)) dflt = want;
+  static const std::vector<const hash::HashKernel*> ks = hash_kernels();
+  static const char* const dflt = [] {
+    for (const char* want : kHashDefaultOrder) {
+      for (const hash::HashKernel* k : ks) {
+        if (std::strcmp(k->name, want) == 0 && supported(k->needs)) return want;
+      }
     }
-  }
+    return "";
+  }();
   return select(ks, "hash", "TOPHASH_FORCE_HASH", requested, dflt, error);
 }
 
