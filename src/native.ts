@@ -32,6 +32,8 @@ export interface NativeStrMap {
   hasBatch(bytes: Uint8Array, offsets: Uint32Array, out: Uint8Array): number;
   setBatch(bytes: Uint8Array, offsets: Uint32Array, values: Float64Array): number;
   deleteBatch(bytes: Uint8Array, offsets: Uint32Array): number;
+  getBatchAsync(bytes: Uint8Array, offsets: Uint32Array, out: Float64Array, found?: Uint8Array): Promise<number>;
+  setBatchAsync(bytes: Uint8Array, offsets: Uint32Array, values: Float64Array): Promise<number>;
   /** Keys packed as bytes + offsets (count + 1), values, next cursor (0: done). */
   scan(cursor: number, atLeast: number): [Uint8Array, Uint32Array, Float64Array, number];
   stats(): MapStats;
