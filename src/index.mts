@@ -3,6 +3,7 @@
 // classes: `instanceof U64Map` holds across them. Keep this list in step with
 // index.ts (test/types.test.ts and scripts/pack-smoke.sh compare the two).
 export { U64Map, StrMap, MAX_KEY_BYTES, cpu, kernels, hash, hashBatch, CodedError } from './index.js';
+export { BpfMap, BpfBatchError, BPF_ANY, BPF_NOEXIST, BPF_EXIST } from './index.js';
 export type {
   U64Key,
   U64MapOptions,
@@ -17,4 +18,12 @@ export type {
   CpuInfo,
   KernelInfo,
   HashOptions,
+  BpfMapOptions,
+  BpfMapType,
+  BpfUpdateFlags,
+  BpfBatchCursor,
+  BpfLookupBatchOptions,
+  BpfBatchResult,
+  BpfUpdateBatchOptions,
+  BpfMapStats,
 } from './index.js';

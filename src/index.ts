@@ -23,3 +23,14 @@ export type { StrKey, StrKeys, PackedKeys, StrMapOptions } from './strmap';
 export { cpu, kernels, hash, hashBatch } from './kernels';
 export type { CpuInfo, KernelInfo, HashOptions } from './kernels';
 export { CodedError } from './errors';
+export { BpfMap, BpfBatchError, BPF_ANY, BPF_NOEXIST, BPF_EXIST } from './bpfmap';
+export type {
+  BpfMapOptions,
+  BpfMapType,
+  BpfUpdateFlags,
+  BpfBatchCursor,
+  BpfLookupBatchOptions,
+  BpfBatchResult,
+  BpfUpdateBatchOptions,
+  BpfMapStats,
+} from './bpfmap';

@@ -49,7 +49,7 @@ function toKey(k: bigint): U64Key {
   return k < FIRST_BIGINT_KEY ? Number(k) : k;
 }
 
-function parseSeed(seed: unknown): bigint | undefined {
+export function parseSeed(seed: unknown): bigint | undefined {
   if (seed === undefined) return undefined;
   if (typeof seed === 'bigint') {
     if (seed < 0n || seed >= 2n ** 64n) throw rangeError('a bigint in [0, 2^64)', 'options.seed', seed);
@@ -64,7 +64,7 @@ function parseSeed(seed: unknown): bigint | undefined {
   throw typeError('a number or bigint', 'options.seed', seed);
 }
 
-function optionalString(value: unknown, what: string): string | undefined {
+export function optionalString(value: unknown, what: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw typeError('a kernel name (string)', what, value);
   return value;
