@@ -23,3 +23,17 @@ export type { StrKey, StrKeys, PackedKeys, StrMapOptions } from './strmap';
 export { cpu, kernels, hash, hashBatch } from './kernels';
 export type { CpuInfo, KernelInfo, HashOptions } from './kernels';
 export { CodedError } from './errors';
+export { Aggregator } from './aggregator';
+export type {
+  AggKeySpec,
+  AggKey,
+  LabelKey,
+  AggregatorOptions,
+  AggValue,
+  AggHandle,
+  AggStats,
+  AggBatch,
+  AggBatchOptions,
+} from './aggregator';
+export { histogramLayout } from './histogram';
+export type { HistSpec, HistLayout } from './histogram';

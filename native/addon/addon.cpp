@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "addon/aggregator_binding.h"
 #include "addon/errors.h"
 #include "addon/memory_floor.h"
 #include "addon/str_map_binding.h"
@@ -145,6 +146,7 @@ class TophashAddon : public Napi::Addon<TophashAddon> {
     U64MapBinding::DefineHandleFunctions(env, exports);
     exports.Set("StrMap", StrMapBinding::Define(env));
     StrMapBinding::DefineHandleFunctions(env, exports);
+    exports.Set("Aggregator", AggregatorBinding::Define(env));
     exports.Set("kernels", Napi::Function::New<Kernels>(env, "kernels"));
     exports.Set("cpu", Napi::Function::New<Cpu>(env, "cpu"));
     exports.Set("hashBytes", Napi::Function::New<HashBytes>(env, "hashBytes"));
