@@ -208,7 +208,7 @@ bool AggregatorBinding::bytes_keys() const {
 }
 
 void AggregatorBinding::report_memory(Napi::Env env) {
-  const int64_t now = agg_ ? static_cast<int64_t>(agg_->stats().bytes) : 0;
+  const int64_t now = agg_ ? static_cast<int64_t>(agg_->bytes()) : 0;
   // Small changes are not worth a call into V8 on every batch.
   if (now == reported_bytes_ || (now != 0 && std::llabs(now - reported_bytes_) < 65536)) return;
   Napi::MemoryManagement::AdjustExternalMemory(env, now - reported_bytes_);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <new>
+#include <type_traits>
 
 namespace tophash::core {
 
@@ -115,6 +116,7 @@ class KeyedAggregator final : public Aggregator {
     }
     Handle& h = handles_[id];
     h.key = Ops::own(Ops::key_at(key, 0));
+    key_heap_ += Ops::heap_bytes(h.key);
     h.row = 0;
     h.gen = 0;
     h.live = true;
@@ -124,6 +126,7 @@ class KeyedAggregator final : public Aggregator {
 
   bool release_handle(uint32_t id) override {
     if (id >= handles_.size() || !handles_[id].live) return false;
+    key_heap_ -= Ops::heap_bytes(handles_[id].key);
     handles_[id] = Handle{};
     free_handles_.push_back(id);
     --live_handles_;
@@ -149,7 +152,10 @@ class KeyedAggregator final : public Aggregator {
     table_.clear();
     // Every row's generation moves on, so no handle matches a row any more.
     for (uint32_t r = 0; r < used_; ++r) bump(r);
-    for (auto& k : keys_) k = Owned{};
+    for (auto& k : keys_) {
+      key_heap_ -= Ops::heap_bytes(k);
+      k = Owned{};
+    }
     free_.clear();
     used_ = 0;
     hand_ = 0;
@@ -201,14 +207,15 @@ class KeyedAggregator final : public Aggregator {
     s.dropped = dropped_;
     s.evicted = evicted_;
     s.handles = live_handles_;
-    uint64_t key_heap = 0;
-    for (uint32_t r = 0; r < used_; ++r) key_heap += Ops::heap_bytes(keys_[r]);
-    for (const Handle& h : handles_) key_heap += Ops::heap_bytes(h.key);
-    s.bytes = table_.bytes() + rows_.capacity() * sizeof(double) +
-              gen_.capacity() * sizeof(uint32_t) + ref_.capacity() +
-              keys_.capacity() * sizeof(Owned) + free_.capacity() * sizeof(uint32_t) +
-              handles_.capacity() * sizeof(Handle) + key_heap;
+    s.bytes = bytes();
     return s;
+  }
+
+  uint64_t bytes() const override {
+    return table_.bytes() + rows_.capacity() * sizeof(double) + gen_.capacity() * sizeof(uint32_t) +
+           ref_.capacity() + keys_.capacity() * sizeof(Owned) +
+           free_.capacity() * sizeof(uint32_t) + handles_.capacity() * sizeof(Handle) +
+           memo_.capacity() * sizeof(Memo) + key_heap_;
   }
 
  private:
@@ -256,6 +263,7 @@ class KeyedAggregator final : public Aggregator {
 
   void free_row(uint32_t row) {
     bump(row);
+    key_heap_ -= Ops::heap_bytes(keys_[row]);
     keys_[row] = Owned{};
     free_.push_back(row);
   }
@@ -288,12 +296,28 @@ class KeyedAggregator final : public Aggregator {
     const uint32_t row = alloc_row();
     try {
       keys_[row] = Ops::own(k);
+      key_heap_ += Ops::heap_bytes(keys_[row]);
       Ops::insert(table_, k, row);
     } catch (...) {
       free_row(row);
       throw;
     }
     return row;
+  }
+
+  // resolve() for a keyed event. Recently seen u64 keys skip the hash and
+  // the probe: a direct-mapped memo of (key, row, generation), checked like a
+  // handle. Kept out of line so the handle loop stays small.
+  __attribute__((noinline)) uint32_t resolve_staged(View key) {
+    if constexpr (std::is_same_v<Ops, U64Ops>) {
+      Memo& m = memo_[(key * 0x9E3779B97F4A7C15ull) >> (64 - kMemoBits)];
+      if (m.gen != 0 && m.key == key && gen_[m.row] == m.gen) return m.row;
+      const uint32_t row = resolve(key);
+      if (row != kNoRecord) m = Memo{key, row, gen_[row]};
+      return row;
+    } else {
+      return resolve(key);
+    }
   }
 
   template <HistKind K>
@@ -303,34 +327,49 @@ class KeyedAggregator final : public Aggregator {
     const int64_t lmin = h.min, lmax = h.max, lstep = h.step;
     const double* bounds = h.bounds.data();
     const size_t nbounds = h.bounds.size();
+    const size_t stride = stride_;
+    // Locals rather than members: the byte store to ref below may alias
+    // anything, which would make the compiler reload every member per event.
+    // resolve() may grow the pool, so they are refreshed after it.
+    double* rows = rows_.data();
+    const uint32_t* gen = gen_.data();
+    uint8_t* ref = ref_.data();
+    Handle* handles = handles_.data();
+    uint64_t dropped = 0;
     for (size_t i = 0; i < n; ++i) {
-      ++events_;
       const uint32_t id = ids[i];
       const double v = values[i];
       uint32_t row;
       if (id & kKeyedEvent) {
-        row = resolve(Ops::key_at(keys, id & ~kKeyedEvent));
+        row = resolve_staged(Ops::key_at(keys, id & ~kKeyedEvent));
+        rows = rows_.data();
+        gen = gen_.data();
+        ref = ref_.data();
       } else {
-        Handle& hd = handles_[id];
+        Handle& hd = handles[id];
         row = hd.row;
-        if (gen_[row] != hd.gen) {
+        if (__builtin_expect(gen[row] != hd.gen, 0)) {
           row = resolve(Ops::view(hd.key));
+          rows = rows_.data();
+          gen = gen_.data();
+          ref = ref_.data();
           if (row != kNoRecord) {
             hd.row = row;
-            hd.gen = gen_[row];
+            hd.gen = gen[row];
           }
         }
       }
       if (row == kNoRecord) {
-        ++dropped_;
+        ++dropped;
         continue;
       }
-      double* r = record(row);
-      r[0] += 1;
-      r[1] += v;
-      r[2] = v < r[2] ? v : r[2];
-      r[3] = v > r[3] ? v : r[3];
-      ref_[row] = 1;
+      double* r = rows + size_t{row} * stride;
+      const double c = r[0] + 1, s = r[1] + v, lo = r[2], hi = r[3];
+      r[0] = c;
+      r[1] = s;
+      r[2] = v < lo ? v : lo;
+      r[3] = v > hi ? v : hi;
+      ref[row] = 1;
       if constexpr (K == HistKind::kLog2) {
         r[kRecordHeader + log2_bucket(v, k)] += 1;
       } else if constexpr (K == HistKind::kLinear) {
@@ -339,9 +378,19 @@ class KeyedAggregator final : public Aggregator {
         r[kRecordHeader + le_bucket(v, bounds, nbounds)] += 1;
       }
     }
+    events_ += n;
+    dropped_ += dropped;
   }
 
+  struct Memo {
+    uint64_t key = 0;
+    uint32_t row = 0;
+    uint32_t gen = 0;  // 0: empty
+  };
+  static constexpr unsigned kMemoBits = 10;
+
   typename Ops::Table table_;
+  std::vector<Memo> memo_ = std::vector<Memo>(std::is_same_v<Ops, U64Ops> ? 1u << kMemoBits : 0);
   std::vector<double> rows_;
   std::vector<uint32_t> gen_;
   std::vector<uint8_t> ref_;
@@ -352,6 +401,7 @@ class KeyedAggregator final : public Aggregator {
   std::vector<Handle> handles_;
   std::vector<uint32_t> free_handles_;
   uint64_t live_handles_ = 0;
+  uint64_t key_heap_ = 0;  // heap bytes of long keys held by rows and handles
   uint64_t events_ = 0, batches_ = 0, dropped_ = 0, evicted_ = 0;
 };
 

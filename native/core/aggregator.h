@@ -120,6 +120,8 @@ class Aggregator {
                           uint64_t* next) = 0;
   virtual uint64_t size() const = 0;
   virtual AggStats stats() const = 0;
+  // Off-heap bytes held, without walking the entries (for V8's accounting).
+  virtual uint64_t bytes() const = 0;
 
  protected:
   explicit Aggregator(const AggOptions& o) : options_(o), stride_(kRecordHeader + o.hist.size()) {}
