@@ -2,7 +2,18 @@
 // CommonJS build, so both module systems share one loaded addon and one set of
 // classes: `instanceof U64Map` holds across them. Keep this list in step with
 // index.ts (test/types.test.ts and scripts/pack-smoke.sh compare the two).
-export { U64Map, StrMap, MAX_KEY_BYTES, cpu, kernels, hash, hashBatch, CodedError } from './index.js';
+export {
+  U64Map,
+  StrMap,
+  MAX_KEY_BYTES,
+  cpu,
+  kernels,
+  hash,
+  hashBatch,
+  CodedError,
+  Aggregator,
+  histogramLayout,
+} from './index.js';
 export { BpfMap, BpfBatchError, BPF_ANY, BPF_NOEXIST, BPF_EXIST } from './index.js';
 export type {
   U64Key,
@@ -18,6 +29,17 @@ export type {
   CpuInfo,
   KernelInfo,
   HashOptions,
+  AggKeySpec,
+  AggKey,
+  LabelKey,
+  AggregatorOptions,
+  AggValue,
+  AggHandle,
+  AggStats,
+  AggBatch,
+  AggBatchOptions,
+  HistSpec,
+  HistLayout,
   BpfMapOptions,
   BpfMapType,
   BpfUpdateFlags,

@@ -34,3 +34,17 @@ export type {
   BpfUpdateBatchOptions,
   BpfMapStats,
 } from './bpfmap';
+export { Aggregator } from './aggregator';
+export type {
+  AggKeySpec,
+  AggKey,
+  LabelKey,
+  AggregatorOptions,
+  AggValue,
+  AggHandle,
+  AggStats,
+  AggBatch,
+  AggBatchOptions,
+} from './aggregator';
+export { histogramLayout } from './histogram';
+export type { HistSpec, HistLayout } from './histogram';

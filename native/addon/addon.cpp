@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "addon/bpf_map_binding.h"
+#include "addon/aggregator_binding.h"
 #include "addon/errors.h"
 #include "addon/memory_floor.h"
 #include "addon/str_map_binding.h"
@@ -147,6 +148,7 @@ class TophashAddon : public Napi::Addon<TophashAddon> {
     exports.Set("StrMap", StrMapBinding::Define(env));
     StrMapBinding::DefineHandleFunctions(env, exports);
     exports.Set("BpfMap", BpfMapBinding::Define(env));
+    exports.Set("Aggregator", AggregatorBinding::Define(env));
     exports.Set("kernels", Napi::Function::New<Kernels>(env, "kernels"));
     exports.Set("cpu", Napi::Function::New<Cpu>(env, "cpu"));
     exports.Set("hashBytes", Napi::Function::New<HashBytes>(env, "hashBytes"));
