@@ -1,6 +1,9 @@
 // A small node:http service instrumented the prom-client way: per-route
 // request latency in a Histogram, a request Counter and an in-flight Gauge,
-// served at /metrics for Prometheus to scrape.
+// served at /metrics for Prometheus to scrape. The metrics come from
+// tophash/prom instead of prom-client: that import is the only change (in an
+// installed package it reads `from 'tophash/prom'`). tophash's Registry also
+// renders them with tophash's exposition code; prom-client's would work too.
 //
 //   npm run example                 # http://127.0.0.1:9464/
 //   npm run example -- --port 8080  # or PORT=8080 npm run example
@@ -11,7 +14,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from '../src/prom';
 
 /** What {@link startServer} returns. */
 export interface ExampleServer {

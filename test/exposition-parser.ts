@@ -120,6 +120,8 @@ export function parseExposition(text: string, openMetrics = false): Parsed {
       current = f;
       continue;
     }
+    // 0.0.4 ignores empty lines (prom-client separates families with one); OpenMetrics has none.
+    if (line === '' && !openMetrics) continue;
     if (line.startsWith('#') || line === '') throw new Error(`unexpected line ${JSON.stringify(line)}`);
     const sample = parseSample(line);
     if (!current || !sample.name.startsWith(current.name)) {
