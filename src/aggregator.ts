@@ -213,7 +213,7 @@ class Handle implements AggHandle {
     const n = s.n;
     s.ids[n] = this.id;
     s.values[n] = value;
-    if ((s.n = n + 1) === s.capacity) s.flush();
+    if ((s.n = n + 1) >= s.capacity) s.flush();
   }
 }
 
@@ -444,7 +444,7 @@ export class Aggregator<K extends AggKey = AggKey> {
       s.ids[s.n] = KEYED | j;
     }
     s.values[s.n] = value;
-    if (++s.n === s.capacity) this.flush();
+    if (++s.n >= s.capacity) this.flush();
   }
 
   /**
