@@ -12,7 +12,13 @@ import { decodeWtf8, encodeWtf8Into } from './wtf8';
 export type { HistSpec, HistLayout } from './histogram';
 
 /** How an {@link Aggregator}'s keys look: u64 ids, strings, or label tuples. */
-export type AggKeySpec = 'u64' | 'string' | { readonly labels: readonly string[] };
+export type AggKeySpec =
+  | 'u64'
+  | 'string'
+  | {
+      /** The label names, in the order array keys give their values. */
+      readonly labels: readonly string[];
+    };
 
 /**
  * A key of a `{ labels }` aggregator: an object of label values (prom-client style, a missing
