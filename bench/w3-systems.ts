@@ -118,6 +118,14 @@ export function aggregatorUnavailable(): string | null {
   return findAggregator() === null ? AGG_MISSING : null;
 }
 
+/** The scrape row needs toPrometheus() as well, which may land after the Aggregator itself. */
+export function expositionUnavailable(): string | null {
+  const Aggregator = findAggregator();
+  if (Aggregator === null) return AGG_MISSING;
+  const proto = Aggregator.prototype as Partial<AggregatorLike>;
+  return typeof proto.toPrometheus === 'function' ? null : 'not available: the build has no Aggregator#toPrometheus';
+}
+
 // ---------------------------------------------------------------------------
 // read-outs
 

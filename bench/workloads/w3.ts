@@ -28,7 +28,7 @@ import {
   METRIC_NAME,
   RECORD_BATCH_EVENTS,
   aggregatorReadout,
-  aggregatorUnavailable,
+  expositionUnavailable,
   dropInSource,
   dropInState,
   dropInUnavailable,
@@ -198,7 +198,7 @@ function scrapeSystems(): ScrapeSystem[] {
       label: 'tophash Aggregator',
       group: 'tophash',
       what: 'toPrometheus()',
-      unavailable: aggregatorUnavailable,
+      unavailable: expositionUnavailable,
       async prepare(ev) {
         const agg = labelsAggregator();
         const { route, method, status } = ev.space;
