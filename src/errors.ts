@@ -71,3 +71,23 @@ export class CodedError extends Error {
 export function closedError(className: string): CodedError {
   return new CodedError('ERR_CLOSED', `This ${className} is closed`);
 }
+
+/**
+ * Awaits a native promise and, if it rejects, gives the error the stack of
+ * the call that started it: a rejection created when a pool job settles has
+ * no JavaScript frames of its own, so without this its stack would not say
+ * where the batch came from.
+ */
+export async function withCallerStack<T>(start: () => Promise<T>): Promise<T> {
+  const site: { stack?: string } = {};
+  Error.captureStackTrace(site, withCallerStack);
+  try {
+    return await start();
+  } catch (err) {
+    if (err instanceof Error && site.stack !== undefined) {
+      const callerFrames = site.stack.slice(site.stack.indexOf('\n') + 1);
+      err.stack = `${err.name}: ${err.message}\n${callerFrames}`;
+    }
+    throw err;
+  }
+}

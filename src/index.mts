@@ -2,7 +2,19 @@
 // CommonJS build, so both module systems share one loaded addon and one set of
 // classes: `instanceof U64Map` holds across them. Keep this list in step with
 // index.ts (test/types.test.ts and scripts/pack-smoke.sh compare the two).
-export { U64Map, StrMap, MAX_KEY_BYTES, cpu, kernels, hash, hashBatch, CodedError } from './index.js';
+export {
+  U64Map,
+  StrMap,
+  MAX_KEY_BYTES,
+  cpu,
+  kernels,
+  hash,
+  hashBatch,
+  CodedError,
+  Aggregator,
+  histogramLayout,
+} from './index.js';
+export { BpfMap, BpfBatchError, BPF_ANY, BPF_NOEXIST, BPF_EXIST } from './index.js';
 export type {
   U64Key,
   U64MapOptions,
@@ -17,4 +29,23 @@ export type {
   CpuInfo,
   KernelInfo,
   HashOptions,
+  AggKeySpec,
+  AggKey,
+  LabelKey,
+  AggregatorOptions,
+  AggValue,
+  AggHandle,
+  AggStats,
+  AggBatch,
+  AggBatchOptions,
+  HistSpec,
+  HistLayout,
+  BpfMapOptions,
+  BpfMapType,
+  BpfUpdateFlags,
+  BpfBatchCursor,
+  BpfLookupBatchOptions,
+  BpfBatchResult,
+  BpfUpdateBatchOptions,
+  BpfMapStats,
 } from './index.js';

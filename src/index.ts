@@ -23,3 +23,28 @@ export type { StrKey, StrKeys, PackedKeys, StrMapOptions } from './strmap';
 export { cpu, kernels, hash, hashBatch } from './kernels';
 export type { CpuInfo, KernelInfo, HashOptions } from './kernels';
 export { CodedError } from './errors';
+export { BpfMap, BpfBatchError, BPF_ANY, BPF_NOEXIST, BPF_EXIST } from './bpfmap';
+export type {
+  BpfMapOptions,
+  BpfMapType,
+  BpfUpdateFlags,
+  BpfBatchCursor,
+  BpfLookupBatchOptions,
+  BpfBatchResult,
+  BpfUpdateBatchOptions,
+  BpfMapStats,
+} from './bpfmap';
+export { Aggregator } from './aggregator';
+export type {
+  AggKeySpec,
+  AggKey,
+  LabelKey,
+  AggregatorOptions,
+  AggValue,
+  AggHandle,
+  AggStats,
+  AggBatch,
+  AggBatchOptions,
+} from './aggregator';
+export { histogramLayout } from './histogram';
+export type { HistSpec, HistLayout } from './histogram';

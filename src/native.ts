@@ -32,10 +32,68 @@ export interface NativeStrMap {
   hasBatch(bytes: Uint8Array, offsets: Uint32Array, out: Uint8Array): number;
   setBatch(bytes: Uint8Array, offsets: Uint32Array, values: Float64Array): number;
   deleteBatch(bytes: Uint8Array, offsets: Uint32Array): number;
+  getBatchAsync(bytes: Uint8Array, offsets: Uint32Array, out: Float64Array, found?: Uint8Array): Promise<number>;
+  setBatchAsync(bytes: Uint8Array, offsets: Uint32Array, values: Float64Array): Promise<number>;
   /** Keys packed as bytes + offsets (count + 1), values, next cursor (0: done). */
   scan(cursor: number, atLeast: number): [Uint8Array, Uint32Array, Float64Array, number];
   stats(): MapStats;
   close(): void;
+}
+
+export interface NativeBpfMap {
+  lookup(key: Uint8Array): Uint8Array | undefined;
+  /** Status: 0 ok, 1 EEXIST, 2 ENOENT, 3 E2BIG. */
+  update(key: Uint8Array, value: Uint8Array, flags: number): number;
+  /** Status: 0 ok, 2 ENOENT. */
+  delete(key: Uint8Array): number;
+  getNextKey(key: Uint8Array | undefined): Uint8Array | undefined;
+  /** [keys, values, count, next cursor, done], or the first group's size when it does not fit (ENOSPC). */
+  lookupBatch(
+    cursor: number | null | undefined,
+    count: number,
+    andDelete: boolean,
+  ): [Uint8Array, Uint8Array, number, number, boolean] | number;
+  /** [applied, status]. */
+  updateBatch(keys: Uint8Array, values: Uint8Array, flags: number): [number, number];
+  /** [applied, status]. */
+  deleteBatch(keys: Uint8Array): [number, number];
+  size(): number;
+  stats(): BpfMapStats;
+  close(): void;
+}
+
+/** What {@link BpfMap.stats} reports. */
+export interface BpfMapStats {
+  /** `'hash'` or `'lru_hash'`. */
+  type: 'hash' | 'lru_hash';
+  /** Bytes per key. */
+  keySize: number;
+  /** Bytes per value. */
+  valueSize: number;
+  /** Most entries the map holds. */
+  maxEntries: number;
+  /** Entries in the map. */
+  size: number;
+  /** log2 of the bucket count. */
+  B: number;
+  /** Bucket groups in the current array (2^B). */
+  buckets: number;
+  /** Overflow buckets chained off the array. */
+  overflowBuckets: number;
+  /** Average entries per bucket (growth starts past 6.5). */
+  loadFactor: number;
+  /** Off-heap bytes the map holds, records included (also reported to V8). */
+  bytes: number;
+  /** Bytes of value records allocated so far (records are allocated in chunks on first use). */
+  recordBytes: number;
+  /** An incremental evacuation is in progress. */
+  growing: boolean;
+  /** Entries evicted to make room (`lru_hash` only). */
+  evictions: number;
+  /** Match kernel in use. */
+  match: string;
+  /** Hash kernel in use. */
+  hash: string;
 }
 
 /**
@@ -147,6 +205,15 @@ export interface NativeAddon {
   strSet(handle: NativeMapHandle, bytes: Uint8Array, length: number, value: number): boolean;
   strHas(handle: NativeMapHandle, bytes: Uint8Array, length: number): boolean;
   strDelete(handle: NativeMapHandle, bytes: Uint8Array, length: number): boolean;
+  BpfMap: new (
+    type: string,
+    keySize: number,
+    valueSize: number,
+    maxEntries: number,
+    seed: bigint | undefined,
+    match: string | undefined,
+    hash: string | undefined,
+  ) => NativeBpfMap;
   kernels(): KernelInfo[];
   cpu(): CpuInfo;
   hashBytes(data: Uint8Array, seed?: bigint, kernel?: string): bigint;

@@ -2,7 +2,7 @@
 // string keys as WTF-8 (src/wtf8.ts), packs string[] batches into one buffer,
 // decodes keys for iteration and does the receiver and closed checks; the
 // native side checks every argument it reads again.
-import { closedError, describe, rangeError, typeError } from './errors';
+import { closedError, describe, rangeError, typeError, withCallerStack } from './errors';
 import { native, type MapStats, type NativeStrMap } from './native';
 import type { U64MapOptions } from './u64map';
 import { decodeWtf8, encodeWtf8Into } from './wtf8';
@@ -337,6 +337,40 @@ export class StrMap implements Iterable<[StrKey, number]> {
     const n = StrMap.#open(this);
     const [bytes, offsets] = packKeys(keys);
     return n.getBatch(bytes, offsets, out, found);
+  }
+
+  /**
+   * {@link StrMap.getBatch} on the libuv thread pool, for batches big enough
+   * that blocking the event loop matters. The keys are encoded and copied when
+   * called and the results written to `out`/`found` when the promise settles.
+   * Until then every other use of this map throws an error with
+   * `code: 'EBUSY'`; `close()` frees the map once the batch is done.
+   *
+   * @example
+   * ```ts
+   * const hits = await m.getBatchAsync(keys, out);
+   * ```
+   */
+  async getBatchAsync(keys: StrKeys, out: Float64Array, found?: Uint8Array): Promise<number> {
+    const n = StrMap.#open(this);
+    const [bytes, offsets] = packKeys(keys);
+    return withCallerStack(() => n.getBatchAsync(bytes, offsets, out, found));
+  }
+
+  /**
+   * {@link StrMap.setBatch} on the libuv thread pool; resolves to how many
+   * keys were new. The map is busy (`EBUSY`) until the promise settles.
+   *
+   * @example
+   * ```ts
+   * const added = await m.setBatchAsync(['a', 'b'], new Float64Array([1, 2]));
+   * ```
+   */
+  async setBatchAsync(keys: StrKeys, values: Float64Array): Promise<number> {
+    const n = StrMap.#open(this);
+    const [bytes, offsets] = packKeys(keys);
+    StrMap.#mutating(this);
+    return withCallerStack(() => n.setBatchAsync(bytes, offsets, values));
   }
 
   /**

@@ -2,7 +2,7 @@
 // receiver and closed checks, key conversion for iteration and the iterator
 // protocol; the native side checks every argument it reads again, so nothing
 // that reaches it unchecked can crash the process.
-import { closedError, describe, rangeError, typeError } from './errors';
+import { closedError, describe, rangeError, typeError, withCallerStack } from './errors';
 import { native, type KeyArray, type MapStats, type NativeU64Map } from './native';
 
 export type { KeyArray, MapStats } from './native';
@@ -49,7 +49,7 @@ function toKey(k: bigint): U64Key {
   return k < FIRST_BIGINT_KEY ? Number(k) : k;
 }
 
-function parseSeed(seed: unknown): bigint | undefined {
+export function parseSeed(seed: unknown): bigint | undefined {
   if (seed === undefined) return undefined;
   if (typeof seed === 'bigint') {
     if (seed < 0n || seed >= 2n ** 64n) throw rangeError('a bigint in [0, 2^64)', 'options.seed', seed);
@@ -64,7 +64,7 @@ function parseSeed(seed: unknown): bigint | undefined {
   throw typeError('a number or bigint', 'options.seed', seed);
 }
 
-function optionalString(value: unknown, what: string): string | undefined {
+export function optionalString(value: unknown, what: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw typeError('a kernel name (string)', what, value);
   return value;
@@ -274,7 +274,8 @@ export class U64Map implements Iterable<[U64Key, number]> {
    * ```
    */
   async getBatchAsync(keys: KeyArray, out: Float64Array, found?: Uint8Array): Promise<number> {
-    return U64Map.#open(this).getBatchAsync(keys, out, found);
+    const n = U64Map.#open(this);
+    return withCallerStack(() => n.getBatchAsync(keys, out, found));
   }
 
   /**
@@ -287,7 +288,8 @@ export class U64Map implements Iterable<[U64Key, number]> {
    * ```
    */
   async setBatchAsync(keys: KeyArray, values: Float64Array): Promise<number> {
-    return U64Map.#mutating(this).setBatchAsync(keys, values);
+    const n = U64Map.#mutating(this);
+    return withCallerStack(() => n.setBatchAsync(keys, values));
   }
 
   /**

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "addon/bpf_map_binding.h"
+#include "addon/aggregator_binding.h"
 #include "addon/errors.h"
 #include "addon/memory_floor.h"
 #include "addon/str_map_binding.h"
@@ -145,6 +147,8 @@ class TophashAddon : public Napi::Addon<TophashAddon> {
     U64MapBinding::DefineHandleFunctions(env, exports);
     exports.Set("StrMap", StrMapBinding::Define(env));
     StrMapBinding::DefineHandleFunctions(env, exports);
+    exports.Set("BpfMap", BpfMapBinding::Define(env));
+    exports.Set("Aggregator", AggregatorBinding::Define(env));
     exports.Set("kernels", Napi::Function::New<Kernels>(env, "kernels"));
     exports.Set("cpu", Napi::Function::New<Cpu>(env, "cpu"));
     exports.Set("hashBytes", Napi::Function::New<HashBytes>(env, "hashBytes"));

@@ -108,6 +108,8 @@ Napi::Function StrMapBinding::Define(Napi::Env env) {
                          InstanceMethod<&StrMapBinding::Scan>("scan"),
                          InstanceMethod<&StrMapBinding::Stats>("stats"),
                          InstanceMethod<&StrMapBinding::Close>("close"),
+                         InstanceMethod<&StrMapBinding::GetBatchAsync>("getBatchAsync"),
+                         InstanceMethod<&StrMapBinding::SetBatchAsync>("setBatchAsync"),
                      });
 }
 
@@ -158,6 +160,7 @@ StrMapBinding::~StrMapBinding() {
 
 core::StrTable& StrMapBinding::open_table(Napi::Env env) {
   if (!table_) throw Napi::Error::New(env, "This StrMap is closed");
+  if (busy_) throw_code(env, "EBUSY", "This StrMap is in use by an async batch; await it first");
   return *table_;
 }
 
@@ -341,9 +344,62 @@ Napi::Value StrMapBinding::Stats(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value StrMapBinding::Close(const Napi::CallbackInfo& info) {
+  if (busy_) {
+    close_pending_ = true;  // the batch in flight still uses the table
+    return info.Env().Undefined();
+  }
   table_.reset();
   report_memory(info.Env());
   return info.Env().Undefined();
+}
+
+void StrMapBinding::finish_async(Napi::Env env) {
+  busy_ = false;
+  if (close_pending_) {
+    table_.reset();
+    close_pending_ = false;
+  }
+  report_memory(env);
+}
+
+// Runs a batch on the libuv pool over a copy of the packed keys (see
+// async_batch.h); the copy's offsets are rebased to its own first byte.
+Napi::Value StrMapBinding::QueueBatch(const Napi::CallbackInfo& info, AsyncBatch::Op op,
+                                      const core::ByteBatch& keys, const double* values_to_set) {
+  const uint32_t base = keys.offsets[0];
+  std::vector<uint8_t> bytes(keys.bytes + base, keys.bytes + keys.offsets[keys.count]);
+  std::vector<uint32_t> offsets(keys.offsets, keys.offsets + keys.count + 1);
+  for (uint32_t& o : offsets) o -= base;
+  const size_t count = keys.count;
+  auto run = [this, op, count, bytes = std::move(bytes), offsets = std::move(offsets)](
+                 double* values, uint8_t* hits) {
+    core::ByteBatch owned{bytes.data(), offsets.data(), count};
+    return op == AsyncBatch::Op::kGet ? core::get_batch(*table_, owned, values, hits)
+                                      : core::set_batch(*table_, owned, values);
+  };
+  busy_ = true;
+  return AsyncBatch::Start(
+      info, "tophash:StrMap.batch", op, count, std::move(run),
+      [this](Napi::Env e) { finish_async(e); }, 2, values_to_set);
+}
+
+// getBatchAsync(bytes, offsets, out, found?) -> Promise<hits>
+Napi::Value StrMapBinding::GetBatchAsync(const Napi::CallbackInfo& info) {
+  open_table(info.Env());
+  core::ByteBatch keys = packed_batch(info[0], info[1]);
+  exact_array<double>(info[2], napi_float64_array, "Float64Array", keys.count, "out");
+  if (!info[3].IsUndefined())
+    exact_array<uint8_t>(info[3], napi_uint8_array, "Uint8Array", keys.count, "found");
+  return QueueBatch(info, AsyncBatch::Op::kGet, keys, nullptr);
+}
+
+// setBatchAsync(bytes, offsets, values) -> Promise<new keys>
+Napi::Value StrMapBinding::SetBatchAsync(const Napi::CallbackInfo& info) {
+  open_table(info.Env());
+  core::ByteBatch keys = packed_batch(info[0], info[1]);
+  const double* values =
+      exact_array<double>(info[2], napi_float64_array, "Float64Array", keys.count, "values");
+  return QueueBatch(info, AsyncBatch::Op::kSet, keys, values);
 }
 
 }  // namespace tophash::addon

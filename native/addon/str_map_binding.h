@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "addon/async_batch.h"
 #include "core/str_map.h"
 
 namespace tophash::addon {
@@ -39,9 +40,19 @@ class StrMapBinding : public Napi::ObjectWrap<StrMapBinding> {
   Napi::Value Scan(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value GetBatchAsync(const Napi::CallbackInfo& info);
+  Napi::Value SetBatchAsync(const Napi::CallbackInfo& info);
+  Napi::Value QueueBatch(const Napi::CallbackInfo& info, AsyncBatch::Op op,
+                         const core::ByteBatch& keys, const double* values_to_set);
+  // Called on the JS thread when an async batch settles.
+  void finish_async(Napi::Env env);
 
   std::unique_ptr<core::StrTable> table_;
   int64_t reported_bytes_ = 0;
+  // An async batch is running on the libuv pool: every other call is EBUSY.
+  bool busy_ = false;
+  // close() arrived while busy: free the table when the batch settles.
+  bool close_pending_ = false;
 };
 
 }  // namespace tophash::addon

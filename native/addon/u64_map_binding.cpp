@@ -296,103 +296,6 @@ Napi::Value U64MapBinding::Close(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// Async batches. The keys (and values) are copied into native memory when
-// the call is made and results are copied back into `out` when it settles,
-// so nothing on the pool thread touches JavaScript memory: a typed array
-// detached or resized meanwhile cannot be written through a stale pointer.
-// The map is marked busy for the duration; the wrapper object is held by a
-// persistent reference so the table outlives the work.
-class BatchWorker : public Napi::AsyncWorker {
- public:
-  enum class Op { kGet, kSet };
-
-  BatchWorker(Napi::Env env, U64MapBinding* owner, Napi::Object self, Op op,
-              const core::KeyBatch& keys, size_t key_bytes)
-      : Napi::AsyncWorker(env, "tophash:U64Map.batch"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        owner_(owner),
-        self_(Napi::Persistent(self)),
-        op_(op),
-        key_kind_(keys.kind),
-        count_(keys.count),
-        key_copy_(static_cast<const uint8_t*>(keys.data),
-                  static_cast<const uint8_t*>(keys.data) + key_bytes) {}
-
-  Napi::Promise promise() { return deferred_.Promise(); }
-
-  void keep_out(Napi::Value out, Napi::Value found) {
-    out_ = Napi::Persistent(out.As<Napi::Object>());
-    if (!found.IsUndefined()) found_ = Napi::Persistent(found.As<Napi::Object>());
-    values_.resize(count_);
-    if (!found_.IsEmpty()) hits_.resize(count_);
-  }
-  void take_values(const double* values) { values_.assign(values, values + count_); }
-
-  void Execute() override {
-    core::KeyBatch keys{key_kind_, key_copy_.data(), count_};
-    core::U64Table& t = *owner_->table_;
-    try {
-      if (op_ == Op::kGet) {
-        result_ = core::get_batch(t, keys, values_.data(), hits_.empty() ? nullptr : hits_.data());
-      } else {
-        result_ = core::set_batch(t, keys, values_.data());
-      }
-    } catch (const std::bad_alloc&) {
-      SetError("Out of memory: the map could not grow");
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    owner_->finish_async(env);
-    if (op_ == Op::kGet && !copy_back(env)) return;
-    deferred_.Resolve(Napi::Number::New(env, static_cast<double>(result_)));
-  }
-
-  void OnError(const Napi::Error& e) override {
-    Napi::Env env = Env();
-    owner_->finish_async(env);
-    Napi::Error err = Napi::Error::New(env, e.Message());
-    err.Set("code", Napi::String::New(env, "ENOMEM"));
-    deferred_.Reject(err.Value());
-  }
-
- private:
-  // Writes results into out/found if they still have the length they had.
-  bool copy_back(Napi::Env env) {
-    auto write = [&](Napi::ObjectReference& ref, const void* src, size_t elem) {
-      auto ta = ref.Value().As<Napi::TypedArray>();
-      if (ta.ElementLength() != count_) return false;
-      if (count_ != 0) {
-        std::memcpy(typed_data(ta), src, count_ * elem);
-      }
-      return true;
-    };
-    if (!write(out_, values_.data(), sizeof(double)) ||
-        (!found_.IsEmpty() && !write(found_, hits_.data(), 1))) {
-      Napi::Error err =
-          Napi::Error::New(env, "out or found was detached or resized while getBatchAsync ran");
-      err.Set("code", Napi::String::New(env, "EINVAL"));
-      deferred_.Reject(err.Value());
-      return false;
-    }
-    return true;
-  }
-
-  Napi::Promise::Deferred deferred_;
-  U64MapBinding* owner_;
-  Napi::ObjectReference self_;
-  Op op_;
-  core::KeyBatch::Kind key_kind_;
-  size_t count_;
-  std::vector<uint8_t> key_copy_;
-  std::vector<double> values_;
-  std::vector<uint8_t> hits_;
-  Napi::ObjectReference out_;
-  Napi::ObjectReference found_;
-  size_t result_ = 0;
-};
-
 namespace {
 size_t key_bytes(const core::KeyBatch& keys) {
   return keys.count * (keys.kind == core::KeyBatch::Kind::kU32 ? 4 : 8);
@@ -408,35 +311,41 @@ void U64MapBinding::finish_async(Napi::Env env) {
   report_memory(env);
 }
 
+// Runs a batch on the libuv pool over a copy of the keys (see async_batch.h).
+Napi::Value U64MapBinding::QueueBatch(const Napi::CallbackInfo& info, AsyncBatch::Op op,
+                                      const core::KeyBatch& keys, const double* values_to_set) {
+  const auto* first = static_cast<const uint8_t*>(keys.data);
+  std::vector<uint8_t> copy(first, first + key_bytes(keys));
+  const core::KeyBatch::Kind kind = keys.kind;
+  const size_t count = keys.count;
+  auto run = [this, op, kind, count, copy = std::move(copy)](double* values, uint8_t* hits) {
+    core::KeyBatch owned{kind, copy.data(), count};
+    return op == AsyncBatch::Op::kGet ? core::get_batch(*table_, owned, values, hits)
+                                      : core::set_batch(*table_, owned, values);
+  };
+  busy_ = true;
+  return AsyncBatch::Start(
+      info, "tophash:U64Map.batch", op, count, std::move(run),
+      [this](Napi::Env e) { finish_async(e); }, 1, values_to_set);
+}
+
 // getBatchAsync(keys, out, found?) -> Promise<hits>
 Napi::Value U64MapBinding::GetBatchAsync(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
   table(info);
   core::KeyBatch keys = key_batch(info[0], "keys");
   exact_array<double>(info[1], napi_float64_array, "Float64Array", keys.count, "out");
   if (!info[2].IsUndefined())
     exact_array<uint8_t>(info[2], napi_uint8_array, "Uint8Array", keys.count, "found");
-  auto* worker = new BatchWorker(env, this, info.This().As<Napi::Object>(), BatchWorker::Op::kGet,
-                                 keys, key_bytes(keys));
-  worker->keep_out(info[1], info[2]);
-  busy_ = true;
-  worker->Queue();
-  return worker->promise();
+  return QueueBatch(info, AsyncBatch::Op::kGet, keys, nullptr);
 }
 
 // setBatchAsync(keys, values) -> Promise<new keys>
 Napi::Value U64MapBinding::SetBatchAsync(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
   table(info);
   core::KeyBatch keys = key_batch(info[0], "keys");
   const double* values =
       exact_array<double>(info[1], napi_float64_array, "Float64Array", keys.count, "values");
-  auto* worker = new BatchWorker(env, this, info.This().As<Napi::Object>(), BatchWorker::Op::kSet,
-                                 keys, key_bytes(keys));
-  worker->take_values(values);
-  busy_ = true;
-  worker->Queue();
-  return worker->promise();
+  return QueueBatch(info, AsyncBatch::Op::kSet, keys, values);
 }
 
 }  // namespace tophash::addon

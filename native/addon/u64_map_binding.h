@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "addon/async_batch.h"
 #include "core/u64_map.h"
 
 namespace tophash::addon {
@@ -45,7 +46,8 @@ class U64MapBinding : public Napi::ObjectWrap<U64MapBinding> {
   Napi::Value GetBatchAsync(const Napi::CallbackInfo& info);
   Napi::Value SetBatchAsync(const Napi::CallbackInfo& info);
 
-  friend class BatchWorker;
+  Napi::Value QueueBatch(const Napi::CallbackInfo& info, AsyncBatch::Op op,
+                         const core::KeyBatch& keys, const double* values_to_set);
   // Called on the JS thread when an async batch settles.
   void finish_async(Napi::Env env);
 

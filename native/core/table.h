@@ -350,8 +350,9 @@ class Table {
     }
   }
 
-  // Removes key; returns true when it was present.
-  bool erase(Probe key, uint64_t hash) {
+  // Removes key; returns true when it was present, and its value through
+  // old_value when that is not null (BpfMap frees the value's pool record).
+  bool erase(Probe key, uint64_t hash, Value* old_value = nullptr) {
     graveyard_.release_some();
     if (count_ == 0) return false;
     if (growing()) grow_work(hash & mask());
@@ -362,6 +363,7 @@ class Table {
       while (m != 0) {
         int i = __builtin_ctz(m);
         if (Policy::equal(b->keys[i], key)) {
+          if (old_value != nullptr) *old_value = b->values[i];
           forget_key(b->keys[i]);
           remove_slot(first, b, i);
           return true;
@@ -417,6 +419,13 @@ class Table {
     cursor = reverse_bits(cursor);
     ++cursor;
     return reverse_bits(cursor);
+  }
+
+  // The cursor whose scan() emits the group holding keys of this hash: the
+  // key's bucket under the mask scan() uses in the table's current state.
+  // get-next-key walks resume from here; valid until the next write.
+  uint64_t group_cursor(uint64_t hash) const {
+    return hash & (growing() && !same_size_grow_ ? old_mask() : mask());
   }
 
   TableStats stats() const {

@@ -1,7 +1,11 @@
 #include "core/zeroed_memory.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/mman.h>
 #define TOPHASH_HAVE_MMAP 1
@@ -12,6 +16,26 @@ namespace tophash::core {
 namespace {
 // Below this, calloc's free lists beat a system call per allocation.
 constexpr size_t kMmapThreshold = 256 * 1024;
+
+// glibc returns freed heap memory to the OS only from the top of the heap:
+// the small arrays of 10,000 dropped maps sit between other allocations,
+// and measured RSS stayed at its peak (535 MB for 470 MB of freed arrays)
+// after every map was closed. malloc_trim(0) also releases free pages in the
+// middle of the heap; it walks every arena, so it runs once per 32 MiB of
+// calloc'd memory freed, not per free (thread-safe: maps free on libuv
+// threads too).
+constexpr size_t kTrimEvery = 32u << 20;
+std::atomic<size_t> freed_since_trim{0};
+
+void note_heap_free(size_t bytes) {
+#if defined(__GLIBC__)
+  if (freed_since_trim.fetch_add(bytes, std::memory_order_relaxed) + bytes < kTrimEvery) return;
+  freed_since_trim.store(0, std::memory_order_relaxed);
+  malloc_trim(0);
+#else
+  (void)bytes;
+#endif
+}
 }  // namespace
 
 void* zeroed_alloc(size_t bytes) {
@@ -34,6 +58,7 @@ void zeroed_free(void* p, size_t bytes) {
   }
 #endif
   std::free(p);
+  note_heap_free(bytes);
 }
 
 bool zeroed_is_paged(size_t bytes) {
@@ -73,6 +98,7 @@ void Graveyard::release(size_t budget) {
     Block& b = blocks_.back();
     if (!b.paged) {  // calloc'd: small, all at once
       std::free(b.p);
+      note_heap_free(b.bytes);
       bytes_ -= b.bytes;
       budget = budget > b.bytes ? budget - b.bytes : 0;
       blocks_.pop_back();

@@ -3,6 +3,7 @@
 // delete-heavy churn, clear, and iteration while the table mutates.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <set>
@@ -209,6 +210,44 @@ TEST_P(TableTest, IterationDuringGrowthAndDeletesYieldsSurvivorsExactlyOnce) {
     }
     for (uint64_t k : added) EXPECT_LE(emitted.count(k), 1u);
   }
+}
+
+// BpfMap's hooks: erase hands back the old value, and group_cursor names the
+// scan group holding a key, in every growth state (not growing, doubling,
+// same-size), so a get-next-key walk can resume from a key.
+TEST_P(TableTest, EraseReturnsOldValueAndGroupCursorFindsEveryKey) {
+  U64Table t = make(21);
+  std::mt19937_64 rng(21);
+  std::vector<uint64_t> keys;
+  bool saw_growing = false;
+  auto check_groups = [&] {
+    saw_growing |= t.growing();
+    for (uint64_t k : keys) {
+      bool found = false;
+      t.scan(t.group_cursor(t.hash(k)), [&](uint64_t s, double) { found |= s == k; });
+      ASSERT_TRUE(found) << "key " << k << " not in its group";
+    }
+  };
+  for (int i = 0; i < 3000; ++i) {
+    const uint64_t k = rng();
+    t.assign(k, t.hash(k), static_cast<double>(i));
+    keys.push_back(k);
+    if (t.growing() || i % 97 == 0) check_groups();
+  }
+  check_groups();
+  EXPECT_TRUE(saw_growing);
+  for (size_t i = 0; i < keys.size(); i += 2) {
+    double old = -1;
+    ASSERT_TRUE(t.erase(keys[i], t.hash(keys[i]), &old));
+    ASSERT_EQ(old, static_cast<double>(i));
+    old = -1;
+    ASSERT_FALSE(t.erase(keys[i], t.hash(keys[i]), &old));
+    ASSERT_EQ(old, -1) << "a miss must not write old_value";
+  }
+  keys.erase(std::remove_if(keys.begin(), keys.end(),
+                            [&](uint64_t k) { return t.find(k, t.hash(k)) == nullptr; }),
+             keys.end());
+  check_groups();
 }
 
 TEST_P(TableTest, BatchesAgreeWithSingleOps) {

@@ -1,0 +1,477 @@
+#include "addon/aggregator_binding.h"
+
+#include <cmath>
+#include <cstring>
+#include <new>
+#include <random>
+#include <string>
+
+#include "addon/errors.h"
+#include "addon/typed_arrays.h"
+#include "core/str_map.h"
+#include "cpu/cpu_registry.h"
+
+namespace tophash::addon {
+
+namespace {
+
+// Marks objects made by this class so a method borrowed onto another object
+// is refused instead of reinterpreting foreign memory.
+constexpr napi_type_tag kAggregatorTag = {0x3b9f0d6e2a7c4e15ull, 0xc41a8e5f27d06b93ull};
+
+uint64_t random_seed() {
+  std::random_device rd;
+  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
+}
+
+template <class F>
+auto guard_alloc(Napi::Env env, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    throw_code(env, "ENOMEM", "Out of memory: the aggregator could not grow");
+  }
+}
+
+bool is_typed(const Napi::Value& v, napi_typedarray_type t) {
+  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == t;
+}
+
+template <class T>
+T* typed_at_least(const Napi::Value& v, napi_typedarray_type t, const char* kind, size_t n,
+                  const char* name) {
+  if (!is_typed(v, t)) throw_type(v.Env(), std::string("a ") + kind, name, describe(v));
+  auto ta = v.As<Napi::TypedArray>();
+  if (ta.ElementLength() < n) {
+    throw_range(v.Env(),
+                std::string("a ") + kind + " of at least " + std::to_string(n) + " elements", name,
+                describe(v));
+  }
+  return static_cast<T*>(typed_data(ta));
+}
+
+double number_field(const Napi::Object& o, const char* name, double fallback) {
+  Napi::Value v = o.Get(name);
+  if (v.IsUndefined()) return fallback;
+  if (!v.IsNumber()) throw_type(o.Env(), "a number", std::string("options.") + name, describe(v));
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+std::string string_field(const Napi::Object& o, const char* name) {
+  Napi::Value v = o.Get(name);
+  if (!v.IsString()) throw_type(o.Env(), "a string", std::string("options.") + name, describe(v));
+  return v.As<Napi::String>().Utf8Value();
+}
+
+bool is_int(double d) { return std::isfinite(d) && std::floor(d) == d; }
+
+const std::string kMaxKeyText = std::to_string(core::kMaxByteKeyLength);
+
+// A packed batch (bytes, offsets of count + 1), validated in full.
+core::ByteBatch packed(const Napi::Value& bytes, const Napi::Value& offsets, size_t count,
+                       const char* name) {
+  Napi::Env env = bytes.Env();
+  if (!is_typed(bytes, napi_uint8_array))
+    throw_type(env, "a Uint8Array", std::string(name) + ".bytes", describe(bytes));
+  const std::string offsets_name = std::string(name) + ".offsets";
+  const uint32_t* o = typed_at_least<uint32_t>(offsets, napi_uint32_array, "Uint32Array", count + 1,
+                                               offsets_name.c_str());
+  auto b = bytes.As<Napi::TypedArray>();
+  core::ByteBatch batch{static_cast<const uint8_t*>(typed_data(b)), o, count};
+  const size_t bad = core::first_invalid_key(batch, b.ElementLength());
+  if (bad != count) {
+    throw_range(env,
+                "a key of at most " + kMaxKeyText + " bytes with offsets in order within bytes",
+                indexed(name, bad),
+                "offsets " + std::to_string(o[bad]) + ".." + std::to_string(o[bad + 1]));
+  }
+  return batch;
+}
+
+}  // namespace
+
+Napi::Function AggregatorBinding::Define(Napi::Env env) {
+  return DefineClass(env, "NativeAggregator",
+                     {
+                         InstanceMethod<&AggregatorBinding::Apply>("apply"),
+                         InstanceMethod<&AggregatorBinding::RecordKeys>("recordKeys"),
+                         InstanceMethod<&AggregatorBinding::RecordBytes>("recordBytes"),
+                         InstanceMethod<&AggregatorBinding::AddHandle>("addHandle"),
+                         InstanceMethod<&AggregatorBinding::ReleaseHandles>("releaseHandles"),
+                         InstanceMethod<&AggregatorBinding::Get>("get"),
+                         InstanceMethod<&AggregatorBinding::Delete>("delete"),
+                         InstanceMethod<&AggregatorBinding::Clear>("clear"),
+                         InstanceMethod<&AggregatorBinding::Zero>("zero"),
+                         InstanceMethod<&AggregatorBinding::Size>("size"),
+                         InstanceMethod<&AggregatorBinding::Scan>("scan"),
+                         InstanceMethod<&AggregatorBinding::Stats>("stats"),
+                         InstanceMethod<&AggregatorBinding::Close>("close"),
+                     });
+}
+
+// new NativeAggregator({ keyKind: 'u64' | 'bytes', hist: 'none' | 'log2' | 'linear' |
+//   'buckets', k?, min?, max?, step?, bounds?: Float64Array, maxEntries, onFull: 'drop' | 'lru',
+//   seed?: bigint }). src/histogram.ts validates the spec with precise messages first; the
+// checks here only keep the engine safe.
+AggregatorBinding::AggregatorBinding(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<AggregatorBinding>(info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) throw_type(env, "an options object", "options", describe(info[0]));
+  Napi::Object o = info[0].As<Napi::Object>();
+  core::AggOptions opts;
+  const std::string key_kind = string_field(o, "keyKind");
+  if (key_kind == "u64") {
+    opts.key_kind = core::AggKeyKind::kU64;
+  } else if (key_kind == "bytes") {
+    opts.key_kind = core::AggKeyKind::kBytes;
+  } else {
+    throw_range(env, "'u64' or 'bytes'", "options.keyKind", describe(o.Get("keyKind")));
+  }
+  const std::string hist = string_field(o, "hist");
+  if (hist == "log2") {
+    const double k = number_field(o, "k", 0);
+    if (!(is_int(k) && k >= 0 && k <= core::kMaxLog2K))
+      throw_range(env, "an integer in [0, 5]", "options.k", describe(o.Get("k")));
+    opts.hist = core::HistSpec::log2(static_cast<unsigned>(k));
+  } else if (hist == "linear") {
+    const double mn = number_field(o, "min", NAN), mx = number_field(o, "max", NAN),
+                 st = number_field(o, "step", NAN);
+    const double lim = core::kMaxSafeKey;
+    if (!(is_int(mn) && is_int(mx) && is_int(st) && std::fabs(mn) <= lim && std::fabs(mx) <= lim &&
+          st >= 1 && mx - mn >= st && (mx - mn) / st < core::kMaxLinearBuckets + 1)) {
+      throw_range(env, "integers with step >= 1, max - min >= step, at most 1000 buckets",
+                  "options.min/max/step", describe(o.Get("step")));
+    }
+    opts.hist = core::HistSpec::linear(static_cast<int64_t>(mn), static_cast<int64_t>(mx),
+                                       static_cast<int64_t>(st));
+  } else if (hist == "buckets") {
+    Napi::Value bv = o.Get("bounds");
+    if (!is_typed(bv, napi_float64_array))
+      throw_type(env, "a Float64Array", "options.bounds", describe(bv));
+    auto ta = bv.As<Napi::TypedArray>();
+    const double* b = static_cast<const double*>(typed_data(ta));
+    const size_t n = ta.ElementLength();
+    if (n == 0 || n > core::kMaxBounds)
+      throw_range(env, "1 to 1024 bounds", "options.bounds", describe(bv));
+    for (size_t i = 0; i < n; ++i) {
+      if (!std::isfinite(b[i]) || (i > 0 && !(b[i] > b[i - 1])))
+        throw_range(env, "finite, strictly increasing bounds", indexed("options.bounds", i),
+                    describe(Napi::Number::New(env, b[i])));
+    }
+    opts.hist = core::HistSpec::buckets(std::vector<double>(b, b + n));
+  } else if (hist != "none") {
+    throw_range(env, "'none', 'log2', 'linear' or 'buckets'", "options.hist",
+                describe(o.Get("hist")));
+  }
+  const double max_entries = number_field(o, "maxEntries", 1000000);
+  if (!(is_int(max_entries) && max_entries >= 1 &&
+        max_entries <= static_cast<double>(core::kMaxAggEntries))) {
+    throw_range(env, "an integer in [1, 2^31]", "options.maxEntries",
+                describe(o.Get("maxEntries")));
+  }
+  opts.max_entries = static_cast<uint64_t>(max_entries);
+  const std::string on_full = string_field(o, "onFull");
+  if (on_full == "lru") {
+    opts.on_full = core::OnFull::kLru;
+  } else if (on_full != "drop") {
+    throw_range(env, "'drop' or 'lru'", "options.onFull", describe(o.Get("onFull")));
+  }
+  uint64_t seed = random_seed();
+  Napi::Value sv = o.Get("seed");
+  if (!sv.IsUndefined()) {
+    bool lossless = false;
+    if (!sv.IsBigInt()) throw_type(env, "a bigint", "options.seed", describe(sv));
+    seed = sv.As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) throw_range(env, "a bigint in [0, 2^64)", "options.seed", describe(sv));
+  }
+  std::string error;
+  const simd::MatchKernel* match = cpu::select_match(nullptr, &error);
+  if (match == nullptr) throw Napi::RangeError::New(env, error);
+  const hash::HashKernel* hash_kernel = cpu::select_hash(nullptr, &error);
+  if (hash_kernel == nullptr) throw Napi::RangeError::New(env, error);
+  guard_alloc(env, [&] { agg_ = core::make_aggregator(opts, match, hash_kernel, seed); });
+  napi_type_tag_object(env, info.This(), &kAggregatorTag);
+  report_memory(env);
+}
+
+AggregatorBinding::~AggregatorBinding() {
+  if (reported_bytes_ != 0) Napi::MemoryManagement::AdjustExternalMemory(Env(), -reported_bytes_);
+}
+
+core::Aggregator& AggregatorBinding::agg(Napi::Env env) {
+  if (!agg_) throw Napi::Error::New(env, "This Aggregator is closed");
+  return *agg_;
+}
+
+bool AggregatorBinding::bytes_keys() const {
+  return agg_->options().key_kind == core::AggKeyKind::kBytes;
+}
+
+void AggregatorBinding::report_memory(Napi::Env env) {
+  const int64_t now = agg_ ? static_cast<int64_t>(agg_->bytes()) : 0;
+  // Small changes are not worth a call into V8 on every batch.
+  if (now == reported_bytes_ || (now != 0 && std::llabs(now - reported_bytes_) < 65536)) return;
+  Napi::MemoryManagement::AdjustExternalMemory(env, now - reported_bytes_);
+  reported_bytes_ = now;
+}
+
+core::StagedKeys AggregatorBinding::single(const Napi::CallbackInfo& info, size_t at) {
+  Napi::Env env = info.Env();
+  core::StagedKeys k;
+  k.count = 1;
+  if (!bytes_keys()) {
+    scratch_u64_ = single_key(info[at], "key");
+    k.u64 = &scratch_u64_;
+    return k;
+  }
+  const Napi::Value bytes = info[at], length = info[at + 1];
+  if (!is_typed(bytes, napi_uint8_array)) throw_type(env, "a Uint8Array", "key", describe(bytes));
+  auto ta = bytes.As<Napi::TypedArray>();
+  double len = static_cast<double>(ta.ElementLength());
+  if (!length.IsUndefined()) {
+    len = length.IsNumber() ? length.As<Napi::Number>().DoubleValue() : -1;
+    if (!(is_int(len) && len >= 0 && len <= static_cast<double>(ta.ElementLength())))
+      throw_range(env, "a key length within the buffer", "length", describe(length));
+  }
+  if (len > static_cast<double>(core::kMaxByteKeyLength)) {
+    throw_range(env, "a key of at most " + kMaxKeyText + " bytes", "key",
+                std::to_string(static_cast<size_t>(len)) + " bytes");
+  }
+  scratch_ids_.assign(2, 0);
+  scratch_ids_[1] = static_cast<uint32_t>(len);
+  k.bytes = static_cast<const uint8_t*>(typed_data(ta));
+  k.offsets = scratch_ids_.data();
+  return k;
+}
+
+void AggregatorBinding::apply_checked(Napi::Env env, const uint32_t* ids, const double* values,
+                                      size_t n, const core::StagedKeys& keys,
+                                      const char* values_name) {
+  core::Aggregator& a = agg(env);
+  int why = 0;
+  const size_t bad = a.first_invalid_event(ids, values, n, keys, &why);
+  if (bad != n) {
+    if (why == 1) {
+      throw_range(env, "a finite number", indexed(values_name, bad),
+                  describe(Napi::Number::New(env, values[bad])));
+    }
+    throw_range(env, "a staged key index or a live handle id", indexed("ids", bad),
+                std::to_string(ids[bad]));
+  }
+  guard_alloc(env, [&] { a.apply(ids, values, n, keys); });
+  report_memory(env);
+}
+
+// apply(ids: Uint32Array, values: Float64Array, n, keysU64?: BigUint64Array,
+//       keyBytes?: Uint8Array, keyOffsets?: Uint32Array, nkeys) -> undefined
+Napi::Value AggregatorBinding::Apply(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  agg(env);
+  if (!info[2].IsNumber() || !info[6].IsNumber())
+    throw_type(env, "event and key counts", "n", describe(info[2]));
+  const double nd = info[2].As<Napi::Number>().DoubleValue();
+  const double kd = info[6].As<Napi::Number>().DoubleValue();
+  if (!(is_int(nd) && nd >= 0 && nd < 4294967296.0 && is_int(kd) && kd >= 0 && kd <= nd))
+    throw_range(env, "counts with 0 <= nkeys <= n", "n", describe(info[2]));
+  const size_t n = static_cast<size_t>(nd), nkeys = static_cast<size_t>(kd);
+  const uint32_t* ids =
+      typed_at_least<uint32_t>(info[0], napi_uint32_array, "Uint32Array", n, "ids");
+  const double* values =
+      typed_at_least<double>(info[1], napi_float64_array, "Float64Array", n, "values");
+  core::StagedKeys keys;
+  keys.count = nkeys;
+  if (nkeys > 0) {
+    if (bytes_keys()) {
+      core::ByteBatch b = packed(info[4], info[5], nkeys, "keys");
+      keys.bytes = b.bytes;
+      keys.offsets = b.offsets;
+    } else {
+      keys.u64 =
+          typed_at_least<uint64_t>(info[3], napi_biguint64_array, "BigUint64Array", nkeys, "keys");
+    }
+  }
+  apply_checked(env, ids, values, n, keys, "values");
+  return env.Undefined();
+}
+
+// recordKeys(keys: BigUint64Array | Float64Array | Uint32Array, values: Float64Array)
+Napi::Value AggregatorBinding::RecordKeys(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  agg(env);
+  if (bytes_keys()) throw_type(env, "string keys", "keys", describe(info[0]));
+  core::KeyBatch kb = key_batch(info[0], "keys");
+  const double* values =
+      exact_array<double>(info[1], napi_float64_array, "Float64Array", kb.count, "values");
+  scratch_keys_.resize(kb.count);
+  scratch_ids_.resize(kb.count);
+  for (size_t i = 0; i < kb.count; ++i) {
+    switch (kb.kind) {
+      case core::KeyBatch::Kind::kU64:
+        scratch_keys_[i] = static_cast<const uint64_t*>(kb.data)[i];
+        break;
+      case core::KeyBatch::Kind::kF64:
+        scratch_keys_[i] = static_cast<uint64_t>(static_cast<const double*>(kb.data)[i]);
+        break;
+      case core::KeyBatch::Kind::kU32:
+        scratch_keys_[i] = static_cast<const uint32_t*>(kb.data)[i];
+        break;
+    }
+    scratch_ids_[i] = core::kKeyedEvent | static_cast<uint32_t>(i);
+  }
+  core::StagedKeys keys;
+  keys.u64 = scratch_keys_.data();
+  keys.count = kb.count;
+  apply_checked(env, scratch_ids_.data(), values, kb.count, keys, "values");
+  return env.Undefined();
+}
+
+// recordBytes(bytes: Uint8Array, offsets: Uint32Array, values: Float64Array)
+Napi::Value AggregatorBinding::RecordBytes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  agg(env);
+  if (!bytes_keys()) throw_type(env, "u64 keys", "keys", describe(info[0]));
+  if (!is_typed(info[1], napi_uint32_array) || info[1].As<Napi::TypedArray>().ElementLength() == 0)
+    throw_type(env, "a Uint32Array of count + 1 offsets", "keys.offsets", describe(info[1]));
+  const size_t count = info[1].As<Napi::TypedArray>().ElementLength() - 1;
+  core::ByteBatch b = packed(info[0], info[1], count, "keys");
+  const double* values =
+      exact_array<double>(info[2], napi_float64_array, "Float64Array", count, "values");
+  scratch_ids_.resize(count);
+  for (size_t i = 0; i < count; ++i) scratch_ids_[i] = core::kKeyedEvent | static_cast<uint32_t>(i);
+  core::StagedKeys keys;
+  keys.bytes = b.bytes;
+  keys.offsets = b.offsets;
+  keys.count = count;
+  apply_checked(env, scratch_ids_.data(), values, count, keys, "values");
+  return env.Undefined();
+}
+
+// addHandle(key) or addHandle(bytes, length) -> handle id
+Napi::Value AggregatorBinding::AddHandle(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  core::Aggregator& a = agg(env);
+  core::StagedKeys k = single(info, 0);
+  const uint32_t id = guard_alloc(env, [&] { return a.add_handle(k); });
+  return Napi::Number::New(env, id);
+}
+
+// releaseHandles(ids: Uint32Array, n) -> released
+Napi::Value AggregatorBinding::ReleaseHandles(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  core::Aggregator& a = agg(env);
+  const double nd = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
+  if (!(is_int(nd) && nd >= 0 && nd < 4294967296.0))
+    throw_range(env, "a count", "n", describe(info[1]));
+  const size_t n = static_cast<size_t>(nd);
+  const uint32_t* ids =
+      typed_at_least<uint32_t>(info[0], napi_uint32_array, "Uint32Array", n, "ids");
+  size_t released = 0;
+  for (size_t i = 0; i < n; ++i) released += a.release_handle(ids[i]);
+  return Napi::Number::New(env, static_cast<double>(released));
+}
+
+// get(key) / get(bytes, length) -> Float64Array row (count, sum, min, max, hist...) | undefined
+Napi::Value AggregatorBinding::Get(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  core::Aggregator& a = agg(env);
+  const double* row = a.find(single(info, 0));
+  if (row == nullptr) return env.Undefined();
+  auto out = Napi::Float64Array::New(env, a.stride());
+  std::memcpy(out.Data(), row, a.stride() * sizeof(double));
+  return out;
+}
+
+Napi::Value AggregatorBinding::Delete(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  core::Aggregator& a = agg(env);
+  core::StagedKeys k = single(info, 0);
+  const bool deleted = guard_alloc(env, [&] { return a.erase(k); });
+  return Napi::Boolean::New(env, deleted);
+}
+
+Napi::Value AggregatorBinding::Clear(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  core::Aggregator& a = agg(env);
+  guard_alloc(env, [&] { a.clear(); });
+  report_memory(env);
+  return env.Undefined();
+}
+
+Napi::Value AggregatorBinding::Zero(const Napi::CallbackInfo& info) {
+  agg(info.Env()).zero();
+  return info.Env().Undefined();
+}
+
+Napi::Value AggregatorBinding::Size(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(agg(info.Env()).size()));
+}
+
+// scan(cursor: number, count: number, del: boolean)
+//   -> [keys: BigUint64Array | [Uint8Array, Uint32Array], rows: Float64Array, next: number]
+// Whole bucket groups only; ENOSPC when the first group alone exceeds count.
+Napi::Value AggregatorBinding::Scan(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  core::Aggregator& a = agg(env);
+  const double c = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  if (!core::is_valid_f64_key(c))
+    throw_range(env, "a cursor returned by lookupBatch", "inBatch", describe(info[0]));
+  const double count = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
+  if (!(is_int(count) && count >= 1))
+    throw_range(env, "a positive integer", "count", describe(info[1]));
+  const bool del = info[2].ToBoolean().Value();
+  core::ScanOut out;
+  uint64_t next = 0;
+  const size_t max_count = count > 4294967295.0 ? SIZE_MAX : static_cast<size_t>(count);
+  core::ScanStatus st = guard_alloc(
+      env, [&] { return a.scan(static_cast<uint64_t>(c), max_count, del, &out, &next); });
+  if (st == core::ScanStatus::kNoSpace) {
+    throw_code(env, "ENOSPC",
+               "count is smaller than the next bucket group; retry with a larger count");
+  }
+  auto result = Napi::Array::New(env, 3);
+  if (bytes_keys()) {
+    auto bytes = Napi::Uint8Array::New(env, out.key_bytes.size());
+    if (!out.key_bytes.empty())
+      std::memcpy(bytes.Data(), out.key_bytes.data(), out.key_bytes.size());
+    auto offsets = Napi::Uint32Array::New(env, out.key_offsets.size());
+    std::memcpy(offsets.Data(), out.key_offsets.data(), out.key_offsets.size() * sizeof(uint32_t));
+    auto pair = Napi::Array::New(env, 2);
+    pair.Set(0u, bytes);
+    pair.Set(1u, offsets);
+    result.Set(0u, pair);
+  } else {
+    auto keys = Napi::BigUint64Array::New(env, out.u64_keys.size());
+    if (!out.u64_keys.empty())
+      std::memcpy(keys.Data(), out.u64_keys.data(), out.u64_keys.size() * sizeof(uint64_t));
+    result.Set(0u, keys);
+  }
+  auto rows = Napi::Float64Array::New(env, out.rows.size());
+  if (!out.rows.empty())
+    std::memcpy(rows.Data(), out.rows.data(), out.rows.size() * sizeof(double));
+  result.Set(1u, rows);
+  result.Set(2u, Napi::Number::New(env, static_cast<double>(next)));
+  if (del) report_memory(env);
+  return result;
+}
+
+Napi::Value AggregatorBinding::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  core::AggStats s = agg(env).stats();
+  auto o = Napi::Object::New(env);
+  o.Set("entries", static_cast<double>(s.entries));
+  o.Set("events", static_cast<double>(s.events));
+  o.Set("batches", static_cast<double>(s.batches));
+  o.Set("dropped", static_cast<double>(s.dropped));
+  o.Set("evicted", static_cast<double>(s.evicted));
+  o.Set("handles", static_cast<double>(s.handles));
+  o.Set("bytes", static_cast<double>(s.bytes));
+  return o;
+}
+
+Napi::Value AggregatorBinding::Close(const Napi::CallbackInfo& info) {
+  agg_.reset();
+  report_memory(info.Env());
+  return info.Env().Undefined();
+}
+
+}  // namespace tophash::addon

@@ -1,0 +1,53 @@
+// The JavaScript face of core::Aggregator: argument checks and typed-array
+// views only. Staging, handles, key encoding and readout objects are
+// src/aggregator.ts.
+#pragma once
+#include <napi.h>
+
+#include <memory>
+#include <vector>
+
+#include "core/aggregator.h"
+
+namespace tophash::addon {
+
+class AggregatorBinding : public Napi::ObjectWrap<AggregatorBinding> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit AggregatorBinding(const Napi::CallbackInfo& info);
+  ~AggregatorBinding() override;
+
+ private:
+  core::Aggregator& agg(Napi::Env env);
+  bool bytes_keys() const;
+  // Tells V8 how many off-heap bytes this aggregator holds now.
+  void report_memory(Napi::Env env);
+  // One key from (key) for u64 or (bytes, length) for byte keys, as a
+  // StagedKeys of count 1 backed by scratch_u64_ when needed.
+  core::StagedKeys single(const Napi::CallbackInfo& info, size_t at);
+
+  Napi::Value Apply(const Napi::CallbackInfo& info);
+  Napi::Value RecordKeys(const Napi::CallbackInfo& info);
+  Napi::Value RecordBytes(const Napi::CallbackInfo& info);
+  Napi::Value AddHandle(const Napi::CallbackInfo& info);
+  Napi::Value ReleaseHandles(const Napi::CallbackInfo& info);
+  Napi::Value Get(const Napi::CallbackInfo& info);
+  Napi::Value Delete(const Napi::CallbackInfo& info);
+  Napi::Value Clear(const Napi::CallbackInfo& info);
+  Napi::Value Zero(const Napi::CallbackInfo& info);
+  Napi::Value Size(const Napi::CallbackInfo& info);
+  Napi::Value Scan(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+
+  void apply_checked(Napi::Env env, const uint32_t* ids, const double* values, size_t n,
+                     const core::StagedKeys& keys, const char* values_name);
+
+  std::unique_ptr<core::Aggregator> agg_;
+  int64_t reported_bytes_ = 0;
+  uint64_t scratch_u64_ = 0;
+  std::vector<uint32_t> scratch_ids_;
+  std::vector<uint64_t> scratch_keys_;
+};
+
+}  // namespace tophash::addon

@@ -1,0 +1,325 @@
+#include "addon/bpf_map_binding.h"
+
+#include <cmath>
+#include <cstring>
+#include <new>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "addon/errors.h"
+#include "addon/typed_arrays.h"
+#include "core/fixed_map.h"
+#include "cpu/cpu_registry.h"
+
+namespace tophash::addon {
+
+namespace {
+
+// Marks objects made by this class so a method borrowed onto another object
+// is refused instead of reinterpreting foreign memory.
+constexpr napi_type_tag kBpfMapTag = {0x3e51b7d20c94a6f8ull, 0xb16a0f3c58e2d947ull};
+
+uint64_t random_seed() {
+  std::random_device rd;
+  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
+}
+
+std::string optional_string(const Napi::Value& v, const char* name) {
+  if (v.IsUndefined() || v.IsNull()) return {};
+  if (!v.IsString()) throw_type(v.Env(), "a kernel name (string)", name, describe(v));
+  return v.As<Napi::String>().Utf8Value();
+}
+
+// An integer number in [lo, hi], else TypeError/RangeError naming it.
+uint64_t integer_arg(const Napi::Value& v, uint64_t lo, uint64_t hi, const char* name) {
+  const std::string expected =
+      "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+  if (!v.IsNumber()) throw_type(v.Env(), expected, name, describe(v));
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi) && std::floor(d) == d)) {
+    throw_range(v.Env(), expected, name, describe(v));
+  }
+  return static_cast<uint64_t>(d);
+}
+
+std::string bytes_text(size_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); }
+
+// A Uint8Array (a Buffer is one) of exactly `size` bytes.
+const uint8_t* exact_bytes(const Napi::Value& v, size_t size, const char* name) {
+  const std::string expected = "a Uint8Array of " + bytes_text(size);
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw_type(v.Env(), expected, name, describe(v));
+  }
+  auto ta = v.As<Napi::TypedArray>();
+  if (ta.ElementLength() != size) throw_range(v.Env(), expected, name, describe(v));
+  return static_cast<const uint8_t*>(typed_data(ta));
+}
+
+// Packed keys: a Uint8Array whose length is a multiple of key_size.
+const uint8_t* packed_keys(const Napi::Value& v, size_t key_size, size_t* count) {
+  const std::string expected = "a Uint8Array of count * " + bytes_text(key_size);
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw_type(v.Env(), expected, "keys", describe(v));
+  }
+  auto ta = v.As<Napi::TypedArray>();
+  if (ta.ElementLength() % key_size != 0) throw_range(v.Env(), expected, "keys", describe(v));
+  *count = ta.ElementLength() / key_size;
+  return static_cast<const uint8_t*>(typed_data(ta));
+}
+
+uint64_t flags_arg(const Napi::Value& v, const char* name) {
+  constexpr const char* kExpected = "BPF_ANY (0), BPF_NOEXIST (1) or BPF_EXIST (2)";
+  if (!v.IsNumber()) throw_type(v.Env(), kExpected, name, describe(v));
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (d != 0 && d != 1 && d != 2) throw_range(v.Env(), kExpected, name, describe(v));
+  return static_cast<uint64_t>(d);
+}
+
+Napi::Uint8Array copy_out(Napi::Env env, const uint8_t* data, size_t n) {
+  auto out = Napi::Uint8Array::New(env, n);
+  if (n != 0) std::memcpy(out.Data(), data, n);
+  return out;
+}
+
+[[noreturn]] void throw_no_memory(Napi::Env env) {
+  throw_code(env, "ENOMEM",
+             "Out of memory: the map could not grow (the failing element was not applied)");
+}
+
+Napi::Value batch_write_result(Napi::Env env, const core::BpfMap::BatchWrite& w) {
+  if (w.status == core::BpfStatus::kNoMemory) {
+    Napi::Error err = Napi::Error::New(
+        env, "Out of memory after " + std::to_string(w.applied) + " elements were applied");
+    err.Set("code", Napi::String::New(env, "ENOMEM"));
+    err.Set("count", Napi::Number::New(env, static_cast<double>(w.applied)));
+    throw err;
+  }
+  auto result = Napi::Array::New(env, 2);
+  result.Set(0u, Napi::Number::New(env, static_cast<double>(w.applied)));
+  result.Set(1u, Napi::Number::New(env, static_cast<int>(w.status)));
+  return result;
+}
+
+}  // namespace
+
+Napi::Function BpfMapBinding::Define(Napi::Env env) {
+  return DefineClass(env, "NativeBpfMap",
+                     {
+                         InstanceMethod<&BpfMapBinding::Lookup>("lookup"),
+                         InstanceMethod<&BpfMapBinding::Update>("update"),
+                         InstanceMethod<&BpfMapBinding::Delete>("delete"),
+                         InstanceMethod<&BpfMapBinding::GetNextKey>("getNextKey"),
+                         InstanceMethod<&BpfMapBinding::LookupBatch>("lookupBatch"),
+                         InstanceMethod<&BpfMapBinding::UpdateBatch>("updateBatch"),
+                         InstanceMethod<&BpfMapBinding::DeleteBatch>("deleteBatch"),
+                         InstanceMethod<&BpfMapBinding::Size>("size"),
+                         InstanceMethod<&BpfMapBinding::Stats>("stats"),
+                         InstanceMethod<&BpfMapBinding::Close>("close"),
+                     });
+}
+
+// new NativeBpfMap(type: 'hash' | 'lru_hash', keySize, valueSize, maxEntries,
+//                  seed?: bigint, match?: string, hash?: string)
+BpfMapBinding::BpfMapBinding(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<BpfMapBinding>(info) {
+  Napi::Env env = info.Env();
+  constexpr const char* kTypes = "'hash' or 'lru_hash'";
+  if (!info[0].IsString()) throw_type(env, kTypes, "options.type", describe(info[0]));
+  const std::string type_name = info[0].As<Napi::String>().Utf8Value();
+  core::BpfType type;
+  if (type_name == "hash") {
+    type = core::BpfType::kHash;
+  } else if (type_name == "lru_hash") {
+    type = core::BpfType::kLruHash;
+  } else {
+    throw_range(env, kTypes, "options.type", describe(info[0]));
+  }
+  const size_t key_size = integer_arg(info[1], 1, core::kMaxFixedKeySize, "options.keySize");
+  const size_t value_size = integer_arg(info[2], 1, core::kMaxBpfValueSize, "options.valueSize");
+  const uint64_t max_entries = integer_arg(info[3], 1, core::kMaxBpfEntries, "options.maxEntries");
+  uint64_t seed = 0;
+  if (info[4].IsUndefined()) {
+    seed = random_seed();
+  } else if (info[4].IsBigInt()) {
+    bool lossless = false;
+    seed = info[4].As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) throw_range(env, "a bigint in [0, 2^64)", "options.seed", describe(info[4]));
+  } else {
+    throw_type(env, "a bigint", "options.seed", describe(info[4]));
+  }
+  std::string match_name = optional_string(info[5], "options.match");
+  std::string hash_name = optional_string(info[6], "options.hash");
+  std::string error;
+  const simd::MatchKernel* match =
+      cpu::select_match(match_name.empty() ? nullptr : match_name.c_str(), &error);
+  if (match == nullptr) throw Napi::RangeError::New(env, error);
+  const hash::HashKernel* hash =
+      cpu::select_hash(hash_name.empty() ? nullptr : hash_name.c_str(), &error);
+  if (hash == nullptr) throw Napi::RangeError::New(env, error);
+  try {
+    map_ =
+        std::make_unique<core::BpfMap>(type, key_size, value_size, max_entries, match, hash, seed);
+  } catch (const std::bad_alloc&) {
+    throw_code(env, "ENOMEM", "Out of memory: the map could not be created");
+  }
+  napi_type_tag_object(env, info.This(), &kBpfMapTag);
+  report_memory(env);
+}
+
+BpfMapBinding::~BpfMapBinding() {
+  if (reported_bytes_ != 0) Napi::MemoryManagement::AdjustExternalMemory(Env(), -reported_bytes_);
+}
+
+// The receiver was unwrapped by ObjectWrap, which refuses objects that wrap
+// nothing; the native object lives in a private field of src/bpfmap.ts's
+// class, whose methods check their receiver.
+core::BpfMap& BpfMapBinding::map(Napi::Env env) {
+  if (!map_) throw Napi::Error::New(env, "This BpfMap is closed");
+  return *map_;
+}
+
+void BpfMapBinding::report_memory(Napi::Env env) {
+  const int64_t now = map_ ? static_cast<int64_t>(map_->bytes()) : 0;
+  if (now != reported_bytes_) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, now - reported_bytes_);
+    reported_bytes_ = now;
+  }
+}
+
+// lookup(key) -> a copy of the value, or undefined
+Napi::Value BpfMapBinding::Lookup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  core::BpfMap& m = map(env);
+  const uint8_t* value = m.lookup(exact_bytes(info[0], m.key_size(), "key"));
+  if (value == nullptr) return env.Undefined();
+  return copy_out(env, value, m.value_size());
+}
+
+// update(key, value, flags) -> status (0 ok, 1 EEXIST, 2 ENOENT, 3 E2BIG)
+Napi::Value BpfMapBinding::Update(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  core::BpfMap& m = map(env);
+  const uint8_t* key = exact_bytes(info[0], m.key_size(), "key");
+  const uint8_t* value = exact_bytes(info[1], m.value_size(), "value");
+  const uint64_t flags = flags_arg(info[2], "flags");
+  const core::BpfStatus s = m.update(key, value, flags);
+  if (s == core::BpfStatus::kNoMemory) throw_no_memory(env);
+  report_memory(env);
+  return Napi::Number::New(env, static_cast<int>(s));
+}
+
+// delete(key) -> status (0 ok, 2 ENOENT)
+Napi::Value BpfMapBinding::Delete(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  core::BpfMap& m = map(env);
+  const core::BpfStatus s = m.erase(exact_bytes(info[0], m.key_size(), "key"));
+  if (s == core::BpfStatus::kNoMemory) throw_no_memory(env);
+  report_memory(env);
+  return Napi::Number::New(env, static_cast<int>(s));
+}
+
+// getNextKey(key?) -> the next key, or undefined after the last
+Napi::Value BpfMapBinding::GetNextKey(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  core::BpfMap& m = map(env);
+  const uint8_t* key = nullptr;
+  if (!info[0].IsUndefined() && !info[0].IsNull()) key = exact_bytes(info[0], m.key_size(), "key");
+  std::vector<uint8_t> next(m.key_size());
+  if (!m.get_next_key(key, next.data())) return env.Undefined();
+  return copy_out(env, next.data(), next.size());
+}
+
+// lookupBatch(cursor, count, andDelete) -> [keys, values, count, next, done],
+// or the entries of the first group when it does not fit in count (ENOSPC).
+Napi::Value BpfMapBinding::LookupBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  core::BpfMap& m = map(env);
+  uint64_t cursor = 0;
+  if (!info[0].IsUndefined() && !info[0].IsNull()) {
+    cursor = integer_arg(info[0], 0, (uint64_t{1} << 53) - 1, "options.inBatch");
+  }
+  const size_t count = integer_arg(info[1], 1, UINT32_MAX, "options.count");
+  const bool and_delete = info[2].ToBoolean().Value();
+  std::vector<uint8_t> keys, values;
+  core::BpfMap::BatchRead r;
+  try {
+    r = m.lookup_batch(cursor, count, and_delete, &keys, &values);
+  } catch (const std::bad_alloc&) {
+    throw_code(env, "ENOMEM", "Out of memory: no room for the batch (the map is unchanged)");
+  }
+  if (and_delete) report_memory(env);
+  if (r.status == core::BpfStatus::kNoSpace) return Napi::Number::New(env, r.needed);
+  if (r.status == core::BpfStatus::kNoMemory) {
+    throw_code(env, "ENOMEM",
+               "Out of memory while deleting a batch: " + std::to_string(r.count) +
+                   " of its entries were deleted");
+  }
+  auto result = Napi::Array::New(env, 5);
+  result.Set(0u, copy_out(env, keys.data(), keys.size()));
+  result.Set(1u, copy_out(env, values.data(), values.size()));
+  result.Set(2u, Napi::Number::New(env, static_cast<double>(r.count)));
+  result.Set(3u, Napi::Number::New(env, static_cast<double>(r.done ? 0 : r.next)));
+  result.Set(4u, Napi::Boolean::New(env, r.done));
+  return result;
+}
+
+// updateBatch(keys, values, flags) -> [applied, status]
+Napi::Value BpfMapBinding::UpdateBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  core::BpfMap& m = map(env);
+  size_t count = 0;
+  const uint8_t* keys = packed_keys(info[0], m.key_size(), &count);
+  const uint8_t* values = exact_bytes(info[1], count * m.value_size(), "values");
+  const uint64_t flags = flags_arg(info[2], "options.flags");
+  const core::BpfMap::BatchWrite w = m.update_batch(keys, values, count, flags);
+  report_memory(env);
+  return batch_write_result(env, w);
+}
+
+// deleteBatch(keys) -> [applied, status]
+Napi::Value BpfMapBinding::DeleteBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  core::BpfMap& m = map(env);
+  size_t count = 0;
+  const uint8_t* keys = packed_keys(info[0], m.key_size(), &count);
+  const core::BpfMap::BatchWrite w = m.delete_batch(keys, count);
+  report_memory(env);
+  return batch_write_result(env, w);
+}
+
+Napi::Value BpfMapBinding::Size(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(map(info.Env()).size()));
+}
+
+Napi::Value BpfMapBinding::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  core::BpfMap& m = map(env);
+  const core::BpfStats s = m.stats();
+  auto o = Napi::Object::New(env);
+  o.Set("type", m.type() == core::BpfType::kHash ? "hash" : "lru_hash");
+  o.Set("keySize", static_cast<double>(m.key_size()));
+  o.Set("valueSize", static_cast<double>(m.value_size()));
+  o.Set("maxEntries", static_cast<double>(m.max_entries()));
+  o.Set("size", static_cast<double>(s.table.size));
+  o.Set("B", s.table.B);
+  o.Set("buckets", static_cast<double>(s.table.buckets));
+  o.Set("overflowBuckets", static_cast<double>(s.table.overflow_buckets));
+  o.Set("loadFactor", s.table.load_factor);
+  o.Set("bytes", static_cast<double>(s.table.bytes));
+  o.Set("recordBytes", static_cast<double>(s.records_bytes));
+  o.Set("growing", s.table.growing);
+  o.Set("evictions", static_cast<double>(s.evictions));
+  o.Set("match", m.match_name());
+  o.Set("hash", m.hash_name());
+  return o;
+}
+
+Napi::Value BpfMapBinding::Close(const Napi::CallbackInfo& info) {
+  map_.reset();
+  report_memory(info.Env());
+  return info.Env().Undefined();
+}
+
+}  // namespace tophash::addon

@@ -1,0 +1,41 @@
+// The JavaScript face of core::BpfMap: argument checks and byte copies only.
+// eBPF outcomes (EEXIST, ENOENT, E2BIG, ENOSPC) come back as status numbers
+// that src/bpfmap.ts turns into CodedErrors, so they carry a stack from the
+// caller and a typed `count`; ENOMEM and bad arguments throw here.
+#pragma once
+#include <napi.h>
+
+#include <memory>
+
+#include "core/bpf_map.h"
+
+namespace tophash::addon {
+
+class BpfMapBinding : public Napi::ObjectWrap<BpfMapBinding> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit BpfMapBinding(const Napi::CallbackInfo& info);
+  ~BpfMapBinding() override;
+
+ private:
+  // The map, or a thrown error if it is closed.
+  core::BpfMap& map(Napi::Env env);
+  // Tells V8 how many off-heap bytes this map holds now.
+  void report_memory(Napi::Env env);
+
+  Napi::Value Lookup(const Napi::CallbackInfo& info);
+  Napi::Value Update(const Napi::CallbackInfo& info);
+  Napi::Value Delete(const Napi::CallbackInfo& info);
+  Napi::Value GetNextKey(const Napi::CallbackInfo& info);
+  Napi::Value LookupBatch(const Napi::CallbackInfo& info);
+  Napi::Value UpdateBatch(const Napi::CallbackInfo& info);
+  Napi::Value DeleteBatch(const Napi::CallbackInfo& info);
+  Napi::Value Size(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+
+  std::unique_ptr<core::BpfMap> map_;
+  int64_t reported_bytes_ = 0;
+};
+
+}  // namespace tophash::addon

@@ -1,0 +1,419 @@
+// The aggregator engine, once per key kind. See core/aggregator.h.
+#include "core/aggregator.h"
+
+#include <cmath>
+#include <limits>
+#include <new>
+#include <type_traits>
+
+namespace tophash::core {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// How a key kind reaches the table and is kept by the pool and handles.
+struct U64Ops {
+  using Table = core::Table<U64Policy, uint32_t>;
+  using View = uint64_t;
+  using Owned = uint64_t;
+  static View key_at(const StagedKeys& s, size_t i) { return s.u64[i]; }
+  static Owned own(View k) { return k; }
+  static View view(const Owned& k) { return k; }
+  static uint32_t* find(const Table& t, View k) { return t.find(k, t.hash(k)); }
+  static void insert(Table& t, View k, uint32_t row) { t.assign(k, t.hash(k), row); }
+  static void erase(Table& t, View k) { t.erase(k, t.hash(k)); }
+  static void emit(ScanOut* out, const Owned& k) { out->u64_keys.push_back(k); }
+  static size_t heap_bytes(const Owned&) { return 0; }
+};
+
+struct BytesOps {
+  using Table = core::Table<BytesPolicy, uint32_t>;
+  using View = ByteView;
+  using Owned = std::string;
+  static View key_at(const StagedKeys& s, size_t i) {
+    return {s.bytes + s.offsets[i], static_cast<size_t>(s.offsets[i + 1] - s.offsets[i])};
+  }
+  static Owned own(View k) { return Owned(reinterpret_cast<const char*>(k.data), k.len); }
+  static View view(const Owned& k) {
+    return {reinterpret_cast<const uint8_t*>(k.data()), k.size()};
+  }
+  static uint32_t* find(const Table& t, View k) {
+    const ByteProbe p = BytesPolicy::probe(t.hasher(), k.data, k.len);
+    return t.find(p, p.hash);
+  }
+  static void insert(Table& t, View k, uint32_t row) {
+    const ByteProbe p = BytesPolicy::probe(t.hasher(), k.data, k.len);
+    t.assign(p, p.hash, row);
+  }
+  static void erase(Table& t, View k) {
+    const ByteProbe p = BytesPolicy::probe(t.hasher(), k.data, k.len);
+    t.erase(p, p.hash);
+  }
+  static void emit(ScanOut* out, const Owned& k) {
+    out->key_bytes.insert(out->key_bytes.end(), k.begin(), k.end());
+    out->key_offsets.push_back(static_cast<uint32_t>(out->key_bytes.size()));
+  }
+  static size_t heap_bytes(const Owned& k) { return k.capacity() > 15 ? k.capacity() + 1 : 0; }
+};
+
+template <class Ops>
+class KeyedAggregator final : public Aggregator {
+  using View = typename Ops::View;
+  using Owned = typename Ops::Owned;
+
+  struct Handle {
+    Owned key{};
+    uint32_t row = 0;
+    uint32_t gen = 0;  // 0 never matches a row: unresolved
+    bool live = false;
+  };
+
+ public:
+  KeyedAggregator(const AggOptions& o, const simd::MatchKernel* match, const hash::HashKernel* hash,
+                  uint64_t seed)
+      : Aggregator(o), table_(match, hash, seed, 0) {
+    grow_pool();  // so a handle's (row 0, gen 0) always has a row to compare against
+  }
+
+  size_t first_invalid_event(const uint32_t* ids, const double* values, size_t n,
+                             const StagedKeys& keys, int* why) const override {
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t id = ids[i];
+      const bool ok = (id & kKeyedEvent) ? (id & ~kKeyedEvent) < keys.count
+                                         : id < handles_.size() && handles_[id].live;
+      if (!ok) {
+        *why = 0;
+        return i;
+      }
+      if (!std::isfinite(values[i])) {
+        *why = 1;
+        return i;
+      }
+    }
+    return n;
+  }
+
+  void apply(const uint32_t* ids, const double* values, size_t n, const StagedKeys& keys) override {
+    ++batches_;
+    switch (options_.hist.kind) {
+      case HistKind::kLog2: apply_as<HistKind::kLog2>(ids, values, n, keys); break;
+      case HistKind::kLinear: apply_as<HistKind::kLinear>(ids, values, n, keys); break;
+      case HistKind::kBuckets: apply_as<HistKind::kBuckets>(ids, values, n, keys); break;
+      default: apply_as<HistKind::kNone>(ids, values, n, keys); break;
+    }
+  }
+
+  uint32_t add_handle(const StagedKeys& key) override {
+    uint32_t id;
+    if (!free_handles_.empty()) {
+      id = free_handles_.back();
+      free_handles_.pop_back();
+    } else {
+      if (handles_.size() >= kKeyedEvent) throw std::bad_alloc();
+      handles_.emplace_back();
+      id = static_cast<uint32_t>(handles_.size() - 1);
+    }
+    Handle& h = handles_[id];
+    h.key = Ops::own(Ops::key_at(key, 0));
+    key_heap_ += Ops::heap_bytes(h.key);
+    h.row = 0;
+    h.gen = 0;
+    h.live = true;
+    ++live_handles_;
+    return id;
+  }
+
+  bool release_handle(uint32_t id) override {
+    if (id >= handles_.size() || !handles_[id].live) return false;
+    key_heap_ -= Ops::heap_bytes(handles_[id].key);
+    handles_[id] = Handle{};
+    free_handles_.push_back(id);
+    --live_handles_;
+    return true;
+  }
+
+  const double* find(const StagedKeys& key) const override {
+    const uint32_t* row = Ops::find(table_, Ops::key_at(key, 0));
+    return row == nullptr ? nullptr : record(*row);
+  }
+
+  bool erase(const StagedKeys& key) override {
+    const View k = Ops::key_at(key, 0);
+    const uint32_t* row = Ops::find(table_, k);
+    if (row == nullptr) return false;
+    const uint32_t r = *row;
+    Ops::erase(table_, k);
+    free_row(r);
+    return true;
+  }
+
+  void clear() override {
+    table_.clear();
+    // Every row's generation moves on, so no handle matches a row any more.
+    for (uint32_t r = 0; r < used_; ++r) bump(r);
+    for (auto& k : keys_) {
+      key_heap_ -= Ops::heap_bytes(k);
+      k = Owned{};
+    }
+    free_.clear();
+    used_ = 0;
+    hand_ = 0;
+  }
+
+  void zero() override {
+    for (uint32_t r = 0; r < used_; ++r) init_row(r);
+  }
+
+  ScanStatus scan(uint64_t cursor, size_t max_count, bool del, ScanOut* out,
+                  uint64_t* next) override {
+    std::vector<uint32_t> group;
+    uint64_t cur = cursor;
+    for (;;) {
+      group.clear();
+      const uint64_t after =
+          table_.scan(cur, [&](const auto&, uint32_t row) { group.push_back(row); });
+      if (out->count + group.size() > max_count) {
+        *next = cur;
+        return out->count == 0 ? ScanStatus::kNoSpace : ScanStatus::kOk;
+      }
+      for (uint32_t row : group) {
+        Ops::emit(out, keys_[row]);
+        const double* r = record(row);
+        out->rows.insert(out->rows.end(), r, r + stride_);
+      }
+      out->count += group.size();
+      if (del) {
+        for (uint32_t row : group) {
+          Ops::erase(table_, Ops::view(keys_[row]));
+          free_row(row);
+        }
+      }
+      cur = after;
+      if (cur == 0 || out->count == max_count) {
+        *next = cur;
+        return ScanStatus::kOk;
+      }
+    }
+  }
+
+  uint64_t size() const override { return table_.size(); }
+
+  AggStats stats() const override {
+    AggStats s{};
+    s.entries = table_.size();
+    s.events = events_;
+    s.batches = batches_;
+    s.dropped = dropped_;
+    s.evicted = evicted_;
+    s.handles = live_handles_;
+    s.bytes = bytes();
+    return s;
+  }
+
+  uint64_t bytes() const override {
+    return table_.bytes() + rows_.capacity() * sizeof(double) + gen_.capacity() * sizeof(uint32_t) +
+           ref_.capacity() + keys_.capacity() * sizeof(Owned) +
+           free_.capacity() * sizeof(uint32_t) + handles_.capacity() * sizeof(Handle) +
+           memo_.capacity() * sizeof(Memo) + key_heap_;
+  }
+
+ private:
+  double* record(uint32_t row) { return rows_.data() + size_t{row} * stride_; }
+  const double* record(uint32_t row) const { return rows_.data() + size_t{row} * stride_; }
+
+  void init_row(uint32_t row) {
+    double* r = record(row);
+    r[0] = 0;
+    r[1] = 0;
+    r[2] = kInf;
+    r[3] = -kInf;
+    for (size_t i = kRecordHeader; i < stride_; ++i) r[i] = 0;
+  }
+
+  void bump(uint32_t row) {
+    if (++gen_[row] == 0) gen_[row] = 1;
+  }
+
+  // Room for more rows: doubles the pool, never past maxEntries.
+  void grow_pool() {
+    const size_t cap = gen_.size();
+    size_t want = cap == 0 ? 16 : cap * 2;
+    if (want > options_.max_entries) want = static_cast<size_t>(options_.max_entries);
+    if (want <= cap) throw std::bad_alloc();  // not reached: callers check maxEntries first
+    rows_.resize(want * stride_);
+    gen_.resize(want, 1);
+    ref_.resize(want, 0);
+    keys_.resize(want);
+  }
+
+  uint32_t alloc_row() {
+    uint32_t row;
+    if (!free_.empty()) {
+      row = free_.back();
+      free_.pop_back();
+    } else {
+      if (used_ == gen_.size()) grow_pool();
+      row = used_++;
+    }
+    init_row(row);
+    ref_[row] = 1;
+    return row;
+  }
+
+  void free_row(uint32_t row) {
+    bump(row);
+    key_heap_ -= Ops::heap_bytes(keys_[row]);
+    keys_[row] = Owned{};
+    free_.push_back(row);
+  }
+
+  // CLOCK: see the header. Only called when every row below used_ is live.
+  void evict_one() {
+    for (;;) {
+      if (hand_ >= used_) hand_ = 0;
+      const uint32_t row = hand_++;
+      if (ref_[row] != 0) {
+        ref_[row] = 0;
+        continue;
+      }
+      Ops::erase(table_, Ops::view(keys_[row]));
+      free_row(row);
+      ++evicted_;
+      return;
+    }
+  }
+
+  // The row of key k, inserting it if new; kNoRecord when the map is full
+  // and drops new keys.
+  uint32_t resolve(View k) {
+    if (const uint32_t* row = Ops::find(table_, k)) return *row;
+    if (table_.size() >= options_.max_entries) {
+      if (options_.on_full == OnFull::kDrop) return kNoRecord;
+      evict_one();
+    }
+    free_.reserve(free_.size() + 1);  // so free_row below cannot throw
+    const uint32_t row = alloc_row();
+    try {
+      keys_[row] = Ops::own(k);
+      key_heap_ += Ops::heap_bytes(keys_[row]);
+      Ops::insert(table_, k, row);
+    } catch (...) {
+      free_row(row);
+      throw;
+    }
+    return row;
+  }
+
+  // resolve() for a keyed event. Recently seen u64 keys skip the hash and
+  // the probe: a direct-mapped memo of (key, row, generation), checked like a
+  // handle. Kept out of line so the handle loop stays small.
+  __attribute__((noinline)) uint32_t resolve_staged(View key) {
+    if constexpr (std::is_same_v<Ops, U64Ops>) {
+      Memo& m = memo_[(key * 0x9E3779B97F4A7C15ull) >> (64 - kMemoBits)];
+      if (m.gen != 0 && m.key == key && gen_[m.row] == m.gen) return m.row;
+      const uint32_t row = resolve(key);
+      if (row != kNoRecord) m = Memo{key, row, gen_[row]};
+      return row;
+    } else {
+      return resolve(key);
+    }
+  }
+
+  template <HistKind K>
+  void apply_as(const uint32_t* ids, const double* values, size_t n, const StagedKeys& keys) {
+    const HistSpec& h = options_.hist;
+    const unsigned k = h.k;
+    const int64_t lmin = h.min, lmax = h.max, lstep = h.step;
+    const double* bounds = h.bounds.data();
+    const size_t nbounds = h.bounds.size();
+    const size_t stride = stride_;
+    // Locals rather than members: the byte store to ref below may alias
+    // anything, which would make the compiler reload every member per event.
+    // resolve() may grow the pool, so they are refreshed after it.
+    double* rows = rows_.data();
+    const uint32_t* gen = gen_.data();
+    uint8_t* ref = ref_.data();
+    Handle* handles = handles_.data();
+    uint64_t dropped = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t id = ids[i];
+      const double v = values[i];
+      uint32_t row;
+      if (id & kKeyedEvent) {
+        row = resolve_staged(Ops::key_at(keys, id & ~kKeyedEvent));
+        rows = rows_.data();
+        gen = gen_.data();
+        ref = ref_.data();
+      } else {
+        Handle& hd = handles[id];
+        row = hd.row;
+        if (__builtin_expect(gen[row] != hd.gen, 0)) {
+          row = resolve(Ops::view(hd.key));
+          rows = rows_.data();
+          gen = gen_.data();
+          ref = ref_.data();
+          if (row != kNoRecord) {
+            hd.row = row;
+            hd.gen = gen[row];
+          }
+        }
+      }
+      if (row == kNoRecord) {
+        ++dropped;
+        continue;
+      }
+      double* r = rows + size_t{row} * stride;
+      const double c = r[0] + 1, s = r[1] + v, lo = r[2], hi = r[3];
+      r[0] = c;
+      r[1] = s;
+      r[2] = v < lo ? v : lo;
+      r[3] = v > hi ? v : hi;
+      ref[row] = 1;
+      if constexpr (K == HistKind::kLog2) {
+        r[kRecordHeader + log2_bucket(v, k)] += 1;
+      } else if constexpr (K == HistKind::kLinear) {
+        r[kRecordHeader + linear_bucket(v, lmin, lmax, lstep)] += 1;
+      } else if constexpr (K == HistKind::kBuckets) {
+        r[kRecordHeader + le_bucket(v, bounds, nbounds)] += 1;
+      }
+    }
+    events_ += n;
+    dropped_ += dropped;
+  }
+
+  struct Memo {
+    uint64_t key = 0;
+    uint32_t row = 0;
+    uint32_t gen = 0;  // 0: empty
+  };
+  static constexpr unsigned kMemoBits = 10;
+
+  typename Ops::Table table_;
+  std::vector<Memo> memo_ = std::vector<Memo>(std::is_same_v<Ops, U64Ops> ? 1u << kMemoBits : 0);
+  std::vector<double> rows_;
+  std::vector<uint32_t> gen_;
+  std::vector<uint8_t> ref_;
+  std::vector<Owned> keys_;
+  std::vector<uint32_t> free_;
+  uint32_t used_ = 0;  // rows ever handed out since the last clear (high-water mark)
+  uint32_t hand_ = 0;
+  std::vector<Handle> handles_;
+  std::vector<uint32_t> free_handles_;
+  uint64_t live_handles_ = 0;
+  uint64_t key_heap_ = 0;  // heap bytes of long keys held by rows and handles
+  uint64_t events_ = 0, batches_ = 0, dropped_ = 0, evicted_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Aggregator> make_aggregator(const AggOptions& options,
+                                            const simd::MatchKernel* match,
+                                            const hash::HashKernel* hash, uint64_t seed) {
+  if (options.key_kind == AggKeyKind::kU64) {
+    return std::make_unique<KeyedAggregator<U64Ops>>(options, match, hash, seed);
+  }
+  return std::make_unique<KeyedAggregator<BytesOps>>(options, match, hash, seed);
+}
+
+}  // namespace tophash::core

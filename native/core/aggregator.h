@@ -1,0 +1,137 @@
+// The aggregator's engine: eBPF-map-style aggregation of (key, value) events.
+//
+// KEYS AND RECORDS
+//
+// A key (u64, or bytes: strings and encoded label tuples) maps through the
+// ordinary table (core/table.h) to a u32 record index. Records live in a pool
+// of fixed-stride rows of doubles, [count, sum, min, max, hist[0..nb)], grown
+// by doubling as keys arrive (never past maxEntries) and recycled through a
+// free list. Each row has a generation, bumped whenever the row is freed
+// (delete, drain, clear, eviction), which is what keeps handles honest.
+//
+// EVENTS AND HANDLES
+//
+// JavaScript stages events in typed arrays and hands over a whole batch:
+// ids[i] and values[i]. An id is either a handle id or kKeyedEvent | j, the
+// j-th key staged with the batch. A handle is a key resolved once: the handle
+// table keeps the key and the (row, generation) it last resolved to, so an
+// event through a handle costs one generation compare before the row update.
+// When the row was freed since, the generation differs and the handle looks
+// its key up again (re-inserting it, subject to maxEntries), so handles stay
+// correct across eviction, drains, deletes and clear().
+//
+// FULL MAPS: maxEntries bounds the keys. 'drop' discards the events of new
+// keys once full (counted in dropped). 'lru' evicts an approximately least
+// recently used key with CLOCK (second chance): every update sets the row's
+// reference byte; the hand sweeps rows, clearing set bytes, and evicts the
+// first row it finds clear. Exact LRU would relink a list node on every
+// event (two dependent writes to other rows' cache lines); CLOCK costs one
+// byte store per event, evicts in O(1) amortised, and keeps rows touched
+// since the hand last passed them, which is the property LRU users want (the
+// kernel's BPF LRU maps are approximate too).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/byte_keys.h"
+#include "core/histogram.h"
+#include "core/table.h"
+#include "core/u64_map.h"
+
+namespace tophash::core {
+
+inline constexpr uint32_t kKeyedEvent = 0x80000000u;
+inline constexpr uint32_t kNoRecord = 0xFFFFFFFFu;
+inline constexpr size_t kRecordHeader = 4;  // count, sum, min, max
+inline constexpr uint64_t kMaxAggEntries = uint64_t{1} << 31;
+
+enum class OnFull : uint8_t { kDrop, kLru };
+enum class AggKeyKind : uint8_t { kU64, kBytes };
+
+struct AggOptions {
+  AggKeyKind key_kind = AggKeyKind::kU64;
+  HistSpec hist;
+  uint64_t max_entries = 1000000;
+  OnFull on_full = OnFull::kDrop;
+};
+
+struct AggStats {
+  uint64_t entries;
+  uint64_t events;  // handed to apply(), dropped ones included
+  uint64_t batches;  // apply() calls
+  uint64_t dropped;  // events discarded because their key was new and the map full
+  uint64_t evicted;  // keys evicted by 'lru'
+  uint64_t handles;  // live handle ids
+  uint64_t bytes;
+};
+
+// The keys staged with a batch (or a single key, count 1): u64 keys, or
+// bytes with count + 1 offsets.
+struct StagedKeys {
+  const uint64_t* u64 = nullptr;
+  const uint8_t* bytes = nullptr;
+  const uint32_t* offsets = nullptr;
+  size_t count = 0;
+};
+
+// What a scan hands back: keys in the kind's form and rows of `stride` doubles.
+struct ScanOut {
+  std::vector<uint64_t> u64_keys;
+  std::vector<uint8_t> key_bytes;
+  std::vector<uint32_t> key_offsets{0};
+  std::vector<double> rows;
+  size_t count = 0;
+};
+
+enum class ScanStatus { kOk, kNoSpace };
+
+class Aggregator {
+ public:
+  virtual ~Aggregator() = default;
+  const AggOptions& options() const { return options_; }
+  size_t stride() const { return stride_; }
+
+  // Validates ids against the staged keys and the handle table, and values
+  // for finiteness: index of the first bad event (count when all are good)
+  // and, through *why, which part was bad (0: id, 1: value).
+  virtual size_t first_invalid_event(const uint32_t* ids, const double* values, size_t n,
+                                     const StagedKeys& keys, int* why) const = 0;
+  // Aggregates a validated batch in order. May throw std::bad_alloc with the
+  // events before the failing one applied.
+  virtual void apply(const uint32_t* ids, const double* values, size_t n,
+                     const StagedKeys& keys) = 0;
+  virtual uint32_t add_handle(const StagedKeys& key) = 0;
+  virtual bool release_handle(uint32_t id) = 0;
+  // The row of key 0 of `key`, or nullptr.
+  virtual const double* find(const StagedKeys& key) const = 0;
+  virtual bool erase(const StagedKeys& key) = 0;
+  virtual void clear() = 0;
+  virtual void zero() = 0;
+  // Appends whole bucket groups from cursor until `max_count` entries would
+  // be exceeded or the walk ends; *next is the cursor to continue from (0:
+  // done). kNoSpace (nothing appended, cursor unchanged) when the first
+  // group alone has more than max_count entries. With del, every entry
+  // returned is removed.
+  virtual ScanStatus scan(uint64_t cursor, size_t max_count, bool del, ScanOut* out,
+                          uint64_t* next) = 0;
+  virtual uint64_t size() const = 0;
+  virtual AggStats stats() const = 0;
+  // Off-heap bytes held, without walking the entries (for V8's accounting).
+  virtual uint64_t bytes() const = 0;
+
+ protected:
+  explicit Aggregator(const AggOptions& o) : options_(o), stride_(kRecordHeader + o.hist.size()) {}
+  AggOptions options_;
+  size_t stride_;
+};
+
+// The engine for options.key_kind; throws std::bad_alloc.
+std::unique_ptr<Aggregator> make_aggregator(const AggOptions& options,
+                                            const simd::MatchKernel* match,
+                                            const hash::HashKernel* hash, uint64_t seed);
+
+}  // namespace tophash::core

@@ -1,0 +1,336 @@
+// BpfMap: one BpfImpl<N> per key size class behind a virtual interface, as
+// FixedMap does, so each call or batch pays one indirect call (bpf_map.h).
+#include "core/bpf_map.h"
+
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
+#include "core/byte_keys.h"
+#include "core/fixed_map.h"
+#include "core/record_pool.h"
+
+namespace tophash::core {
+
+struct BpfMap::Impl {
+  virtual ~Impl() = default;
+  virtual uint64_t size() const = 0;
+  virtual uint64_t bytes() const = 0;
+  virtual BpfStats stats() const = 0;
+  virtual const char* match_name() const = 0;
+  virtual const char* hash_name() const = 0;
+  virtual const uint8_t* lookup(const uint8_t* key) = 0;
+  virtual BpfStatus update(const uint8_t* key, const uint8_t* value, uint64_t flags) = 0;
+  virtual BpfStatus erase(const uint8_t* key) = 0;
+  virtual bool get_next_key(const uint8_t* key, uint8_t* next) const = 0;
+  virtual BatchRead lookup_batch(uint64_t cursor, size_t max_count, bool and_delete,
+                                 std::vector<uint8_t>* keys, std::vector<uint8_t>* values) = 0;
+  virtual BatchWrite update_batch(const uint8_t* keys, const uint8_t* values, size_t count,
+                                  uint64_t flags) = 0;
+  virtual BatchWrite delete_batch(const uint8_t* keys, size_t count) = 0;
+};
+
+namespace {
+
+constexpr size_t round_up8(size_t n) { return (n + 7) / 8 * 8; }
+
+template <size_t N>
+class BpfImpl final : public BpfMap::Impl {
+ public:
+  using Policy = FixedKeyPolicy<N>;
+  using Key = FixedKey<N>;
+  using T = Table<Policy, uint32_t>;
+
+  // Record layout: value (value_stride_ bytes); lru_hash adds the padded key
+  // (N bytes) and the reference byte (in an 8-byte word, keeping the stride
+  // a multiple of 8).
+  BpfImpl(BpfType type, size_t key_size, size_t value_size, uint32_t max_entries,
+          const simd::MatchKernel* m, const hash::HashKernel* h, uint64_t seed)
+      : lru_(type == BpfType::kLruHash),
+        key_size_(key_size),
+        value_size_(value_size),
+        value_stride_(round_up8(value_size)),
+        ref_offset_(value_stride_ + N),
+        pool_(max_entries, lru_ ? value_stride_ + N + 8 : value_stride_),
+        t_(m, h, seed, 0) {}
+
+  uint64_t size() const override { return t_.size(); }
+  uint64_t bytes() const override { return sizeof(*this) + t_.bytes() + pool_.bytes(); }
+  BpfStats stats() const override {
+    BpfStats s;
+    s.table = t_.stats();
+    s.table.bytes = bytes();
+    s.records_bytes = pool_.bytes();
+    s.evictions = evictions_;
+    return s;
+  }
+  const char* match_name() const override { return t_.match_kernel()->name; }
+  const char* hash_name() const override { return t_.hasher().kernel->name; }
+
+  const uint8_t* lookup(const uint8_t* key) override {
+    const Key k = pad(key);
+    const uint32_t* i = t_.find(k, t_.hash(k));
+    if (i == nullptr) return nullptr;
+    mark_used(*i);
+    return pool_.at(*i);
+  }
+
+  BpfStatus update(const uint8_t* key, const uint8_t* value, uint64_t flags) override {
+    const Key k = pad(key);
+    return update_one(k, t_.hash(k), value, flags);
+  }
+
+  BpfStatus erase(const uint8_t* key) override {
+    const Key k = pad(key);
+    return erase_one(k, t_.hash(k));
+  }
+
+  bool get_next_key(const uint8_t* key, uint8_t* next) const override {
+    uint64_t cursor = 0;
+    if (key != nullptr) {
+      const Key k = pad(key);
+      const uint64_t h = t_.hash(k);
+      if (t_.find(k, h) != nullptr) {
+        bool seen = false, emitted = false;
+        cursor = t_.scan(t_.group_cursor(h), [&](const Key& s, uint32_t) {
+          if (emitted) return;
+          if (seen) {
+            std::memcpy(next, s.b, key_size_);
+            emitted = true;
+          } else {
+            seen = Policy::equal(s, k);
+          }
+        });
+        if (emitted) return true;
+        if (cursor == 0) return false;  // the key was the last
+      }
+    }
+    for (;;) {
+      bool emitted = false;
+      cursor = t_.scan(cursor, [&](const Key& s, uint32_t) {
+        if (!emitted) std::memcpy(next, s.b, key_size_);
+        emitted = true;
+      });
+      if (emitted) return true;
+      if (cursor == 0) return false;
+    }
+  }
+
+  BpfMap::BatchRead lookup_batch(uint64_t cursor, size_t max_count, bool and_delete,
+                                 std::vector<uint8_t>* keys,
+                                 std::vector<uint8_t>* values) override {
+    struct Entry {
+      const Key* key;
+      uint32_t record;
+    };
+    std::vector<Entry> group;
+    const size_t first_key = keys->size() / key_size_;
+    const uint64_t room = t_.size() < max_count ? t_.size() : max_count;
+    keys->reserve(keys->size() + room * key_size_);
+    values->reserve(values->size() + room * value_size_);
+    size_t count = 0;
+    uint64_t c = cursor;
+    bool done = false;
+    for (;;) {
+      group.clear();
+      const uint64_t after = t_.scan(c, [&](const Key& k, uint32_t i) {
+        group.push_back({&k, i});
+      });
+      if (!group.empty()) {
+        if (group.size() > max_count - count) {
+          if (count == 0) return {BpfStatus::kNoSpace, 0, cursor, false, group.size()};
+          break;  // c names this group: the next call starts with it
+        }
+        for (const Entry& e : group) {
+          keys->insert(keys->end(), e.key->b, e.key->b + key_size_);
+          const uint8_t* v = pool_.at(e.record);
+          values->insert(values->end(), v, v + value_size_);
+        }
+        count += group.size();
+      }
+      c = after;
+      if (c == 0) {
+        done = true;
+        break;
+      }
+    }
+    if (and_delete) {
+      for (size_t j = 0; j < count; ++j) {
+        const Key k = pad(keys->data() + (first_key + j) * key_size_);
+        // Can only fail while the table grows (an erase evacuates first).
+        if (erase_one(k, t_.hash(k)) == BpfStatus::kNoMemory) {
+          return {BpfStatus::kNoMemory, j, cursor, false, 0};
+        }
+      }
+    }
+    return {BpfStatus::kOk, count, c, done, 0};
+  }
+
+  BpfMap::BatchWrite update_batch(const uint8_t* keys, const uint8_t* values, size_t count,
+                                  uint64_t flags) override {
+    for (size_t i = 0; i < count; ++i) {
+      const Key k = pad(keys + i * key_size_);
+      const BpfStatus s = update_one(k, t_.hash(k), values + i * value_size_, flags);
+      if (s != BpfStatus::kOk) return {s, i};
+    }
+    return {BpfStatus::kOk, count};
+  }
+
+  BpfMap::BatchWrite delete_batch(const uint8_t* keys, size_t count) override {
+    for (size_t i = 0; i < count; ++i) {
+      const Key k = pad(keys + i * key_size_);
+      const BpfStatus s = erase_one(k, t_.hash(k));
+      if (s != BpfStatus::kOk) return {s, i};
+    }
+    return {BpfStatus::kOk, count};
+  }
+
+ private:
+  Key pad(const uint8_t* key) const {
+    Key k;
+    k.assign(key, key_size_);
+    return k;
+  }
+
+  void mark_used(uint32_t i) {
+    if (!lru_) return;
+    uint8_t& ref = pool_.at(i)[ref_offset_];
+    if (ref == 0) ref = 1;  // a clean line stays clean on repeat hits
+  }
+
+  BpfStatus update_one(const Key& k, uint64_t h, const uint8_t* value, uint64_t flags) {
+    if (const uint32_t* present = t_.find(k, h)) {
+      if (flags == kBpfNoExist) return BpfStatus::kExists;
+      std::memcpy(pool_.at(*present), value, value_size_);
+      mark_used(*present);
+      return BpfStatus::kOk;
+    }
+    if (flags == kBpfExist) return BpfStatus::kNoEntry;
+    try {
+      uint32_t i = pool_.take();
+      if (i == RecordPool::kNil) {
+        if (!lru_) return BpfStatus::kFull;
+        i = evict();
+      }
+      try {
+        t_.assign(k, h, i);
+      } catch (const std::bad_alloc&) {
+        // The table is unchanged; for lru_hash the victim is already gone.
+        pool_.give(i);
+        throw;
+      }
+      uint8_t* r = pool_.at(i);
+      std::memcpy(r, value, value_size_);
+      if (lru_) {
+        std::memcpy(r + value_stride_, k.b, N);
+        r[ref_offset_] = 0;
+      }
+      return BpfStatus::kOk;
+    } catch (const std::bad_alloc&) {
+      return BpfStatus::kNoMemory;
+    }
+  }
+
+  BpfStatus erase_one(const Key& k, uint64_t h) {
+    uint32_t i = RecordPool::kNil;
+    try {
+      if (!t_.erase(k, h, &i)) return BpfStatus::kNoEntry;
+    } catch (const std::bad_alloc&) {
+      return BpfStatus::kNoMemory;
+    }
+    pool_.give(i);
+    return BpfStatus::kOk;
+  }
+
+  // The clock hand's victim, erased from the table; its record is the
+  // caller's. Only called with every record in use. Throws std::bad_alloc
+  // with the table unchanged (the hand may have moved on).
+  uint32_t evict() {
+    for (;;) {
+      const uint32_t i = hand_;
+      hand_ = hand_ + 1 == pool_.capacity() ? 0 : hand_ + 1;
+      uint8_t* r = pool_.at(i);
+      if (r[ref_offset_] != 0) {
+        r[ref_offset_] = 0;
+        continue;
+      }
+      Key victim;
+      std::memcpy(victim.b, r + value_stride_, N);
+      uint32_t erased = RecordPool::kNil;
+      t_.erase(victim, t_.hash(victim), &erased);
+      ++evictions_;
+      return i;
+    }
+  }
+
+  const bool lru_;
+  const size_t key_size_;
+  const size_t value_size_;
+  const size_t value_stride_;
+  const size_t ref_offset_;
+  RecordPool pool_;
+  T t_;
+  uint32_t hand_ = 0;
+  uint64_t evictions_ = 0;
+};
+
+template <size_t N>
+std::unique_ptr<BpfMap::Impl> make(BpfType type, size_t ks, size_t vs, uint32_t max,
+                                   const simd::MatchKernel* m, const hash::HashKernel* h,
+                                   uint64_t seed) {
+  return std::make_unique<BpfImpl<N>>(type, ks, vs, max, m, h, seed);
+}
+
+}  // namespace
+
+BpfMap::BpfMap(BpfType type, size_t key_size, size_t value_size, uint64_t max_entries,
+               const simd::MatchKernel* m, const hash::HashKernel* h, uint64_t seed)
+    : type_(type), key_size_(key_size), value_size_(value_size), max_entries_(max_entries) {
+  if (value_size == 0 || value_size > kMaxBpfValueSize)
+    throw std::invalid_argument("valueSize must be an integer in 1..65536");
+  if (max_entries == 0 || max_entries > kMaxBpfEntries)
+    throw std::invalid_argument("maxEntries must be an integer in 1..2^31");
+  const auto max = static_cast<uint32_t>(max_entries);
+  switch (fixed_key_class(key_size)) {
+    case 8: impl_ = make<8>(type, key_size, value_size, max, m, h, seed); break;
+    case 16: impl_ = make<16>(type, key_size, value_size, max, m, h, seed); break;
+    case 24: impl_ = make<24>(type, key_size, value_size, max, m, h, seed); break;
+    case 32: impl_ = make<32>(type, key_size, value_size, max, m, h, seed); break;
+    case 48: impl_ = make<48>(type, key_size, value_size, max, m, h, seed); break;
+    case 64: impl_ = make<64>(type, key_size, value_size, max, m, h, seed); break;
+    case 96: impl_ = make<96>(type, key_size, value_size, max, m, h, seed); break;
+    case 128: impl_ = make<128>(type, key_size, value_size, max, m, h, seed); break;
+    case 192: impl_ = make<192>(type, key_size, value_size, max, m, h, seed); break;
+    case 256: impl_ = make<256>(type, key_size, value_size, max, m, h, seed); break;
+    default: throw std::invalid_argument("keySize must be an integer in 1..256");
+  }
+}
+
+BpfMap::~BpfMap() = default;
+
+uint64_t BpfMap::size() const { return impl_->size(); }
+uint64_t BpfMap::bytes() const { return impl_->bytes(); }
+BpfStats BpfMap::stats() const { return impl_->stats(); }
+const char* BpfMap::match_name() const { return impl_->match_name(); }
+const char* BpfMap::hash_name() const { return impl_->hash_name(); }
+const uint8_t* BpfMap::lookup(const uint8_t* key) { return impl_->lookup(key); }
+BpfStatus BpfMap::update(const uint8_t* key, const uint8_t* value, uint64_t flags) {
+  return impl_->update(key, value, flags);
+}
+BpfStatus BpfMap::erase(const uint8_t* key) { return impl_->erase(key); }
+bool BpfMap::get_next_key(const uint8_t* key, uint8_t* next) const {
+  return impl_->get_next_key(key, next);
+}
+BpfMap::BatchRead BpfMap::lookup_batch(uint64_t cursor, size_t max_count, bool and_delete,
+                                       std::vector<uint8_t>* keys, std::vector<uint8_t>* values) {
+  return impl_->lookup_batch(cursor, max_count, and_delete, keys, values);
+}
+BpfMap::BatchWrite BpfMap::update_batch(const uint8_t* keys, const uint8_t* values, size_t count,
+                                        uint64_t flags) {
+  return impl_->update_batch(keys, values, count, flags);
+}
+BpfMap::BatchWrite BpfMap::delete_batch(const uint8_t* keys, size_t count) {
+  return impl_->delete_batch(keys, count);
+}
+
+}  // namespace tophash::core

@@ -1,0 +1,737 @@
+// Aggregator: eBPF/bpftrace-style aggregation with the arithmetic in native
+// code. Events are staged here in typed arrays (an id and a value per event;
+// the id is a handle id or points at a key staged alongside) and the whole
+// batch crosses into native code once (native/core/aggregator.h). Every read
+// flushes first, so reads always see every event recorded before them.
+import { closedError, rangeError, typeError } from './errors';
+import { parseHistSpec, type HistLayout, type HistSpec } from './histogram';
+import { native } from './native';
+import { formatHistogram, formatStats } from './print';
+import { decodeWtf8, encodeWtf8Into } from './wtf8';
+
+export type { HistSpec, HistLayout } from './histogram';
+
+/** How an {@link Aggregator}'s keys look: u64 ids, strings, or label tuples. */
+export type AggKeySpec = 'u64' | 'string' | { readonly labels: readonly string[] };
+
+/**
+ * A key of a `{ labels }` aggregator: an object of label values (prom-client style, a missing
+ * label is `''`, numbers become their decimal text, other properties are ignored) or the values in
+ * `labelNames` order. Readout yields the object form with string values.
+ */
+export type LabelKey = Readonly<Record<string, string | number>> | readonly (string | number)[];
+
+/** Any aggregator key: a u64 (number below 2^53 or bigint), a string or a {@link LabelKey}. */
+export type AggKey = number | bigint | string | LabelKey;
+
+/** Options for {@link Aggregator}'s constructor. */
+export interface AggregatorOptions {
+  /** The key kind. */
+  key: AggKeySpec;
+  /** The per-key histogram, if any. */
+  hist?: HistSpec;
+  /** Most keys kept (default 1,000,000, at most 2^31). */
+  maxEntries?: number;
+  /** At maxEntries: drop the events of new keys (default, counted) or evict the ~LRU key. */
+  onFull?: 'drop' | 'lru';
+  /** Events staged per native crossing (default 4096, 1..2^20). */
+  batchSize?: number;
+  /** Hash seed as a bigint in [0, 2^64); random by default. */
+  seed?: bigint;
+}
+
+/** One key's aggregate, as {@link Aggregator.get} returns it. */
+export interface AggValue {
+  /** Events recorded. */
+  count: number;
+  /** Their sum. */
+  sum: number;
+  /** Smallest value (NaN when count is 0). */
+  min: number;
+  /** Largest value (NaN when count is 0). */
+  max: number;
+  /** sum / count (NaN when count is 0). */
+  avg: number;
+  /** Per-bucket counts, not cumulative, when the aggregator has a histogram. */
+  hist?: Float64Array;
+}
+
+/** A key resolved once, for the hot path: see {@link Aggregator.handle}. */
+export interface AggHandle {
+  /** Records one event for the handle's key. Throws for a value that is not a finite number. */
+  record(value: number): void;
+}
+
+/** What {@link Aggregator.stats} reports. */
+export interface AggStats {
+  /** Keys held. */
+  entries: number;
+  /** Events that were waiting in the JavaScript staging buffers when stats() was called (it flushes them). */
+  staged: number;
+  /** Events handed to native code so far, dropped ones included. */
+  flushed: number;
+  /** Events discarded because their key was new and the aggregator full (`onFull: 'drop'`). */
+  dropped: number;
+  /** Keys evicted to make room (`onFull: 'lru'`). */
+  evicted: number;
+  /** Native crossings that aggregated a batch. */
+  batches: number;
+  /** Handles alive (not yet garbage-collected). */
+  handles: number;
+  /** Off-heap bytes held (also reported to V8). */
+  bytes: number;
+}
+
+/** The result of {@link Aggregator.lookupBatch} and {@link Aggregator.lookupAndDeleteBatch}. */
+export interface AggBatch<K> {
+  /** The keys of this batch. */
+  keys: K[];
+  /** Their values, in the same order. */
+  values: AggValue[];
+  /** keys.length. */
+  count: number;
+  /** Opaque cursor: pass it as `inBatch` to continue. */
+  outBatch: number;
+  /** This was the last batch. */
+  done: boolean;
+}
+
+/** Options for {@link Aggregator.lookupBatch}. */
+export interface AggBatchOptions {
+  /** The previous batch's `outBatch`; undefined or null starts at the beginning. */
+  inBatch?: unknown;
+  /** Most entries to return (default: all). */
+  count?: number;
+}
+
+interface NativeAggStats {
+  entries: number;
+  events: number;
+  batches: number;
+  dropped: number;
+  evicted: number;
+  handles: number;
+  bytes: number;
+}
+
+interface NativeAggregator {
+  apply(
+    ids: Uint32Array,
+    values: Float64Array,
+    n: number,
+    keysU64: BigUint64Array | undefined,
+    keyBytes: Uint8Array | undefined,
+    keyOffsets: Uint32Array | undefined,
+    nkeys: number,
+  ): void;
+  recordKeys(keys: Float64Array | BigUint64Array | Uint32Array, values: Float64Array): void;
+  recordBytes(bytes: Uint8Array, offsets: Uint32Array, values: Float64Array): void;
+  addHandle(key: unknown, length?: number): number;
+  releaseHandles(ids: Uint32Array, n: number): number;
+  get(key: unknown, length?: number): Float64Array | undefined;
+  delete(key: unknown, length?: number): boolean;
+  clear(): void;
+  zero(): void;
+  size(): number;
+  scan(cursor: number, count: number, del: boolean): [BigUint64Array | [Uint8Array, Uint32Array], Float64Array, number];
+  stats(): NativeAggStats;
+  close(): void;
+}
+
+type NativeAggregatorClass = new (options: Record<string, unknown>) => NativeAggregator;
+
+const KEYED = 0x80000000;
+const MAX_KEY_BYTES = 64 * 1024;
+const TWO32 = 4294967296;
+const KEY_RANGE = 'an integer in [0, 2^53) or a bigint in [0, 2^64)';
+const KIND_U64 = 0;
+const KIND_STRING = 1;
+const KIND_LABELS = 2;
+
+function badValue(value: unknown, what = 'value'): Error {
+  return typeof value === 'number'
+    ? rangeError('a finite number', what, value)
+    : typeError('a finite number', what, value);
+}
+
+// The staging buffers, shared by the aggregator and its handles. A handle
+// writes its id and the value and flushes when the batch is full: the whole
+// hot path.
+class Staging {
+  ids: Uint32Array;
+  values: Float64Array;
+  n = 0;
+  capacity: number;
+  // Keys staged with keyed events: u64 as little-endian (lo, hi) word pairs,
+  // byte keys packed with offsets.
+  keyWords: Uint32Array;
+  keyU64: BigUint64Array;
+  keyBytes: Uint8Array;
+  keyOffsets: Uint32Array;
+  nkeys = 0;
+  bytePos = 0;
+
+  constructor(
+    batch: number,
+    bytesKeys: boolean,
+    readonly flush: () => void,
+  ) {
+    this.capacity = batch;
+    this.ids = new Uint32Array(batch);
+    this.values = new Float64Array(batch);
+    this.keyU64 = new BigUint64Array(bytesKeys ? 0 : batch);
+    this.keyWords = new Uint32Array(this.keyU64.buffer);
+    this.keyBytes = new Uint8Array(bytesKeys ? 16 * batch : 0);
+    this.keyOffsets = new Uint32Array(bytesKeys ? batch + 1 : 0);
+  }
+
+  reset(): void {
+    this.n = 0;
+    this.nkeys = 0;
+    this.bytePos = 0;
+  }
+
+  // After close: the next handle.record lands past the (now empty) arrays and
+  // reaches flush, which throws the closed error.
+  neuter(): void {
+    this.reset();
+    this.capacity = 1;
+    this.ids = new Uint32Array(0);
+    this.values = new Float64Array(0);
+  }
+}
+
+class Handle implements AggHandle {
+  constructor(
+    private readonly s: Staging,
+    readonly id: number,
+  ) {}
+
+  record(value: number): void {
+    if (typeof value !== 'number' || value - value !== 0) throw badValue(value);
+    const s = this.s;
+    const n = s.n;
+    s.ids[n] = this.id;
+    s.values[n] = value;
+    if ((s.n = n + 1) === s.capacity) s.flush();
+  }
+}
+
+function u64Words(key: unknown, what: string, out: Uint32Array, at: number): void {
+  if (typeof key === 'number') {
+    if (key >>> 0 === key) {
+      out[at] = key;
+      out[at + 1] = 0;
+      return;
+    }
+    if (Number.isSafeInteger(key) && key >= 0) {
+      const lo = key % TWO32;
+      out[at] = lo;
+      out[at + 1] = (key - lo) / TWO32;
+      return;
+    }
+    throw rangeError(KEY_RANGE, what, key);
+  }
+  if (typeof key === 'bigint') {
+    if (key < 0n || key >= 18446744073709551616n) throw rangeError(KEY_RANGE, what, key);
+    out[at] = Number(key & 0xffffffffn);
+    out[at + 1] = Number(key >> 32n);
+    return;
+  }
+  throw typeError('a number or bigint', what, key);
+}
+
+/**
+ * eBPF/bpftrace-style aggregation in native code: per key, count, sum, min, max (avg derived) and
+ * an optional histogram (bpftrace `hist`/`lhist` or Prometheus buckets), read out with eBPF batch
+ * semantics and printed in bpftrace's layout.
+ *
+ * Events are staged in typed arrays and aggregated natively in one crossing per `batchSize`
+ * events; every read flushes first. {@link Aggregator.handle} resolves a key once, so recording
+ * through it is two typed-array writes. `maxEntries` bounds the keys: new keys beyond it are
+ * dropped (`onFull: 'drop'`, counted) or evict an approximately least recently used key (`'lru'`,
+ * CLOCK).
+ *
+ * Non-finite values (NaN, ±Infinity) are rejected with a RangeError naming `value`: one NaN would
+ * make the key's sum and average NaN forever.
+ *
+ * @example
+ * ```ts
+ * const agg = new Aggregator<LabelKey>({ key: { labels: ['route', 'status'] }, hist: { log2: {} } });
+ * const ok = agg.handle({ route: '/api', status: 200 });
+ * ok.record(12.5);
+ * agg.record({ route: '/api', status: 500 }, 40);
+ * agg.get({ route: '/api', status: 200 }); // { count: 1, sum: 12.5, ..., hist: Float64Array }
+ * console.log(agg.print());
+ * ```
+ */
+export class Aggregator<K extends AggKey = AggKey> {
+  #native: NativeAggregator | null;
+  #kind: number;
+  #labelNames: readonly string[];
+  #layout: HistLayout | undefined;
+  #s: Staging;
+  #stride: number;
+  #pending: number[] = [];
+  #registry: FinalizationRegistry<number>;
+  #scratch = new Uint8Array(1024);
+
+  /**
+   * Creates an empty aggregator. Throws TypeError/RangeError naming a bad option, e.g.
+   * `options.hist.linear.step`.
+   */
+  constructor(options: AggregatorOptions) {
+    if (typeof options !== 'object' || options === null) throw typeError('an options object', 'options', options);
+    const key: unknown = options.key;
+    let labelNames: string[] = [];
+    if (key === 'u64') this.#kind = KIND_U64;
+    else if (key === 'string') this.#kind = KIND_STRING;
+    else if (typeof key === 'object' && key !== null && Array.isArray((key as { labels?: unknown }).labels)) {
+      this.#kind = KIND_LABELS;
+      labelNames = [...(key as { labels: unknown[] }).labels] as string[];
+      labelNames.forEach((n, i) => {
+        if (typeof n !== 'string') throw typeError('a string', `options.key.labels[${i}]`, n);
+      });
+      if (labelNames.length === 0) throw rangeError('at least one label name', 'options.key.labels', labelNames);
+      if (new Set(labelNames).size !== labelNames.length) {
+        throw rangeError('distinct label names', 'options.key.labels', labelNames);
+      }
+    } else {
+      throw typeError("'u64', 'string' or { labels: string[] }", 'options.key', key);
+    }
+    this.#labelNames = labelNames;
+    const { layout, native: histOptions } = parseHistSpec(options.hist);
+    this.#layout = layout;
+    this.#stride = 4 + (layout?.size ?? 0);
+    const maxEntries = options.maxEntries ?? 1_000_000;
+    if (typeof maxEntries !== 'number') throw typeError('an integer', 'options.maxEntries', maxEntries);
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1 || maxEntries > 2 ** 31) {
+      throw rangeError('an integer in [1, 2^31]', 'options.maxEntries', maxEntries);
+    }
+    const onFull = options.onFull ?? 'drop';
+    if (onFull !== 'drop' && onFull !== 'lru') throw rangeError("'drop' or 'lru'", 'options.onFull', onFull);
+    const batch = options.batchSize ?? 4096;
+    if (typeof batch !== 'number') throw typeError('an integer', 'options.batchSize', batch);
+    if (!Number.isSafeInteger(batch) || batch < 1 || batch > 2 ** 20) {
+      throw rangeError('an integer in [1, 2^20]', 'options.batchSize', batch);
+    }
+    const seed = options.seed;
+    if (seed !== undefined && typeof seed !== 'bigint') throw typeError('a bigint', 'options.seed', seed);
+    if (seed !== undefined && (seed < 0n || seed >= 2n ** 64n)) {
+      throw rangeError('a bigint in [0, 2^64)', 'options.seed', seed);
+    }
+    const Native = (native as unknown as { Aggregator: NativeAggregatorClass }).Aggregator;
+    this.#native = new Native({
+      keyKind: this.#kind === KIND_U64 ? 'u64' : 'bytes',
+      ...histOptions,
+      maxEntries,
+      onFull,
+      seed,
+    });
+    this.#s = new Staging(batch, this.#kind !== KIND_U64, () => this.flush());
+    this.#registry = new FinalizationRegistry((id: number) => {
+      if (this.#native !== null) this.#pending.push(id);
+    });
+  }
+
+  #open(): NativeAggregator {
+    const n = this.#native;
+    if (n === null) throw closedError('Aggregator');
+    return n;
+  }
+
+  /** The histogram's bucket layout, or undefined without one. */
+  get histogram(): HistLayout | undefined {
+    return this.#layout;
+  }
+
+  // ---- keys ----
+
+  // Encodes a string or label key at pos in buf (room for 3 bytes per code
+  // unit plus separators is the caller's job); returns the end.
+  #encodeBytesKey(key: unknown, what: string, buf: Uint8Array, pos: number): number {
+    const start = pos;
+    if (this.#kind === KIND_STRING) {
+      if (typeof key !== 'string') throw typeError('a string', what, key);
+      pos = encodeWtf8Into(key, buf, pos);
+    } else {
+      const names = this.#labelNames;
+      const isArray = Array.isArray(key);
+      if (typeof key !== 'object' || key === null)
+        throw typeError('a label object or array of label values', what, key);
+      if (isArray && (key as unknown[]).length !== names.length) {
+        throw rangeError(`${names.length} label values`, what, key);
+      }
+      for (let i = 0; i < names.length; i++) {
+        const v: unknown = isArray ? (key as unknown[])[i] : (key as Record<string, unknown>)[names[i]];
+        let s: string;
+        if (typeof v === 'string') s = v;
+        else if (v === undefined) s = '';
+        else if (typeof v === 'number') s = String(v);
+        else throw typeError('a string or number', `${what}.${names[i]}`, v);
+        if (s.indexOf('\0') !== -1) throw rangeError('a label value without NUL characters', `${what}.${names[i]}`, s);
+        if (i > 0) buf[pos++] = 0;
+        pos = encodeWtf8Into(s, buf, pos);
+      }
+    }
+    if (pos - start > MAX_KEY_BYTES) throw rangeError(`a key of at most ${MAX_KEY_BYTES} bytes`, what, key);
+    return pos;
+  }
+
+  // An upper bound on a byte key's encoded length, to size buffers.
+  #maxEncoded(key: unknown): number {
+    if (typeof key === 'string') return key.length * 3;
+    if (this.#kind !== KIND_LABELS || typeof key !== 'object' || key === null) return 0;
+    let n = this.#labelNames.length;
+    const isArray = Array.isArray(key);
+    for (let i = 0; i < this.#labelNames.length; i++) {
+      const v: unknown = isArray ? (key as unknown[])[i] : (key as Record<string, unknown>)[this.#labelNames[i]];
+      n += typeof v === 'string' ? v.length * 3 : 32;
+    }
+    return n;
+  }
+
+  // The key in the native single-key form: [u64] or [bytes, length].
+  #single(key: unknown): [unknown, number | undefined] {
+    if (this.#kind === KIND_U64) {
+      if (typeof key !== 'number' && typeof key !== 'bigint') throw typeError('a number or bigint', 'key', key);
+      return [key, undefined];
+    }
+    const need = this.#maxEncoded(key);
+    if (need > this.#scratch.length) this.#scratch = new Uint8Array(Math.max(need, this.#scratch.length * 2));
+    const len = this.#encodeBytesKey(key, 'key', this.#scratch, 0);
+    return [this.#scratch, len];
+  }
+
+  #decodeBytesKey(bytes: Uint8Array): K {
+    const s = decodeWtf8(bytes) ?? '';
+    if (this.#kind === KIND_STRING) return s as K;
+    const parts = s.split('\0');
+    const o: Record<string, string> = {};
+    this.#labelNames.forEach((name, i) => {
+      o[name] = parts[i] ?? '';
+    });
+    return o as unknown as K;
+  }
+
+  // ---- recording ----
+
+  /**
+   * Records one event: staged here, aggregated natively with the rest of its batch. Throws
+   * TypeError/RangeError for a bad key or a non-finite value, recording nothing.
+   */
+  record(key: K, value: number): void {
+    if (typeof value !== 'number' || value - value !== 0) throw badValue(value);
+    this.#open();
+    let s = this.#s;
+    if (this.#kind === KIND_U64) {
+      const j = s.nkeys;
+      u64Words(key, 'key', s.keyWords, 2 * j);
+      s.nkeys = j + 1;
+      s.ids[s.n] = KEYED | j;
+    } else {
+      const need = this.#maxEncoded(key);
+      if (s.bytePos + need > s.keyBytes.length) {
+        if (s.n > 0) this.flush();
+        s = this.#s;
+        if (need > s.keyBytes.length) s.keyBytes = new Uint8Array(Math.max(need, 2 * s.keyBytes.length));
+      }
+      const j = s.nkeys;
+      const end = this.#encodeBytesKey(key, 'key', s.keyBytes, s.bytePos);
+      s.keyOffsets[j + 1] = end;
+      s.bytePos = end;
+      s.nkeys = j + 1;
+      s.ids[s.n] = KEYED | j;
+    }
+    s.values[s.n] = value;
+    if (++s.n === s.capacity) this.flush();
+  }
+
+  /**
+   * Records a batch: `keys[i]` with `values[i]`, in order, in one native crossing (after flushing
+   * what is staged). u64 keys as `Float64Array` (integers < 2^53), `BigUint64Array`, `Uint32Array`
+   * or an array; string keys as `string[]` or `{ bytes, offsets }` (as StrMap takes them); label
+   * keys as an array. The batch is validated in full first: a bad key or value throws naming its
+   * index and records nothing.
+   */
+  recordBatch(
+    keys:
+      | Float64Array
+      | BigUint64Array
+      | Uint32Array
+      | readonly string[]
+      | { bytes: Uint8Array; offsets: Uint32Array }
+      | readonly K[],
+    values: Float64Array,
+  ): void {
+    const n = this.#open();
+    this.flush();
+    if (!(values instanceof Float64Array)) throw typeError('a Float64Array', 'values', values);
+    if (this.#kind === KIND_U64) {
+      if (keys instanceof Float64Array || keys instanceof BigUint64Array || keys instanceof Uint32Array) {
+        n.recordKeys(keys, values);
+        return;
+      }
+      if (!Array.isArray(keys))
+        throw typeError('a Float64Array, BigUint64Array, Uint32Array or array of keys', 'keys', keys);
+      const words = new Uint32Array(2 * keys.length);
+      for (let i = 0; i < keys.length; i++) u64Words(keys[i], `keys[${i}]`, words, 2 * i);
+      n.recordKeys(new BigUint64Array(words.buffer), values);
+      return;
+    }
+    if (Array.isArray(keys)) {
+      let need = 0;
+      for (const k of keys) need += this.#maxEncoded(k);
+      const bytes = new Uint8Array(need);
+      const offsets = new Uint32Array(keys.length + 1);
+      let pos = 0;
+      for (let i = 0; i < keys.length; i++) {
+        pos = this.#encodeBytesKey(keys[i], `keys[${i}]`, bytes, pos);
+        offsets[i + 1] = pos;
+      }
+      if (values.length !== keys.length) {
+        throw rangeError(`a Float64Array of length ${keys.length} (one element per key)`, 'values', values);
+      }
+      n.recordBytes(bytes, offsets, values);
+      return;
+    }
+    if (this.#kind === KIND_STRING && typeof keys === 'object' && keys !== null && !ArrayBuffer.isView(keys)) {
+      const { bytes, offsets } = keys as { bytes: Uint8Array; offsets: Uint32Array };
+      n.recordBytes(bytes, offsets, values);
+      return;
+    }
+    throw typeError('an array of keys', 'keys', keys);
+  }
+
+  /**
+   * A handle for key: its `record(value)` stages the event with two typed-array writes. The key is
+   * resolved natively on first use and again only when its entry was evicted, drained, deleted or
+   * cleared since, so a handle stays correct for the aggregator's lifetime. A handle holds its
+   * key's bytes until it is garbage-collected.
+   */
+  handle(key: K): AggHandle {
+    const n = this.#open();
+    const [k, len] = this.#single(key);
+    const id = n.addHandle(k, len);
+    const h = new Handle(this.#s, id);
+    this.#registry.register(h, id);
+    return h;
+  }
+
+  /** Aggregates what is staged now. Every read does this first. */
+  flush(): void {
+    const n = this.#open();
+    const s = this.#s;
+    if (s.n > 0) {
+      const count = s.n;
+      const nkeys = s.nkeys;
+      s.reset();
+      if (this.#kind === KIND_U64) {
+        n.apply(s.ids, s.values, count, s.keyU64, undefined, undefined, nkeys);
+      } else {
+        n.apply(s.ids, s.values, count, undefined, s.keyBytes, s.keyOffsets, nkeys);
+      }
+    }
+    // Handles collected since the last flush: their staged events are applied, release the ids.
+    if (this.#pending.length > 0) {
+      const ids = Uint32Array.from(this.#pending);
+      this.#pending = [];
+      n.releaseHandles(ids, ids.length);
+    }
+  }
+
+  // ---- reading ----
+
+  #value(rows: Float64Array, at: number): AggValue {
+    const count = rows[at];
+    const sum = rows[at + 1];
+    const v: AggValue = {
+      count,
+      sum,
+      min: count === 0 ? NaN : rows[at + 2],
+      max: count === 0 ? NaN : rows[at + 3],
+      avg: count === 0 ? NaN : sum / count,
+    };
+    if (this.#layout !== undefined) v.hist = rows.slice(at + 4, at + this.#stride);
+    return v;
+  }
+
+  /** The aggregate of key, or undefined. */
+  get(key: K): AggValue | undefined {
+    const n = this.#open();
+    this.flush();
+    const [k, len] = this.#single(key);
+    const row = n.get(k, len);
+    return row === undefined ? undefined : this.#value(row, 0);
+  }
+
+  /** The number of keys. */
+  get size(): number {
+    const n = this.#open();
+    this.flush();
+    return n.size();
+  }
+
+  #batch(opts: AggBatchOptions | undefined, del: boolean): AggBatch<K> {
+    const n = this.#open();
+    this.flush();
+    if (opts !== undefined && (typeof opts !== 'object' || opts === null))
+      throw typeError('an options object', 'options', opts);
+    const inBatch = opts?.inBatch ?? 0;
+    if (typeof inBatch !== 'number' || !Number.isSafeInteger(inBatch) || inBatch < 0) {
+      throw rangeError('a cursor returned by lookupBatch (outBatch)', 'options.inBatch', inBatch);
+    }
+    const count = opts?.count ?? Number.MAX_SAFE_INTEGER;
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1) {
+      throw rangeError('a positive integer', 'options.count', count);
+    }
+    const [rawKeys, rows, next] = n.scan(inBatch, count, del);
+    const keys: K[] = [];
+    if (rawKeys instanceof BigUint64Array) {
+      for (const k of rawKeys) keys.push((k < 9007199254740992n ? Number(k) : k) as K);
+    } else {
+      const [bytes, offsets] = rawKeys;
+      for (let i = 0; i + 1 < offsets.length; i++)
+        keys.push(this.#decodeBytesKey(bytes.subarray(offsets[i], offsets[i + 1])));
+    }
+    const values: AggValue[] = [];
+    for (let i = 0; i < keys.length; i++) values.push(this.#value(rows, i * this.#stride));
+    return { keys, values, count: keys.length, outBatch: next, done: next === 0 };
+  }
+
+  /**
+   * eBPF `BPF_MAP_LOOKUP_BATCH`: up to `count` entries from the cursor `inBatch` (start with none),
+   * in whole bucket groups, and the cursor to continue from. `done` comes with the last batch
+   * (which may hold entries). A `count` too small for the next bucket group throws a CodedError
+   * with code `ENOSPC`, the cursor unchanged. Every key present for the whole walk is returned
+   * exactly once.
+   */
+  lookupBatch(opts?: AggBatchOptions): AggBatch<K> {
+    return this.#batch(opts, false);
+  }
+
+  /**
+   * eBPF `BPF_MAP_LOOKUP_AND_DELETE_BATCH`: as {@link Aggregator.lookupBatch}, and deletes exactly
+   * the entries it returns: drain for delta export.
+   */
+  lookupAndDeleteBatch(opts?: AggBatchOptions): AggBatch<K> {
+    return this.#batch(opts, true);
+  }
+
+  /** Every key and its aggregate (keys added meanwhile may or may not be visited). */
+  *entries(): IterableIterator<[K, AggValue]> {
+    let cursor = 0;
+    let count = 4096;
+    for (;;) {
+      let b: AggBatch<K>;
+      try {
+        b = this.lookupBatch({ inBatch: cursor, count });
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'ENOSPC') {
+          count *= 2;
+          continue;
+        }
+        throw err;
+      }
+      for (let i = 0; i < b.count; i++) yield [b.keys[i], b.values[i]];
+      if (b.done) return;
+      cursor = b.outBatch;
+    }
+  }
+
+  /** Removes key; true when it was present. */
+  delete(key: K): boolean {
+    const n = this.#open();
+    this.flush();
+    const [k, len] = this.#single(key);
+    return n.delete(k, len);
+  }
+
+  /** bpftrace `clear()`: removes every key (staged events included). */
+  clear(): void {
+    const n = this.#open();
+    this.flush();
+    n.clear();
+  }
+
+  /** bpftrace `zero()`: keeps every key, zeroes its count, sum, min, max and histogram. */
+  zero(): void {
+    const n = this.#open();
+    this.flush();
+    n.zero();
+  }
+
+  /** Counters: keys, staged/flushed events, drops, evictions (flushes what is staged). */
+  stats(): AggStats {
+    const n = this.#open();
+    const staged = this.#s.n;
+    this.flush();
+    const s = n.stats();
+    return {
+      entries: s.entries,
+      staged,
+      flushed: s.events,
+      dropped: s.dropped,
+      evicted: s.evicted,
+      batches: s.batches,
+      handles: s.handles,
+      bytes: s.bytes,
+    };
+  }
+
+  #keyText(key: K): string {
+    if (this.#kind === KIND_LABELS) {
+      const o = key as Record<string, string>;
+      return this.#labelNames.map((name) => o[name]).join(', ');
+    }
+    return typeof key === 'string' ? key : (key as number | bigint).toString();
+  }
+
+  #valueText(v: AggValue): string {
+    return this.#layout === undefined
+      ? formatStats(v.count, v.sum)
+      : formatHistogram(this.#layout, v.hist as Float64Array);
+  }
+
+  /**
+   * The aggregate as bpftrace prints it. With a key: that key's histogram lines (or `count N,
+   * average A, total T` without a histogram; '' for a missing key). Without: every key as bpftrace
+   * prints a map, `@[key]:` and its histogram then an empty line (label keys as `@[v1, v2]:`), in
+   * increasing order of count as bpftrace sorts hist maps (ties by key text).
+   */
+  print(key?: K): string {
+    this.#open();
+    if (key !== undefined) {
+      const v = this.get(key);
+      return v === undefined ? '' : this.#valueText(v);
+    }
+    const all = [...this.entries()].map(([k, v]) => ({ text: this.#keyText(k), v }));
+    all.sort((a, b) => a.v.count - b.v.count || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+    let out = '';
+    for (const { text, v } of all) {
+      out +=
+        this.#layout === undefined ? `@[${text}]: ${this.#valueText(v)}\n` : `@[${text}]:\n${this.#valueText(v)}\n`;
+    }
+    return out;
+  }
+
+  /** Frees the native memory now; later calls throw a CodedError with code `ERR_CLOSED`. */
+  close(): void {
+    const n = this.#native;
+    if (n === null) return;
+    this.#native = null;
+    this.#s.neuter();
+    this.#pending = [];
+    n.close();
+  }
+
+  /** Same as {@link Aggregator.close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** `Aggregator { size, ... }` in console.log. */
+  get [Symbol.toStringTag](): string {
+    return 'Aggregator';
+  }
+}
