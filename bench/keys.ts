@@ -46,34 +46,58 @@ function mulHi32(a: number, b: number): number {
 }
 
 /**
+ * A splitmix64 stream on 32-bit halves that can be drawn from in chunks (W3
+ * draws 2·10^7 outputs without holding them all).
+ */
+export class Splitmix64Halves {
+  private lo: number;
+  private hi: number;
+
+  constructor(seed: bigint) {
+    this.lo = Number(seed & 0xffffffffn);
+    this.hi = Number((seed >> 32n) & 0xffffffffn);
+  }
+
+  /**
+   * Fills out[2i] / out[2i+1] with the low / high 32-bit halves of the next
+   * out.length / 2 outputs.
+   */
+  fill(out: Uint32Array): void {
+    let sLo = this.lo;
+    let sHi = this.hi;
+    const count = out.length >>> 1;
+    for (let i = 0; i < count; i++) {
+      // state += 0x9E3779B97F4A7C15
+      const lo = sLo + 0x7f4a7c15;
+      sLo = lo >>> 0;
+      sHi = (sHi + 0x9e3779b9 + (lo > 0xffffffff ? 1 : 0)) >>> 0;
+      // z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
+      let zl = (sLo ^ ((sLo >>> 30) | (sHi << 2))) >>> 0;
+      let zh = (sHi ^ (sHi >>> 30)) >>> 0;
+      let hi = (mulHi32(zl, 0x1ce4e5b9) + Math.imul(zl, 0xbf58476d) + Math.imul(zh, 0x1ce4e5b9)) >>> 0;
+      zl = Math.imul(zl, 0x1ce4e5b9) >>> 0;
+      zh = hi;
+      // z = (z ^ (z >> 27)) * 0x94D049BB133111EB
+      zl = (zl ^ ((zl >>> 27) | (zh << 5))) >>> 0;
+      zh = (zh ^ (zh >>> 27)) >>> 0;
+      hi = (mulHi32(zl, 0x133111eb) + Math.imul(zl, 0x94d049bb) + Math.imul(zh, 0x133111eb)) >>> 0;
+      zl = Math.imul(zl, 0x133111eb) >>> 0;
+      zh = hi;
+      // z ^ (z >> 31)
+      out[2 * i] = (zl ^ ((zl >>> 31) | (zh << 1))) >>> 0;
+      out[2 * i + 1] = (zh ^ (zh >>> 31)) >>> 0;
+    }
+    this.lo = sLo;
+    this.hi = sHi;
+  }
+}
+
+/**
  * Fills out[2i] / out[2i+1] with the low / high 32-bit halves of the first
  * out.length / 2 outputs of splitmix64(seed).
  */
 function splitmix64Halves(seed: bigint, out: Uint32Array): void {
-  let sLo = Number(seed & 0xffffffffn);
-  let sHi = Number((seed >> 32n) & 0xffffffffn);
-  const count = out.length >>> 1;
-  for (let i = 0; i < count; i++) {
-    // state += 0x9E3779B97F4A7C15
-    const lo = sLo + 0x7f4a7c15;
-    sLo = lo >>> 0;
-    sHi = (sHi + 0x9e3779b9 + (lo > 0xffffffff ? 1 : 0)) >>> 0;
-    // z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
-    let zl = (sLo ^ ((sLo >>> 30) | (sHi << 2))) >>> 0;
-    let zh = (sHi ^ (sHi >>> 30)) >>> 0;
-    let hi = (mulHi32(zl, 0x1ce4e5b9) + Math.imul(zl, 0xbf58476d) + Math.imul(zh, 0x1ce4e5b9)) >>> 0;
-    zl = Math.imul(zl, 0x1ce4e5b9) >>> 0;
-    zh = hi;
-    // z = (z ^ (z >> 27)) * 0x94D049BB133111EB
-    zl = (zl ^ ((zl >>> 27) | (zh << 5))) >>> 0;
-    zh = (zh ^ (zh >>> 27)) >>> 0;
-    hi = (mulHi32(zl, 0x133111eb) + Math.imul(zl, 0x94d049bb) + Math.imul(zh, 0x133111eb)) >>> 0;
-    zl = Math.imul(zl, 0x133111eb) >>> 0;
-    zh = hi;
-    // z ^ (z >> 31)
-    out[2 * i] = (zl ^ ((zl >>> 31) | (zh << 1))) >>> 0;
-    out[2 * i + 1] = (zh ^ (zh >>> 31)) >>> 0;
-  }
+  new Splitmix64Halves(seed).fill(out);
 }
 
 const LITTLE_ENDIAN = os.endianness() === 'LE';
@@ -102,6 +126,19 @@ export function selfTest(): void {
       if (fast[i] !== want) {
         throw new Error(`splitmix64(${seed}) output ${i}: fast generator gave ${fast[i]}, reference ${want}`);
       }
+    }
+  }
+  // Chunks of a stream continue where the previous one stopped.
+  const stream = new Splitmix64Halves(KEY_SEED);
+  const ref = splitmix64Reference(KEY_SEED);
+  let index = 0;
+  for (const chunk of [1, 3, 4096, 7]) {
+    const halves = new Uint32Array(2 * chunk);
+    stream.fill(halves);
+    for (let i = 0; i < chunk; i++, index++) {
+      const got = (BigInt(halves[2 * i + 1]) << 32n) | BigInt(halves[2 * i]);
+      const want = ref.next().value;
+      if (got !== want) throw new Error(`splitmix64 stream output ${index}: got ${got}, reference ${want}`);
     }
   }
 }

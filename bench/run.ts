@@ -4,13 +4,15 @@
 //
 // Prints a header and one Markdown table per workload to stdout (progress goes
 // to stderr) and writes <out>/<YYYY-MM-DD>-<cpu-slug>.json (raw samples and
-// medians) and the same name .md. --out defaults to bench/results, or to the
+// medians), the same name .md, and <name>-<chart>.svg for every chart the
+// run has data for (bench/charts.ts). --out defaults to bench/results, or to the
 // OS temp dir with --quick so CI runs leave the tree clean.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpu, kernels } from '../src/index';
+import { writeCharts } from './charts';
 import { hasGc } from './harness';
 import { KEY_SEED, SHUFFLE_SEED, selfTest } from './keys';
 import { createProgress } from './progress';
@@ -18,14 +20,14 @@ import { isoDate, slug, writeAtomic } from './report';
 import { WORKLOADS, type BenchContext, type Workload } from './workloads/index';
 
 /** Defined in DESIGN.md but not written yet: named in errors so a typo is told apart from a gap. */
-const PLANNED = ['W3'];
+const PLANNED: string[] = [];
 
 const USAGE = `Usage: node --expose-gc dist/bench/run.js [options]
 
-  --quick              small sizes (W1 N = 1e3,1e4; W5/W7 N = 1e5; W6 N = 1e4); results to the OS temp dir
+  --quick              small sizes (W1 N = 1e3,1e4; W3 1e5 events; W5/W7 N = 1e5; W6 N = 1e4); results to the OS temp dir
   --workloads W1,W6    which workloads to run (default: all implemented: ${WORKLOADS.map((w) => w.id).join(', ')})
   --sizes 1e3,1e5      replace every selected workload's list of N
-  --out <dir>          where to write the .json and .md reports (default: bench/results)
+  --out <dir>          where to write the .json and .md reports and .svg charts (default: bench/results)
   --no-progress        no progress output on stderr
   -h, --help           this text
 `;
@@ -208,6 +210,8 @@ async function main(): Promise<void> {
   writeAtomic(`${base}.json`, JSON.stringify(json, null, 2) + '\n');
   writeAtomic(`${base}.md`, markdown);
   process.stderr.write(`bench: wrote ${base}.json and ${base}.md\n`);
+  const charts = await writeCharts(`${base}.json`);
+  if (charts.length > 0) process.stderr.write(`bench: charts ${charts.map((f) => path.basename(f)).join(', ')}\n`);
 }
 
 main().catch((err: unknown) => {

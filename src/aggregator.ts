@@ -12,7 +12,13 @@ import { decodeWtf8, encodeWtf8Into } from './wtf8';
 export type { HistSpec, HistLayout } from './histogram';
 
 /** How an {@link Aggregator}'s keys look: u64 ids, strings, or label tuples. */
-export type AggKeySpec = 'u64' | 'string' | { readonly labels: readonly string[] };
+export type AggKeySpec =
+  | 'u64'
+  | 'string'
+  | {
+      /** The label names, in the order array keys give their values. */
+      readonly labels: readonly string[];
+    };
 
 /**
  * A key of a `{ labels }` aggregator: an object of label values (prom-client style, a missing
@@ -147,6 +153,10 @@ const KEY_RANGE = 'an integer in [0, 2^53) or a bigint in [0, 2^64)';
 const KIND_U64 = 0;
 const KIND_STRING = 1;
 const KIND_LABELS = 2;
+// record() keeps a handle per recent string or label key up to this many keys
+// of at most this many characters (longer keys are staged as bytes).
+const CACHE_ENTRIES = 4096;
+const CACHE_KEY_CHARS = 256;
 
 function badValue(value: unknown, what = 'value'): Error {
   return typeof value === 'number'
@@ -213,8 +223,15 @@ class Handle implements AggHandle {
     const n = s.n;
     s.ids[n] = this.id;
     s.values[n] = value;
-    if ((s.n = n + 1) === s.capacity) s.flush();
+    if ((s.n = n + 1) >= s.capacity) s.flush();
   }
+}
+
+function labelText(v: unknown, name: string): string {
+  if (typeof v === 'string') return v;
+  if (v === undefined) return '';
+  if (typeof v === 'number') return String(v);
+  throw typeError('a string or number', `key.${name}`, v);
 }
 
 function u64Words(key: unknown, what: string, out: Uint32Array, at: number): void {
@@ -275,6 +292,7 @@ export class Aggregator<K extends AggKey = AggKey> {
   #pending: number[] = [];
   #registry: FinalizationRegistry<number>;
   #scratch = new Uint8Array(1024);
+  #cache = new Map<string, Handle>();
 
   /**
    * Creates an empty aggregator. Throws TypeError/RangeError naming a bad option, e.g.
@@ -416,6 +434,40 @@ export class Aggregator<K extends AggKey = AggKey> {
 
   // ---- recording ----
 
+  // The key as one string, for the handle cache: a string key itself, label
+  // values joined by NUL. Joined strings of valid tuples (NUL-free values)
+  // have exactly labels - 1 NULs, so a tuple whose values contain NUL never
+  // matches a cached one; it is rejected when its handle is made.
+  #cacheKey(key: unknown): string {
+    if (this.#kind === KIND_STRING) {
+      if (typeof key !== 'string') throw typeError('a string', 'key', key);
+      return key;
+    }
+    if (typeof key !== 'object' || key === null) throw typeError('a label object or array of label values', 'key', key);
+    const names = this.#labelNames;
+    if (Array.isArray(key)) {
+      const values = key as unknown[];
+      if (values.length !== names.length) throw rangeError(`${names.length} label values`, 'key', key);
+      let text = labelText(values[0], names[0]);
+      for (let i = 1; i < names.length; i++) text += '\0' + labelText(values[i], names[i]);
+      return text;
+    }
+    const o = key as Record<string, unknown>;
+    let text = labelText(o[names[0]], names[0]);
+    for (let i = 1; i < names.length; i++) text += '\0' + labelText(o[names[i]], names[i]);
+    return text;
+  }
+
+  // A handle for a key record() sees, kept so its next events skip encoding
+  // and hashing. The cache is bounded: when full it starts over (the dropped
+  // handles are released as they are collected).
+  #cachedHandle(key: K, cacheKey: string): Handle {
+    if (this.#cache.size >= CACHE_ENTRIES) this.#cache.clear();
+    const h = this.handle(key) as Handle;
+    this.#cache.set(cacheKey, h);
+    return h;
+  }
+
   /**
    * Records one event: staged here, aggregated natively with the rest of its batch. Throws
    * TypeError/RangeError for a bad key or a non-finite value, recording nothing.
@@ -430,6 +482,13 @@ export class Aggregator<K extends AggKey = AggKey> {
       s.nkeys = j + 1;
       s.ids[s.n] = KEYED | j;
     } else {
+      const ck = this.#cacheKey(key);
+      if (ck.length <= CACHE_KEY_CHARS) {
+        let h = this.#cache.get(ck);
+        if (h === undefined) h = this.#cachedHandle(key, ck);
+        h.record(value);
+        return;
+      }
       const need = this.#maxEncoded(key);
       if (s.bytePos + need > s.keyBytes.length) {
         if (s.n > 0) this.flush();
@@ -444,7 +503,7 @@ export class Aggregator<K extends AggKey = AggKey> {
       s.ids[s.n] = KEYED | j;
     }
     s.values[s.n] = value;
-    if (++s.n === s.capacity) this.flush();
+    if (++s.n >= s.capacity) this.flush();
   }
 
   /**
@@ -722,6 +781,7 @@ export class Aggregator<K extends AggKey = AggKey> {
     this.#native = null;
     this.#s.neuter();
     this.#pending = [];
+    this.#cache.clear();
     n.close();
   }
 

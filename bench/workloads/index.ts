@@ -1,14 +1,15 @@
-// The workload registry, in run order. W3 (aggregation) plugs in here as
-// bench/workloads/w3.ts, exporting a Workload (see ./types.ts).
+// The workload registry, in run order; a new workload is a file here exporting
+// a Workload (see ./types.ts) plus one line below.
 import type { Workload } from './types';
 import { w1 } from './w1';
 import { w2 } from './w2';
+import { w3 } from './w3';
 import { w4 } from './w4';
 import { w5 } from './w5';
 import { w6 } from './w6';
 import { w7 } from './w7';
 import { w8 } from './w8';
 
-export const WORKLOADS: readonly Workload[] = [w1, w2, w4, w5, w6, w7, w8];
+export const WORKLOADS: readonly Workload[] = [w1, w2, w3, w4, w5, w6, w7, w8];
 
 export type { BenchContext, Workload, WorkloadResult } from './types';
