@@ -169,6 +169,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     }));
     // prom-client starts an unlabelled histogram with its one (zero) series.
     if (names.length === 0) this.index.resolve({});
+    fastFormatRegisters(this as { registers?: unknown });
   }
 
   /**
@@ -441,6 +442,7 @@ export class Counter<T extends string = string> extends client.Counter<T> {
     delete (this as { inc?: unknown }).inc;
     this.index = valueIndex([...this.labelNames] as string[]);
     this.reset();
+    fastFormatRegisters(this as { registers?: unknown });
   }
 
   /**
@@ -570,6 +572,7 @@ export class Gauge<T extends string = string> extends client.Gauge<T> {
     super(config);
     this.index = valueIndex([...this.labelNames] as string[]);
     this.reset();
+    fastFormatRegisters(this as { registers?: unknown });
   }
 
   private seriesFor(labels: unknown): ValueSeries {
@@ -713,12 +716,58 @@ function rendersFamily(metric: unknown): metric is RendersFamily {
   return isObject(metric) && FAMILY in metric;
 }
 
+type FormatMetric = (this: client.Registry, metric: unknown) => Promise<string>;
+
+const FAST_FORMAT = Symbol('tophash.prom.fastFormat');
+
+/**
+ * A registry's text for one metric: tophash metrics rendered from the aggregator by
+ * src/exposition.ts, anything else (and everything once default labels are set) by prom-client.
+ */
+async function formatMetric(registry: client.Registry, metric: unknown, promClient: FormatMetric): Promise<string> {
+  const defaults = (registry as unknown as { _defaultLabels?: object })._defaultLabels;
+  if (!rendersFamily(metric) || (defaults !== undefined && Object.keys(defaults).length > 0)) {
+    return promClient.call(registry, metric);
+  }
+  const family = await metric[FAMILY]();
+  return renderFamilyBody(family, (registry.contentType as string) === client.Registry.OPENMETRICS_CONTENT_TYPE);
+}
+
+/**
+ * Gives a prom-client registry that a tophash metric registers into the fast text path: its
+ * `getMetricsAsString` (what `metrics()` calls per metric) gets an own override that renders
+ * tophash metrics itself and calls the original for the rest. Only that one method of that one
+ * instance changes; `get()`, `getMetricsAsJSON()`, `merge` and prom-client's own metrics are
+ * untouched. A prom-client without that method keeps the (slower) compatible path.
+ */
+function useFastFormat(registry: client.Registry): void {
+  if (!isObject(registry) || registry instanceof Registry || FAST_FORMAT in registry) return;
+  const original = (registry as unknown as { getMetricsAsString?: unknown }).getMetricsAsString;
+  if (typeof original !== 'function') return;
+  Object.defineProperty(registry, 'getMetricsAsString', {
+    value: function (this: client.Registry, metric: unknown) {
+      return formatMetric(this, metric, original as FormatMetric);
+    },
+    writable: true,
+    configurable: true,
+  });
+  Object.defineProperty(registry, FAST_FORMAT, { value: true });
+}
+
+function fastFormatRegisters(metric: { registers?: unknown }): void {
+  if (Array.isArray(metric.registers))
+    for (const registry of metric.registers) useFastFormat(registry as client.Registry);
+}
+
 /**
  * A prom-client `Registry` that renders tophash metrics with tophash's own exposition code
  * (several times faster than prom-client's formatting) and everything else as prom-client does.
- * It is a drop-in for prom-client's: `metrics()`, `getMetricsAsJSON()`, `contentType`,
- * `setDefaultLabels` and `Registry.merge` work unchanged. With default labels set it formats
- * everything the prom-client way.
+ * prom-client registries that a tophash metric registers in (the global `register` included) get
+ * the same fast path for that metric; this class has it built in, for registries created before
+ * any tophash metric or filled by `merge`. `metrics()`, `getMetricsAsJSON()`, `contentType`,
+ * `setDefaultLabels` and `Registry.merge` work unchanged. With default labels set, everything is
+ * formatted the prom-client way. In the fast text, labels follow `labelNames` order with `le`
+ * last, and a missing label is written as `label=""` (the same series for Prometheus).
  */
 export class Registry<
   ContentType extends client.RegistryContentType = client.PrometheusContentType,
@@ -739,13 +788,8 @@ export class Registry<
    * @param metric - a registered metric
    */
   async getMetricsAsString(metric: unknown): Promise<string> {
-    const defaults = (this as unknown as { _defaultLabels: object })._defaultLabels;
-    if (!rendersFamily(metric) || Object.keys(defaults).length > 0) {
-      const base = client.Registry.prototype as unknown as { getMetricsAsString(m: unknown): Promise<string> };
-      return base.getMetricsAsString.call(this, metric);
-    }
-    const family = await metric[FAMILY]();
-    return renderFamilyBody(family, this.contentType === client.Registry.OPENMETRICS_CONTENT_TYPE);
+    const base = client.Registry.prototype as unknown as { getMetricsAsString: FormatMetric };
+    return formatMetric(this as unknown as client.Registry, metric, base.getMetricsAsString);
   }
 
   /**

@@ -1,5 +1,6 @@
 // Drop-in parity: the same calls through prom-client and through tophash/prom
-// give byte-identical `register.metrics()` text and equal getMetricsAsJSON(),
+// give byte-identical prom-client-formatted text, the same stored samples from
+// tophash's fast text path, and equal getMetricsAsJSON(),
 // for Histogram, Counter and Gauge, including labels(), startTimer (with a
 // fake hrtime), zero, reset and remove. Random call sequences (fast-check) plus
 // a few written-out cases.
@@ -8,6 +9,7 @@ import * as client from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import * as prom from '../src/prom';
+import { storedSamples } from './exposition-parser';
 
 type Impl = { Histogram: typeof client.Histogram; Counter: typeof client.Counter; Gauge: typeof client.Gauge };
 const IMPLS: [string, Impl][] = [
@@ -51,19 +53,29 @@ const histOpArb: fc.Arbitrary<HistOp> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ op: 'reset' as const }) },
 );
 
+/**
+ * Runs the same calls on prom-client and on tophash/prom, each in its own registry. Returns each
+ * side's prom-client-formatted text (read through Registry.merge, a registry tophash has not given
+ * its fast path, so prom-client formats every line), its getMetricsAsJSON(), and checks that the
+ * fast path (`registry.metrics()` on the registry the metrics registered in) stores the same
+ * samples in Prometheus.
+ */
 async function bothTexts(
   run: (impl: Impl, registry: client.Registry) => void,
 ): Promise<[string, string, unknown, unknown]> {
   const out: string[] = [];
   const json: unknown[] = [];
+  const fast: string[] = [];
   for (const [, impl] of IMPLS) {
     // Both implementations see the same clock.
     vi.setSystemTime(1_700_000_000_500);
     const registry = new client.Registry();
     run(impl, registry);
-    out.push(await registry.metrics());
+    out.push(await client.Registry.merge([registry]).metrics());
+    fast.push(await registry.metrics());
     json.push(JSON.parse(JSON.stringify(await registry.getMetricsAsJSON())));
   }
+  expect(storedSamples(fast[1])).toEqual(storedSamples(fast[0]));
   return [out[0], out[1], json[0], json[1]];
 }
 
