@@ -231,13 +231,15 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
   labels(labels: LabelValues<T>): client.Histogram.Internal<T>;
   labels(...args: unknown[]): HistogramChild<T> {
     const labels = labelsFromArgs(this.labelNames, args);
-    let series = this.index.resolve(labels);
+    checkLabelNames(this.labelNames, labels);
+    // Resolved on first use, as prom-client creates the series only when it is observed.
+    let series: HistogramSeries | undefined;
     return {
       observe: (value: number) => {
-        if (!series.alive) series = this.index.resolve(labels);
         if (typeof value !== 'number' || value - value !== 0) {
           throw new TypeError(`Value is not a valid number: ${format(value)}`);
         }
+        if (series === undefined || !series.alive) series = this.index.resolve(labels);
         series.handle.record(value);
       },
       startTimer: () => this.startTimer(labels as LabelValues<T>),
@@ -455,14 +457,13 @@ export class Counter<T extends string = string> extends client.Counter<T> {
   inc(value?: number): void;
   inc(incData: client.IncreaseDataWithExemplar<T>): void;
   inc(labels?: unknown, value?: unknown): void {
-    let series: ValueSeries;
     if (isObject(labels)) {
-      series = this.index.find(labels as LabelObject) ?? this.index.resolve(labels as LabelObject);
+      const delta = counterDelta(value);
+      (this.index.find(labels as LabelObject) ?? this.index.resolve(labels as LabelObject)).value += delta;
     } else {
-      value = labels;
-      series = this.index.find({}) ?? this.index.resolve({});
+      const delta = counterDelta(labels);
+      (this.index.find({}) ?? this.index.resolve({})).value += delta;
     }
-    addToCounter(series, value);
   }
 
   /**
@@ -474,11 +475,12 @@ export class Counter<T extends string = string> extends client.Counter<T> {
   labels(labels: LabelValues<T>): client.Counter.Internal;
   labels(...args: unknown[]): CounterChild {
     const labels = labelsFromArgs(this.labelNames, args);
-    let series = this.index.resolve(labels);
+    let series: ValueSeries | undefined;
     return {
       inc: (value?: number) => {
-        if (!series.alive) series = this.index.resolve(labels);
-        addToCounter(series, value);
+        const delta = counterDelta(value);
+        if (series === undefined || !series.alive) series = this.index.resolve(labels);
+        series.value += delta;
       },
     };
   }
@@ -522,12 +524,13 @@ export class Counter<T extends string = string> extends client.Counter<T> {
   }
 }
 
-function addToCounter(series: ValueSeries, value: unknown): void {
+/** A counter increment, checked before any series is created (as prom-client does). */
+function counterDelta(value: unknown): number {
   if (value !== undefined && value !== null && (typeof value !== 'number' || value - value !== 0)) {
     throw new TypeError(`Value is not a valid number: ${format(value)}`);
   }
   if ((value as number) < 0) throw new Error('It is not possible to decrease a counter');
-  series.value += value === undefined || value === null ? 1 : value;
+  return value === undefined || value === null ? 1 : value;
 }
 
 /** A gauge child bound to one label set, as `labels(...)` returns it. */

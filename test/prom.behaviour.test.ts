@@ -250,6 +250,27 @@ describe("errors in prom-client's words", () => {
   });
 });
 
+describe('series come into being as in prom-client', () => {
+  it('labels() alone creates no series, and a rejected call creates none', async () => {
+    const texts: string[] = [];
+    for (const impl of [client, ours]) {
+      const registry = new client.Registry();
+      const h = new impl.Histogram({ name: 'h', help: 'h', labelNames: ['a'], buckets: [1], registers: [registry] });
+      const c = new impl.Counter({ name: 'c_total', help: 'c', labelNames: ['a'], registers: [registry] });
+      h.labels('idle');
+      c.labels({ a: 'idle' });
+      expect(() => h.observe({ a: 'bad' }, NaN)).toThrow(TypeError);
+      expect(() => c.inc({ a: 'bad' }, -1)).toThrow('It is not possible to decrease a counter');
+      expect(() => c.labels('bad2').inc(-1)).toThrow('It is not possible to decrease a counter');
+      h.labels('used').observe(0.5);
+      c.labels('used').inc();
+      texts.push(await client.Registry.merge([registry]).metrics());
+    }
+    expect(texts[1]).toBe(texts[0]);
+    expect(texts[1]).not.toMatch(/idle|bad/);
+  });
+});
+
 describe('documented differences', () => {
   it('a missing label and an empty one are one series (prom-client keeps two)', async () => {
     const registry = new client.Registry();
