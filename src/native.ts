@@ -220,6 +220,31 @@ export interface NativeAddon {
     /** Status: 0 ok, 2 ENOENT. */
     delete(handle: NativeMapHandle, key: Uint8Array): number;
   };
+  /**
+   * Packs keys[start..] as WTF-8 into bytes/offsets (offsets[start] is where the next key goes),
+   * one Node-API read per string (via UTF-16, or V8's UTF-8 when `viaUtf8`); stops at the first
+   * element it does not take and returns its index (see native/addon/str_keys.h).
+   */
+  packStrings(
+    keys: readonly unknown[],
+    start: number,
+    bytes: Uint8Array,
+    offsets: Uint32Array,
+    units: Uint16Array,
+    viaUtf8: boolean,
+  ): number;
+  /**
+   * Packs keys.join('') cut at `lengths` as WTF-8; mode 0 reads UTF-16, 1 V8's UTF-8 kept when
+   * ASCII, 2 Latin-1 (caller guarantees ASCII). Total bytes, or -(i + 1) for key i over the limit.
+   */
+  packJoined(
+    joined: string,
+    lengths: Uint32Array,
+    bytes: Uint8Array,
+    offsets: Uint32Array,
+    units: Uint16Array,
+    mode: number,
+  ): number;
   kernels(): KernelInfo[];
   cpu(): CpuInfo;
   hashBytes(data: Uint8Array, seed?: bigint, kernel?: string): bigint;
