@@ -4,6 +4,7 @@
 // batch crosses into native code once (native/core/aggregator.h). Every read
 // flushes first, so reads always see every event recorded before them.
 import { closedError, rangeError, typeError } from './errors';
+import { renderOpenMetrics, renderPrometheus, type ExpositionFamily, type ExpositionSeries } from './exposition';
 import { parseHistSpec, type HistLayout, type HistSpec } from './histogram';
 import { native } from './native';
 import { formatHistogram, formatStats } from './print';
@@ -102,6 +103,18 @@ export interface AggBatch<K> {
   done: boolean;
 }
 
+/** Options for {@link Aggregator.toPrometheus}. */
+export interface AggPrometheusOptions {
+  /** The metric family name, e.g. `http_request_duration_seconds`. */
+  name: string;
+  /** The HELP text. */
+  help: string;
+  /** The label name a u64 or string key is exported under (default `'key'`); label keys use their names. */
+  label?: string;
+  /** Render OpenMetrics 1.0 (ending `# EOF`) instead of the Prometheus text format 0.0.4. */
+  openMetrics?: boolean;
+}
+
 /** Options for {@link Aggregator.lookupBatch}. */
 export interface AggBatchOptions {
   /** The previous batch's `outBatch`; undefined or null starts at the beginning. */
@@ -157,6 +170,8 @@ const KIND_LABELS = 2;
 // of at most this many characters (longer keys are staged as bytes).
 const CACHE_ENTRIES = 4096;
 const CACHE_KEY_CHARS = 256;
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 function badValue(value: unknown, what = 'value'): Error {
   return typeof value === 'number'
@@ -772,6 +787,83 @@ export class Aggregator<K extends AggKey = AggKey> {
         this.#layout === undefined ? `@[${text}]: ${this.#valueText(v)}\n` : `@[${text}]:\n${this.#valueText(v)}\n`;
     }
     return out;
+  }
+
+  // Every entry as an exposition series, straight from the native rows (no
+  // per-key AggValue objects: a scrape of many series is the hot case).
+  *#series(withBuckets: boolean): Generator<ExpositionSeries> {
+    const n = this.#open();
+    const stride = this.#stride;
+    let cursor = 0;
+    let count = 4096;
+    for (;;) {
+      let batch: ReturnType<NativeAggregator['scan']>;
+      try {
+        batch = n.scan(cursor, count, false);
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'ENOSPC') {
+          count *= 2;
+          continue;
+        }
+        throw err;
+      }
+      const [rawKeys, rows, next] = batch;
+      const labelValues: string[][] = [];
+      if (rawKeys instanceof BigUint64Array) {
+        for (const k of rawKeys) labelValues.push([k.toString()]);
+      } else {
+        const [bytes, offsets] = rawKeys;
+        for (let i = 0; i + 1 < offsets.length; i++) {
+          const text = decodeWtf8(bytes.subarray(offsets[i], offsets[i + 1])) ?? '';
+          labelValues.push(this.#kind === KIND_LABELS ? text.split('\0') : [text]);
+        }
+      }
+      for (let i = 0; i < labelValues.length; i++) {
+        const at = i * stride;
+        const series: ExpositionSeries = { labelValues: labelValues[i], count: rows[at], sum: rows[at + 1] };
+        if (withBuckets) series.buckets = rows.subarray(at + 4, at + stride);
+        yield series;
+      }
+      if (next === 0) return;
+      cursor = next;
+    }
+  }
+
+  /**
+   * The aggregate as one metric family in the Prometheus text format 0.0.4 (or OpenMetrics 1.0),
+   * rendered by the same code as `tophash/prom`: a histogram family with a histogram (cumulative
+   * `_bucket{le}`, `_sum`, `_count`), else a summary family (`_sum`, `_count`). A u64 or string key
+   * is exported as the label `label` (default `'key'`), label keys under their names. For log2
+   * and linear histograms `le` is each bucket's upper edge: bpftrace's buckets include their lower
+   * edge, so a value equal to an edge is counted in the next `le` up.
+   */
+  toPrometheus(opts: AggPrometheusOptions): string {
+    this.#open();
+    if (typeof opts !== 'object' || opts === null) throw typeError('an options object', 'options', opts);
+    const { name, help, label = 'key', openMetrics = false } = opts;
+    if (typeof name !== 'string') throw typeError('a metric name (string)', 'options.name', name);
+    if (typeof help !== 'string') throw typeError('a string', 'options.help', help);
+    if (typeof label !== 'string') throw typeError('a label name (string)', 'options.label', label);
+    if (!METRIC_NAME.test(name))
+      throw rangeError('a metric name matching [a-zA-Z_:][a-zA-Z0-9_:]*', 'options.name', name);
+    if (this.#kind !== KIND_LABELS && (!LABEL_NAME.test(label) || label.startsWith('__') || label === 'le')) {
+      throw rangeError(
+        "a label name matching [a-zA-Z_][a-zA-Z0-9_]*, not 'le' or '__'-prefixed",
+        'options.label',
+        label,
+      );
+    }
+    this.flush();
+    const layout = this.#layout;
+    const family: ExpositionFamily = {
+      name,
+      help,
+      type: layout === undefined ? 'summary' : 'histogram',
+      labelNames: this.#kind === KIND_LABELS ? this.#labelNames : [label],
+      series: this.#series(layout !== undefined),
+    };
+    if (layout !== undefined) family.bounds = layout.bounds;
+    return openMetrics ? renderOpenMetrics([family]) : renderPrometheus([family]);
   }
 
   /** Frees the native memory now; later calls throw a CodedError with code `ERR_CLOSED`. */
