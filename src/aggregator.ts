@@ -242,11 +242,11 @@ class Handle implements AggHandle {
   }
 }
 
-function labelText(v: unknown, name: string): string {
+function labelText(v: unknown, what: string, name: string): string {
   if (typeof v === 'string') return v;
   if (v === undefined) return '';
   if (typeof v === 'number') return String(v);
-  throw typeError('a string or number', `key.${name}`, v);
+  throw typeError('a string or number', `${what}.${name}`, v);
 }
 
 function u64Words(key: unknown, what: string, out: Uint32Array, at: number): void {
@@ -307,7 +307,8 @@ export class Aggregator<K extends AggKey = AggKey> {
   #pending: number[] = [];
   #registry: FinalizationRegistry<number>;
   #scratch = new Uint8Array(1024);
-  #cache = new Map<string, Handle>();
+  #cache = new Map<string, unknown>();
+  #cacheNodes = 0;
 
   /**
    * Creates an empty aggregator. Throws TypeError/RangeError naming a bad option, e.g.
@@ -425,14 +426,14 @@ export class Aggregator<K extends AggKey = AggKey> {
   }
 
   // The key in the native single-key form: [u64] or [bytes, length].
-  #single(key: unknown): [unknown, number | undefined] {
+  #single(key: unknown, what = 'key'): [unknown, number | undefined] {
     if (this.#kind === KIND_U64) {
-      if (typeof key !== 'number' && typeof key !== 'bigint') throw typeError('a number or bigint', 'key', key);
+      if (typeof key !== 'number' && typeof key !== 'bigint') throw typeError('a number or bigint', what, key);
       return [key, undefined];
     }
     const need = this.#maxEncoded(key);
     if (need > this.#scratch.length) this.#scratch = new Uint8Array(Math.max(need, this.#scratch.length * 2));
-    const len = this.#encodeBytesKey(key, 'key', this.#scratch, 0);
+    const len = this.#encodeBytesKey(key, what, this.#scratch, 0);
     return [this.#scratch, len];
   }
 
@@ -449,38 +450,64 @@ export class Aggregator<K extends AggKey = AggKey> {
 
   // ---- recording ----
 
-  // The key as one string, for the handle cache: a string key itself, label
-  // values joined by NUL. Joined strings of valid tuples (NUL-free values)
-  // have exactly labels - 1 NULs, so a tuple whose values contain NUL never
-  // matches a cached one; it is rejected when its handle is made.
-  #cacheKey(key: unknown): string {
-    if (this.#kind === KIND_STRING) {
-      if (typeof key !== 'string') throw typeError('a string', 'key', key);
-      return key;
+  // record() keeps a handle per recent string or label key, so a key's
+  // later events skip encoding and hashing: a Map for string keys, a trie of
+  // Maps (one level per label, holding the caller's own strings, whose hashes
+  // V8 has cached) for label tuples. Joining label values into one string
+  // instead costs a flatten and a rehash per call, ~6x the trie walk. The
+  // cache is bounded: past CACHE_ENTRIES nodes it starts over (dropped handles
+  // are released as they are collected). undefined: a key too long to cache.
+  #stringHandle(key: unknown, what = 'key'): Handle | undefined {
+    if (typeof key !== 'string') throw typeError('a string', what, key);
+    if (key.length > CACHE_KEY_CHARS) return undefined;
+    let h = this.#cache.get(key) as Handle | undefined;
+    if (h === undefined) {
+      h = this.#makeHandle(key, what);
+      if (++this.#cacheNodes > CACHE_ENTRIES) this.#resetCache();
+      this.#cache.set(key, h);
     }
-    if (typeof key !== 'object' || key === null) throw typeError('a label object or array of label values', 'key', key);
-    const names = this.#labelNames;
-    if (Array.isArray(key)) {
-      const values = key as unknown[];
-      if (values.length !== names.length) throw rangeError(`${names.length} label values`, 'key', key);
-      let text = labelText(values[0], names[0]);
-      for (let i = 1; i < names.length; i++) text += '\0' + labelText(values[i], names[i]);
-      return text;
-    }
-    const o = key as Record<string, unknown>;
-    let text = labelText(o[names[0]], names[0]);
-    for (let i = 1; i < names.length; i++) text += '\0' + labelText(o[names[i]], names[i]);
-    return text;
+    return h;
   }
 
-  // A handle for a key record() sees, kept so its next events skip encoding
-  // and hashing. The cache is bounded: when full it starts over (the dropped
-  // handles are released as they are collected).
-  #cachedHandle(key: K, cacheKey: string): Handle {
-    if (this.#cache.size >= CACHE_ENTRIES) this.#cache.clear();
-    const h = this.handle(key) as Handle;
-    this.#cache.set(cacheKey, h);
-    return h;
+  #labelHandle(key: unknown, what = 'key'): Handle | undefined {
+    if (typeof key !== 'object' || key === null) throw typeError('a label object or array of label values', what, key);
+    const names = this.#labelNames;
+    const isArray = Array.isArray(key);
+    if (isArray && (key as unknown[]).length !== names.length) {
+      throw rangeError(`${names.length} label values`, what, key);
+    }
+    const last = names.length - 1;
+    let node = this.#cache;
+    let chars = 0;
+    for (let i = 0; ; i++) {
+      const v = labelText(isArray ? (key as unknown[])[i] : (key as Record<string, unknown>)[names[i]], what, names[i]);
+      chars += v.length;
+      if (chars > CACHE_KEY_CHARS) return undefined;
+      const next = node.get(v);
+      if (i === last) {
+        if (next !== undefined) return next as Handle;
+        const h = this.#makeHandle(key, what);
+        if (++this.#cacheNodes > CACHE_ENTRIES) {
+          this.#resetCache();
+          return h;
+        }
+        node.set(v, h);
+        return h;
+      }
+      if (next === undefined) {
+        if (++this.#cacheNodes > CACHE_ENTRIES) this.#resetCache();
+        const child = new Map<string, unknown>();
+        node.set(v, child);
+        node = child;
+      } else {
+        node = next as Map<string, unknown>;
+      }
+    }
+  }
+
+  #resetCache(): void {
+    this.#cache = new Map();
+    this.#cacheNodes = 0;
   }
 
   /**
@@ -497,10 +524,8 @@ export class Aggregator<K extends AggKey = AggKey> {
       s.nkeys = j + 1;
       s.ids[s.n] = KEYED | j;
     } else {
-      const ck = this.#cacheKey(key);
-      if (ck.length <= CACHE_KEY_CHARS) {
-        let h = this.#cache.get(ck);
-        if (h === undefined) h = this.#cachedHandle(key, ck);
+      const h = this.#kind === KIND_STRING ? this.#stringHandle(key) : this.#labelHandle(key);
+      if (h !== undefined) {
         h.record(value);
         return;
       }
@@ -522,8 +547,9 @@ export class Aggregator<K extends AggKey = AggKey> {
   }
 
   /**
-   * Records a batch: `keys[i]` with `values[i]`, in order, in one native crossing (after flushing
-   * what is staged). u64 keys as `Float64Array` (integers < 2^53), `BigUint64Array`, `Uint32Array`
+   * Records a batch: `keys[i]` with `values[i]`, in order, after what is staged, and flushes. Typed
+   * arrays and packed keys are aggregated in one native crossing; arrays of string or label keys
+   * go through the same handle cache as {@link Aggregator.record}. u64 keys as `Float64Array` (integers < 2^53), `BigUint64Array`, `Uint32Array`
    * or an array; string keys as `string[]` or `{ bytes, offsets }` (as StrMap takes them); label
    * keys as an array. The batch is validated in full first: a bad key or value throws naming its
    * index and records nothing.
@@ -554,6 +580,10 @@ export class Aggregator<K extends AggKey = AggKey> {
       return;
     }
     if (Array.isArray(keys)) {
+      if (values.length !== keys.length) {
+        throw rangeError(`a Float64Array of length ${keys.length} (one element per key)`, 'values', values);
+      }
+      if (this.#recordCached(keys, values)) return;
       let need = 0;
       for (const k of keys) need += this.#maxEncoded(k);
       const bytes = new Uint8Array(need);
@@ -577,6 +607,25 @@ export class Aggregator<K extends AggKey = AggKey> {
     throw typeError('an array of keys', 'keys', keys);
   }
 
+  // recordBatch of an array of string or label keys through the handle
+  // cache: every key and value is checked first (making handles records
+  // nothing), then the events are staged as handle events. false when a key
+  // is too long to cache: the caller packs the batch instead.
+  #recordCached(keys: readonly unknown[], values: Float64Array): boolean {
+    const handles: Handle[] = new Array<Handle>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const what = `keys[${i}]`;
+      const h = this.#kind === KIND_STRING ? this.#stringHandle(keys[i], what) : this.#labelHandle(keys[i], what);
+      if (h === undefined) return false;
+      handles[i] = h;
+      const v = values[i];
+      if (v - v !== 0) throw badValue(v, `values[${i}]`);
+    }
+    for (let i = 0; i < keys.length; i++) handles[i].record(values[i]);
+    this.flush();
+    return true;
+  }
+
   /**
    * A handle for key: its `record(value)` stages the event with two typed-array writes. The key is
    * resolved natively on first use and again only when its entry was evicted, drained, deleted or
@@ -584,8 +633,12 @@ export class Aggregator<K extends AggKey = AggKey> {
    * key's bytes until it is garbage-collected.
    */
   handle(key: K): AggHandle {
+    return this.#makeHandle(key, 'key');
+  }
+
+  #makeHandle(key: unknown, what: string): Handle {
     const n = this.#open();
-    const [k, len] = this.#single(key);
+    const [k, len] = this.#single(key, what);
     const id = n.addHandle(k, len);
     const h = new Handle(this.#s, id);
     this.#registry.register(h, id);
@@ -873,7 +926,7 @@ export class Aggregator<K extends AggKey = AggKey> {
     this.#native = null;
     this.#s.neuter();
     this.#pending = [];
-    this.#cache.clear();
+    this.#resetCache();
     n.close();
   }
 
