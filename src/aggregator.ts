@@ -242,11 +242,16 @@ class Handle implements AggHandle {
   }
 }
 
-function labelText(v: unknown, what: string, name: string): string {
+// 'key' for record(), 'keys[i]' for recordBatch: built only when needed.
+function keyName(index: number): string {
+  return index < 0 ? 'key' : `keys[${index}]`;
+}
+
+function labelText(v: unknown, index: number, name: string): string {
   if (typeof v === 'string') return v;
   if (v === undefined) return '';
   if (typeof v === 'number') return String(v);
-  throw typeError('a string or number', `${what}.${name}`, v);
+  throw typeError('a string or number', `${keyName(index)}.${name}`, v);
 }
 
 function u64Words(key: unknown, what: string, out: Uint32Array, at: number): void {
@@ -457,36 +462,42 @@ export class Aggregator<K extends AggKey = AggKey> {
   // instead costs a flatten and a rehash per call, ~6x the trie walk. The
   // cache is bounded: past CACHE_ENTRIES nodes it starts over (dropped handles
   // are released as they are collected). undefined: a key too long to cache.
-  #stringHandle(key: unknown, what = 'key'): Handle | undefined {
-    if (typeof key !== 'string') throw typeError('a string', what, key);
+  #stringHandle(key: unknown, index = -1): Handle | undefined {
+    if (typeof key !== 'string') throw typeError('a string', keyName(index), key);
     if (key.length > CACHE_KEY_CHARS) return undefined;
     let h = this.#cache.get(key) as Handle | undefined;
     if (h === undefined) {
-      h = this.#makeHandle(key, what);
+      h = this.#makeHandle(key, keyName(index));
       if (++this.#cacheNodes > CACHE_ENTRIES) this.#resetCache();
       this.#cache.set(key, h);
     }
     return h;
   }
 
-  #labelHandle(key: unknown, what = 'key'): Handle | undefined {
-    if (typeof key !== 'object' || key === null) throw typeError('a label object or array of label values', what, key);
+  #labelHandle(key: unknown, index = -1): Handle | undefined {
+    if (typeof key !== 'object' || key === null) {
+      throw typeError('a label object or array of label values', keyName(index), key);
+    }
     const names = this.#labelNames;
     const isArray = Array.isArray(key);
     if (isArray && (key as unknown[]).length !== names.length) {
-      throw rangeError(`${names.length} label values`, what, key);
+      throw rangeError(`${names.length} label values`, keyName(index), key);
     }
     const last = names.length - 1;
     let node = this.#cache;
     let chars = 0;
     for (let i = 0; ; i++) {
-      const v = labelText(isArray ? (key as unknown[])[i] : (key as Record<string, unknown>)[names[i]], what, names[i]);
+      const v = labelText(
+        isArray ? (key as unknown[])[i] : (key as Record<string, unknown>)[names[i]],
+        index,
+        names[i],
+      );
       chars += v.length;
       if (chars > CACHE_KEY_CHARS) return undefined;
       const next = node.get(v);
       if (i === last) {
         if (next !== undefined) return next as Handle;
-        const h = this.#makeHandle(key, what);
+        const h = this.#makeHandle(key, keyName(index));
         if (++this.#cacheNodes > CACHE_ENTRIES) {
           this.#resetCache();
           return h;
@@ -614,8 +625,7 @@ export class Aggregator<K extends AggKey = AggKey> {
   #recordCached(keys: readonly unknown[], values: Float64Array): boolean {
     const handles: Handle[] = new Array<Handle>(keys.length);
     for (let i = 0; i < keys.length; i++) {
-      const what = `keys[${i}]`;
-      const h = this.#kind === KIND_STRING ? this.#stringHandle(keys[i], what) : this.#labelHandle(keys[i], what);
+      const h = this.#kind === KIND_STRING ? this.#stringHandle(keys[i], i) : this.#labelHandle(keys[i], i);
       if (h === undefined) return false;
       handles[i] = h;
       const v = values[i];
