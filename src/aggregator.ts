@@ -4,9 +4,11 @@
 // batch crosses into native code once (native/core/aggregator.h). Every read
 // flushes first, so reads always see every event recorded before them.
 import { closedError, rangeError, typeError } from './errors';
+import { renderOpenMetrics, renderPrometheus, type ExpositionFamily, type ExpositionSeries } from './exposition';
 import { parseHistSpec, type HistLayout, type HistSpec } from './histogram';
 import { native } from './native';
 import { formatHistogram, formatStats } from './print';
+import { badValue, Handle, keyName, labelText, Staging, u64Words } from './staging';
 import { decodeWtf8, encodeWtf8Into } from './wtf8';
 
 export type { HistSpec, HistLayout } from './histogram';
@@ -102,6 +104,18 @@ export interface AggBatch<K> {
   done: boolean;
 }
 
+/** Options for {@link Aggregator.toPrometheus}. */
+export interface AggPrometheusOptions {
+  /** The metric family name, e.g. `http_request_duration_seconds`. */
+  name: string;
+  /** The HELP text. */
+  help: string;
+  /** The label name a u64 or string key is exported under (default `'key'`); label keys use their names. */
+  label?: string;
+  /** Render OpenMetrics 1.0 (ending `# EOF`) instead of the Prometheus text format 0.0.4. */
+  openMetrics?: boolean;
+}
+
 /** Options for {@link Aggregator.lookupBatch}. */
 export interface AggBatchOptions {
   /** The previous batch's `outBatch`; undefined or null starts at the beginning. */
@@ -148,8 +162,6 @@ type NativeAggregatorClass = new (options: Record<string, unknown>) => NativeAgg
 
 const KEYED = 0x80000000;
 const MAX_KEY_BYTES = 64 * 1024;
-const TWO32 = 4294967296;
-const KEY_RANGE = 'an integer in [0, 2^53) or a bigint in [0, 2^64)';
 const KIND_U64 = 0;
 const KIND_STRING = 1;
 const KIND_LABELS = 2;
@@ -157,106 +169,8 @@ const KIND_LABELS = 2;
 // of at most this many characters (longer keys are staged as bytes).
 const CACHE_ENTRIES = 4096;
 const CACHE_KEY_CHARS = 256;
-
-function badValue(value: unknown, what = 'value'): Error {
-  return typeof value === 'number'
-    ? rangeError('a finite number', what, value)
-    : typeError('a finite number', what, value);
-}
-
-// The staging buffers, shared by the aggregator and its handles. A handle
-// writes its id and the value and flushes when the batch is full: the whole
-// hot path.
-class Staging {
-  ids: Uint32Array;
-  values: Float64Array;
-  n = 0;
-  capacity: number;
-  // Keys staged with keyed events: u64 as little-endian (lo, hi) word pairs,
-  // byte keys packed with offsets.
-  keyWords: Uint32Array;
-  keyU64: BigUint64Array;
-  keyBytes: Uint8Array;
-  keyOffsets: Uint32Array;
-  nkeys = 0;
-  bytePos = 0;
-
-  constructor(
-    batch: number,
-    bytesKeys: boolean,
-    readonly flush: () => void,
-  ) {
-    this.capacity = batch;
-    this.ids = new Uint32Array(batch);
-    this.values = new Float64Array(batch);
-    this.keyU64 = new BigUint64Array(bytesKeys ? 0 : batch);
-    this.keyWords = new Uint32Array(this.keyU64.buffer);
-    this.keyBytes = new Uint8Array(bytesKeys ? 16 * batch : 0);
-    this.keyOffsets = new Uint32Array(bytesKeys ? batch + 1 : 0);
-  }
-
-  reset(): void {
-    this.n = 0;
-    this.nkeys = 0;
-    this.bytePos = 0;
-  }
-
-  // After close: the next handle.record lands past the (now empty) arrays and
-  // reaches flush, which throws the closed error.
-  neuter(): void {
-    this.reset();
-    this.capacity = 1;
-    this.ids = new Uint32Array(0);
-    this.values = new Float64Array(0);
-  }
-}
-
-class Handle implements AggHandle {
-  constructor(
-    private readonly s: Staging,
-    readonly id: number,
-  ) {}
-
-  record(value: number): void {
-    if (typeof value !== 'number' || value - value !== 0) throw badValue(value);
-    const s = this.s;
-    const n = s.n;
-    s.ids[n] = this.id;
-    s.values[n] = value;
-    if ((s.n = n + 1) >= s.capacity) s.flush();
-  }
-}
-
-function labelText(v: unknown, name: string): string {
-  if (typeof v === 'string') return v;
-  if (v === undefined) return '';
-  if (typeof v === 'number') return String(v);
-  throw typeError('a string or number', `key.${name}`, v);
-}
-
-function u64Words(key: unknown, what: string, out: Uint32Array, at: number): void {
-  if (typeof key === 'number') {
-    if (key >>> 0 === key) {
-      out[at] = key;
-      out[at + 1] = 0;
-      return;
-    }
-    if (Number.isSafeInteger(key) && key >= 0) {
-      const lo = key % TWO32;
-      out[at] = lo;
-      out[at + 1] = (key - lo) / TWO32;
-      return;
-    }
-    throw rangeError(KEY_RANGE, what, key);
-  }
-  if (typeof key === 'bigint') {
-    if (key < 0n || key >= 18446744073709551616n) throw rangeError(KEY_RANGE, what, key);
-    out[at] = Number(key & 0xffffffffn);
-    out[at + 1] = Number(key >> 32n);
-    return;
-  }
-  throw typeError('a number or bigint', what, key);
-}
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
  * eBPF/bpftrace-style aggregation in native code: per key, count, sum, min, max (avg derived) and
@@ -292,7 +206,8 @@ export class Aggregator<K extends AggKey = AggKey> {
   #pending: number[] = [];
   #registry: FinalizationRegistry<number>;
   #scratch = new Uint8Array(1024);
-  #cache = new Map<string, Handle>();
+  #cache = new Map<string, unknown>();
+  #cacheNodes = 0;
 
   /**
    * Creates an empty aggregator. Throws TypeError/RangeError naming a bad option, e.g.
@@ -410,14 +325,14 @@ export class Aggregator<K extends AggKey = AggKey> {
   }
 
   // The key in the native single-key form: [u64] or [bytes, length].
-  #single(key: unknown): [unknown, number | undefined] {
+  #single(key: unknown, what = 'key'): [unknown, number | undefined] {
     if (this.#kind === KIND_U64) {
-      if (typeof key !== 'number' && typeof key !== 'bigint') throw typeError('a number or bigint', 'key', key);
+      if (typeof key !== 'number' && typeof key !== 'bigint') throw typeError('a number or bigint', what, key);
       return [key, undefined];
     }
     const need = this.#maxEncoded(key);
     if (need > this.#scratch.length) this.#scratch = new Uint8Array(Math.max(need, this.#scratch.length * 2));
-    const len = this.#encodeBytesKey(key, 'key', this.#scratch, 0);
+    const len = this.#encodeBytesKey(key, what, this.#scratch, 0);
     return [this.#scratch, len];
   }
 
@@ -434,38 +349,70 @@ export class Aggregator<K extends AggKey = AggKey> {
 
   // ---- recording ----
 
-  // The key as one string, for the handle cache: a string key itself, label
-  // values joined by NUL. Joined strings of valid tuples (NUL-free values)
-  // have exactly labels - 1 NULs, so a tuple whose values contain NUL never
-  // matches a cached one; it is rejected when its handle is made.
-  #cacheKey(key: unknown): string {
-    if (this.#kind === KIND_STRING) {
-      if (typeof key !== 'string') throw typeError('a string', 'key', key);
-      return key;
+  // record() keeps a handle per recent string or label key, so a key's
+  // later events skip encoding and hashing: a Map for string keys, a trie of
+  // Maps (one level per label, holding the caller's own strings, whose hashes
+  // V8 has cached) for label tuples. Joining label values into one string
+  // instead costs a flatten and a rehash per call, ~6x the trie walk. The
+  // cache is bounded: past CACHE_ENTRIES nodes it starts over (dropped handles
+  // are released as they are collected). undefined: a key too long to cache.
+  #stringHandle(key: unknown, index = -1): Handle | undefined {
+    if (typeof key !== 'string') throw typeError('a string', keyName(index), key);
+    if (key.length > CACHE_KEY_CHARS) return undefined;
+    let h = this.#cache.get(key) as Handle | undefined;
+    if (h === undefined) {
+      h = this.#makeHandle(key, keyName(index));
+      if (++this.#cacheNodes > CACHE_ENTRIES) this.#resetCache();
+      this.#cache.set(key, h);
     }
-    if (typeof key !== 'object' || key === null) throw typeError('a label object or array of label values', 'key', key);
-    const names = this.#labelNames;
-    if (Array.isArray(key)) {
-      const values = key as unknown[];
-      if (values.length !== names.length) throw rangeError(`${names.length} label values`, 'key', key);
-      let text = labelText(values[0], names[0]);
-      for (let i = 1; i < names.length; i++) text += '\0' + labelText(values[i], names[i]);
-      return text;
-    }
-    const o = key as Record<string, unknown>;
-    let text = labelText(o[names[0]], names[0]);
-    for (let i = 1; i < names.length; i++) text += '\0' + labelText(o[names[i]], names[i]);
-    return text;
+    return h;
   }
 
-  // A handle for a key record() sees, kept so its next events skip encoding
-  // and hashing. The cache is bounded: when full it starts over (the dropped
-  // handles are released as they are collected).
-  #cachedHandle(key: K, cacheKey: string): Handle {
-    if (this.#cache.size >= CACHE_ENTRIES) this.#cache.clear();
-    const h = this.handle(key) as Handle;
-    this.#cache.set(cacheKey, h);
-    return h;
+  #labelHandle(key: unknown, index = -1): Handle | undefined {
+    if (typeof key !== 'object' || key === null) {
+      throw typeError('a label object or array of label values', keyName(index), key);
+    }
+    const names = this.#labelNames;
+    const isArray = Array.isArray(key);
+    if (isArray && (key as unknown[]).length !== names.length) {
+      throw rangeError(`${names.length} label values`, keyName(index), key);
+    }
+    const last = names.length - 1;
+    let node = this.#cache;
+    let chars = 0;
+    for (let i = 0; ; i++) {
+      const v = labelText(
+        isArray ? (key as unknown[])[i] : (key as Record<string, unknown>)[names[i]],
+        index,
+        names[i],
+      );
+      chars += v.length;
+      if (chars > CACHE_KEY_CHARS) return undefined;
+      const next = node.get(v);
+      if (i === last) {
+        if (next !== undefined) return next as Handle;
+        const h = this.#makeHandle(key, keyName(index));
+        if (++this.#cacheNodes > CACHE_ENTRIES) {
+          this.#resetCache();
+          return h;
+        }
+        node.set(v, h);
+        return h;
+      }
+      if (next === undefined) {
+        if (++this.#cacheNodes > CACHE_ENTRIES) this.#resetCache();
+        const child = new Map<string, unknown>();
+        node.set(v, child);
+        node = child;
+      } else {
+        node = next as Map<string, unknown>;
+      }
+    }
+  }
+
+  #resetCache(): void {
+    this.#cache = new Map();
+    this.#cacheNodes = 0;
   }
 
   /**
@@ -482,10 +429,8 @@ export class Aggregator<K extends AggKey = AggKey> {
       s.nkeys = j + 1;
       s.ids[s.n] = KEYED | j;
     } else {
-      const ck = this.#cacheKey(key);
-      if (ck.length <= CACHE_KEY_CHARS) {
-        let h = this.#cache.get(ck);
-        if (h === undefined) h = this.#cachedHandle(key, ck);
+      const h = this.#kind === KIND_STRING ? this.#stringHandle(key) : this.#labelHandle(key);
+      if (h !== undefined) {
         h.record(value);
         return;
       }
@@ -507,8 +452,9 @@ export class Aggregator<K extends AggKey = AggKey> {
   }
 
   /**
-   * Records a batch: `keys[i]` with `values[i]`, in order, in one native crossing (after flushing
-   * what is staged). u64 keys as `Float64Array` (integers < 2^53), `BigUint64Array`, `Uint32Array`
+   * Records a batch: `keys[i]` with `values[i]`, in order, after what is staged, and flushes. Typed
+   * arrays and packed keys are aggregated in one native crossing; arrays of string or label keys
+   * go through the same handle cache as {@link Aggregator.record}. u64 keys as `Float64Array` (integers < 2^53), `BigUint64Array`, `Uint32Array`
    * or an array; string keys as `string[]` or `{ bytes, offsets }` (as StrMap takes them); label
    * keys as an array. The batch is validated in full first: a bad key or value throws naming its
    * index and records nothing.
@@ -539,6 +485,10 @@ export class Aggregator<K extends AggKey = AggKey> {
       return;
     }
     if (Array.isArray(keys)) {
+      if (values.length !== keys.length) {
+        throw rangeError(`a Float64Array of length ${keys.length} (one element per key)`, 'values', values);
+      }
+      if (this.#recordCached(keys, values)) return;
       let need = 0;
       for (const k of keys) need += this.#maxEncoded(k);
       const bytes = new Uint8Array(need);
@@ -562,6 +512,24 @@ export class Aggregator<K extends AggKey = AggKey> {
     throw typeError('an array of keys', 'keys', keys);
   }
 
+  // recordBatch of an array of string or label keys through the handle
+  // cache: every key and value is checked first (making handles records
+  // nothing), then the events are staged as handle events. false when a key
+  // is too long to cache: the caller packs the batch instead.
+  #recordCached(keys: readonly unknown[], values: Float64Array): boolean {
+    const handles: Handle[] = new Array<Handle>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const h = this.#kind === KIND_STRING ? this.#stringHandle(keys[i], i) : this.#labelHandle(keys[i], i);
+      if (h === undefined) return false;
+      handles[i] = h;
+      const v = values[i];
+      if (v - v !== 0) throw badValue(v, `values[${i}]`);
+    }
+    for (let i = 0; i < keys.length; i++) handles[i].record(values[i]);
+    this.flush();
+    return true;
+  }
+
   /**
    * A handle for key: its `record(value)` stages the event with two typed-array writes. The key is
    * resolved natively on first use and again only when its entry was evicted, drained, deleted or
@@ -569,8 +537,12 @@ export class Aggregator<K extends AggKey = AggKey> {
    * key's bytes until it is garbage-collected.
    */
   handle(key: K): AggHandle {
+    return this.#makeHandle(key, 'key');
+  }
+
+  #makeHandle(key: unknown, what: string): Handle {
     const n = this.#open();
-    const [k, len] = this.#single(key);
+    const [k, len] = this.#single(key, what);
     const id = n.addHandle(k, len);
     const h = new Handle(this.#s, id);
     this.#registry.register(h, id);
@@ -774,6 +746,83 @@ export class Aggregator<K extends AggKey = AggKey> {
     return out;
   }
 
+  // Every entry as an exposition series, straight from the native rows (no
+  // per-key AggValue objects: a scrape of many series is the hot case).
+  *#series(withBuckets: boolean): Generator<ExpositionSeries> {
+    const n = this.#open();
+    const stride = this.#stride;
+    let cursor = 0;
+    let count = 4096;
+    for (;;) {
+      let batch: ReturnType<NativeAggregator['scan']>;
+      try {
+        batch = n.scan(cursor, count, false);
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'ENOSPC') {
+          count *= 2;
+          continue;
+        }
+        throw err;
+      }
+      const [rawKeys, rows, next] = batch;
+      const labelValues: string[][] = [];
+      if (rawKeys instanceof BigUint64Array) {
+        for (const k of rawKeys) labelValues.push([k.toString()]);
+      } else {
+        const [bytes, offsets] = rawKeys;
+        for (let i = 0; i + 1 < offsets.length; i++) {
+          const text = decodeWtf8(bytes.subarray(offsets[i], offsets[i + 1])) ?? '';
+          labelValues.push(this.#kind === KIND_LABELS ? text.split('\0') : [text]);
+        }
+      }
+      for (let i = 0; i < labelValues.length; i++) {
+        const at = i * stride;
+        const series: ExpositionSeries = { labelValues: labelValues[i], count: rows[at], sum: rows[at + 1] };
+        if (withBuckets) series.buckets = rows.subarray(at + 4, at + stride);
+        yield series;
+      }
+      if (next === 0) return;
+      cursor = next;
+    }
+  }
+
+  /**
+   * The aggregate as one metric family in the Prometheus text format 0.0.4 (or OpenMetrics 1.0),
+   * rendered by the same code as `tophash/prom`: a histogram family with a histogram (cumulative
+   * `_bucket{le}`, `_sum`, `_count`), else a summary family (`_sum`, `_count`). A u64 or string key
+   * is exported as the label `label` (default `'key'`), label keys under their names. For log2
+   * and linear histograms `le` is each bucket's upper edge: bpftrace's buckets include their lower
+   * edge, so a value equal to an edge is counted in the next `le` up.
+   */
+  toPrometheus(opts: AggPrometheusOptions): string {
+    this.#open();
+    if (typeof opts !== 'object' || opts === null) throw typeError('an options object', 'options', opts);
+    const { name, help, label = 'key', openMetrics = false } = opts;
+    if (typeof name !== 'string') throw typeError('a metric name (string)', 'options.name', name);
+    if (typeof help !== 'string') throw typeError('a string', 'options.help', help);
+    if (typeof label !== 'string') throw typeError('a label name (string)', 'options.label', label);
+    if (!METRIC_NAME.test(name))
+      throw rangeError('a metric name matching [a-zA-Z_:][a-zA-Z0-9_:]*', 'options.name', name);
+    if (this.#kind !== KIND_LABELS && (!LABEL_NAME.test(label) || label.startsWith('__') || label === 'le')) {
+      throw rangeError(
+        "a label name matching [a-zA-Z_][a-zA-Z0-9_]*, not 'le' or '__'-prefixed",
+        'options.label',
+        label,
+      );
+    }
+    this.flush();
+    const layout = this.#layout;
+    const family: ExpositionFamily = {
+      name,
+      help,
+      type: layout === undefined ? 'summary' : 'histogram',
+      labelNames: this.#kind === KIND_LABELS ? this.#labelNames : [label],
+      series: this.#series(layout !== undefined),
+    };
+    if (layout !== undefined) family.bounds = layout.bounds;
+    return openMetrics ? renderOpenMetrics([family]) : renderPrometheus([family]);
+  }
+
   /** Frees the native memory now; later calls throw a CodedError with code `ERR_CLOSED`. */
   close(): void {
     const n = this.#native;
@@ -781,7 +830,7 @@ export class Aggregator<K extends AggKey = AggKey> {
     this.#native = null;
     this.#s.neuter();
     this.#pending = [];
-    this.#cache.clear();
+    this.#resetCache();
     n.close();
   }
 

@@ -108,6 +108,45 @@ describe('handles', () => {
   });
 });
 
+describe('the record() handle cache', () => {
+  it('stays correct past its bound, for string and label keys, single and batched', () => {
+    using s = new Aggregator<string>({ key: 'string', batchSize: 1000 });
+    using l = new Aggregator<LabelKey>({ key: { labels: ['a', 'b'] }, batchSize: 333 });
+    const n = 6000;
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < n; i++) {
+        s.record(`k${i}`, i);
+        l.record({ a: `x${i % 3000}`, b: i }, 1);
+      }
+      s.recordBatch(
+        Array.from({ length: 100 }, (_, i) => `k${i}`),
+        new Float64Array(100).fill(1),
+      );
+      l.recordBatch(
+        Array.from({ length: 100 }, (_, i) => [`x${i}`, i]),
+        new Float64Array(100).fill(1),
+      );
+    }
+    expect(s.size).toBe(n);
+    expect(s.get('k5')).toMatchObject({ count: 4, sum: 12 });
+    expect(s.get('k5999')).toMatchObject({ count: 2, sum: 2 * 5999 });
+    expect(l.size).toBe(n);
+    expect(l.get(['x5', 5])?.count).toBe(4);
+    expect(l.get(['x5', 3005])?.count).toBe(2);
+    expect(() =>
+      l.recordBatch(
+        [
+          ['ok', 1],
+          ['bad\0', 2],
+        ],
+        new Float64Array(2),
+      ),
+    ).toThrow(/keys\[1\]\.a/);
+    expect(() => l.recordBatch([['ok', 1]], new Float64Array([NaN]))).toThrow(/values\[0\]/);
+    expect(l.get(['ok', 1])).toBeUndefined();
+  });
+});
+
 describe('batch readout', () => {
   it('lookupBatch walks every key exactly once in whole groups', () => {
     using agg = new Aggregator<number>({ key: 'u64' });
