@@ -3,7 +3,7 @@
 // the id is a handle id or points at a key staged alongside) and the whole
 // batch crosses into native code once (native/core/aggregator.h). Every read
 // flushes first, so reads always see every event recorded before them.
-import { closedError, rangeError, typeError } from './errors';
+import { closedError, CodedError, rangeError, typeError, withCallerStack } from './errors';
 import { renderOpenMetrics, renderPrometheus, type ExpositionFamily, type ExpositionSeries } from './exposition';
 import { parseHistSpec, type HistLayout, type HistSpec } from './histogram';
 import { native } from './native';
@@ -134,16 +134,21 @@ interface NativeAggStats {
   bytes: number;
 }
 
+// apply()'s arguments: staged events (ids, values, n) and the keys staged with them.
+type StagedArgs = [
+  ids: Uint32Array,
+  values: Float64Array,
+  n: number,
+  keysU64: BigUint64Array | undefined,
+  keyBytes: Uint8Array | undefined,
+  keyOffsets: Uint32Array | undefined,
+  nkeys: number,
+];
+
 interface NativeAggregator {
-  apply(
-    ids: Uint32Array,
-    values: Float64Array,
-    n: number,
-    keysU64: BigUint64Array | undefined,
-    keyBytes: Uint8Array | undefined,
-    keyOffsets: Uint32Array | undefined,
-    nkeys: number,
-  ): void;
+  apply(...args: StagedArgs): void;
+  /** apply() on the libuv pool over copies taken now; resolves to the event count. */
+  applyAsync(...args: StagedArgs): Promise<number>;
   recordKeys(keys: Float64Array | BigUint64Array | Uint32Array, values: Float64Array): void;
   recordBytes(bytes: Uint8Array, offsets: Uint32Array, values: Float64Array): void;
   addHandle(key: unknown, length?: number): number;
@@ -198,6 +203,8 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
  */
 export class Aggregator<K extends AggKey = AggKey> {
   #native: NativeAggregator | null;
+  // A flushAsync is in flight: every use throws EBUSY until it settles.
+  #busy = false;
   #kind: number;
   #labelNames: readonly string[];
   #layout: HistLayout | undefined;
@@ -270,6 +277,12 @@ export class Aggregator<K extends AggKey = AggKey> {
   #open(): NativeAggregator {
     const n = this.#native;
     if (n === null) throw closedError('Aggregator');
+    if (this.#busy) {
+      // Staging holds at most the event of the call that got here (its
+      // capacity is 0 while busy): that call fails and records nothing.
+      this.#s.reset();
+      throw new CodedError('EBUSY', 'This Aggregator is in use by flushAsync; await it first');
+    }
     return n;
   }
 
@@ -547,6 +560,57 @@ export class Aggregator<K extends AggKey = AggKey> {
     const h = new Handle(this.#s, id);
     this.#registry.register(h, id);
     return h;
+  }
+
+  /**
+   * {@link Aggregator.flush} on the libuv thread pool, for big batches (a
+   * large `batchSize`) whose aggregation should not block the event loop. The
+   * staged events are copied when called. Until the promise settles every use
+   * of this aggregator, `record` and `handle.record` included, throws an error
+   * with `code: 'EBUSY'` and records nothing; `close()` frees it once the batch
+   * is done.
+   *
+   * @example
+   * ```ts
+   * const agg = new Aggregator({ key: 'u64', batchSize: 1 << 20 });
+   * for (const [k, v] of events) agg.record(k, v);
+   * await agg.flushAsync();
+   * ```
+   */
+  async flushAsync(): Promise<void> {
+    const n = this.#open();
+    const s = this.#s;
+    const count = s.n;
+    if (count === 0) {
+      this.flush(); // releases collected handles, nothing to aggregate
+      return;
+    }
+    const nkeys = s.nkeys;
+    const u64 = this.#kind === KIND_U64;
+    // withCallerStack calls applyAsync before its first await: the staged
+    // arrays are copied before staging restarts below.
+    const pending = withCallerStack(() =>
+      n.applyAsync(
+        s.ids,
+        s.values,
+        count,
+        u64 ? s.keyU64 : undefined,
+        u64 ? undefined : s.keyBytes,
+        u64 ? undefined : s.keyOffsets,
+        nkeys,
+      ),
+    );
+    s.reset();
+    const capacity = s.capacity;
+    s.capacity = 0; // every record now reaches flush(), which throws EBUSY
+    this.#busy = true;
+    try {
+      await pending;
+    } finally {
+      this.#busy = false;
+      if (this.#native !== null) s.capacity = capacity;
+    }
+    if (this.#native !== null) this.flush();
   }
 
   /** Aggregates what is staged now. Every read does this first. */
