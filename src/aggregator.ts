@@ -3,16 +3,24 @@
 // the id is a handle id or points at a key staged alongside) and the whole
 // batch crosses into native code once (native/core/aggregator.h). Every read
 // flushes first, so reads always see every event recorded before them.
-import { closedError, rangeError, typeError } from './errors';
+import { closedError, CodedError, rangeError, typeError, withCallerStack } from './errors';
+import { renderOpenMetrics, renderPrometheus, type ExpositionFamily, type ExpositionSeries } from './exposition';
 import { parseHistSpec, type HistLayout, type HistSpec } from './histogram';
 import { native } from './native';
 import { formatHistogram, formatStats } from './print';
+import { badValue, Handle, keyName, labelText, Staging, u64Words } from './staging';
 import { decodeWtf8, encodeWtf8Into } from './wtf8';
 
 export type { HistSpec, HistLayout } from './histogram';
 
 /** How an {@link Aggregator}'s keys look: u64 ids, strings, or label tuples. */
-export type AggKeySpec = 'u64' | 'string' | { readonly labels: readonly string[] };
+export type AggKeySpec =
+  | 'u64'
+  | 'string'
+  | {
+      /** The label names, in the order array keys give their values. */
+      readonly labels: readonly string[];
+    };
 
 /**
  * A key of a `{ labels }` aggregator: an object of label values (prom-client style, a missing
@@ -96,6 +104,18 @@ export interface AggBatch<K> {
   done: boolean;
 }
 
+/** Options for {@link Aggregator.toPrometheus}. */
+export interface AggPrometheusOptions {
+  /** The metric family name, e.g. `http_request_duration_seconds`. */
+  name: string;
+  /** The HELP text. */
+  help: string;
+  /** The label name a u64 or string key is exported under (default `'key'`); label keys use their names. */
+  label?: string;
+  /** Render OpenMetrics 1.0 (ending `# EOF`) instead of the Prometheus text format 0.0.4. */
+  openMetrics?: boolean;
+}
+
 /** Options for {@link Aggregator.lookupBatch}. */
 export interface AggBatchOptions {
   /** The previous batch's `outBatch`; undefined or null starts at the beginning. */
@@ -114,16 +134,21 @@ interface NativeAggStats {
   bytes: number;
 }
 
+// apply()'s arguments: staged events (ids, values, n) and the keys staged with them.
+type StagedArgs = [
+  ids: Uint32Array,
+  values: Float64Array,
+  n: number,
+  keysU64: BigUint64Array | undefined,
+  keyBytes: Uint8Array | undefined,
+  keyOffsets: Uint32Array | undefined,
+  nkeys: number,
+];
+
 interface NativeAggregator {
-  apply(
-    ids: Uint32Array,
-    values: Float64Array,
-    n: number,
-    keysU64: BigUint64Array | undefined,
-    keyBytes: Uint8Array | undefined,
-    keyOffsets: Uint32Array | undefined,
-    nkeys: number,
-  ): void;
+  apply(...args: StagedArgs): void;
+  /** apply() on the libuv pool over copies taken now; resolves to the event count. */
+  applyAsync(...args: StagedArgs): Promise<number>;
   recordKeys(keys: Float64Array | BigUint64Array | Uint32Array, values: Float64Array): void;
   recordBytes(bytes: Uint8Array, offsets: Uint32Array, values: Float64Array): void;
   addHandle(key: unknown, length?: number): number;
@@ -142,104 +167,15 @@ type NativeAggregatorClass = new (options: Record<string, unknown>) => NativeAgg
 
 const KEYED = 0x80000000;
 const MAX_KEY_BYTES = 64 * 1024;
-const TWO32 = 4294967296;
-const KEY_RANGE = 'an integer in [0, 2^53) or a bigint in [0, 2^64)';
 const KIND_U64 = 0;
 const KIND_STRING = 1;
 const KIND_LABELS = 2;
-
-function badValue(value: unknown, what = 'value'): Error {
-  return typeof value === 'number'
-    ? rangeError('a finite number', what, value)
-    : typeError('a finite number', what, value);
-}
-
-// The staging buffers, shared by the aggregator and its handles. A handle
-// writes its id and the value and flushes when the batch is full: the whole
-// hot path.
-class Staging {
-  ids: Uint32Array;
-  values: Float64Array;
-  n = 0;
-  capacity: number;
-  // Keys staged with keyed events: u64 as little-endian (lo, hi) word pairs,
-  // byte keys packed with offsets.
-  keyWords: Uint32Array;
-  keyU64: BigUint64Array;
-  keyBytes: Uint8Array;
-  keyOffsets: Uint32Array;
-  nkeys = 0;
-  bytePos = 0;
-
-  constructor(
-    batch: number,
-    bytesKeys: boolean,
-    readonly flush: () => void,
-  ) {
-    this.capacity = batch;
-    this.ids = new Uint32Array(batch);
-    this.values = new Float64Array(batch);
-    this.keyU64 = new BigUint64Array(bytesKeys ? 0 : batch);
-    this.keyWords = new Uint32Array(this.keyU64.buffer);
-    this.keyBytes = new Uint8Array(bytesKeys ? 16 * batch : 0);
-    this.keyOffsets = new Uint32Array(bytesKeys ? batch + 1 : 0);
-  }
-
-  reset(): void {
-    this.n = 0;
-    this.nkeys = 0;
-    this.bytePos = 0;
-  }
-
-  // After close: the next handle.record lands past the (now empty) arrays and
-  // reaches flush, which throws the closed error.
-  neuter(): void {
-    this.reset();
-    this.capacity = 1;
-    this.ids = new Uint32Array(0);
-    this.values = new Float64Array(0);
-  }
-}
-
-class Handle implements AggHandle {
-  constructor(
-    private readonly s: Staging,
-    readonly id: number,
-  ) {}
-
-  record(value: number): void {
-    if (typeof value !== 'number' || value - value !== 0) throw badValue(value);
-    const s = this.s;
-    const n = s.n;
-    s.ids[n] = this.id;
-    s.values[n] = value;
-    if ((s.n = n + 1) === s.capacity) s.flush();
-  }
-}
-
-function u64Words(key: unknown, what: string, out: Uint32Array, at: number): void {
-  if (typeof key === 'number') {
-    if (key >>> 0 === key) {
-      out[at] = key;
-      out[at + 1] = 0;
-      return;
-    }
-    if (Number.isSafeInteger(key) && key >= 0) {
-      const lo = key % TWO32;
-      out[at] = lo;
-      out[at + 1] = (key - lo) / TWO32;
-      return;
-    }
-    throw rangeError(KEY_RANGE, what, key);
-  }
-  if (typeof key === 'bigint') {
-    if (key < 0n || key >= 18446744073709551616n) throw rangeError(KEY_RANGE, what, key);
-    out[at] = Number(key & 0xffffffffn);
-    out[at + 1] = Number(key >> 32n);
-    return;
-  }
-  throw typeError('a number or bigint', what, key);
-}
+// record() keeps a handle per recent string or label key up to this many keys
+// of at most this many characters (longer keys are staged as bytes).
+const CACHE_ENTRIES = 4096;
+const CACHE_KEY_CHARS = 256;
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
  * eBPF/bpftrace-style aggregation in native code: per key, count, sum, min, max (avg derived) and
@@ -267,6 +203,8 @@ function u64Words(key: unknown, what: string, out: Uint32Array, at: number): voi
  */
 export class Aggregator<K extends AggKey = AggKey> {
   #native: NativeAggregator | null;
+  // A flushAsync is in flight: every use throws EBUSY until it settles.
+  #busy = false;
   #kind: number;
   #labelNames: readonly string[];
   #layout: HistLayout | undefined;
@@ -275,6 +213,8 @@ export class Aggregator<K extends AggKey = AggKey> {
   #pending: number[] = [];
   #registry: FinalizationRegistry<number>;
   #scratch = new Uint8Array(1024);
+  #cache = new Map<string, unknown>();
+  #cacheNodes = 0;
 
   /**
    * Creates an empty aggregator. Throws TypeError/RangeError naming a bad option, e.g.
@@ -337,6 +277,12 @@ export class Aggregator<K extends AggKey = AggKey> {
   #open(): NativeAggregator {
     const n = this.#native;
     if (n === null) throw closedError('Aggregator');
+    if (this.#busy) {
+      // Staging holds at most the event of the call that got here (its
+      // capacity is 0 while busy): that call fails and records nothing.
+      this.#s.reset();
+      throw new CodedError('EBUSY', 'This Aggregator is in use by flushAsync; await it first');
+    }
     return n;
   }
 
@@ -392,14 +338,14 @@ export class Aggregator<K extends AggKey = AggKey> {
   }
 
   // The key in the native single-key form: [u64] or [bytes, length].
-  #single(key: unknown): [unknown, number | undefined] {
+  #single(key: unknown, what = 'key'): [unknown, number | undefined] {
     if (this.#kind === KIND_U64) {
-      if (typeof key !== 'number' && typeof key !== 'bigint') throw typeError('a number or bigint', 'key', key);
+      if (typeof key !== 'number' && typeof key !== 'bigint') throw typeError('a number or bigint', what, key);
       return [key, undefined];
     }
     const need = this.#maxEncoded(key);
     if (need > this.#scratch.length) this.#scratch = new Uint8Array(Math.max(need, this.#scratch.length * 2));
-    const len = this.#encodeBytesKey(key, 'key', this.#scratch, 0);
+    const len = this.#encodeBytesKey(key, what, this.#scratch, 0);
     return [this.#scratch, len];
   }
 
@@ -416,6 +362,72 @@ export class Aggregator<K extends AggKey = AggKey> {
 
   // ---- recording ----
 
+  // record() keeps a handle per recent string or label key, so a key's
+  // later events skip encoding and hashing: a Map for string keys, a trie of
+  // Maps (one level per label, holding the caller's own strings, whose hashes
+  // V8 has cached) for label tuples. Joining label values into one string
+  // instead costs a flatten and a rehash per call, ~6x the trie walk. The
+  // cache is bounded: past CACHE_ENTRIES nodes it starts over (dropped handles
+  // are released as they are collected). undefined: a key too long to cache.
+  #stringHandle(key: unknown, index = -1): Handle | undefined {
+    if (typeof key !== 'string') throw typeError('a string', keyName(index), key);
+    if (key.length > CACHE_KEY_CHARS) return undefined;
+    let h = this.#cache.get(key) as Handle | undefined;
+    if (h === undefined) {
+      h = this.#makeHandle(key, keyName(index));
+      if (++this.#cacheNodes > CACHE_ENTRIES) this.#resetCache();
+      this.#cache.set(key, h);
+    }
+    return h;
+  }
+
+  #labelHandle(key: unknown, index = -1): Handle | undefined {
+    if (typeof key !== 'object' || key === null) {
+      throw typeError('a label object or array of label values', keyName(index), key);
+    }
+    const names = this.#labelNames;
+    const isArray = Array.isArray(key);
+    if (isArray && (key as unknown[]).length !== names.length) {
+      throw rangeError(`${names.length} label values`, keyName(index), key);
+    }
+    const last = names.length - 1;
+    let node = this.#cache;
+    let chars = 0;
+    for (let i = 0; ; i++) {
+      const v = labelText(
+        isArray ? (key as unknown[])[i] : (key as Record<string, unknown>)[names[i]],
+        index,
+        names[i],
+      );
+      chars += v.length;
+      if (chars > CACHE_KEY_CHARS) return undefined;
+      const next = node.get(v);
+      if (i === last) {
+        if (next !== undefined) return next as Handle;
+        const h = this.#makeHandle(key, keyName(index));
+        if (++this.#cacheNodes > CACHE_ENTRIES) {
+          this.#resetCache();
+          return h;
+        }
+        node.set(v, h);
+        return h;
+      }
+      if (next === undefined) {
+        if (++this.#cacheNodes > CACHE_ENTRIES) this.#resetCache();
+        const child = new Map<string, unknown>();
+        node.set(v, child);
+        node = child;
+      } else {
+        node = next as Map<string, unknown>;
+      }
+    }
+  }
+
+  #resetCache(): void {
+    this.#cache = new Map();
+    this.#cacheNodes = 0;
+  }
+
   /**
    * Records one event: staged here, aggregated natively with the rest of its batch. Throws
    * TypeError/RangeError for a bad key or a non-finite value, recording nothing.
@@ -430,6 +442,11 @@ export class Aggregator<K extends AggKey = AggKey> {
       s.nkeys = j + 1;
       s.ids[s.n] = KEYED | j;
     } else {
+      const h = this.#kind === KIND_STRING ? this.#stringHandle(key) : this.#labelHandle(key);
+      if (h !== undefined) {
+        h.record(value);
+        return;
+      }
       const need = this.#maxEncoded(key);
       if (s.bytePos + need > s.keyBytes.length) {
         if (s.n > 0) this.flush();
@@ -444,12 +461,13 @@ export class Aggregator<K extends AggKey = AggKey> {
       s.ids[s.n] = KEYED | j;
     }
     s.values[s.n] = value;
-    if (++s.n === s.capacity) this.flush();
+    if (++s.n >= s.capacity) this.flush();
   }
 
   /**
-   * Records a batch: `keys[i]` with `values[i]`, in order, in one native crossing (after flushing
-   * what is staged). u64 keys as `Float64Array` (integers < 2^53), `BigUint64Array`, `Uint32Array`
+   * Records a batch: `keys[i]` with `values[i]`, in order, after what is staged, and flushes. Typed
+   * arrays and packed keys are aggregated in one native crossing; arrays of string or label keys
+   * go through the same handle cache as {@link Aggregator.record}. u64 keys as `Float64Array` (integers < 2^53), `BigUint64Array`, `Uint32Array`
    * or an array; string keys as `string[]` or `{ bytes, offsets }` (as StrMap takes them); label
    * keys as an array. The batch is validated in full first: a bad key or value throws naming its
    * index and records nothing.
@@ -480,6 +498,10 @@ export class Aggregator<K extends AggKey = AggKey> {
       return;
     }
     if (Array.isArray(keys)) {
+      if (values.length !== keys.length) {
+        throw rangeError(`a Float64Array of length ${keys.length} (one element per key)`, 'values', values);
+      }
+      if (this.#recordCached(keys, values)) return;
       let need = 0;
       for (const k of keys) need += this.#maxEncoded(k);
       const bytes = new Uint8Array(need);
@@ -503,6 +525,24 @@ export class Aggregator<K extends AggKey = AggKey> {
     throw typeError('an array of keys', 'keys', keys);
   }
 
+  // recordBatch of an array of string or label keys through the handle
+  // cache: every key and value is checked first (making handles records
+  // nothing), then the events are staged as handle events. false when a key
+  // is too long to cache: the caller packs the batch instead.
+  #recordCached(keys: readonly unknown[], values: Float64Array): boolean {
+    const handles: Handle[] = new Array<Handle>(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const h = this.#kind === KIND_STRING ? this.#stringHandle(keys[i], i) : this.#labelHandle(keys[i], i);
+      if (h === undefined) return false;
+      handles[i] = h;
+      const v = values[i];
+      if (v - v !== 0) throw badValue(v, `values[${i}]`);
+    }
+    for (let i = 0; i < keys.length; i++) handles[i].record(values[i]);
+    this.flush();
+    return true;
+  }
+
   /**
    * A handle for key: its `record(value)` stages the event with two typed-array writes. The key is
    * resolved natively on first use and again only when its entry was evicted, drained, deleted or
@@ -510,12 +550,67 @@ export class Aggregator<K extends AggKey = AggKey> {
    * key's bytes until it is garbage-collected.
    */
   handle(key: K): AggHandle {
+    return this.#makeHandle(key, 'key');
+  }
+
+  #makeHandle(key: unknown, what: string): Handle {
     const n = this.#open();
-    const [k, len] = this.#single(key);
+    const [k, len] = this.#single(key, what);
     const id = n.addHandle(k, len);
     const h = new Handle(this.#s, id);
     this.#registry.register(h, id);
     return h;
+  }
+
+  /**
+   * {@link Aggregator.flush} on the libuv thread pool, for big batches (a
+   * large `batchSize`) whose aggregation should not block the event loop. The
+   * staged events are copied when called. Until the promise settles every use
+   * of this aggregator, `record` and `handle.record` included, throws an error
+   * with `code: 'EBUSY'` and records nothing; `close()` frees it once the batch
+   * is done.
+   *
+   * @example
+   * ```ts
+   * const agg = new Aggregator({ key: 'u64', batchSize: 1 << 20 });
+   * for (const [k, v] of events) agg.record(k, v);
+   * await agg.flushAsync();
+   * ```
+   */
+  async flushAsync(): Promise<void> {
+    const n = this.#open();
+    const s = this.#s;
+    const count = s.n;
+    if (count === 0) {
+      this.flush(); // releases collected handles, nothing to aggregate
+      return;
+    }
+    const nkeys = s.nkeys;
+    const u64 = this.#kind === KIND_U64;
+    // withCallerStack calls applyAsync before its first await: the staged
+    // arrays are copied before staging restarts below.
+    const pending = withCallerStack(() =>
+      n.applyAsync(
+        s.ids,
+        s.values,
+        count,
+        u64 ? s.keyU64 : undefined,
+        u64 ? undefined : s.keyBytes,
+        u64 ? undefined : s.keyOffsets,
+        nkeys,
+      ),
+    );
+    s.reset();
+    const capacity = s.capacity;
+    s.capacity = 0; // every record now reaches flush(), which throws EBUSY
+    this.#busy = true;
+    try {
+      await pending;
+    } finally {
+      this.#busy = false;
+      if (this.#native !== null) s.capacity = capacity;
+    }
+    if (this.#native !== null) this.flush();
   }
 
   /** Aggregates what is staged now. Every read does this first. */
@@ -715,6 +810,83 @@ export class Aggregator<K extends AggKey = AggKey> {
     return out;
   }
 
+  // Every entry as an exposition series, straight from the native rows (no
+  // per-key AggValue objects: a scrape of many series is the hot case).
+  *#series(withBuckets: boolean): Generator<ExpositionSeries> {
+    const n = this.#open();
+    const stride = this.#stride;
+    let cursor = 0;
+    let count = 4096;
+    for (;;) {
+      let batch: ReturnType<NativeAggregator['scan']>;
+      try {
+        batch = n.scan(cursor, count, false);
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'ENOSPC') {
+          count *= 2;
+          continue;
+        }
+        throw err;
+      }
+      const [rawKeys, rows, next] = batch;
+      const labelValues: string[][] = [];
+      if (rawKeys instanceof BigUint64Array) {
+        for (const k of rawKeys) labelValues.push([k.toString()]);
+      } else {
+        const [bytes, offsets] = rawKeys;
+        for (let i = 0; i + 1 < offsets.length; i++) {
+          const text = decodeWtf8(bytes.subarray(offsets[i], offsets[i + 1])) ?? '';
+          labelValues.push(this.#kind === KIND_LABELS ? text.split('\0') : [text]);
+        }
+      }
+      for (let i = 0; i < labelValues.length; i++) {
+        const at = i * stride;
+        const series: ExpositionSeries = { labelValues: labelValues[i], count: rows[at], sum: rows[at + 1] };
+        if (withBuckets) series.buckets = rows.subarray(at + 4, at + stride);
+        yield series;
+      }
+      if (next === 0) return;
+      cursor = next;
+    }
+  }
+
+  /**
+   * The aggregate as one metric family in the Prometheus text format 0.0.4 (or OpenMetrics 1.0),
+   * rendered by the same code as `tophash/prom`: a histogram family with a histogram (cumulative
+   * `_bucket{le}`, `_sum`, `_count`), else a summary family (`_sum`, `_count`). A u64 or string key
+   * is exported as the label `label` (default `'key'`), label keys under their names. For log2
+   * and linear histograms `le` is each bucket's upper edge: bpftrace's buckets include their lower
+   * edge, so a value equal to an edge is counted in the next `le` up.
+   */
+  toPrometheus(opts: AggPrometheusOptions): string {
+    this.#open();
+    if (typeof opts !== 'object' || opts === null) throw typeError('an options object', 'options', opts);
+    const { name, help, label = 'key', openMetrics = false } = opts;
+    if (typeof name !== 'string') throw typeError('a metric name (string)', 'options.name', name);
+    if (typeof help !== 'string') throw typeError('a string', 'options.help', help);
+    if (typeof label !== 'string') throw typeError('a label name (string)', 'options.label', label);
+    if (!METRIC_NAME.test(name))
+      throw rangeError('a metric name matching [a-zA-Z_:][a-zA-Z0-9_:]*', 'options.name', name);
+    if (this.#kind !== KIND_LABELS && (!LABEL_NAME.test(label) || label.startsWith('__') || label === 'le')) {
+      throw rangeError(
+        "a label name matching [a-zA-Z_][a-zA-Z0-9_]*, not 'le' or '__'-prefixed",
+        'options.label',
+        label,
+      );
+    }
+    this.flush();
+    const layout = this.#layout;
+    const family: ExpositionFamily = {
+      name,
+      help,
+      type: layout === undefined ? 'summary' : 'histogram',
+      labelNames: this.#kind === KIND_LABELS ? this.#labelNames : [label],
+      series: this.#series(layout !== undefined),
+    };
+    if (layout !== undefined) family.bounds = layout.bounds;
+    return openMetrics ? renderOpenMetrics([family]) : renderPrometheus([family]);
+  }
+
   /** Frees the native memory now; later calls throw a CodedError with code `ERR_CLOSED`. */
   close(): void {
     const n = this.#native;
@@ -722,6 +894,7 @@ export class Aggregator<K extends AggKey = AggKey> {
     this.#native = null;
     this.#s.neuter();
     this.#pending = [];
+    this.#resetCache();
     n.close();
   }
 

@@ -119,6 +119,7 @@ export class BpfBatchError extends CodedError {
   }
 }
 
+const NativeBpf = native.BpfMap;
 const STATUS_CODES = ['', 'EEXIST', 'ENOENT', 'E2BIG'] as const;
 const ITERATION_CHUNK = 256;
 
@@ -168,6 +169,10 @@ export class BpfMap implements Iterable<[Uint8Array, Uint8Array]> {
   #valueSize: number;
   #maxEntries: number;
   #type: BpfMapType;
+  // lookup's landing buffer, given to the native map once: a lookup then
+  // reads one typed array (the key), and the caller gets a slice, a JS-side
+  // copy far cheaper than an ArrayBuffer made through N-API. Never exposed.
+  #scratch: Uint8Array;
 
   /**
    * Creates an empty map. Throws `TypeError`/`RangeError` for a bad option (naming it, e.g.
@@ -180,7 +185,12 @@ export class BpfMap implements Iterable<[Uint8Array, Uint8Array]> {
    */
   constructor(options: BpfMapOptions) {
     const o = optionsObject(options, 'options');
-    this.#native = new native.BpfMap(
+    const valueSize = o.valueSize;
+    // A bad valueSize is reported by the native constructor; the scratch array just must not throw first.
+    const scratch = new Uint8Array(
+      typeof valueSize === 'number' && valueSize >= 1 && valueSize <= 65536 ? valueSize : 0,
+    );
+    this.#native = new NativeBpf(
       o.type as string,
       o.keySize as number,
       o.valueSize as number,
@@ -188,7 +198,9 @@ export class BpfMap implements Iterable<[Uint8Array, Uint8Array]> {
       parseSeed(o.seed),
       optionalString(o.match, 'options.match'),
       optionalString(o.hash, 'options.hash'),
+      scratch,
     );
+    this.#scratch = scratch;
     this.#type = o.type as BpfMapType;
     this.#keySize = o.keySize as number;
     this.#valueSize = o.valueSize as number;
@@ -249,7 +261,7 @@ export class BpfMap implements Iterable<[Uint8Array, Uint8Array]> {
    * ```
    */
   lookup(key: Uint8Array): Uint8Array | undefined {
-    return BpfMap.#open(this).lookup(key);
+    return NativeBpf.lookup(BpfMap.#open(this).handle, key) ? this.#scratch.slice() : undefined;
   }
 
   /**
@@ -266,7 +278,7 @@ export class BpfMap implements Iterable<[Uint8Array, Uint8Array]> {
    * ```
    */
   update(key: Uint8Array, value: Uint8Array, flags: BpfUpdateFlags = BPF_ANY): void {
-    const status = BpfMap.#open(this).update(key, value, flags);
+    const status = NativeBpf.update(BpfMap.#open(this).handle, key, value, flags);
     if (status !== 0) throw new CodedError(STATUS_CODES[status], statusMessage(status, this));
   }
 
@@ -280,7 +292,7 @@ export class BpfMap implements Iterable<[Uint8Array, Uint8Array]> {
    * ```
    */
   delete(key: Uint8Array): void {
-    const status = BpfMap.#open(this).delete(key);
+    const status = NativeBpf.delete(BpfMap.#open(this).handle, key);
     if (status !== 0) throw new CodedError(STATUS_CODES[status], statusMessage(status, this));
   }
 

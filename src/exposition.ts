@@ -287,7 +287,7 @@ function writeFamily(out: TextBuffer, family: ExpositionFamily, at: string, open
   }
 }
 
-function render(list: readonly ExpositionFamily[], openMetrics: boolean): string {
+function render(list: readonly ExpositionFamily[], openMetrics: boolean, eof = openMetrics): string {
   // Array.isArray narrows to any[]; keep the declared element type.
   const families: readonly ExpositionFamily[] = list;
   if (!Array.isArray(list)) throw typeError('an array of ExpositionFamily objects', 'families', families);
@@ -303,7 +303,7 @@ function render(list: readonly ExpositionFamily[], openMetrics: boolean): string
     }
     names.add(family.name);
   }
-  if (openMetrics) out.asciiText('# EOF\n');
+  if (eof) out.asciiText('# EOF\n');
   return out.finish();
 }
 
@@ -347,4 +347,15 @@ export function renderPrometheus(families: readonly ExpositionFamily[]): string 
  */
 export function renderOpenMetrics(families: readonly ExpositionFamily[]): string {
   return render(families, true);
+}
+
+/**
+ * One family's text without the final newline, for a registry that joins families itself
+ * (prom-client's `Registry.metrics()` does).
+ *
+ * @internal
+ */
+export function renderFamilyBody(family: ExpositionFamily, openMetrics: boolean): string {
+  const text = render([family], openMetrics, false);
+  return text.slice(0, -1);
 }

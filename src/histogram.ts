@@ -18,9 +18,28 @@ import { rangeError, typeError } from './errors';
  * comparison on the real line: 3.7 is in `[2, 4)`, −0.5 in `(..., 0)`.
  */
 export type HistSpec =
-  | { readonly log2: { readonly k?: number } }
-  | { readonly linear: { readonly min: number; readonly max: number; readonly step: number } }
-  | { readonly buckets: readonly number[] };
+  | {
+      /** bpftrace `hist`. */
+      readonly log2: {
+        /** Sub-buckets per power of two as a power of two, 0..5 (default 0). */
+        readonly k?: number;
+      };
+    }
+  | {
+      /** bpftrace `lhist`. */
+      readonly linear: {
+        /** Lower edge of the first in-range bucket (integer). */
+        readonly min: number;
+        /** Values at or above this land in the overflow bucket (integer). */
+        readonly max: number;
+        /** Bucket width (integer >= 1). */
+        readonly step: number;
+      };
+    }
+  | {
+      /** Prometheus `le` upper bounds, finite and strictly increasing. */
+      readonly buckets: readonly number[];
+    };
 
 /** The bucket layout of a {@link HistSpec}, as {@link Aggregator.histogram} exposes it. */
 export interface HistLayout {

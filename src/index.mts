@@ -38,6 +38,7 @@ export type {
   AggStats,
   AggBatch,
   AggBatchOptions,
+  AggPrometheusOptions,
   HistSpec,
   HistLayout,
   BpfMapOptions,

@@ -45,6 +45,7 @@ export type {
   AggStats,
   AggBatch,
   AggBatchOptions,
+  AggPrometheusOptions,
 } from './aggregator';
 export { histogramLayout } from './histogram';
 export type { HistSpec, HistLayout } from './histogram';

@@ -41,11 +41,8 @@ export interface NativeStrMap {
 }
 
 export interface NativeBpfMap {
-  lookup(key: Uint8Array): Uint8Array | undefined;
-  /** Status: 0 ok, 1 EEXIST, 2 ENOENT, 3 E2BIG. */
-  update(key: Uint8Array, value: Uint8Array, flags: number): number;
-  /** Status: 0 ok, 2 ENOENT. */
-  delete(key: Uint8Array): number;
+  /** Passed to the static single-operation functions: they skip the wrapper's unwrap. */
+  readonly handle: NativeMapHandle;
   getNextKey(key: Uint8Array | undefined): Uint8Array | undefined;
   /** [keys, values, count, next cursor, done], or the first group's size when it does not fit (ENOSPC). */
   lookupBatch(
@@ -205,15 +202,49 @@ export interface NativeAddon {
   strSet(handle: NativeMapHandle, bytes: Uint8Array, length: number, value: number): boolean;
   strHas(handle: NativeMapHandle, bytes: Uint8Array, length: number): boolean;
   strDelete(handle: NativeMapHandle, bytes: Uint8Array, length: number): boolean;
-  BpfMap: new (
-    type: string,
-    keySize: number,
-    valueSize: number,
-    maxEntries: number,
-    seed: bigint | undefined,
-    match: string | undefined,
-    hash: string | undefined,
-  ) => NativeBpfMap;
+  BpfMap: {
+    new (
+      type: string,
+      keySize: number,
+      valueSize: number,
+      maxEntries: number,
+      seed: bigint | undefined,
+      match: string | undefined,
+      hash: string | undefined,
+      scratch: Uint8Array,
+    ): NativeBpfMap;
+    /** Copies key's value to the constructor's scratch array; false when key is absent. */
+    lookup(handle: NativeMapHandle, key: Uint8Array): boolean;
+    /** Status: 0 ok, 1 EEXIST, 2 ENOENT, 3 E2BIG. */
+    update(handle: NativeMapHandle, key: Uint8Array, value: Uint8Array, flags: number): number;
+    /** Status: 0 ok, 2 ENOENT. */
+    delete(handle: NativeMapHandle, key: Uint8Array): number;
+  };
+  /**
+   * Packs keys[start..] as WTF-8 into bytes/offsets (offsets[start] is where the next key goes),
+   * one Node-API read per string (via UTF-16, or V8's UTF-8 when `viaUtf8`); stops at the first
+   * element it does not take and returns its index (see native/addon/str_keys.h).
+   */
+  packStrings(
+    keys: readonly unknown[],
+    start: number,
+    bytes: Uint8Array,
+    offsets: Uint32Array,
+    units: Uint16Array,
+    viaUtf8: boolean,
+  ): number;
+  /**
+   * Packs keys.join('') cut at `lengths` as WTF-8; mode 0 reads UTF-16, 1 V8's UTF-8 kept when
+   * ASCII, 2 Latin-1 (caller guarantees ASCII). Total bytes, or -(i + 1) for key i over the limit.
+   */
+  packJoined(
+    joined: string,
+    lengths: Uint32Array,
+    bytes: Uint8Array,
+    offsets: Uint32Array,
+    units: Uint16Array,
+    mode: number,
+  ): number;
   kernels(): KernelInfo[];
   cpu(): CpuInfo;
   hashBytes(data: Uint8Array, seed?: bigint, kernel?: string): bigint;

@@ -5,7 +5,10 @@
 import { closedError, describe, rangeError, typeError, withCallerStack } from './errors';
 import { native, type MapStats, type NativeStrMap } from './native';
 import type { U64MapOptions } from './u64map';
-import { decodeWtf8, encodeWtf8Into } from './wtf8';
+import { encodeKeyAt, isBytes, MAX_KEY_BYTES, packKeys } from './strpack';
+import { decodeWtf8 } from './wtf8';
+
+export { MAX_KEY_BYTES } from './strpack';
 
 /**
  * A StrMap key: a string (encoded as WTF-8, see {@link StrMap}) or the raw bytes of a key. A
@@ -31,32 +34,8 @@ export type StrKeys = readonly StrKey[] | PackedKeys;
 /** Options for {@link StrMap}'s constructor: the same as {@link U64MapOptions}. */
 export type StrMapOptions = U64MapOptions;
 
-/** The longest key StrMap accepts, in bytes (64 KiB). */
-export const MAX_KEY_BYTES = 64 * 1024;
-
 const SCAN_CHUNK = 1024;
-// Strings up to this many code units are encoded by the JS loop, longer ones
-// by TextEncoder.encodeInto (which costs a subarray and a call per string).
-// Measured on Node 20 with 1e6 fresh 'user:<n>' strings: ~30 ns/key for the
-// loop against ~120 for encodeInto per string and ~90 for encodeInto of one
-// joined string; encodeInto overtakes the loop somewhere past 64 code units.
-const SHORT_STRING = 64;
-const encoder = new TextEncoder();
 const keyLimit = `a key of at most ${MAX_KEY_BYTES} bytes`;
-
-type WellFormedCheck = { isWellFormed(): boolean };
-
-// Encodes s at pos in buf (which has room for 3 bytes per code unit).
-function encodeAt(s: string, buf: Uint8Array, pos: number): number {
-  if (s.length <= SHORT_STRING || !(s as unknown as WellFormedCheck).isWellFormed()) {
-    return encodeWtf8Into(s, buf, pos);
-  }
-  return pos + encoder.encodeInto(s, pos === 0 ? buf : buf.subarray(pos)).written;
-}
-
-function isBytes(v: unknown): v is Uint8Array {
-  return ArrayBuffer.isView(v) && (v as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] === 'Uint8Array';
-}
 
 // ---- single keys: encoded into one reused buffer ----
 
@@ -69,7 +48,7 @@ function keyLength(key: unknown): number {
     const n = key.length;
     if (n > MAX_KEY_BYTES) throw rangeError(keyLimit, 'key', key);
     if (n * 3 > scratch.length) scratch = new Uint8Array(Math.max(n * 3, scratch.length * 2));
-    const len = encodeAt(key, scratch, 0);
+    const len = encodeKeyAt(key, scratch, 0);
     if (len > MAX_KEY_BYTES) throw rangeError(keyLimit, 'key', key);
     keyBuffer = scratch;
     return len;
@@ -80,55 +59,6 @@ function keyLength(key: unknown): number {
     return key.length;
   }
   throw typeError('a string or Uint8Array', 'key', key);
-}
-
-// ---- batches: an array of keys is packed into reused buffers ----
-
-let packBytes = new Uint8Array(64 * 1024);
-let packOffsets = new Uint32Array(1025);
-
-function growPackBytes(need: number): void {
-  const bigger = new Uint8Array(Math.max(need, packBytes.length * 2));
-  bigger.set(packBytes);
-  packBytes = bigger;
-}
-
-// [bytes, offsets] for the native batch calls. Validates every key of an
-// array before the call, so a bad one leaves the map unchanged.
-function packKeys(keys: unknown): [Uint8Array, Uint32Array] {
-  if (Array.isArray(keys)) {
-    const count = keys.length;
-    if (packOffsets.length < count + 1) packOffsets = new Uint32Array(Math.max(count + 1, packOffsets.length * 2));
-    const offsets = packOffsets;
-    offsets[0] = 0;
-    let pos = 0;
-    for (let i = 0; i < count; i++) {
-      const k: unknown = keys[i];
-      if (typeof k === 'string') {
-        const n = k.length;
-        if (n > MAX_KEY_BYTES) throw rangeError(keyLimit, `keys[${i}]`, k);
-        if (pos + n * 3 > packBytes.length) growPackBytes(pos + n * 3);
-        const end = encodeAt(k, packBytes, pos);
-        if (end - pos > MAX_KEY_BYTES) throw rangeError(keyLimit, `keys[${i}]`, k);
-        pos = end;
-      } else if (isBytes(k)) {
-        if (k.length > MAX_KEY_BYTES) throw rangeError(keyLimit, `keys[${i}]`, k);
-        if (pos + k.length > packBytes.length) growPackBytes(pos + k.length);
-        packBytes.set(k, pos);
-        pos += k.length;
-      } else {
-        throw typeError('a string or Uint8Array', `keys[${i}]`, k);
-      }
-      offsets[i + 1] = pos;
-    }
-    return [packBytes, offsets.subarray(0, count + 1)];
-  }
-  if (typeof keys === 'object' && keys !== null && !ArrayBuffer.isView(keys)) {
-    // The native side checks both fields' types and every offset.
-    const { bytes, offsets } = keys as PackedKeys;
-    return [bytes, offsets];
-  }
-  throw typeError('an array of keys or { bytes: Uint8Array, offsets: Uint32Array }', 'keys', keys);
 }
 
 function parseSeed(seed: unknown): bigint | undefined {

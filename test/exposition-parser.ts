@@ -120,6 +120,8 @@ export function parseExposition(text: string, openMetrics = false): Parsed {
       current = f;
       continue;
     }
+    // 0.0.4 ignores empty lines (prom-client separates families with one); OpenMetrics has none.
+    if (line === '' && !openMetrics) continue;
     if (line.startsWith('#') || line === '') throw new Error(`unexpected line ${JSON.stringify(line)}`);
     const sample = parseSample(line);
     if (!current || !sample.name.startsWith(current.name)) {
@@ -139,4 +141,21 @@ export function seriesKey(labels: Record<string, string>): string {
       .sort()
       .map((k) => [k, labels[k]]),
   );
+}
+
+/**
+ * What Prometheus would store from a text: per family its type and help, and every sample keyed
+ * by name, labels (order-free, empty values dropped as Prometheus drops them) and numeric `le`.
+ */
+export function storedSamples(text: string, openMetrics = false): Map<string, number | string> {
+  const out = new Map<string, number | string>();
+  for (const fam of parseExposition(text, openMetrics).families) {
+    out.set(`# ${fam.name}`, `${fam.type} ${fam.help}`);
+    for (const s of fam.samples) {
+      const labels = Object.fromEntries(Object.entries(s.labels).filter(([k, v]) => v !== '' && k !== 'le'));
+      const le = s.labels.le === undefined ? '' : String(Number(s.labels.le === '+Inf' ? Infinity : s.labels.le));
+      out.set(`${s.name} ${seriesKey(labels)} ${le}`, s.value);
+    }
+  }
+  return out;
 }

@@ -46,6 +46,46 @@ function runWorker(id: number, match: string): Promise<{ id: number; size: numbe
   });
 }
 
+// Each worker drives an Aggregator (label keys, Prometheus buckets, handles
+// and keyed records mixed), a StrMap and an lru BpfMap of its own, checking
+// each against a plain JS computation.
+const hammerAggregators = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { Aggregator, StrMap, BpfMap } = require(workerData.entry);
+let seed = workerData.id * 104729 + 3;
+const rnd = (n) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+const agg = new Aggregator({ key: { labels: ['route', 'code'] }, hist: { buckets: [1, 5, 10] }, batchSize: 64 });
+const want = new Map();
+const handles = new Map();
+for (let i = 0; i < 20000; i++) {
+  const route = '/r' + rnd(20), code = String(200 + rnd(3)), v = rnd(20);
+  const k = route + '|' + code;
+  const w = want.get(k) || { count: 0, sum: 0 };
+  w.count++; w.sum += v; want.set(k, w);
+  if (i % 2) agg.record({ route, code }, v);
+  else {
+    let h = handles.get(k);
+    if (!h) handles.set(k, (h = agg.handle([route, code])));
+    h.record(v);
+  }
+}
+for (const [k, w] of want) {
+  const [route, code] = k.split('|');
+  const got = agg.get({ route, code });
+  if (!got || got.count !== w.count || got.sum !== w.sum) throw new Error('aggregate mismatch for ' + k);
+}
+const s = new StrMap();
+const oracle = new Map();
+for (let i = 0; i < 5000; i++) { const k = 'k' + rnd(3000); s.set(k, i); oracle.set(k, i); }
+for (const [k, v] of oracle) if (s.get(k) !== v) throw new Error('StrMap mismatch');
+const b = new BpfMap({ type: 'lru_hash', keySize: 4, valueSize: 8, maxEntries: 100 });
+const key = new Uint8Array(4), value = new Uint8Array(8);
+for (let i = 0; i < 5000; i++) { new DataView(key.buffer).setUint32(0, rnd(1000)); value[0] = i; b.update(key, value); }
+if (b.size > 100) throw new Error('BpfMap over maxEntries');
+parentPort.postMessage({ id: workerData.id, series: agg.size, strSize: s.size, bpfSize: b.size });
+agg.close(); s.close(); b.close();
+`;
+
 describe('worker_threads', () => {
   it('4 workers hammer their own maps at once and each stays consistent', async () => {
     const supported = kernels()
@@ -58,6 +98,25 @@ describe('worker_threads', () => {
       expect(r.size).toBeGreaterThan(1000);
     }
     expect(results.map((r) => r.match)).toEqual(matches);
+  });
+
+  it('4 workers run their own aggregators, string maps and BPF maps at once', async () => {
+    const results = await Promise.all(
+      [0, 1, 2, 3].map(
+        (id) =>
+          new Promise<{ id: number; series: number; strSize: number; bpfSize: number }>((resolve, reject) => {
+            const w = new Worker(hammerAggregators, { eval: true, workerData: { id, entry } });
+            w.once('message', resolve);
+            w.once('error', reject);
+            w.once('exit', (code) => code !== 0 && reject(new Error(`worker ${id} exited with ${code}`)));
+          }),
+      ),
+    );
+    for (const r of results) {
+      expect(r.series).toBe(60);
+      expect(r.strSize).toBeGreaterThan(1000);
+      expect(r.bpfSize).toBe(100);
+    }
   });
 
   it('a map posted to another thread arrives unusable and is refused with a clear error', async () => {

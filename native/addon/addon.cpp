@@ -11,6 +11,7 @@
 #include "addon/aggregator_binding.h"
 #include "addon/errors.h"
 #include "addon/memory_floor.h"
+#include "addon/str_keys.h"
 #include "addon/str_map_binding.h"
 #include "addon/u64_map_binding.h"
 #include "cpu/cpu_features.h"
@@ -155,6 +156,8 @@ class TophashAddon : public Napi::Addon<TophashAddon> {
     exports.Set("hashU64Batch", Napi::Function::New<HashU64Batch>(env, "hashU64Batch"));
     exports.Set("externalMemory", Napi::Function::New<ExternalMemory>(env, "externalMemory"));
     exports.Set("memoryFloor", Napi::Function::New<MemoryFloor>(env, "memoryFloor"));
+    exports.Set("packStrings", Napi::Function::New<PackStrings>(env, "packStrings"));
+    exports.Set("packJoined", Napi::Function::New<PackJoined>(env, "packJoined"));
   }
 };
 

@@ -94,6 +94,7 @@ Napi::Function AggregatorBinding::Define(Napi::Env env) {
   return DefineClass(env, "NativeAggregator",
                      {
                          InstanceMethod<&AggregatorBinding::Apply>("apply"),
+                         InstanceMethod<&AggregatorBinding::ApplyAsync>("applyAsync"),
                          InstanceMethod<&AggregatorBinding::RecordKeys>("recordKeys"),
                          InstanceMethod<&AggregatorBinding::RecordBytes>("recordBytes"),
                          InstanceMethod<&AggregatorBinding::AddHandle>("addHandle"),
@@ -200,6 +201,7 @@ AggregatorBinding::~AggregatorBinding() {
 
 core::Aggregator& AggregatorBinding::agg(Napi::Env env) {
   if (!agg_) throw Napi::Error::New(env, "This Aggregator is closed");
+  if (busy_) throw_code(env, "EBUSY", "This Aggregator is in use by flushAsync; await it first");
   return *agg_;
 }
 
@@ -244,27 +246,33 @@ core::StagedKeys AggregatorBinding::single(const Napi::CallbackInfo& info, size_
   return k;
 }
 
+void AggregatorBinding::check_events(Napi::Env env, const uint32_t* ids, const double* values,
+                                     size_t n, const core::StagedKeys& keys,
+                                     const char* values_name) {
+  int why = 0;
+  const size_t bad = agg(env).first_invalid_event(ids, values, n, keys, &why);
+  if (bad == n) return;
+  if (why == 1) {
+    throw_range(env, "a finite number", indexed(values_name, bad),
+                describe(Napi::Number::New(env, values[bad])));
+  }
+  throw_range(env, "a staged key index or a live handle id", indexed("ids", bad),
+              std::to_string(ids[bad]));
+}
+
 void AggregatorBinding::apply_checked(Napi::Env env, const uint32_t* ids, const double* values,
                                       size_t n, const core::StagedKeys& keys,
                                       const char* values_name) {
-  core::Aggregator& a = agg(env);
-  int why = 0;
-  const size_t bad = a.first_invalid_event(ids, values, n, keys, &why);
-  if (bad != n) {
-    if (why == 1) {
-      throw_range(env, "a finite number", indexed(values_name, bad),
-                  describe(Napi::Number::New(env, values[bad])));
-    }
-    throw_range(env, "a staged key index or a live handle id", indexed("ids", bad),
-                std::to_string(ids[bad]));
-  }
+  check_events(env, ids, values, n, keys, values_name);
+  core::Aggregator& a = *agg_;
   guard_alloc(env, [&] { a.apply(ids, values, n, keys); });
   report_memory(env);
 }
 
-// apply(ids: Uint32Array, values: Float64Array, n, keysU64?: BigUint64Array,
-//       keyBytes?: Uint8Array, keyOffsets?: Uint32Array, nkeys) -> undefined
-Napi::Value AggregatorBinding::Apply(const Napi::CallbackInfo& info) {
+// The arguments of apply and applyAsync: (ids: Uint32Array, values:
+// Float64Array, n, keysU64?: BigUint64Array, keyBytes?: Uint8Array,
+// keyOffsets?: Uint32Array, nkeys).
+AggregatorBinding::StagedBatch AggregatorBinding::staged_batch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   agg(env);
   if (!info[2].IsNumber() || !info[6].IsNumber())
@@ -273,25 +281,78 @@ Napi::Value AggregatorBinding::Apply(const Napi::CallbackInfo& info) {
   const double kd = info[6].As<Napi::Number>().DoubleValue();
   if (!(is_int(nd) && nd >= 0 && nd < 4294967296.0 && is_int(kd) && kd >= 0 && kd <= nd))
     throw_range(env, "counts with 0 <= nkeys <= n", "n", describe(info[2]));
-  const size_t n = static_cast<size_t>(nd), nkeys = static_cast<size_t>(kd);
-  const uint32_t* ids =
-      typed_at_least<uint32_t>(info[0], napi_uint32_array, "Uint32Array", n, "ids");
-  const double* values =
-      typed_at_least<double>(info[1], napi_float64_array, "Float64Array", n, "values");
-  core::StagedKeys keys;
-  keys.count = nkeys;
+  StagedBatch b;
+  b.n = static_cast<size_t>(nd);
+  const size_t nkeys = static_cast<size_t>(kd);
+  b.ids = typed_at_least<uint32_t>(info[0], napi_uint32_array, "Uint32Array", b.n, "ids");
+  b.values = typed_at_least<double>(info[1], napi_float64_array, "Float64Array", b.n, "values");
+  b.keys.count = nkeys;
   if (nkeys > 0) {
     if (bytes_keys()) {
-      core::ByteBatch b = packed(info[4], info[5], nkeys, "keys");
-      keys.bytes = b.bytes;
-      keys.offsets = b.offsets;
+      core::ByteBatch bytes = packed(info[4], info[5], nkeys, "keys");
+      b.keys.bytes = bytes.bytes;
+      b.keys.offsets = bytes.offsets;
     } else {
-      keys.u64 =
+      b.keys.u64 =
           typed_at_least<uint64_t>(info[3], napi_biguint64_array, "BigUint64Array", nkeys, "keys");
     }
   }
-  apply_checked(env, ids, values, n, keys, "values");
-  return env.Undefined();
+  return b;
+}
+
+// apply(ids, values, n, keysU64?, keyBytes?, keyOffsets?, nkeys) -> undefined
+Napi::Value AggregatorBinding::Apply(const Napi::CallbackInfo& info) {
+  const StagedBatch b = staged_batch(info);
+  apply_checked(info.Env(), b.ids, b.values, b.n, b.keys, "values");
+  return info.Env().Undefined();
+}
+
+// applyAsync(same arguments) -> Promise<events>: validated now, then the
+// events and their keys are copied and applied on the libuv pool (see
+// async_batch.h); the aggregator is EBUSY until it settles.
+Napi::Value AggregatorBinding::ApplyAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const StagedBatch b = staged_batch(info);
+  check_events(env, b.ids, b.values, b.n, b.keys, "values");
+  std::vector<uint32_t> ids(b.ids, b.ids + b.n);
+  std::vector<double> values(b.values, b.values + b.n);
+  std::vector<uint64_t> u64;
+  std::vector<uint8_t> bytes;
+  std::vector<uint32_t> offsets;
+  if (b.keys.u64 != nullptr) u64.assign(b.keys.u64, b.keys.u64 + b.keys.count);
+  if (b.keys.bytes != nullptr) {
+    const uint32_t base = b.keys.offsets[0];
+    bytes.assign(b.keys.bytes + base, b.keys.bytes + b.keys.offsets[b.keys.count]);
+    offsets.assign(b.keys.offsets, b.keys.offsets + b.keys.count + 1);
+    for (uint32_t& o : offsets) o -= base;
+  }
+  const size_t n = b.n, nkeys = b.keys.count;
+  auto run = [this, n, nkeys, ids = std::move(ids), values = std::move(values),
+              u64 = std::move(u64), bytes = std::move(bytes),
+              offsets = std::move(offsets)](double*, uint8_t*) {
+    core::StagedKeys keys;
+    keys.count = nkeys;
+    if (!u64.empty()) keys.u64 = u64.data();
+    if (!offsets.empty()) {
+      keys.bytes = bytes.data();
+      keys.offsets = offsets.data();
+    }
+    agg_->apply(ids.data(), values.data(), n, keys);
+    return n;
+  };
+  busy_ = true;
+  return AsyncBatch::Start(
+      info, "tophash:Aggregator.flush", AsyncBatch::Op::kRun, n, std::move(run),
+      [this](Napi::Env e) { finish_async(e); }, 0, nullptr);
+}
+
+void AggregatorBinding::finish_async(Napi::Env env) {
+  busy_ = false;
+  if (close_pending_) {
+    agg_.reset();
+    close_pending_ = false;
+  }
+  report_memory(env);
 }
 
 // recordKeys(keys: BigUint64Array | Float64Array | Uint32Array, values: Float64Array)
@@ -469,6 +530,10 @@ Napi::Value AggregatorBinding::Stats(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value AggregatorBinding::Close(const Napi::CallbackInfo& info) {
+  if (busy_) {
+    close_pending_ = true;  // the batch in flight still uses the engine
+    return info.Env().Undefined();
+  }
   agg_.reset();
   report_memory(info.Env());
   return info.Env().Undefined();

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "addon/async_batch.h"
 #include "core/aggregator.h"
 
 namespace tophash::addon {
@@ -26,7 +27,18 @@ class AggregatorBinding : public Napi::ObjectWrap<AggregatorBinding> {
   // StagedKeys of count 1 backed by scratch_u64_ when needed.
   core::StagedKeys single(const Napi::CallbackInfo& info, size_t at);
 
+  // The arguments of apply/applyAsync, checked: views into the caller's arrays.
+  struct StagedBatch {
+    const uint32_t* ids;
+    const double* values;
+    size_t n;
+    core::StagedKeys keys;
+  };
+  StagedBatch staged_batch(const Napi::CallbackInfo& info);
   Napi::Value Apply(const Napi::CallbackInfo& info);
+  Napi::Value ApplyAsync(const Napi::CallbackInfo& info);
+  // Called on the JS thread when applyAsync settles.
+  void finish_async(Napi::Env env);
   Napi::Value RecordKeys(const Napi::CallbackInfo& info);
   Napi::Value RecordBytes(const Napi::CallbackInfo& info);
   Napi::Value AddHandle(const Napi::CallbackInfo& info);
@@ -40,11 +52,18 @@ class AggregatorBinding : public Napi::ObjectWrap<AggregatorBinding> {
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
+  // Throws a RangeError naming the first bad event (id or value).
+  void check_events(Napi::Env env, const uint32_t* ids, const double* values, size_t n,
+                    const core::StagedKeys& keys, const char* values_name);
   void apply_checked(Napi::Env env, const uint32_t* ids, const double* values, size_t n,
                      const core::StagedKeys& keys, const char* values_name);
 
   std::unique_ptr<core::Aggregator> agg_;
   int64_t reported_bytes_ = 0;
+  // An applyAsync batch is running on the libuv pool: every other call is EBUSY.
+  bool busy_ = false;
+  // close() arrived while busy: free the engine when the batch settles.
+  bool close_pending_ = false;
   uint64_t scratch_u64_ = 0;
   std::vector<uint32_t> scratch_ids_;
   std::vector<uint64_t> scratch_keys_;

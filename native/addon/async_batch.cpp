@@ -25,7 +25,7 @@ Napi::Promise AsyncBatch::Start(const Napi::CallbackInfo& info, const char* reso
                                 count, std::move(run), std::move(finish));
   if (op == Op::kGet) {
     worker->keep_out(info[out_arg], info[out_arg + 1]);
-  } else {
+  } else if (op == Op::kSet) {
     worker->take_values(values_to_set);
   }
   worker->Queue();

@@ -18,7 +18,8 @@ namespace tophash::addon {
 
 class AsyncBatch : public Napi::AsyncWorker {
  public:
-  enum class Op { kGet, kSet };
+  // kRun: the job owns all its inputs and has no outputs but its count.
+  enum class Op { kGet, kSet, kRun };
   // Runs on a libuv pool thread over owned copies. For kGet, values/hits
   // receive the results (hits is null unless keep_out got `found`); for
   // kSet, values holds the copied inputs. Returns the batch's count; may

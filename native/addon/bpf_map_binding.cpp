@@ -107,9 +107,9 @@ Napi::Value batch_write_result(Napi::Env env, const core::BpfMap::BatchWrite& w)
 Napi::Function BpfMapBinding::Define(Napi::Env env) {
   return DefineClass(env, "NativeBpfMap",
                      {
-                         InstanceMethod<&BpfMapBinding::Lookup>("lookup"),
-                         InstanceMethod<&BpfMapBinding::Update>("update"),
-                         InstanceMethod<&BpfMapBinding::Delete>("delete"),
+                         StaticMethod<&BpfMapBinding::Lookup>("lookup"),
+                         StaticMethod<&BpfMapBinding::Update>("update"),
+                         StaticMethod<&BpfMapBinding::Delete>("delete"),
                          InstanceMethod<&BpfMapBinding::GetNextKey>("getNextKey"),
                          InstanceMethod<&BpfMapBinding::LookupBatch>("lookupBatch"),
                          InstanceMethod<&BpfMapBinding::UpdateBatch>("updateBatch"),
@@ -121,7 +121,8 @@ Napi::Function BpfMapBinding::Define(Napi::Env env) {
 }
 
 // new NativeBpfMap(type: 'hash' | 'lru_hash', keySize, valueSize, maxEntries,
-//                  seed?: bigint, match?: string, hash?: string)
+//                  seed?: bigint, match?: string, hash?: string,
+//                  scratch: Uint8Array of valueSize bytes)
 BpfMapBinding::BpfMapBinding(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<BpfMapBinding>(info) {
   Napi::Env env = info.Env();
@@ -149,6 +150,10 @@ BpfMapBinding::BpfMapBinding(const Napi::CallbackInfo& info)
   } else {
     throw_type(env, "a bigint", "options.seed", describe(info[4]));
   }
+  // Reading its address moves a small array's bytes off the V8 heap, once;
+  // they stay put from then on, and the reference keeps them alive.
+  scratch_ = const_cast<uint8_t*>(exact_bytes(info[7], value_size, "scratch"));
+  scratch_ref_ = Napi::Persistent(info[7].As<Napi::Object>());
   std::string match_name = optional_string(info[5], "options.match");
   std::string hash_name = optional_string(info[6], "options.hash");
   std::string error;
@@ -165,6 +170,8 @@ BpfMapBinding::BpfMapBinding(const Napi::CallbackInfo& info)
     throw_code(env, "ENOMEM", "Out of memory: the map could not be created");
   }
   napi_type_tag_object(env, info.This(), &kBpfMapTag);
+  info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value(
+      "handle", Napi::External<BpfMapBinding>::New(env, this), napi_default));
   report_memory(env);
 }
 
@@ -180,6 +187,11 @@ core::BpfMap& BpfMapBinding::map(Napi::Env env) {
   return *map_;
 }
 
+BpfMapBinding& BpfMapBinding::from_handle(const Napi::CallbackInfo& info) {
+  if (!info[0].IsExternal()) throw_type(info.Env(), "a BpfMap handle", "handle", describe(info[0]));
+  return *info[0].As<Napi::External<BpfMapBinding>>().Data();
+}
+
 void BpfMapBinding::report_memory(Napi::Env env) {
   const int64_t now = map_ ? static_cast<int64_t>(map_->bytes()) : 0;
   if (now != reported_bytes_) {
@@ -188,35 +200,40 @@ void BpfMapBinding::report_memory(Napi::Env env) {
   }
 }
 
-// lookup(key) -> a copy of the value, or undefined
+// lookup(handle, key) -> whether key is present; its value is copied to the
+// scratch array the constructor was given.
 Napi::Value BpfMapBinding::Lookup(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::BpfMap& m = map(env);
-  const uint8_t* value = m.lookup(exact_bytes(info[0], m.key_size(), "key"));
-  if (value == nullptr) return env.Undefined();
-  return copy_out(env, value, m.value_size());
+  BpfMapBinding& self = from_handle(info);
+  core::BpfMap& m = self.map(env);
+  const uint8_t* value = m.lookup(exact_bytes(info[1], m.key_size(), "key"));
+  if (value == nullptr) return Napi::Boolean::New(env, false);
+  std::memcpy(self.scratch_, value, m.value_size());
+  return Napi::Boolean::New(env, true);
 }
 
-// update(key, value, flags) -> status (0 ok, 1 EEXIST, 2 ENOENT, 3 E2BIG)
+// update(handle, key, value, flags) -> status (0 ok, 1 EEXIST, 2 ENOENT, 3 E2BIG)
 Napi::Value BpfMapBinding::Update(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::BpfMap& m = map(env);
-  const uint8_t* key = exact_bytes(info[0], m.key_size(), "key");
-  const uint8_t* value = exact_bytes(info[1], m.value_size(), "value");
-  const uint64_t flags = flags_arg(info[2], "flags");
+  BpfMapBinding& self = from_handle(info);
+  core::BpfMap& m = self.map(env);
+  const uint8_t* key = exact_bytes(info[1], m.key_size(), "key");
+  const uint8_t* value = exact_bytes(info[2], m.value_size(), "value");
+  const uint64_t flags = flags_arg(info[3], "flags");
   const core::BpfStatus s = m.update(key, value, flags);
   if (s == core::BpfStatus::kNoMemory) throw_no_memory(env);
-  report_memory(env);
+  self.report_memory(env);
   return Napi::Number::New(env, static_cast<int>(s));
 }
 
-// delete(key) -> status (0 ok, 2 ENOENT)
+// delete(handle, key) -> status (0 ok, 2 ENOENT)
 Napi::Value BpfMapBinding::Delete(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::BpfMap& m = map(env);
-  const core::BpfStatus s = m.erase(exact_bytes(info[0], m.key_size(), "key"));
+  BpfMapBinding& self = from_handle(info);
+  core::BpfMap& m = self.map(env);
+  const core::BpfStatus s = m.erase(exact_bytes(info[1], m.key_size(), "key"));
   if (s == core::BpfStatus::kNoMemory) throw_no_memory(env);
-  report_memory(env);
+  self.report_memory(env);
   return Napi::Number::New(env, static_cast<int>(s));
 }
 

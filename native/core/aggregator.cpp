@@ -257,7 +257,7 @@ class KeyedAggregator final : public Aggregator {
       row = used_++;
     }
     init_row(row);
-    ref_[row] = 1;
+    ref_[row] = 0;
     return row;
   }
 
@@ -286,7 +286,8 @@ class KeyedAggregator final : public Aggregator {
 
   // The row of key k, inserting it if new; kNoRecord when the map is full
   // and drops new keys.
-  uint32_t resolve(View k) {
+  uint32_t resolve(View k, bool* inserted) {
+    *inserted = false;
     if (const uint32_t* row = Ops::find(table_, k)) return *row;
     if (table_.size() >= options_.max_entries) {
       if (options_.on_full == OnFull::kDrop) return kNoRecord;
@@ -302,21 +303,22 @@ class KeyedAggregator final : public Aggregator {
       free_row(row);
       throw;
     }
+    *inserted = true;
     return row;
   }
 
   // resolve() for a keyed event. Recently seen u64 keys skip the hash and
   // the probe: a direct-mapped memo of (key, row, generation), checked like a
   // handle. Kept out of line so the handle loop stays small.
-  __attribute__((noinline)) uint32_t resolve_staged(View key) {
+  __attribute__((noinline)) uint32_t resolve_staged(View key, bool* inserted) {
     if constexpr (std::is_same_v<Ops, U64Ops>) {
       Memo& m = memo_[(key * 0x9E3779B97F4A7C15ull) >> (64 - kMemoBits)];
       if (m.gen != 0 && m.key == key && gen_[m.row] == m.gen) return m.row;
-      const uint32_t row = resolve(key);
+      const uint32_t row = resolve(key, inserted);
       if (row != kNoRecord) m = Memo{key, row, gen_[row]};
       return row;
     } else {
-      return resolve(key);
+      return resolve(key, inserted);
     }
   }
 
@@ -340,8 +342,9 @@ class KeyedAggregator final : public Aggregator {
       const uint32_t id = ids[i];
       const double v = values[i];
       uint32_t row;
+      bool inserted = false;
       if (id & kKeyedEvent) {
-        row = resolve_staged(Ops::key_at(keys, id & ~kKeyedEvent));
+        row = resolve_staged(Ops::key_at(keys, id & ~kKeyedEvent), &inserted);
         rows = rows_.data();
         gen = gen_.data();
         ref = ref_.data();
@@ -349,7 +352,7 @@ class KeyedAggregator final : public Aggregator {
         Handle& hd = handles[id];
         row = hd.row;
         if (__builtin_expect(gen[row] != hd.gen, 0)) {
-          row = resolve(Ops::view(hd.key));
+          row = resolve(Ops::view(hd.key), &inserted);
           rows = rows_.data();
           gen = gen_.data();
           ref = ref_.data();
@@ -369,7 +372,10 @@ class KeyedAggregator final : public Aggregator {
       r[1] = s;
       r[2] = v < lo ? v : lo;
       r[3] = v > hi ? v : hi;
-      ref[row] = 1;
+      // A key's first event leaves it unreferenced, so a key seen once is
+      // evicted before one seen again (new pages start on the kernel's
+      // inactive LRU list for the same reason).
+      ref[row] = !inserted;
       if constexpr (K == HistKind::kLog2) {
         r[kRecordHeader + log2_bucket(v, k)] += 1;
       } else if constexpr (K == HistKind::kLinear) {

@@ -22,12 +22,14 @@
 //
 // FULL MAPS: maxEntries bounds the keys. 'drop' discards the events of new
 // keys once full (counted in dropped). 'lru' evicts an approximately least
-// recently used key with CLOCK (second chance): every update sets the row's
-// reference byte; the hand sweeps rows, clearing set bytes, and evicts the
-// first row it finds clear. Exact LRU would relink a list node on every
-// event (two dependent writes to other rows' cache lines); CLOCK costs one
-// byte store per event, evicts in O(1) amortised, and keeps rows touched
-// since the hand last passed them, which is the property LRU users want (the
+// recently used key with CLOCK (second chance): every update after a key's
+// first sets the row's reference byte; the hand sweeps rows, clearing set
+// bytes, and evicts the first row it finds clear. A new key starts
+// unreferenced, so keys seen once go before keys seen again (the kernel's
+// LRU lists start new entries as inactive for the same reason). Exact LRU
+// would relink a list node on every event (dependent writes to other rows'
+// cache lines); CLOCK costs one byte store per event, evicts in O(1)
+// amortised, and keeps every key touched since the hand last passed it (the
 // kernel's BPF LRU maps are approximate too).
 #pragma once
 #include <cstddef>

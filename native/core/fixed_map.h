@@ -32,32 +32,21 @@
 // Measured at N = 1e6 (batches, avx2/aes): keySize 8 hits in ~42 ns, 13 and
 // 16 (class 16) both ~53 ns: the padded 13-byte key costs nothing extra.
 //
-// WHAT BPFMAP (ISSUE 4) NEEDS ON TOP
+// WHAT BPFMAP (ISSUE 4) ADDS ON TOP: core/bpf_map.h, which keeps this
+// file's size classes and puts Table<FixedKeyPolicy<N>, uint32_t> over a
+// record pool (core/record_pool.h) of valueSize-byte values:
 //
-//   1. valueSize-byte values. Value stays a fixed C++ type in the bucket, so
-//      the value of a BpfMap slot should be a u32 index into a per-map
-//      element pool of maxEntries records of round_up(valueSize, 8) bytes,
-//      preallocated with a free list, as the kernel's hashtab does with
-//      prealloc'd htab_elems: Table<FixedKeyPolicy<N>, uint32_t>. Full is
-//      then "pool empty" (E2BIG) with the table untouched, and a value
-//      pointer stays valid across growth (slots move, records do not).
-//   2. An insert that does not overwrite: Table::assign always stores. BPF
-//      flags need find-or-insert returning the slot's Value* and whether it
-//      is new (NOEXIST: fail with EEXIST on a hit; EXIST: ENOENT on a miss;
-//      ANY: take a pool record only on a miss), so the pool index is
-//      allocated only for a new key and freed in erase (Table::erase would
-//      have to return the old Value, or take a callback, to free its record).
-//   3. Bucket-granular batch reads: lookupBatch returns whole bucket groups
-//      and ENOSPC when the first group does not fit, so scan() needs a
-//      variant that counts a group before emitting it (or emits into a
-//      caller buffer and reports the group size), the cursor staying scan's.
-//   4. getNextKey(key): the cursor of the key's own group (its hash & mask,
-//      mapped as scan maps cursors during growth), then the entries emitted
-//      after it in that group, then the next groups; a missing key restarts
-//      at cursor 0. A Table::group_cursor(hash) helper covers it.
-//   5. lru_hash: recency links in the pool records (prev/next u32) and the
-//      key copied into the record, so eviction can erase the oldest key by
-//      value (slots move during evacuation; records do not).
+//   1. values are u32 indices into a pool of maxEntries records, allocated in
+//      chunks as entries arrive rather than all up front; E2BIG is "pool
+//      empty", decided before the table is touched;
+//   2. a new key is found, then assigned (two probes over the same lines)
+//      instead of a find-or-insert hook, so the table's insert path stays the
+//      one every map uses; Table::erase hands back the old index;
+//   3. lookupBatch returns whole scan() groups, ENOSPC when the first does
+//      not fit; 4. getNextKey resumes at Table::group_cursor(hash);
+//   5. lru_hash keeps the key and a reference byte in the record and evicts
+//      with a CLOCK hand over the pool instead of prev/next links (why: see
+//      bpf_map.h).
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -1,0 +1,21 @@
+// The ES module entry for 'tophash/prom'. It re-exports the CommonJS build so
+// both module systems share one prom-client instance and one set of classes.
+export {
+  Histogram,
+  Counter,
+  Gauge,
+  Registry,
+  renderPrometheus,
+  renderOpenMetrics,
+  escapeLabelValue,
+  PROMETHEUS_CONTENT_TYPE,
+  OPENMETRICS_CONTENT_TYPE,
+} from './prom.js';
+export type {
+  LabelValues,
+  HistogramChild,
+  CounterChild,
+  GaugeChild,
+  ExpositionFamily,
+  ExpositionSeries,
+} from './prom.js';
