@@ -86,25 +86,33 @@ function findAggregator(): AggregatorCtor | null {
   return typeof ctor === 'function' ? (ctor as AggregatorCtor) : null;
 }
 
-/** Where 'tophash/prom' was found, or why not. */
-let dropIn: { Histogram: DropInHistogramCtor; from: string } | { missing: string } | null = null;
+interface DropInModule {
+  Histogram: DropInHistogramCtor;
+  /** tophash/prom's own Registry (renders its metrics with tophash's exposition code), if it has one. */
+  Registry: (new () => Registry) | null;
+  from: string;
+}
 
-function findDropIn(): { Histogram: DropInHistogramCtor; from: string } | { missing: string } {
+/** Where 'tophash/prom' was found, or why not. */
+let dropIn: DropInModule | { missing: string } | null = null;
+
+function findDropIn(): DropInModule | { missing: string } {
   if (dropIn !== null) return dropIn;
   // The package's own name first (package.json "exports" './prom'), then the
   // compiled module beside dist/src/index.js.
   const candidates = ['tophash/prom', path.join(__dirname, '../src/prom'), path.join(__dirname, '../src/prom/index')];
   for (const spec of candidates) {
-    let mod: { Histogram?: unknown };
+    let mod: { Histogram?: unknown; Registry?: unknown };
     try {
-      mod = require(spec) as { Histogram?: unknown };
+      mod = require(spec) as { Histogram?: unknown; Registry?: unknown };
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === 'MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') continue;
       throw e;
     }
     if (typeof mod.Histogram === 'function') {
-      dropIn = { Histogram: mod.Histogram as DropInHistogramCtor, from: spec };
+      const registry = typeof mod.Registry === 'function' ? (mod.Registry as new () => Registry) : null;
+      dropIn = { Histogram: mod.Histogram as DropInHistogramCtor, Registry: registry, from: spec };
       return dropIn;
     }
   }
@@ -498,10 +506,15 @@ function aggRecordBatch(): System {
   };
 }
 
-export function dropInState(): { registry: Registry; histogram: DropInHistogram } {
+/**
+ * A drop-in Histogram registered in a fresh registry: prom-client's own (only the Histogram import
+ * changed) or, with `ownRegistry`, tophash/prom's Registry.
+ */
+export function dropInState(ownRegistry = false): { registry: Registry; histogram: DropInHistogram } {
   const found = findDropIn();
   if ('missing' in found) throw new Error(found.missing);
-  const registry = new Registry();
+  if (ownRegistry && found.Registry === null) throw new Error(DROP_IN_REGISTRY_MISSING);
+  const registry = ownRegistry && found.Registry !== null ? new found.Registry() : new Registry();
   const histogram = new found.Histogram({
     name: METRIC_NAME,
     help: METRIC_HELP,
@@ -515,6 +528,14 @@ export function dropInState(): { registry: Registry; histogram: DropInHistogram 
 export function dropInUnavailable(): string | null {
   const found = findDropIn();
   return 'missing' in found ? found.missing : null;
+}
+
+const DROP_IN_REGISTRY_MISSING = "not available: 'tophash/prom' exports no Registry";
+
+export function dropInRegistryUnavailable(): string | null {
+  const found = findDropIn();
+  if ('missing' in found) return found.missing;
+  return found.Registry === null ? DROP_IN_REGISTRY_MISSING : null;
 }
 
 function dropInLabelObjects(): System {
@@ -590,6 +611,18 @@ export function systems(): System[] {
 }
 
 export const BASELINE_ID = 'prom-client';
+
+/**
+ * The drop-in may have no public flush(): then up to one batch of staged events (< batchSize) is
+ * aggregated at read-out, after the timed region.
+ */
+export function dropInFlushNote(): string | null {
+  const found = findDropIn();
+  if ('missing' in found) return null;
+  return typeof (found.Histogram.prototype as Partial<DropInHistogram>).flush === 'function'
+    ? null
+    : 'tophash/prom has no public flush(), so its rows leave the last partial batch (fewer than 4096 events) to the read-out after the timed region.';
+}
 
 /** Where the drop-in came from, for the report header (null if missing). */
 export function dropInSource(): string | null {
