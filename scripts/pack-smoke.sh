@@ -24,6 +24,7 @@ echo "$(basename "$tarball"): $(wc -l <"$work/files.txt") files, $(du -k "$tarba
 fail=0
 for need in package.json README.md LICENSE binding.gyp scripts/list-sources.js \
   dist/src/index.js dist/src/index.d.ts dist/src/index.mjs dist/src/index.d.mts \
+  dist/src/prom.js dist/src/prom.d.ts dist/src/prom.mjs dist/src/prom.d.mts \
   native/addon/addon.cpp native/core/table.h; do
   grep -qxF "$need" "$work/files.txt" || { echo "missing from the tarball: $need"; fail=1; }
 done
@@ -78,6 +79,27 @@ node --input-type=module -e "
   m.close();
   try { m.size; throw new Error('no ERR_CLOSED'); } catch (e) { if (!(e instanceof CodedError)) throw e; }
   console.log('import: ok; ' + kernels().length + ' kernels; ' + cpu().arch);"
+
+echo "== tophash/prom beside prom-client (its optional peer, from npm's cache) =="
+npm install --no-audit --no-fund --prefer-offline --no-save prom-client@"$(node -p "require('$root/node_modules/prom-client/package.json').version")" >/dev/null
+node -e "
+  const { Histogram } = require('tophash/prom');
+  const { register } = require('prom-client');
+  const h = new Histogram({ name: 'smoke_seconds', help: 'pack smoke', labelNames: ['route'], buckets: [0.1, 1] });
+  h.observe({ route: '/a' }, 0.5);
+  register.metrics().then((text) => {
+    if (!text.includes('smoke_seconds_bucket{route=\"/a\",le=\"1\"} 1')) throw new Error('tophash/prom text: ' + text);
+    console.log('tophash/prom (require): ok');
+  });"
+node --input-type=module -e "
+  import { Counter } from 'tophash/prom';
+  import { Registry } from 'prom-client';
+  const registry = new Registry();
+  const c = new Counter({ name: 'smoke_total', help: 'pack smoke', registers: [registry] });
+  c.inc(2);
+  const text = await registry.metrics();
+  if (!text.includes('smoke_total 2')) throw new Error('tophash/prom ESM text: ' + text);
+  console.log('tophash/prom (import): ok');"
 
 echo "== deep imports are closed by the exports map =="
 if node -e "require('tophash/dist/src/native')" 2>/dev/null; then
