@@ -6,7 +6,7 @@
 // the map exactly as it was (compared through a snapshot of its entries).
 import { describe, expect, it } from 'vitest';
 
-import { StrMap, U64Map, hash, hashBatch } from '../src/index';
+import { Aggregator, BpfMap, StrMap, U64Map, hash, hashBatch, type LabelKey } from '../src/index';
 
 type Outcome = { throws: typeof TypeError | typeof RangeError | typeof Error; message?: RegExp } | { returns: unknown };
 
@@ -346,5 +346,234 @@ describe('hash functions under hostile input', () => {
 
   it('hashes a detached view as the empty input', () => {
     expect(hash(detached(new Uint8Array([1, 2, 3])))).toBe(hash(new Uint8Array(0)));
+  });
+});
+
+describe('BpfMap under hostile input', () => {
+  const make = () => {
+    const m = new BpfMap({ type: 'hash', keySize: 4, valueSize: 8, maxEntries: 16 });
+    for (let i = 0; i < 5; i++) m.update(new Uint8Array([i, 0, 0, 1]), new Uint8Array(8).fill(i));
+    return m;
+  };
+  const snapshot = (m: BpfMap) => JSON.stringify([...m].map(([k, v]) => [[...k], [...v]]).sort());
+  const key = (i: number) => new Uint8Array([i, 0, 0, 1]);
+
+  const cases: Case<BpfMap>[] = [
+    {
+      name: 'key as a DataView',
+      call: (m) => m.lookup(new DataView(new ArrayBuffer(4)) as never),
+      outcome: { throws: TypeError, message: /for key/ },
+    },
+    {
+      name: 'key as Uint16Array',
+      call: (m) => m.delete(new Uint16Array(2) as never),
+      outcome: { throws: TypeError, message: /for key/ },
+    },
+    { name: 'key as a plain array', call: (m) => m.lookup([0, 0, 0, 1] as never), outcome: { throws: TypeError } },
+    {
+      name: 'detached key',
+      call: (m) => m.lookup(detached(key(1))),
+      outcome: { throws: RangeError, message: /for key/ },
+    },
+    {
+      name: 'short key',
+      call: (m) => m.update(new Uint8Array(3), new Uint8Array(8)),
+      outcome: { throws: RangeError, message: /for key/ },
+    },
+    {
+      name: 'long value',
+      call: (m) => m.update(key(9), new Uint8Array(9)),
+      outcome: { throws: RangeError, message: /for value/ },
+    },
+    {
+      name: 'value on a SharedArrayBuffer works',
+      call: (m) => m.update(key(2), new Uint8Array(new SharedArrayBuffer(8)).fill(2)), // same value: unchanged
+      outcome: { returns: undefined },
+    },
+    {
+      name: 'flags NaN',
+      call: (m) => m.update(key(9), new Uint8Array(8), NaN as never),
+      outcome: { throws: RangeError, message: /flags/ },
+    },
+    {
+      name: 'flags 2^53',
+      call: (m) => m.update(key(9), new Uint8Array(8), (2 ** 53) as never),
+      outcome: { throws: RangeError, message: /flags/ },
+    },
+    {
+      name: 'flags as a string',
+      call: (m) => m.update(key(9), new Uint8Array(8), '0' as never),
+      outcome: { throws: TypeError, message: /flags/ },
+    },
+    {
+      name: 'batch keys not a multiple of keySize',
+      call: (m) => m.updateBatch(new Uint8Array(6), new Uint8Array(16)),
+      outcome: { throws: RangeError, message: /keys/ },
+    },
+    {
+      name: 'batch values of the wrong length',
+      call: (m) => m.updateBatch(new Uint8Array(8), new Uint8Array(8)),
+      outcome: { throws: RangeError, message: /values/ },
+    },
+    {
+      name: 'lookupBatch count -1',
+      call: (m) => m.lookupBatch({ count: -1 }),
+      outcome: { throws: RangeError, message: /count/ },
+    },
+    {
+      name: 'lookupBatch with a forged cursor',
+      call: (m) => m.lookupBatch({ inBatch: { forged: true } as never, count: 4 }),
+      outcome: { throws: TypeError, message: /inBatch/ },
+    },
+    {
+      name: 'options behind a throwing proxy',
+      call: (m) => m.lookupBatch(throwingProxy({ count: 4 })),
+      outcome: { throws: Error, message: /trap/ },
+    },
+    {
+      name: 'getNextKey of a missing key gives the first key',
+      call: (m) => m.getNextKey(key(200)) !== undefined,
+      outcome: { returns: true },
+    },
+    {
+      name: 'constructor options behind a throwing proxy',
+      call: () => new BpfMap(throwingProxy({ type: 'hash', keySize: 4, valueSize: 8, maxEntries: 1 }) as never),
+      outcome: { throws: Error, message: /trap/ },
+    },
+    {
+      name: 'keySize 257',
+      call: () => new BpfMap({ type: 'hash', keySize: 257, valueSize: 8, maxEntries: 1 }),
+      outcome: { throws: RangeError, message: /keySize/ },
+    },
+    {
+      name: 'maxEntries 2^53',
+      call: () => new BpfMap({ type: 'hash', keySize: 4, valueSize: 8, maxEntries: 2 ** 53 }),
+      outcome: { throws: RangeError, message: /maxEntries/ },
+    },
+  ];
+
+  it.each(cases)('$name', (c) => check(make, snapshot, (m) => m.close(), c));
+
+  it.each([
+    'lookup',
+    'update',
+    'delete',
+    'getNextKey',
+    'lookupBatch',
+    'updateBatch',
+    'deleteBatch',
+    'stats',
+    'close',
+  ] as const)('%s borrowed onto foreign receivers is a TypeError', (method) => {
+    const fn = BpfMap.prototype[method] as (...a: unknown[]) => unknown;
+    for (const receiver of [{}, null, 1, new U64Map(), Object.create(BpfMap.prototype)]) {
+      expect(() => fn.call(receiver, key(1), new Uint8Array(8)), String(receiver)).toThrow(TypeError);
+    }
+  });
+
+  it('every method throws ERR_CLOSED after close', () => {
+    const m = make();
+    m.close();
+    for (const call of [
+      () => m.lookup(key(1)),
+      () => m.update(key(1), new Uint8Array(8)),
+      () => m.size,
+      () => [...m],
+    ]) {
+      expect(call).toThrow(expect.objectContaining({ code: 'ERR_CLOSED' }));
+    }
+  });
+});
+
+describe('Aggregator under hostile input', () => {
+  const make = () => {
+    const a = new Aggregator<LabelKey>({ key: { labels: ['route', 'code'] }, hist: { buckets: [1, 10] } });
+    a.record({ route: '/a', code: '200' }, 1);
+    a.record(['/b', 500], 20);
+    return a;
+  };
+  const snapshot = (a: Aggregator<LabelKey>) =>
+    JSON.stringify([...a.entries()].map(([k, v]) => [k, v.count, v.sum, [...(v.hist ?? [])]]).sort());
+
+  const cases: Case<Aggregator<LabelKey>>[] = [
+    {
+      name: 'value NaN',
+      call: (a) => a.record({ route: '/a' }, NaN),
+      outcome: { throws: RangeError, message: /for value/ },
+    },
+    {
+      name: 'value Infinity',
+      call: (a) => a.handle(['/a', '1']).record(Infinity),
+      outcome: { throws: RangeError, message: /for value/ },
+    },
+    {
+      name: 'value as a bigint',
+      call: (a) => a.record({ route: '/a' }, 1n as never),
+      outcome: { throws: TypeError, message: /for value/ },
+    },
+    {
+      name: 'label value an object',
+      call: (a) => a.record({ route: {} as never }, 1),
+      outcome: { throws: TypeError, message: /route/ },
+    },
+    {
+      name: 'label value with NUL',
+      call: (a) => a.record({ route: 'a\0b' }, 1),
+      outcome: { throws: RangeError, message: /route/ },
+    },
+    { name: 'label array of the wrong length', call: (a) => a.record(['/a'], 1), outcome: { throws: RangeError } },
+    { name: 'key null', call: (a) => a.record(null as never, 1), outcome: { throws: TypeError } },
+    {
+      name: 'key behind a throwing proxy',
+      call: (a) => a.record(throwingProxy({ route: '/a' }), 1),
+      outcome: { throws: Error, message: /trap/ },
+    },
+    {
+      name: 'recordBatch values of the wrong length',
+      call: (a) => a.recordBatch([{ route: '/c' }], new Float64Array(2)),
+      outcome: { throws: RangeError, message: /values/ },
+    },
+    {
+      name: 'recordBatch values as a DataView',
+      call: (a) => a.recordBatch([{ route: '/c' }], new DataView(new ArrayBuffer(8)) as never),
+      outcome: { throws: TypeError, message: /values/ },
+    },
+    {
+      name: 'recordBatch with a NaN in the middle applies nothing',
+      call: (a) => a.recordBatch([{ route: '/c' }, { route: '/d' }, { route: '/e' }], new Float64Array([1, NaN, 3])),
+      outcome: { throws: RangeError, message: /values\[1\]/ },
+    },
+    {
+      name: 'lookupBatch count 0',
+      call: (a) => a.lookupBatch({ count: 0 }),
+      outcome: { throws: RangeError, message: /count/ },
+    },
+    {
+      name: 'toPrometheus with a bad metric name',
+      call: (a) => a.toPrometheus({ name: 'bad name', help: 'h' }),
+      outcome: { throws: RangeError, message: /name/ },
+    },
+  ];
+
+  it.each(cases)('$name', (c) => check(make, snapshot, (a) => a.close(), c));
+
+  it.each([
+    'record',
+    'recordBatch',
+    'handle',
+    'flush',
+    'get',
+    'delete',
+    'clear',
+    'zero',
+    'stats',
+    'print',
+    'toPrometheus',
+    'close',
+  ] as const)('%s borrowed onto foreign receivers is a TypeError', (method) => {
+    const fn = Aggregator.prototype[method] as (...a: unknown[]) => unknown;
+    for (const receiver of [{}, null, 1, new U64Map(), Object.create(Aggregator.prototype)]) {
+      expect(() => fn.call(receiver, { route: '/a' }, 1), String(receiver)).toThrow(TypeError);
+    }
   });
 });
