@@ -57,6 +57,8 @@ function planFor(n: number, quick: boolean): Plan {
 const SCRAPE_SERIES = [1000, 10_000];
 /** Events per series in the scrape state. */
 const SCRAPE_EVENTS_PER_SERIES = 20;
+/** --quick fills the scrape state with fewer events: the text has the same lines either way. */
+const QUICK_SCRAPE_EVENTS_PER_SERIES = 5;
 interface ScrapePlan {
   samples: number;
   warmup: number;
@@ -430,11 +432,12 @@ export const w3: Workload = {
     }
     const scrapes: ScrapeResult[] = [];
     for (const series of SCRAPE_SERIES) {
-      const ev = generateScrapeEvents(series / 20, SCRAPE_EVENTS_PER_SERIES);
+      const perSeries = ctx.quick ? QUICK_SCRAPE_EVENTS_PER_SERIES : SCRAPE_EVENTS_PER_SERIES;
+      const ev = generateScrapeEvents(series / 20, perSeries);
       const rows: ScrapeRow[] = [];
       const scrapePlan = ctx.quick ? quickScrapePlan(series) : SCRAPE_PLAN;
       for (const sys of scrapeSystems()) rows.push(await timeScrape(sys, ev, scrapePlan, ctx));
-      scrapes.push({ series, routes: series / 20, eventsPerSeries: SCRAPE_EVENTS_PER_SERIES, plan: scrapePlan, rows });
+      scrapes.push({ series, routes: series / 20, eventsPerSeries: perSeries, plan: scrapePlan, rows });
     }
     const largest = sizes[sizes.length - 1];
     const targets = targetsOf(largest, scrapes.find((s) => s.series === 1000));
