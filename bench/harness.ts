@@ -23,7 +23,10 @@ export interface Plan {
   warmup: number;
 }
 
-export function planFor(n: number): Plan {
+// --quick (CI's smoke run) does a tenth of the passes and 3 samples: it checks the suite works,
+// its figures are not reported anywhere.
+export function planFor(n: number, quick = false): Plan {
+  if (quick && n < 1e6) return { reps: Math.max(1, Math.round(1e5 / n)), samples: 3, warmup: 1 };
   if (n < 1e6) return { reps: Math.max(1, Math.round(1e6 / n)), samples: 5, warmup: 1 };
   return { reps: 1, samples: 3, warmup: 0 };
 }

@@ -193,7 +193,7 @@ function sumOf(a: Float64Array): number {
 
 function runRow(row: AnyRow, d: W1Data, ctx: BenchContext): RowResult {
   const n = d.n;
-  const plan = planFor(n);
+  const plan = planFor(n, ctx.quick);
   const reps = plan.reps;
   const name = (op: Op): string => `W1 N=${fmtN(n)} ${row.label} ${op}`;
 
@@ -393,7 +393,7 @@ export const w1: Workload = {
         `W1 N=${fmtN(n)}: keys built in ${ks.buildMs.toFixed(0)} ms; XOR present ${ks.checksum.present}, absent ${ks.checksum.absent}`,
       );
       const d: W1Data = { ...ks, out: new Float64Array(n), big: null };
-      const plan = planFor(n);
+      const plan = planFor(n, ctx.quick);
       const res: SizeResult = {
         n,
         reps: plan.reps,
