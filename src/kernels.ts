@@ -45,6 +45,17 @@ export interface HashOptions {
 
 const encoder = new TextEncoder();
 
+// Strings are encoded into one reused buffer. A fresh small Uint8Array per
+// call (TextEncoder.encode) lives on V8's heap, and handing it to Node-API
+// makes V8 move its bytes off the heap first: that cost ~1 µs of a ~1.2 µs
+// hash('16 characters') in W4.
+let scratch = new Uint8Array(256);
+
+function utf8View(s: string): Uint8Array {
+  if (s.length * 3 > scratch.length) scratch = new Uint8Array(Math.max(s.length * 3, scratch.length * 2));
+  return scratch.subarray(0, encoder.encodeInto(s, scratch).written);
+}
+
 let aesKernel: string | undefined;
 
 function kernelFor(options: HashOptions): string | undefined {
@@ -68,7 +79,7 @@ function kernelFor(options: HashOptions): string | undefined {
  * ```
  */
 export function hash(data: Uint8Array | string, options: HashOptions = {}): bigint {
-  const bytes = typeof data === 'string' ? encoder.encode(data) : data;
+  const bytes = typeof data === 'string' ? utf8View(data) : data;
   return native.hashBytes(bytes, options.seed, kernelFor(options));
 }
 
