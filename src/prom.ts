@@ -28,7 +28,7 @@ import * as client from 'prom-client';
 import { Aggregator, type AggHandle, type LabelKey } from './aggregator';
 import { rangeError, typeError } from './errors';
 import { renderFamilyBody, type ExpositionFamily, type ExpositionSeries } from './exposition';
-import { copyLabels, LabelIndex, type IndexedSeries, type LabelObject } from './label-index';
+import { compileObserve, copyLabels, LabelIndex, type IndexedSeries, type LabelObject } from './label-index';
 
 export {
   renderPrometheus,
@@ -151,7 +151,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     const buckets = isObject(config) && config.buckets !== undefined ? config.buckets : DEFAULT_BUCKETS;
     checkBuckets(buckets);
     super(config);
-    // prom-client installs observe as an own property; use ours.
+    // prom-client installs observe as an own property; ours replaces it below.
     delete (this as { observe?: unknown }).observe;
     this.bounds = [...buckets];
     const names = [...this.labelNames] as string[];
@@ -169,6 +169,9 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     }));
     // prom-client starts an unlabelled histogram with its one (zero) series.
     if (names.length === 0) this.index.resolve({});
+    // Like prom-client, an own observe: this one compiled for labelNames (see compileObserve).
+    const observeSlow = (labels: unknown, value: unknown) => this.observeSlow(labels, value);
+    (this as { observe: unknown }).observe = compileObserve(this.index, observeSlow);
     fastFormatRegisters(this as { registers?: unknown });
   }
 
