@@ -175,6 +175,44 @@ const KIND_LABELS = 2;
 const CACHE_ENTRIES = 4096;
 const CACHE_KEY_CHARS = 256;
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+/**
+ * Every entry at once, for tophash/prom's scrape (not public API): the key of
+ * entry i as text (label values joined by NUL, a u64 in decimal) and its row
+ * at `rows[i * stride]`: count, sum, min, max, then the histogram buckets.
+ *
+ * @internal
+ */
+export const READ_ROWS = Symbol('tophash.aggregator.readRows');
+
+/** What {@link READ_ROWS} returns. @internal */
+export interface AggRows {
+  keys: string[];
+  rows: Float64Array;
+  stride: number;
+}
+
+// Key text from a scan's packed bytes. Label keys are nearly always ASCII: one
+// ASCII decode of the whole buffer then a substring per key (byte offsets are
+// character offsets) costs a fraction of a decode per key.
+function keyTexts(bytes: Uint8Array, offsets: Uint32Array): string[] {
+  const n = offsets.length - 1;
+  const keys = new Array<string>(n);
+  let ascii = true;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) {
+    const all = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('ascii');
+    for (let i = 0; i < n; i++) keys[i] = all.substring(offsets[i], offsets[i + 1]);
+  } else {
+    for (let i = 0; i < n; i++) keys[i] = decodeWtf8(bytes.subarray(offsets[i], offsets[i + 1])) ?? '';
+  }
+  return keys;
+}
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
@@ -885,6 +923,22 @@ export class Aggregator<K extends AggKey = AggKey> {
     };
     if (layout !== undefined) family.bounds = layout.bounds;
     return openMetrics ? renderOpenMetrics([family]) : renderPrometheus([family]);
+  }
+
+  /** @internal See {@link READ_ROWS}. Flushes first. */
+  [READ_ROWS](): AggRows {
+    const n = this.#open();
+    this.flush();
+    // An unbounded count returns every entry in one batch (as lookupBatch() without a count).
+    const [rawKeys, rows] = n.scan(0, Number.MAX_SAFE_INTEGER, false);
+    let keys: string[];
+    if (rawKeys instanceof BigUint64Array) {
+      keys = new Array<string>(rawKeys.length);
+      for (let i = 0; i < rawKeys.length; i++) keys[i] = rawKeys[i].toString();
+    } else {
+      keys = keyTexts(rawKeys[0], rawKeys[1]);
+    }
+    return { keys, rows, stride: this.#stride };
   }
 
   /** Frees the native memory now; later calls throw a CodedError with code `ERR_CLOSED`. */

@@ -25,10 +25,10 @@ import { format } from 'node:util';
 
 import * as client from 'prom-client';
 
-import { Aggregator, type AggHandle, type LabelKey } from './aggregator';
+import { Aggregator, READ_ROWS, type AggHandle, type LabelKey } from './aggregator';
 import { rangeError, typeError } from './errors';
 import { renderFamilyBody, type ExpositionFamily, type ExpositionSeries } from './exposition';
-import { copyLabels, LabelIndex, type IndexedSeries, type LabelObject } from './label-index';
+import { compileObserve, copyLabels, LabelIndex, type IndexedSeries, type LabelObject } from './label-index';
 
 export {
   renderPrometheus,
@@ -96,6 +96,15 @@ async function runCollect(metric: { collect?: (this: never) => unknown }): Promi
 
 interface HistogramSeries extends IndexedSeries {
   handle: AggHandle;
+  /** The aggregator key as READ_ROWS spells it: label values joined by NUL ('0' without labels). */
+  readonly key: string;
+}
+
+/** One series' aggregate as a scrape reads it. */
+interface SeriesReading {
+  count: number;
+  sum: number;
+  hist: ArrayLike<number> | undefined;
 }
 
 /** The value object prom-client's registry formats: one sample line. */
@@ -151,7 +160,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     const buckets = isObject(config) && config.buckets !== undefined ? config.buckets : DEFAULT_BUCKETS;
     checkBuckets(buckets);
     super(config);
-    // prom-client installs observe as an own property; use ours.
+    // prom-client installs observe as an own property; ours replaces it below.
     delete (this as { observe?: unknown }).observe;
     this.bounds = [...buckets];
     const names = [...this.labelNames] as string[];
@@ -165,10 +174,14 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
       labels,
       values,
       alive: true,
+      key: names.length > 0 ? values.join('\0') : '0',
       handle: names.length > 0 ? (agg as Aggregator<LabelKey>).handle(values) : (agg as Aggregator<number>).handle(0),
     }));
     // prom-client starts an unlabelled histogram with its one (zero) series.
     if (names.length === 0) this.index.resolve({});
+    // Like prom-client, an own observe: this one compiled for labelNames (see compileObserve).
+    const observeSlow = (labels: unknown, value: unknown) => this.observeSlow(labels, value);
+    (this as { observe: unknown }).observe = compileObserve(this.index, observeSlow);
     fastFormatRegisters(this as { registers?: unknown });
   }
 
@@ -291,12 +304,19 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     else (this.agg as Aggregator<number>).delete(0);
   }
 
-  private read(series: HistogramSeries): { count: number; sum: number; hist: ArrayLike<number> | undefined } {
-    const v =
-      this.index.names.length > 0
-        ? (this.agg as Aggregator<LabelKey>).get(series.values)
-        : (this.agg as Aggregator<number>).get(0);
-    return v === undefined ? { count: 0, sum: 0, hist: undefined } : { count: v.count, sum: v.sum, hist: v.hist };
+  /**
+   * Every series' aggregate from one bulk readout of the aggregator (one native scan, rows
+   * indexed by key text) rather than an encode, native lookup and copy per series.
+   */
+  private reader(): (series: HistogramSeries) => SeriesReading {
+    const { keys, rows, stride } = this.agg[READ_ROWS]();
+    const at = new Map<string, number>();
+    for (let i = 0; i < keys.length; i++) at.set(keys[i], i * stride);
+    return (series) => {
+      const offset = at.get(series.key);
+      if (offset === undefined) return { count: 0, sum: 0, hist: undefined };
+      return { count: rows[offset], sum: rows[offset + 1], hist: rows.subarray(offset + 4, offset + stride) };
+    };
   }
 
   private async collectValues(splay: boolean): Promise<client.MetricObjectWithValues<client.MetricValueWithName<T>>> {
@@ -304,8 +324,9 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     const name = this.name;
     const bucketName = `${name}_bucket`;
     const values: SampleValue[] = [];
+    const read = this.reader();
     for (const series of this.index.series()) {
-      const { count, sum, hist } = this.read(series);
+      const { count, sum, hist } = read(series);
       const shared = series.labels;
       const line = (labels: Record<string, string | number>, value: number, metricName: string, exemplar?: null) =>
         splay
@@ -346,8 +367,9 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
   async [FAMILY](): Promise<ExpositionFamily> {
     await runCollect(this as { collect?: () => unknown });
     const series: ExpositionSeries[] = [];
+    const read = this.reader();
     for (const s of this.index.series()) {
-      const { count, sum, hist } = this.read(s);
+      const { count, sum, hist } = read(s);
       series.push({ labelValues: s.values, count, sum, buckets: hist ?? new Float64Array(this.bounds.length + 1) });
     }
     return {
