@@ -13,34 +13,14 @@
 
 #include "core/str_map.h"
 #include "cpu/cpu_registry.h"
+#include "test/fuzz_common.h"
 
 using namespace tophash;
+using fuzz::check;
+using fuzz::pick;
+using fuzz::Reader;
 
 namespace {
-
-struct Reader {
-  const uint8_t* p;
-  size_t n;
-  bool empty() const { return n == 0; }
-  uint8_t byte() {
-    if (n == 0) return 0;
-    --n;
-    return *p++;
-  }
-};
-
-template <class T>
-const T* pick(const std::vector<const T*>& all, uint8_t b) {
-  std::vector<const T*> ok;
-  for (const T* k : all) {
-    if (cpu::supported(k->needs)) ok.push_back(k);
-  }
-  return ok[b % ok.size()];
-}
-
-void check(bool ok) {
-  if (!ok) std::abort();
-}
 
 // Keys from a small family so they repeat: a prefix, a number, and a length
 // that crosses the 15-byte inline limit.

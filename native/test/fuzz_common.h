@@ -1,0 +1,49 @@
+// What every libFuzzer target here shares: a reader that turns the fuzzer's
+// bytes into choices (zeros once they run out), the pick of a supported
+// kernel from a byte, and a check that aborts (libFuzzer reports an abort as
+// a crash and saves the input).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "cpu/cpu_registry.h"
+
+namespace tophash::fuzz {
+
+struct Reader {
+  const uint8_t* p;
+  size_t n;
+  bool empty() const { return n == 0; }
+  uint8_t byte() {
+    if (n == 0) return 0;
+    --n;
+    return *p++;
+  }
+  uint64_t u64() {
+    uint64_t v = 0;
+    const size_t take = n < 8 ? n : 8;
+    std::memcpy(&v, p, take);
+    p += take;
+    n -= take;
+    return v;
+  }
+};
+
+// A kernel the CPU supports, chosen by b among them.
+template <class T>
+const T* pick(const std::vector<const T*>& all, uint8_t b) {
+  std::vector<const T*> ok;
+  for (const T* k : all) {
+    if (cpu::supported(k->needs)) ok.push_back(k);
+  }
+  return ok[b % ok.size()];
+}
+
+inline void check(bool ok) {
+  if (!ok) std::abort();
+}
+
+}  // namespace tophash::fuzz
