@@ -3,9 +3,9 @@
 #include <cmath>
 #include <cstring>
 #include <new>
-#include <random>
 #include <string>
 
+#include "addon/binding_args.h"
 #include "addon/errors.h"
 #include "addon/typed_arrays.h"
 #include "core/str_map.h"
@@ -19,23 +19,7 @@ namespace {
 // is refused instead of reinterpreting foreign memory.
 constexpr napi_type_tag kAggregatorTag = {0x3b9f0d6e2a7c4e15ull, 0xc41a8e5f27d06b93ull};
 
-uint64_t random_seed() {
-  std::random_device rd;
-  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
-}
-
-template <class F>
-auto guard_alloc(Napi::Env env, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const std::bad_alloc&) {
-    throw_code(env, "ENOMEM", "Out of memory: the aggregator could not grow");
-  }
-}
-
-bool is_typed(const Napi::Value& v, napi_typedarray_type t) {
-  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == t;
-}
+constexpr const char* kOutOfMemory = "Out of memory: the aggregator could not grow";
 
 template <class T>
 T* typed_at_least(const Napi::Value& v, napi_typedarray_type t, const char* kind, size_t n,
@@ -190,7 +174,8 @@ AggregatorBinding::AggregatorBinding(const Napi::CallbackInfo& info)
   if (match == nullptr) throw Napi::RangeError::New(env, error);
   const hash::HashKernel* hash_kernel = cpu::select_hash(nullptr, &error);
   if (hash_kernel == nullptr) throw Napi::RangeError::New(env, error);
-  guard_alloc(env, [&] { agg_ = core::make_aggregator(opts, match, hash_kernel, seed); });
+  guard_alloc(env, kOutOfMemory,
+              [&] { agg_ = core::make_aggregator(opts, match, hash_kernel, seed); });
   napi_type_tag_object(env, info.This(), &kAggregatorTag);
   report_memory(env);
 }
@@ -265,7 +250,7 @@ void AggregatorBinding::apply_checked(Napi::Env env, const uint32_t* ids, const 
                                       const char* values_name) {
   check_events(env, ids, values, n, keys, values_name);
   core::Aggregator& a = *agg_;
-  guard_alloc(env, [&] { a.apply(ids, values, n, keys); });
+  guard_alloc(env, kOutOfMemory, [&] { a.apply(ids, values, n, keys); });
   report_memory(env);
 }
 
@@ -412,7 +397,7 @@ Napi::Value AggregatorBinding::AddHandle(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   core::Aggregator& a = agg(env);
   core::StagedKeys k = single(info, 0);
-  const uint32_t id = guard_alloc(env, [&] { return a.add_handle(k); });
+  const uint32_t id = guard_alloc(env, kOutOfMemory, [&] { return a.add_handle(k); });
   return Napi::Number::New(env, id);
 }
 
@@ -446,14 +431,14 @@ Napi::Value AggregatorBinding::Delete(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   core::Aggregator& a = agg(env);
   core::StagedKeys k = single(info, 0);
-  const bool deleted = guard_alloc(env, [&] { return a.erase(k); });
+  const bool deleted = guard_alloc(env, kOutOfMemory, [&] { return a.erase(k); });
   return Napi::Boolean::New(env, deleted);
 }
 
 Napi::Value AggregatorBinding::Clear(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   core::Aggregator& a = agg(env);
-  guard_alloc(env, [&] { a.clear(); });
+  guard_alloc(env, kOutOfMemory, [&] { a.clear(); });
   report_memory(env);
   return env.Undefined();
 }
@@ -483,8 +468,9 @@ Napi::Value AggregatorBinding::Scan(const Napi::CallbackInfo& info) {
   core::ScanOut out;
   uint64_t next = 0;
   const size_t max_count = count > 4294967295.0 ? SIZE_MAX : static_cast<size_t>(count);
-  core::ScanStatus st = guard_alloc(
-      env, [&] { return a.scan(static_cast<uint64_t>(c), max_count, del, &out, &next); });
+  core::ScanStatus st = guard_alloc(env, kOutOfMemory, [&] {
+    return a.scan(static_cast<uint64_t>(c), max_count, del, &out, &next);
+  });
   if (st == core::ScanStatus::kNoSpace) {
     throw_code(env, "ENOSPC",
                "count is smaller than the next bucket group; retry with a larger count");

@@ -3,11 +3,11 @@
 #include <cmath>
 #include <cstring>
 #include <new>
-#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "addon/binding_args.h"
 #include "addon/errors.h"
 #include "addon/typed_arrays.h"
 #include "core/fixed_map.h"
@@ -20,17 +20,6 @@ namespace {
 // Marks objects made by this class so a method borrowed onto another object
 // is refused instead of reinterpreting foreign memory.
 constexpr napi_type_tag kBpfMapTag = {0x3e51b7d20c94a6f8ull, 0xb16a0f3c58e2d947ull};
-
-uint64_t random_seed() {
-  std::random_device rd;
-  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
-}
-
-std::string optional_string(const Napi::Value& v, const char* name) {
-  if (v.IsUndefined() || v.IsNull()) return {};
-  if (!v.IsString()) throw_type(v.Env(), "a kernel name (string)", name, describe(v));
-  return v.As<Napi::String>().Utf8Value();
-}
 
 // An integer number in [lo, hi], else TypeError/RangeError naming it.
 uint64_t integer_arg(const Napi::Value& v, uint64_t lo, uint64_t hi, const char* name) {

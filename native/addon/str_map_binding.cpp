@@ -3,10 +3,10 @@
 #include <cmath>
 #include <cstring>
 #include <new>
-#include <random>
 #include <string>
 #include <vector>
 
+#include "addon/binding_args.h"
 #include "addon/errors.h"
 #include "addon/typed_arrays.h"
 #include "cpu/cpu_registry.h"
@@ -15,30 +15,8 @@ namespace tophash::addon {
 
 namespace {
 
-uint64_t random_seed() {
-  std::random_device rd;
-  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
-}
-
-std::string optional_string(const Napi::Value& v, const char* name) {
-  if (v.IsUndefined() || v.IsNull()) return {};
-  if (!v.IsString()) throw_type(v.Env(), "a kernel name (string)", name, describe(v));
-  return v.As<Napi::String>().Utf8Value();
-}
-
-template <class F>
-auto guard_alloc(Napi::Env env, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const std::bad_alloc&) {
-    throw_code(env, "ENOMEM",
-               "Out of memory: the map could not grow (it is unchanged by the failing key)");
-  }
-}
-
-bool is_typed(const Napi::Value& v, napi_typedarray_type t) {
-  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == t;
-}
+constexpr const char* kOutOfMemory =
+    "Out of memory: the map could not grow (it is unchanged by the failing key)";
 
 const std::string kMaxKeyText = std::to_string(core::kMaxByteKeyLength);
 
@@ -146,7 +124,7 @@ StrMapBinding::StrMapBinding(const Napi::CallbackInfo& info)
       cpu::select_hash(hash_name.empty() ? nullptr : hash_name.c_str(), &error);
   if (hash == nullptr) throw Napi::RangeError::New(env, error);
 
-  guard_alloc(env, [&] {
+  guard_alloc(env, kOutOfMemory, [&] {
     table_ = std::make_unique<core::StrTable>(match, hash, seed, static_cast<uint64_t>(capacity));
   });
   info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value(
@@ -203,7 +181,7 @@ Napi::Value StrMapBinding::Set(const Napi::CallbackInfo& info) {
   if (!info[3].IsNumber()) throw_type(env, "a number", "value", describe(info[3]));
   const double value = info[3].As<Napi::Number>().DoubleValue();
   core::ByteProbe p = core::str_probe(t, k.data, k.len);
-  bool added = guard_alloc(env, [&] { return t.assign(p, p.hash, value); });
+  bool added = guard_alloc(env, kOutOfMemory, [&] { return t.assign(p, p.hash, value); });
   self.report_memory(env);
   return Napi::Boolean::New(env, added);
 }
@@ -221,7 +199,7 @@ Napi::Value StrMapBinding::Delete(const Napi::CallbackInfo& info) {
   auto& t = self.open_table(env);
   core::ByteView k = single_bytes(info[1], info[2]);
   core::ByteProbe p = core::str_probe(t, k.data, k.len);
-  bool deleted = guard_alloc(env, [&] { return t.erase(p, p.hash); });
+  bool deleted = guard_alloc(env, kOutOfMemory, [&] { return t.erase(p, p.hash); });
   self.report_memory(env);
   return Napi::Boolean::New(env, deleted);
 }
@@ -229,7 +207,7 @@ Napi::Value StrMapBinding::Delete(const Napi::CallbackInfo& info) {
 Napi::Value StrMapBinding::Clear(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& t = open_table(env);
-  guard_alloc(env, [&] { t.clear(); });
+  guard_alloc(env, kOutOfMemory, [&] { t.clear(); });
   report_memory(env);
   return env.Undefined();
 }
@@ -267,7 +245,7 @@ Napi::Value StrMapBinding::SetBatch(const Napi::CallbackInfo& info) {
   core::ByteBatch keys = packed_batch(info[0], info[1]);
   const double* values =
       exact_array<double>(info[2], napi_float64_array, "Float64Array", keys.count, "values");
-  size_t added = guard_alloc(env, [&] { return core::set_batch(t, keys, values); });
+  size_t added = guard_alloc(env, kOutOfMemory, [&] { return core::set_batch(t, keys, values); });
   report_memory(env);
   return Napi::Number::New(env, static_cast<double>(added));
 }
@@ -277,7 +255,7 @@ Napi::Value StrMapBinding::DeleteBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& t = open_table(env);
   core::ByteBatch keys = packed_batch(info[0], info[1]);
-  size_t deleted = guard_alloc(env, [&] { return core::delete_batch(t, keys); });
+  size_t deleted = guard_alloc(env, kOutOfMemory, [&] { return core::delete_batch(t, keys); });
   report_memory(env);
   return Napi::Number::New(env, static_cast<double>(deleted));
 }

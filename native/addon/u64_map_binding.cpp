@@ -2,10 +2,10 @@
 
 #include <cmath>
 #include <new>
-#include <random>
 #include <string>
 #include <vector>
 
+#include "addon/binding_args.h"
 #include "addon/errors.h"
 #include "addon/typed_arrays.h"
 #include "cpu/cpu_registry.h"
@@ -18,27 +18,9 @@ namespace {
 // is refused instead of reinterpreting foreign memory.
 constexpr napi_type_tag kU64MapTag = {0x7a3c1e9b4d2f6a81ull, 0x95e0c4b7a1d3f268ull};
 
-uint64_t random_seed() {
-  std::random_device rd;
-  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
-}
-
-std::string optional_string(const Napi::Value& v, const char* name) {
-  if (v.IsUndefined() || v.IsNull()) return {};
-  if (!v.IsString()) throw_type(v.Env(), "a kernel name (string)", name, describe(v));
-  return v.As<Napi::String>().Utf8Value();
-}
-
 // Runs f, turning an allocation failure into a JS error with code ENOMEM.
-template <class F>
-auto guard_alloc(Napi::Env env, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const std::bad_alloc&) {
-    throw_code(env, "ENOMEM",
-               "Out of memory: the map could not grow (it is unchanged by the failing key)");
-  }
-}
+constexpr const char* kOutOfMemory =
+    "Out of memory: the map could not grow (it is unchanged by the failing key)";
 
 }  // namespace
 
@@ -92,7 +74,7 @@ U64MapBinding::U64MapBinding(const Napi::CallbackInfo& info)
       cpu::select_hash(hash_name.empty() ? nullptr : hash_name.c_str(), &error);
   if (hash == nullptr) throw Napi::RangeError::New(env, error);
 
-  guard_alloc(env, [&] {
+  guard_alloc(env, kOutOfMemory, [&] {
     table_ = std::make_unique<core::U64Table>(match, hash, seed, static_cast<uint64_t>(capacity));
   });
   napi_type_tag_object(env, info.This(), &kU64MapTag);
@@ -155,7 +137,7 @@ Napi::Value U64MapBinding::Set(const Napi::CallbackInfo& info) {
   uint64_t key = single_key(info[1], "key");
   if (!info[2].IsNumber()) throw_type(env, "a number", "value", describe(info[2]));
   double value = info[2].As<Napi::Number>().DoubleValue();
-  bool added = guard_alloc(env, [&] { return t.assign(key, t.hash(key), value); });
+  bool added = guard_alloc(env, kOutOfMemory, [&] { return t.assign(key, t.hash(key), value); });
   self.report_memory(env);
   return Napi::Boolean::New(env, added);
 }
@@ -171,7 +153,7 @@ Napi::Value U64MapBinding::Delete(const Napi::CallbackInfo& info) {
   U64MapBinding& self = from_handle(info);
   auto& t = self.open_table(env);
   uint64_t key = single_key(info[1], "key");
-  bool deleted = guard_alloc(env, [&] { return t.erase(key, t.hash(key)); });
+  bool deleted = guard_alloc(env, kOutOfMemory, [&] { return t.erase(key, t.hash(key)); });
   self.report_memory(env);
   return Napi::Boolean::New(env, deleted);
 }
@@ -179,7 +161,7 @@ Napi::Value U64MapBinding::Delete(const Napi::CallbackInfo& info) {
 Napi::Value U64MapBinding::Clear(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& t = table(info);
-  guard_alloc(env, [&] { t.clear(); });
+  guard_alloc(env, kOutOfMemory, [&] { t.clear(); });
   report_memory(env);
   return env.Undefined();
 }
@@ -217,7 +199,7 @@ Napi::Value U64MapBinding::SetBatch(const Napi::CallbackInfo& info) {
   core::KeyBatch keys = key_batch(info[0], "keys");
   const double* values =
       exact_array<double>(info[1], napi_float64_array, "Float64Array", keys.count, "values");
-  size_t added = guard_alloc(env, [&] { return core::set_batch(t, keys, values); });
+  size_t added = guard_alloc(env, kOutOfMemory, [&] { return core::set_batch(t, keys, values); });
   report_memory(env);
   return Napi::Number::New(env, static_cast<double>(added));
 }
@@ -227,7 +209,7 @@ Napi::Value U64MapBinding::DeleteBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto& t = table(info);
   core::KeyBatch keys = key_batch(info[0], "keys");
-  size_t deleted = guard_alloc(env, [&] { return core::delete_batch(t, keys); });
+  size_t deleted = guard_alloc(env, kOutOfMemory, [&] { return core::delete_batch(t, keys); });
   report_memory(env);
   return Napi::Number::New(env, static_cast<double>(deleted));
 }
