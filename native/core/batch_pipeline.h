@@ -43,10 +43,21 @@ inline void prefetch_write(const void* p) {
 // Lines of a bucket worth prefetching for a write: all of a small bucket,
 // the control word and the first keys of a big one (fixed keys of 256 bytes).
 template <class Bucket>
+constexpr size_t kPrefetchLines = sizeof(Bucket) <= 256 ? (sizeof(Bucket) + 63) / 64 : 2;
+
+template <class Bucket>
 inline void prefetch_bucket_for_write(const Bucket* b) {
   const char* p = reinterpret_cast<const char*>(b);
-  constexpr size_t kLines = sizeof(Bucket) <= 256 ? (sizeof(Bucket) + 63) / 64 : 2;
-  for (size_t i = 0; i < kLines; ++i) prefetch_write(p + 64 * i);
+  for (size_t i = 0; i < kPrefetchLines<Bucket>; ++i) prefetch_write(p + 64 * i);
+}
+
+// The same lines for a lookup, at first sight of the bucket's address: on
+// U64Map at 1e8 keys, prefetching only the control word's line first and the
+// matched slot's lines a stage later measured 1.5x slower (u64_batch.cpp).
+template <class Bucket>
+inline void prefetch_bucket_for_read(const Bucket* b) {
+  const char* p = reinterpret_cast<const char*>(b);
+  for (size_t i = 0; i < kPrefetchLines<Bucket>; ++i) prefetch_read(p + 64 * i);
 }
 
 template <class TableT, class Source>
@@ -72,7 +83,7 @@ void stage_hash_and_prefetch(const TableT& t, const Source& src, size_t start,
     const auto* b = t.home_bucket(c->hashes[i]);
     c->buckets[i] = b;
     c->tags[i] = tophash_of(c->hashes[i]);
-    prefetch_read(b);  // the control word's line; the rest once a slot matches
+    prefetch_bucket_for_read(b);
   }
 }
 
