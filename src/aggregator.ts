@@ -4,7 +4,7 @@
 // batch crosses into native code once (native/core/aggregator.h). Every read
 // flushes first, so reads always see every event recorded before them.
 import { closedError, CodedError, rangeError, typeError, withCallerStack } from './errors';
-import { renderOpenMetrics, renderPrometheus, type ExpositionFamily, type ExpositionSeries } from './exposition';
+import { boundTails, checkFamily, familyHead, labelHeads, omitsSum, type ExpositionFamily } from './exposition';
 import { parseHistSpec, type HistLayout, type HistSpec } from './histogram';
 import { native } from './native';
 import { formatHistogram, formatStats } from './print';
@@ -159,6 +159,15 @@ interface NativeAggregator {
   zero(): void;
   size(): number;
   scan(cursor: number, count: number, del: boolean): [BigUint64Array | [Uint8Array, Uint32Array], Float64Array, number];
+  render(
+    head: string,
+    tail: string,
+    name: string,
+    labelHeads: string[],
+    leTails: string[] | null,
+    omitSum: boolean,
+    handleIds?: Uint32Array,
+  ): string;
   stats(): NativeAggStats;
   close(): void;
 }
@@ -184,6 +193,26 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
  * @internal
  */
 export const READ_ROWS = Symbol('tophash.aggregator.readRows');
+
+/**
+ * One family's exposition text rendered natively from the rows (not public API): see
+ * {@link Aggregator.toPrometheus}; tophash/prom passes its series' handles to render them in its
+ * own order.
+ *
+ * @internal
+ */
+export const RENDER_TEXT = Symbol('tophash.aggregator.renderText');
+
+/** What {@link RENDER_TEXT} renders: a histogram family when the aggregator has a histogram, else a summary. @internal */
+export interface AggRenderFamily {
+  name: string;
+  help: string;
+  /** The label names: the aggregator's label names, or one name for a u64 or string key, or none. */
+  labelNames: readonly string[];
+  openMetrics: boolean;
+  /** End with OpenMetrics' `# EOF` line. */
+  eof: boolean;
+}
 
 /** What {@link READ_ROWS} returns. @internal */
 export interface AggRows {
@@ -848,46 +877,6 @@ export class Aggregator<K extends AggKey = AggKey> {
     return out;
   }
 
-  // Every entry as an exposition series, straight from the native rows (no
-  // per-key AggValue objects: a scrape of many series is the hot case).
-  *#series(withBuckets: boolean): Generator<ExpositionSeries> {
-    const n = this.#open();
-    const stride = this.#stride;
-    let cursor = 0;
-    let count = 4096;
-    for (;;) {
-      let batch: ReturnType<NativeAggregator['scan']>;
-      try {
-        batch = n.scan(cursor, count, false);
-      } catch (err) {
-        if ((err as { code?: unknown }).code === 'ENOSPC') {
-          count *= 2;
-          continue;
-        }
-        throw err;
-      }
-      const [rawKeys, rows, next] = batch;
-      const labelValues: string[][] = [];
-      if (rawKeys instanceof BigUint64Array) {
-        for (const k of rawKeys) labelValues.push([k.toString()]);
-      } else {
-        const [bytes, offsets] = rawKeys;
-        for (let i = 0; i + 1 < offsets.length; i++) {
-          const text = decodeWtf8(bytes.subarray(offsets[i], offsets[i + 1])) ?? '';
-          labelValues.push(this.#kind === KIND_LABELS ? text.split('\0') : [text]);
-        }
-      }
-      for (let i = 0; i < labelValues.length; i++) {
-        const at = i * stride;
-        const series: ExpositionSeries = { labelValues: labelValues[i], count: rows[at], sum: rows[at + 1] };
-        if (withBuckets) series.buckets = rows.subarray(at + 4, at + stride);
-        yield series;
-      }
-      if (next === 0) return;
-      cursor = next;
-    }
-  }
-
   /**
    * The aggregate as one metric family in the Prometheus text format 0.0.4 (or OpenMetrics 1.0),
    * rendered by the same code as `tophash/prom`: a histogram family with a histogram (cumulative
@@ -912,17 +901,47 @@ export class Aggregator<K extends AggKey = AggKey> {
         label,
       );
     }
-    this.flush();
-    const layout = this.#layout;
-    const family: ExpositionFamily = {
+    return this[RENDER_TEXT]({
       name,
       help,
-      type: layout === undefined ? 'summary' : 'histogram',
       labelNames: this.#kind === KIND_LABELS ? this.#labelNames : [label],
-      series: this.#series(layout !== undefined),
+      openMetrics,
+      eof: openMetrics,
+    });
+  }
+
+  /**
+   * @internal See {@link RENDER_TEXT}. Flushes first. With `handles` (this aggregator's), their
+   * keys in that order, a key without an entry rendered as zeros; without, every entry.
+   */
+  [RENDER_TEXT](f: AggRenderFamily, handles?: readonly AggHandle[]): string {
+    const n = this.#open();
+    const layout = this.#layout;
+    const family: ExpositionFamily = {
+      name: f.name,
+      help: f.help,
+      type: layout === undefined ? 'summary' : 'histogram',
+      labelNames: f.labelNames,
+      series: [],
     };
     if (layout !== undefined) family.bounds = layout.bounds;
-    return openMetrics ? renderOpenMetrics([family]) : renderPrometheus([family]);
+    // The same checks and messages as renderPrometheus gives for this family.
+    checkFamily(family, 'families[0]');
+    let ids: Uint32Array | undefined;
+    if (handles !== undefined) {
+      ids = new Uint32Array(handles.length);
+      for (let i = 0; i < handles.length; i++) ids[i] = (handles[i] as Handle).id;
+    }
+    this.flush();
+    return n.render(
+      familyHead(family, f.openMetrics),
+      f.eof ? '# EOF\n' : '',
+      f.name,
+      labelHeads(f.labelNames),
+      layout === undefined ? null : boundTails(layout.bounds, f.openMetrics),
+      layout !== undefined && omitsSum(layout.bounds, f.openMetrics),
+      ids,
+    );
   }
 
   /** @internal See {@link READ_ROWS}. Flushes first. */

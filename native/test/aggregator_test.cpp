@@ -371,5 +371,38 @@ TEST_F(AggregatorTest, ByteKeysAggregateAndDrain) {
   EXPECT_EQ(a->size(), 0u);
 }
 
+TEST_F(AggregatorTest, VisitsEveryEntryAndHandlesWithTheirCurrentRows) {
+  auto a = make(AggOptions{});
+  const uint64_t hk = 5, other = 6;
+  const uint32_t h = a->add_handle(one(hk));
+  const uint32_t unused = a->add_handle(one(other));
+  auto record_key = [&](uint64_t k, double v) {
+    const uint32_t id = kKeyedEvent;
+    a->apply(&id, &v, 1, one(k));
+  };
+  for (uint64_t k = 0; k < 40; ++k) record_key(k, static_cast<double>(k));
+  std::map<uint64_t, double> seen;
+  a->visit_entries([&](const EntryView& e) { seen[e.u64] += e.row[1]; });
+  std::map<uint64_t, double> want;
+  for (uint64_t k = 0; k < 40; ++k) want[k] = static_cast<double>(k);
+  EXPECT_EQ(seen, want);
+  const uint32_t ids[] = {unused, h, h};
+  EXPECT_EQ(a->first_dead_handle(ids, 3), 3u);
+  const uint32_t dead[] = {h, 999};
+  EXPECT_EQ(a->first_dead_handle(dead, 2), 1u);
+  // The handle never recorded, yet its key was inserted by key: found by lookup.
+  std::vector<std::pair<uint64_t, double>> rows;
+  a->visit_handles(ids, 3, [&](const EntryView& e) {
+    rows.emplace_back(e.u64, e.row == nullptr ? -1 : e.row[1]);
+  });
+  EXPECT_EQ(rows, (std::vector<std::pair<uint64_t, double>>{{6, 6}, {5, 5}, {5, 5}}));
+  EXPECT_TRUE(a->erase(one(hk)));
+  rows.clear();
+  a->visit_handles(ids + 1, 1, [&](const EntryView& e) {
+    rows.emplace_back(e.u64, e.row == nullptr ? -1 : e.row[1]);
+  });
+  EXPECT_EQ(rows, (std::vector<std::pair<uint64_t, double>>{{5, -1}}));
+}
+
 }  // namespace
 }  // namespace tophash::core
