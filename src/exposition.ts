@@ -6,6 +6,13 @@
 // series' label block are built once and reused for every bucket line, and
 // escaping runs only when a quick test finds a character that needs it. The
 // text goes into one byte buffer (see text-buffer.ts for why).
+//
+// Families held in an Aggregator (toPrometheus, tophash/prom's Histogram)
+// take a shorter road: this module validates them and builds their per-family
+// strings (HELP/TYPE, label heads, `le` tails), and native code writes the
+// sample lines straight from the aggregator's rows (native/core/exposition.h).
+// Both roads must give the same bytes; test/aggregator.exposition.test.ts
+// holds the native one to this one.
 
 import { rangeError, typeError } from './errors';
 import { TextBuffer } from './text-buffer';
