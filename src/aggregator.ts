@@ -9,6 +9,7 @@ import { parseHistSpec, type HistLayout, type HistSpec } from './histogram';
 import { native } from './native';
 import { formatHistogram, formatStats } from './print';
 import { badValue, Handle, keyName, labelText, Staging, u64Words } from './staging';
+import { optionalString, type HashKernelName, type MatchKernelName } from './u64map';
 import { decodeWtf8, encodeWtf8Into } from './wtf8';
 
 export type { HistSpec, HistLayout } from './histogram';
@@ -46,6 +47,17 @@ export interface AggregatorOptions {
   batchSize?: number;
   /** Hash seed as a bigint in [0, 2^64); random by default. */
   seed?: bigint;
+  /**
+   * Force a tophash match kernel for the key table (default: the best this CPU supports, or
+   * TOPHASH_FORCE_MATCH), as U64Map's and BpfMap's `match` option. An unknown or unsupported name
+   * throws a RangeError.
+   */
+  match?: MatchKernelName;
+  /**
+   * Force a hash kernel for the key table (default: aes where AES-NI exists, or TOPHASH_FORCE_HASH),
+   * as U64Map's and BpfMap's `hash` option. An unknown or unsupported name throws a RangeError.
+   */
+  hash?: HashKernelName;
 }
 
 /** One key's aggregate, as {@link Aggregator.get} returns it. */
@@ -88,6 +100,10 @@ export interface AggStats {
   handles: number;
   /** Off-heap bytes held (also reported to V8). */
   bytes: number;
+  /** The key table's match kernel. */
+  match: string;
+  /** The key table's hash kernel. */
+  hash: string;
 }
 
 /** The result of {@link Aggregator.lookupBatch} and {@link Aggregator.lookupAndDeleteBatch}. */
@@ -132,6 +148,8 @@ interface NativeAggStats {
   evicted: number;
   handles: number;
   bytes: number;
+  match: string;
+  hash: string;
 }
 
 // apply()'s arguments: staged events (ids, values, n) and the keys staged with them.
@@ -334,6 +352,8 @@ export class Aggregator<K extends AggKey = AggKey> {
       maxEntries,
       onFull,
       seed,
+      match: optionalString(options.match, 'options.match'),
+      hash: optionalString(options.hash, 'options.hash'),
     });
     this.#s = new Staging(batch, this.#kind !== KIND_U64, () => this.flush());
     this.#registry = new FinalizationRegistry((id: number) => {
@@ -838,6 +858,8 @@ export class Aggregator<K extends AggKey = AggKey> {
       batches: s.batches,
       handles: s.handles,
       bytes: s.bytes,
+      match: s.match,
+      hash: s.hash,
     };
   }
 

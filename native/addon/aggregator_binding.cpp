@@ -112,7 +112,7 @@ Napi::Function AggregatorBinding::Define(Napi::Env env) {
 
 // new NativeAggregator({ keyKind: 'u64' | 'bytes', hist: 'none' | 'log2' | 'linear' |
 //   'buckets', k?, min?, max?, step?, bounds?: Float64Array, maxEntries, onFull: 'drop' | 'lru',
-//   seed?: bigint }). src/histogram.ts validates the spec with precise messages first; the
+//   seed?: bigint, match?: string, hash?: string }). src/histogram.ts validates the spec with precise messages first; the
 // checks here only keep the engine safe.
 AggregatorBinding::AggregatorBinding(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<AggregatorBinding>(info) {
@@ -185,10 +185,14 @@ AggregatorBinding::AggregatorBinding(const Napi::CallbackInfo& info)
     seed = sv.As<Napi::BigInt>().Uint64Value(&lossless);
     if (!lossless) throw_range(env, "a bigint in [0, 2^64)", "options.seed", describe(sv));
   }
+  const std::string match_name = optional_string(o.Get("match"), "options.match");
+  const std::string hash_name = optional_string(o.Get("hash"), "options.hash");
   std::string error;
-  const simd::MatchKernel* match = cpu::select_match(nullptr, &error);
+  const simd::MatchKernel* match =
+      cpu::select_match(match_name.empty() ? nullptr : match_name.c_str(), &error);
   if (match == nullptr) throw Napi::RangeError::New(env, error);
-  const hash::HashKernel* hash_kernel = cpu::select_hash(nullptr, &error);
+  const hash::HashKernel* hash_kernel =
+      cpu::select_hash(hash_name.empty() ? nullptr : hash_name.c_str(), &error);
   if (hash_kernel == nullptr) throw Napi::RangeError::New(env, error);
   guard_alloc(env, kOutOfMemory,
               [&] { agg_ = core::make_aggregator(opts, match, hash_kernel, seed); });
@@ -582,7 +586,8 @@ Napi::Value AggregatorBinding::Render(const Napi::CallbackInfo& info) {
 
 Napi::Value AggregatorBinding::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::AggStats s = agg(env).stats();
+  const core::Aggregator& a = agg(env);
+  core::AggStats s = a.stats();
   auto o = Napi::Object::New(env);
   o.Set("entries", static_cast<double>(s.entries));
   o.Set("events", static_cast<double>(s.events));
@@ -591,6 +596,8 @@ Napi::Value AggregatorBinding::Stats(const Napi::CallbackInfo& info) {
   o.Set("evicted", static_cast<double>(s.evicted));
   o.Set("handles", static_cast<double>(s.handles));
   o.Set("bytes", static_cast<double>(s.bytes));
+  o.Set("match", a.match_name());
+  o.Set("hash", a.hash_name());
   return o;
 }
 

@@ -245,6 +245,9 @@ class KeyedAggregator final : public Aggregator {
     return s;
   }
 
+  const char* match_name() const override { return table_.match_kernel()->name; }
+  const char* hash_name() const override { return table_.hasher().kernel->name; }
+
   uint64_t bytes() const override {
     return table_.bytes() + rows_.capacity() * sizeof(double) + gen_.capacity() * sizeof(uint32_t) +
            ref_.capacity() + keys_.capacity() * sizeof(Owned) +

@@ -141,6 +141,9 @@ class Aggregator {
   virtual void visit_handles(const uint32_t* ids, size_t n, const EntryVisitor& visit) const = 0;
   virtual uint64_t size() const = 0;
   virtual AggStats stats() const = 0;
+  // The key table's kernels, as U64Map and BpfMap report theirs.
+  virtual const char* match_name() const = 0;
+  virtual const char* hash_name() const = 0;
   // Off-heap bytes held, without walking the entries (for V8's accounting).
   virtual uint64_t bytes() const = 0;
 

@@ -12,6 +12,7 @@
 #include "core/aggregator.h"
 #include "core/histogram.h"
 #include "cpu/cpu_registry.h"
+#include "test/kernel_pairs.h"
 
 namespace tophash::core {
 namespace {
@@ -403,6 +404,48 @@ TEST_F(AggregatorTest, VisitsEveryEntryAndHandlesWithTheirCurrentRows) {
   });
   EXPECT_EQ(rows, (std::vector<std::pair<uint64_t, double>>{{5, -1}}));
 }
+
+// Every kernel pair: the engine uses (and reports) the kernels it was given,
+// and byte and u64 keys aggregate alike under each.
+class AggregatorKernelTest : public testing::TestWithParam<test::KernelPair> {};
+
+TEST_P(AggregatorKernelTest, ReportsAndUsesTheGivenKernels) {
+  const test::KernelPair& kp = GetParam();
+  for (AggKeyKind kind : {AggKeyKind::kU64, AggKeyKind::kBytes}) {
+    AggOptions o;
+    o.key_kind = kind;
+    auto a = make_aggregator(o, kp.match, kp.hash, 11);
+    EXPECT_STREQ(a->match_name(), kp.match->name);
+    EXPECT_STREQ(a->hash_name(), kp.hash->name);
+    std::vector<uint64_t> u64;
+    std::string bytes;
+    std::vector<uint32_t> offsets{0}, ids;
+    std::vector<double> values;
+    for (uint32_t i = 0; i < 2000; ++i) {
+      u64.push_back(i % 300);
+      bytes += "k" + std::to_string(i % 300);
+      offsets.push_back(static_cast<uint32_t>(bytes.size()));
+      ids.push_back(kKeyedEvent | i);
+      values.push_back(1);
+    }
+    StagedKeys s;
+    s.count = ids.size();
+    if (kind == AggKeyKind::kU64) {
+      s.u64 = u64.data();
+    } else {
+      s.bytes = reinterpret_cast<const uint8_t*>(bytes.data());
+      s.offsets = offsets.data();
+    }
+    a->apply(ids.data(), values.data(), ids.size(), s);
+    EXPECT_EQ(a->size(), 300u);
+    double total = 0;
+    a->visit_entries([&](const EntryView& e) { total += e.row[0]; });
+    EXPECT_EQ(total, 2000);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllKernels, AggregatorKernelTest,
+                         testing::ValuesIn(test::supported_pairs()), test::pair_name);
 
 }  // namespace
 }  // namespace tophash::core
