@@ -187,6 +187,51 @@ function labelKeyToCombo(space: LabelSpace): (key: unknown) => number | undefine
 }
 
 // ---------------------------------------------------------------------------
+// every system: one state object, made afresh before each sample
+
+type SystemInfo = Pick<System, 'id' | 'short' | 'label' | 'group' | 'unavailable'>;
+
+/**
+ * A system around state S: `make` builds it (untimed, before every sample), `run` is the timed
+ * loop, `readout` reads the last sample's totals, `dispose` frees it. Each caller passes its own
+ * `run` literal, so every system's hot loop is a function of its own whose call sites stay
+ * monomorphic (a loop shared by prom-client and tophash would compare them through one
+ * polymorphic site).
+ */
+function stateful<S>(
+  info: SystemInfo,
+  make: (ev: Events) => S,
+  run: (state: S, ev: Events) => void,
+  readout: (state: S, ev: Events) => Promise<SeriesTotals[]> | SeriesTotals[],
+  dispose: (state: S) => void = () => {},
+): System {
+  let state: S | null = null;
+  const drop = () => {
+    if (state !== null) dispose(state);
+    state = null;
+  };
+  return {
+    ...info,
+    setup(ev) {
+      drop();
+      state = make(ev);
+    },
+    run: (ev) => run(state!, ev),
+    readout: async (ev) => readout(state!, ev),
+    teardown: drop,
+  };
+}
+
+/** A histogram and its children, one per combo. */
+function childrenOf<H extends { labels(...values: string[]): { observe(v: number): void } }>(
+  hist: H,
+  space: LabelSpace,
+): { hist: H; children: { observe(v: number): void }[] } {
+  const { route, method, status } = space;
+  return { hist, children: route.map((_, c) => hist.labels(route[c], method[c], status[c])) };
+}
+
+// ---------------------------------------------------------------------------
 // baselines
 
 function promHistogram(registry: Registry): PromHistogram<string> {
@@ -199,19 +244,20 @@ function promHistogram(registry: Registry): PromHistogram<string> {
   });
 }
 
+const promReadout = async (hist: { get(): Promise<{ values: unknown }> }, ev: Events) =>
+  fromPromValues((await hist.get()).values as PromValues, ev.space);
+
 function promLabelObjects(): System {
-  let hist: PromHistogram<string> | null = null;
-  return {
-    id: 'prom-client',
-    short: '(a) prom-client observe(labels)',
-    label: '(a) prom-client Histogram observe(labels, v), fresh label object',
-    group: 'baseline',
-    unavailable: () => null,
-    setup() {
-      hist = promHistogram(new Registry());
+  return stateful(
+    {
+      id: 'prom-client',
+      short: '(a) prom-client observe(labels)',
+      label: '(a) prom-client Histogram observe(labels, v), fresh label object',
+      group: 'baseline',
+      unavailable: () => null,
     },
-    run(ev) {
-      const h = hist!;
+    () => promHistogram(new Registry()),
+    (h, ev) => {
       const { route, method, status } = ev.space;
       const { combo, latency } = ev;
       for (let i = 0; i < combo.length; i++) {
@@ -219,38 +265,26 @@ function promLabelObjects(): System {
         h.observe({ route: route[c], method: method[c], status: status[c] }, latency[i]);
       }
     },
-    readout: async (ev) => fromPromValues((await hist!.get()).values as PromValues, ev.space),
-    teardown() {
-      hist = null;
-    },
-  };
+    promReadout,
+  );
 }
 
 function promChildren(): System {
-  let hist: PromHistogram<string> | null = null;
-  let children: { observe(v: number): void }[] = [];
-  return {
-    id: 'prom-client-child',
-    short: '(b) prom-client child',
-    label: '(b) prom-client child labels(...) cached per combo',
-    group: 'baseline',
-    unavailable: () => null,
-    setup(ev) {
-      hist = promHistogram(new Registry());
-      const { route, method, status } = ev.space;
-      children = route.map((_, c) => hist!.labels(route[c], method[c], status[c]));
+  return stateful(
+    {
+      id: 'prom-client-child',
+      short: '(b) prom-client child',
+      label: '(b) prom-client child labels(...) cached per combo',
+      group: 'baseline',
+      unavailable: () => null,
     },
-    run(ev) {
-      const ch = children;
+    (ev) => childrenOf(promHistogram(new Registry()), ev.space),
+    ({ children }, ev) => {
       const { combo, latency } = ev;
-      for (let i = 0; i < combo.length; i++) ch[combo[i]].observe(latency[i]);
+      for (let i = 0; i < combo.length; i++) children[combo[i]].observe(latency[i]);
     },
-    readout: async (ev) => fromPromValues((await hist!.get()).values as PromValues, ev.space),
-    teardown() {
-      hist = null;
-      children = [];
-    },
-  };
+    ({ hist }, ev) => promReadout(hist, ev),
+  );
 }
 
 /** A reader that exports nowhere: collect() is the only way out, as with a pull exporter. */
@@ -299,18 +333,16 @@ export async function otelReadout(reader: MetricReader, space: LabelSpace): Prom
 }
 
 function otel(): System {
-  let state: OtelState | null = null;
-  return {
-    id: 'otel',
-    short: '(c) OTel record(v, attrs)',
-    label: '(c) OpenTelemetry sdk-metrics histogram.record(v, attrs)',
-    group: 'baseline',
-    unavailable: () => null,
-    setup() {
-      state = otelState();
+  return stateful(
+    {
+      id: 'otel',
+      short: '(c) OTel record(v, attrs)',
+      label: '(c) OpenTelemetry sdk-metrics histogram.record(v, attrs)',
+      group: 'baseline',
+      unavailable: () => null,
     },
-    run(ev) {
-      const h = state!.histogram;
+    otelState,
+    ({ histogram: h }, ev) => {
       const { route, method, status } = ev.space;
       const { combo, latency } = ev;
       for (let i = 0; i < combo.length; i++) {
@@ -318,11 +350,8 @@ function otel(): System {
         h.record(latency[i], { route: route[c], method: method[c], status: status[c] });
       }
     },
-    readout: (ev) => otelReadout(state!.reader, ev.space),
-    teardown() {
-      state = null;
-    },
-  };
+    (state, ev) => otelReadout(state.reader, ev.space),
+  );
 }
 
 interface JsEntry {
@@ -348,18 +377,16 @@ function jsEntriesReadout(entries: Iterable<[number, JsEntry]>): SeriesTotals[] 
 }
 
 function jsMap(): System {
-  let map = new Map<string, JsEntry>();
-  return {
-    id: 'js-map',
-    short: '(d) JS Map, string key per event',
-    label: '(d) hand-written Map<string, {count, sum, buckets}>, key string per event',
-    group: 'baseline',
-    unavailable: () => null,
-    setup() {
-      map = new Map();
+  return stateful(
+    {
+      id: 'js-map',
+      short: '(d) JS Map, string key per event',
+      label: '(d) hand-written Map<string, {count, sum, buckets}>, key string per event',
+      group: 'baseline',
+      unavailable: () => null,
     },
-    run(ev) {
-      const m = map;
+    () => new Map<string, JsEntry>(),
+    (m, ev) => {
       const { route, method, status } = ev.space;
       const { combo, latency } = ev;
       for (let i = 0; i < combo.length; i++) {
@@ -373,34 +400,28 @@ function jsMap(): System {
         addTo(e, latency[i]);
       }
     },
-    readout: async (ev) => jsEntriesReadout([...map].map(([k, e]): [number, JsEntry] => [ev.space.index.get(k) ?? -1, e])),
-    teardown() {
-      map = new Map();
-    },
-  };
+    (map, ev) => jsEntriesReadout([...map].map(([k, e]): [number, JsEntry] => [ev.space.index.get(k) ?? -1, e])),
+  );
 }
 
+// The cheapest plain-JS design (no key at all), but no lower bound: tophash's
+// handles, aggregating natively, measure faster than it.
 function preResolved(): System {
-  let entries: JsEntry[] = [];
-  return {
-    id: 'js-pre-resolved',
-    short: '(e) JS, pre-resolved (lower bound)',
-    label: '(e) hand-written, entry pre-resolved by combo index (lower bound)',
-    group: 'baseline',
-    unavailable: () => null,
-    setup(ev) {
-      entries = ev.space.key.map(() => newEntry());
+  return stateful(
+    {
+      id: 'js-pre-resolved',
+      short: '(e) JS array, pre-resolved entry',
+      label: '(e) hand-written JS array of entries indexed by combo (no key lookup)',
+      group: 'baseline',
+      unavailable: () => null,
     },
-    run(ev) {
-      const es = entries;
+    (ev) => ev.space.key.map(() => newEntry()),
+    (es, ev) => {
       const { combo, latency } = ev;
       for (let i = 0; i < combo.length; i++) addTo(es[combo[i]], latency[i]);
     },
-    readout: async () => jsEntriesReadout(entries.map((e, c): [number, JsEntry] => [c, e]).filter(([, e]) => e.count > 0)),
-    teardown() {
-      entries = [];
-    },
-  };
+    (entries) => jsEntriesReadout(entries.map((e, c): [number, JsEntry] => [c, e]).filter(([, e]) => e.count > 0)),
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -416,50 +437,43 @@ export function aggregatorReadout(agg: AggregatorLike, space: LabelSpace): Serie
   return fromAggregator(agg, labelKeyToCombo(space));
 }
 
+const closeAgg = (agg: AggregatorLike) => agg.close();
+
 function aggHandles(): System {
-  let agg: AggregatorLike | null = null;
-  let handles: { record(v: number): void }[] = [];
-  return {
-    id: 'agg-handle',
-    short: '(f) Aggregator handle',
-    label: '(f) Aggregator handle(labels).record(v), handle per combo',
-    group: 'tophash',
-    unavailable: aggregatorUnavailable,
-    setup(ev) {
-      agg?.close();
-      agg = labelsAggregator();
+  return stateful(
+    {
+      id: 'agg-handle',
+      short: '(f) Aggregator handle',
+      label: '(f) Aggregator handle(labels).record(v), handle per combo',
+      group: 'tophash',
+      unavailable: aggregatorUnavailable,
+    },
+    (ev) => {
+      const agg = labelsAggregator();
       const { route, method, status } = ev.space;
-      handles = route.map((_, c) => agg!.handle({ route: route[c], method: method[c], status: status[c] }));
+      return { agg, handles: route.map((_, c) => agg.handle({ route: route[c], method: method[c], status: status[c] })) };
     },
-    run(ev) {
-      const hs = handles;
+    ({ agg, handles }, ev) => {
       const { combo, latency } = ev;
-      for (let i = 0; i < combo.length; i++) hs[combo[i]].record(latency[i]);
-      agg!.flush();
+      for (let i = 0; i < combo.length; i++) handles[combo[i]].record(latency[i]);
+      agg.flush();
     },
-    readout: async (ev) => aggregatorReadout(agg!, ev.space),
-    teardown() {
-      agg?.close();
-      agg = null;
-      handles = [];
-    },
-  };
+    ({ agg }, ev) => aggregatorReadout(agg, ev.space),
+    ({ agg }) => agg.close(),
+  );
 }
 
 function aggRecordLabels(): System {
-  let agg: AggregatorLike | null = null;
-  return {
-    id: 'agg-record',
-    short: '(g) Aggregator record(labels)',
-    label: '(g) Aggregator record(labels, v), fresh label object',
-    group: 'tophash',
-    unavailable: aggregatorUnavailable,
-    setup() {
-      agg?.close();
-      agg = labelsAggregator();
+  return stateful(
+    {
+      id: 'agg-record',
+      short: '(g) Aggregator record(labels)',
+      label: '(g) Aggregator record(labels, v), fresh label object',
+      group: 'tophash',
+      unavailable: aggregatorUnavailable,
     },
-    run(ev) {
-      const a = agg!;
+    labelsAggregator,
+    (a, ev) => {
       const { route, method, status } = ev.space;
       const { combo, latency } = ev;
       for (let i = 0; i < combo.length; i++) {
@@ -468,29 +482,22 @@ function aggRecordLabels(): System {
       }
       a.flush();
     },
-    readout: async (ev) => aggregatorReadout(agg!, ev.space),
-    teardown() {
-      agg?.close();
-      agg = null;
-    },
-  };
+    (agg, ev) => aggregatorReadout(agg, ev.space),
+    closeAgg,
+  );
 }
 
 function aggRecordBatch(): System {
-  let agg: AggregatorLike | null = null;
-  return {
-    id: 'agg-batch',
-    short: '(h) Aggregator recordBatch',
-    label: `(h) Aggregator recordBatch(Uint32Array combo keys, Float64Array), ${RECORD_BATCH_EVENTS} events per call`,
-    group: 'tophash',
-    unavailable: aggregatorUnavailable,
-    setup() {
-      agg?.close();
-      const Aggregator = findAggregator()!;
-      agg = new Aggregator({ key: 'u64', hist: { buckets: DEFAULT_BUCKETS } });
+  return stateful(
+    {
+      id: 'agg-batch',
+      short: '(h) Aggregator recordBatch',
+      label: `(h) Aggregator recordBatch(Uint32Array combo keys, Float64Array), ${RECORD_BATCH_EVENTS} events per call`,
+      group: 'tophash',
+      unavailable: aggregatorUnavailable,
     },
-    run(ev) {
-      const a = agg!;
+    () => new (findAggregator()!)({ key: 'u64', hist: { buckets: DEFAULT_BUCKETS } }),
+    (a, ev) => {
       const { combo, latency } = ev;
       for (let i = 0; i < combo.length; i += RECORD_BATCH_EVENTS) {
         const end = Math.min(combo.length, i + RECORD_BATCH_EVENTS);
@@ -498,12 +505,9 @@ function aggRecordBatch(): System {
       }
       a.flush();
     },
-    readout: async () => fromAggregator(agg!, (key) => (typeof key === 'bigint' ? Number(key) : (key as number))),
-    teardown() {
-      agg?.close();
-      agg = null;
-    },
-  };
+    (agg) => fromAggregator(agg, (key) => (typeof key === 'bigint' ? Number(key) : (key as number))),
+    closeAgg,
+  );
 }
 
 /**
@@ -539,18 +543,16 @@ export function dropInRegistryUnavailable(): string | null {
 }
 
 function dropInLabelObjects(): System {
-  let hist: DropInHistogram | null = null;
-  return {
-    id: 'prom-drop-in',
-    short: '(i) tophash/prom observe(labels)',
-    label: "(i) tophash/prom Histogram observe(labels, v), fresh label object (drop-in)",
-    group: 'tophash',
-    unavailable: dropInUnavailable,
-    setup() {
-      hist = dropInState().histogram;
+  return stateful(
+    {
+      id: 'prom-drop-in',
+      short: '(i) tophash/prom observe(labels)',
+      label: '(i) tophash/prom Histogram observe(labels, v), fresh label object (drop-in)',
+      group: 'tophash',
+      unavailable: dropInUnavailable,
     },
-    run(ev) {
-      const h = hist!;
+    () => dropInState().histogram,
+    (h, ev) => {
       const { route, method, status } = ev.space;
       const { combo, latency } = ev;
       for (let i = 0; i < combo.length; i++) {
@@ -559,39 +561,27 @@ function dropInLabelObjects(): System {
       }
       h.flush?.();
     },
-    readout: async (ev) => fromPromValues((await hist!.get()).values, ev.space),
-    teardown() {
-      hist = null;
-    },
-  };
+    promReadout,
+  );
 }
 
 function dropInChildren(): System {
-  let hist: DropInHistogram | null = null;
-  let children: { observe(v: number): void }[] = [];
-  return {
-    id: 'prom-drop-in-child',
-    short: '(j) tophash/prom child',
-    label: '(j) tophash/prom child labels(...) cached per combo',
-    group: 'tophash',
-    unavailable: dropInUnavailable,
-    setup(ev) {
-      hist = dropInState().histogram;
-      const { route, method, status } = ev.space;
-      children = route.map((_, c) => hist!.labels(route[c], method[c], status[c]));
+  return stateful(
+    {
+      id: 'prom-drop-in-child',
+      short: '(j) tophash/prom child',
+      label: '(j) tophash/prom child labels(...) cached per combo',
+      group: 'tophash',
+      unavailable: dropInUnavailable,
     },
-    run(ev) {
-      const ch = children;
+    (ev) => childrenOf(dropInState().histogram, ev.space),
+    ({ hist, children }, ev) => {
       const { combo, latency } = ev;
-      for (let i = 0; i < combo.length; i++) ch[combo[i]].observe(latency[i]);
-      hist!.flush?.();
+      for (let i = 0; i < combo.length; i++) children[combo[i]].observe(latency[i]);
+      hist.flush?.();
     },
-    readout: async (ev) => fromPromValues((await hist!.get()).values, ev.space),
-    teardown() {
-      hist = null;
-      children = [];
-    },
-  };
+    ({ hist }, ev) => promReadout(hist, ev),
+  );
 }
 
 /** Run and table order; (a) is the baseline every ratio is taken against. */

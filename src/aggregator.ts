@@ -4,11 +4,12 @@
 // batch crosses into native code once (native/core/aggregator.h). Every read
 // flushes first, so reads always see every event recorded before them.
 import { closedError, CodedError, rangeError, typeError, withCallerStack } from './errors';
-import { renderOpenMetrics, renderPrometheus, type ExpositionFamily, type ExpositionSeries } from './exposition';
+import { boundTails, checkFamily, familyHead, labelHeads, omitsSum, type ExpositionFamily } from './exposition';
 import { parseHistSpec, type HistLayout, type HistSpec } from './histogram';
 import { native } from './native';
 import { formatHistogram, formatStats } from './print';
 import { badValue, Handle, keyName, labelText, Staging, u64Words } from './staging';
+import { optionalString, type HashKernelName, type MatchKernelName } from './u64map';
 import { decodeWtf8, encodeWtf8Into } from './wtf8';
 
 export type { HistSpec, HistLayout } from './histogram';
@@ -46,6 +47,17 @@ export interface AggregatorOptions {
   batchSize?: number;
   /** Hash seed as a bigint in [0, 2^64); random by default. */
   seed?: bigint;
+  /**
+   * Force a tophash match kernel for the key table (default: the best this CPU supports, or
+   * TOPHASH_FORCE_MATCH), as U64Map's and BpfMap's `match` option. An unknown or unsupported name
+   * throws a RangeError.
+   */
+  match?: MatchKernelName;
+  /**
+   * Force a hash kernel for the key table (default: aes where AES-NI exists, or TOPHASH_FORCE_HASH),
+   * as U64Map's and BpfMap's `hash` option. An unknown or unsupported name throws a RangeError.
+   */
+  hash?: HashKernelName;
 }
 
 /** One key's aggregate, as {@link Aggregator.get} returns it. */
@@ -88,6 +100,10 @@ export interface AggStats {
   handles: number;
   /** Off-heap bytes held (also reported to V8). */
   bytes: number;
+  /** The key table's match kernel. */
+  match: string;
+  /** The key table's hash kernel. */
+  hash: string;
 }
 
 /** The result of {@link Aggregator.lookupBatch} and {@link Aggregator.lookupAndDeleteBatch}. */
@@ -132,6 +148,8 @@ interface NativeAggStats {
   evicted: number;
   handles: number;
   bytes: number;
+  match: string;
+  hash: string;
 }
 
 // apply()'s arguments: staged events (ids, values, n) and the keys staged with them.
@@ -159,6 +177,15 @@ interface NativeAggregator {
   zero(): void;
   size(): number;
   scan(cursor: number, count: number, del: boolean): [BigUint64Array | [Uint8Array, Uint32Array], Float64Array, number];
+  render(
+    head: string,
+    tail: string,
+    name: string,
+    labelHeads: string[],
+    leTails: string[] | null,
+    omitSum: boolean,
+    handleIds?: Uint32Array,
+  ): string;
   stats(): NativeAggStats;
   close(): void;
 }
@@ -184,6 +211,26 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
  * @internal
  */
 export const READ_ROWS = Symbol('tophash.aggregator.readRows');
+
+/**
+ * One family's exposition text rendered natively from the rows (not public API): see
+ * {@link Aggregator.toPrometheus}; tophash/prom passes its series' handles to render them in its
+ * own order.
+ *
+ * @internal
+ */
+export const RENDER_TEXT = Symbol('tophash.aggregator.renderText');
+
+/** What {@link RENDER_TEXT} renders: a histogram family when the aggregator has a histogram, else a summary. @internal */
+export interface AggRenderFamily {
+  name: string;
+  help: string;
+  /** The label names: the aggregator's label names, or one name for a u64 or string key, or none. */
+  labelNames: readonly string[];
+  openMetrics: boolean;
+  /** End with OpenMetrics' `# EOF` line. */
+  eof: boolean;
+}
 
 /** What {@link READ_ROWS} returns. @internal */
 export interface AggRows {
@@ -305,6 +352,8 @@ export class Aggregator<K extends AggKey = AggKey> {
       maxEntries,
       onFull,
       seed,
+      match: optionalString(options.match, 'options.match'),
+      hash: optionalString(options.hash, 'options.hash'),
     });
     this.#s = new Staging(batch, this.#kind !== KIND_U64, () => this.flush());
     this.#registry = new FinalizationRegistry((id: number) => {
@@ -809,6 +858,8 @@ export class Aggregator<K extends AggKey = AggKey> {
       batches: s.batches,
       handles: s.handles,
       bytes: s.bytes,
+      match: s.match,
+      hash: s.hash,
     };
   }
 
@@ -848,46 +899,6 @@ export class Aggregator<K extends AggKey = AggKey> {
     return out;
   }
 
-  // Every entry as an exposition series, straight from the native rows (no
-  // per-key AggValue objects: a scrape of many series is the hot case).
-  *#series(withBuckets: boolean): Generator<ExpositionSeries> {
-    const n = this.#open();
-    const stride = this.#stride;
-    let cursor = 0;
-    let count = 4096;
-    for (;;) {
-      let batch: ReturnType<NativeAggregator['scan']>;
-      try {
-        batch = n.scan(cursor, count, false);
-      } catch (err) {
-        if ((err as { code?: unknown }).code === 'ENOSPC') {
-          count *= 2;
-          continue;
-        }
-        throw err;
-      }
-      const [rawKeys, rows, next] = batch;
-      const labelValues: string[][] = [];
-      if (rawKeys instanceof BigUint64Array) {
-        for (const k of rawKeys) labelValues.push([k.toString()]);
-      } else {
-        const [bytes, offsets] = rawKeys;
-        for (let i = 0; i + 1 < offsets.length; i++) {
-          const text = decodeWtf8(bytes.subarray(offsets[i], offsets[i + 1])) ?? '';
-          labelValues.push(this.#kind === KIND_LABELS ? text.split('\0') : [text]);
-        }
-      }
-      for (let i = 0; i < labelValues.length; i++) {
-        const at = i * stride;
-        const series: ExpositionSeries = { labelValues: labelValues[i], count: rows[at], sum: rows[at + 1] };
-        if (withBuckets) series.buckets = rows.subarray(at + 4, at + stride);
-        yield series;
-      }
-      if (next === 0) return;
-      cursor = next;
-    }
-  }
-
   /**
    * The aggregate as one metric family in the Prometheus text format 0.0.4 (or OpenMetrics 1.0),
    * rendered by the same code as `tophash/prom`: a histogram family with a histogram (cumulative
@@ -912,17 +923,47 @@ export class Aggregator<K extends AggKey = AggKey> {
         label,
       );
     }
-    this.flush();
-    const layout = this.#layout;
-    const family: ExpositionFamily = {
+    return this[RENDER_TEXT]({
       name,
       help,
-      type: layout === undefined ? 'summary' : 'histogram',
       labelNames: this.#kind === KIND_LABELS ? this.#labelNames : [label],
-      series: this.#series(layout !== undefined),
+      openMetrics,
+      eof: openMetrics,
+    });
+  }
+
+  /**
+   * @internal See {@link RENDER_TEXT}. Flushes first. With `handles` (this aggregator's), their
+   * keys in that order, a key without an entry rendered as zeros; without, every entry.
+   */
+  [RENDER_TEXT](f: AggRenderFamily, handles?: readonly AggHandle[]): string {
+    const n = this.#open();
+    const layout = this.#layout;
+    const family: ExpositionFamily = {
+      name: f.name,
+      help: f.help,
+      type: layout === undefined ? 'summary' : 'histogram',
+      labelNames: f.labelNames,
+      series: [],
     };
     if (layout !== undefined) family.bounds = layout.bounds;
-    return openMetrics ? renderOpenMetrics([family]) : renderPrometheus([family]);
+    // The same checks and messages as renderPrometheus gives for this family.
+    checkFamily(family, 'families[0]');
+    let ids: Uint32Array | undefined;
+    if (handles !== undefined) {
+      ids = new Uint32Array(handles.length);
+      for (let i = 0; i < handles.length; i++) ids[i] = (handles[i] as Handle).id;
+    }
+    this.flush();
+    return n.render(
+      familyHead(family, f.openMetrics),
+      f.eof ? '# EOF\n' : '',
+      f.name,
+      labelHeads(f.labelNames),
+      layout === undefined ? null : boundTails(layout.bounds, f.openMetrics),
+      layout !== undefined && omitsSum(layout.bounds, f.openMetrics),
+      ids,
+    );
   }
 
   /** @internal See {@link READ_ROWS}. Flushes first. */

@@ -6,6 +6,13 @@
 // series' label block are built once and reused for every bucket line, and
 // escaping runs only when a quick test finds a character that needs it. The
 // text goes into one byte buffer (see text-buffer.ts for why).
+//
+// Families held in an Aggregator (toPrometheus, tophash/prom's Histogram)
+// take a shorter road: this module validates them and builds their per-family
+// strings (HELP/TYPE, label heads, `le` tails), and native code writes the
+// sample lines straight from the aggregator's rows (native/core/exposition.h).
+// Both roads must give the same bytes; test/aggregator.exposition.test.ts
+// holds the native one to this one.
 
 import { rangeError, typeError } from './errors';
 import { TextBuffer } from './text-buffer';
@@ -95,7 +102,12 @@ function formatBound(n: number, openMetrics: boolean): string {
   return openMetrics && Number.isInteger(n) && s.indexOf('e') < 0 ? s + '.0' : s;
 }
 
-function checkFamily(family: ExpositionFamily, at: string): void {
+/**
+ * Validates a family's name, help, type, label names and bounds (and that `series` is iterable).
+ *
+ * @internal
+ */
+export function checkFamily(family: ExpositionFamily, at: string): void {
   if (family === null || typeof family !== 'object') throw typeError('an ExpositionFamily object', at, family);
   const { name, help, type, labelNames } = family;
   if (typeof name !== 'string' || !METRIC_NAME.test(name)) {
@@ -132,6 +144,47 @@ function checkFamily(family: ExpositionFamily, at: string): void {
   if (family.series === null || typeof family.series !== 'object' || !(Symbol.iterator in family.series)) {
     throw typeError('an iterable of series', `${at}.series`, family.series);
   }
+}
+
+/**
+ * A family's `# HELP` and `# TYPE` lines (OpenMetrics: `# TYPE` first, a counter named without
+ * `_total`).
+ *
+ * @internal
+ */
+export function familyHead(family: ExpositionFamily, openMetrics: boolean): string {
+  const { name, type } = family;
+  if (!openMetrics) return `# HELP ${name} ${escapeHelp(family.help, false)}\n# TYPE ${name} ${type}\n`;
+  const familyName = type === 'counter' && name.endsWith('_total') ? name.slice(0, -6) : name;
+  return `# TYPE ${familyName} ${type}\n# HELP ${familyName} ${escapeHelp(family.help, true)}\n`;
+}
+
+/**
+ * What goes before each label value: `l1="`, `,l2="`, ...
+ *
+ * @internal
+ */
+export function labelHeads(labelNames: readonly string[]): string[] {
+  return labelNames.map((label, i) => (i === 0 ? `${label}="` : `,${label}="`));
+}
+
+/**
+ * A histogram's `<le>"} ` per bound, what follows the `le="` of its bucket lines.
+ *
+ * @internal
+ */
+export function boundTails(bounds: ArrayLike<number>, openMetrics: boolean): string[] {
+  return Array.from(bounds, (b) => formatBound(b, openMetrics) + '"} ');
+}
+
+/**
+ * OpenMetrics forbids a histogram's _sum once a bucket bound is negative: the sum is no longer a
+ * counter.
+ *
+ * @internal
+ */
+export function omitsSum(bounds: ArrayLike<number>, openMetrics: boolean): boolean {
+  return openMetrics && bounds.length > 0 && bounds[0] < 0;
 }
 
 function checkNumber(value: unknown, what: string): number {
@@ -240,19 +293,13 @@ function writeFamily(out: TextBuffer, family: ExpositionFamily, at: string, open
   const { name, type, labelNames } = family;
   // OpenMetrics names a counter's family without `_total` and its sample with it.
   const familyName = openMetrics && type === 'counter' && name.endsWith('_total') ? name.slice(0, -6) : name;
-  out.text(
-    openMetrics
-      ? `# TYPE ${familyName} ${type}\n# HELP ${familyName} ${escapeHelp(family.help, true)}\n`
-      : `# HELP ${name} ${escapeHelp(family.help, false)}\n# TYPE ${name} ${type}\n`,
-  );
-  const heads = labelNames.map((label, i) => (i === 0 ? `${label}="` : `,${label}="`));
+  out.text(familyHead(family, openMetrics));
+  const heads = labelHeads(labelNames);
   let leTails: string[] = [];
   let omitSum = false;
   if (type === 'histogram') {
-    const bounds = family.bounds!;
-    leTails = Array.from(bounds, (b) => formatBound(b, openMetrics) + '"} ');
-    // OpenMetrics forbids _sum once a bucket bound is negative: the sum is no longer a counter.
-    omitSum = openMetrics && bounds.length > 0 && bounds[0] < 0;
+    leTails = boundTails(family.bounds!, openMetrics);
+    omitSum = omitsSum(family.bounds!, openMetrics);
   }
   const sampleName = openMetrics && type === 'counter' ? familyName + '_total' : name;
   let index = 0;

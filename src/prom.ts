@@ -25,7 +25,7 @@ import { format } from 'node:util';
 
 import * as client from 'prom-client';
 
-import { Aggregator, READ_ROWS, type AggHandle, type LabelKey } from './aggregator';
+import { Aggregator, READ_ROWS, RENDER_TEXT, type AggHandle, type LabelKey } from './aggregator';
 import { rangeError, typeError } from './errors';
 import { renderFamilyBody, type ExpositionFamily, type ExpositionSeries } from './exposition';
 import { compileObserve, copyLabels, LabelIndex, type IndexedSeries, type LabelObject } from './label-index';
@@ -50,6 +50,14 @@ const FAMILY = Symbol('tophash.prom.family');
 
 interface RendersFamily {
   [FAMILY](): Promise<ExpositionFamily>;
+}
+
+/** Marks metrics that render their own text (histograms: natively, from the aggregator). */
+const TEXT = Symbol('tophash.prom.text');
+
+interface RendersText {
+  /** The family's text, ending with a newline. */
+  [TEXT](openMetrics: boolean): Promise<string>;
 }
 
 function isObject(value: unknown): value is object {
@@ -363,23 +371,16 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     return this.collectValues(false);
   }
 
-  /** @internal */
-  async [FAMILY](): Promise<ExpositionFamily> {
+  /**
+   * @internal The text rendered natively straight from the aggregator's rows, series in the
+   * index's order (prom-client's), through each series' handle.
+   */
+  async [TEXT](openMetrics: boolean): Promise<string> {
     await runCollect(this as { collect?: () => unknown });
-    const series: ExpositionSeries[] = [];
-    const read = this.reader();
-    for (const s of this.index.series()) {
-      const { count, sum, hist } = read(s);
-      series.push({ labelValues: s.values, count, sum, buckets: hist ?? new Float64Array(this.bounds.length + 1) });
-    }
-    return {
-      name: this.name,
-      help: this.help,
-      type: 'histogram',
-      labelNames: this.index.names,
-      bounds: this.bounds,
-      series,
-    };
+    const handles: AggHandle[] = [];
+    for (const s of this.index.series()) handles.push(s.handle);
+    const family = { name: this.name, help: this.help, labelNames: this.index.names, openMetrics, eof: false };
+    return this.agg[RENDER_TEXT](family, handles);
   }
 }
 
@@ -741,6 +742,10 @@ function rendersFamily(metric: unknown): metric is RendersFamily {
   return isObject(metric) && FAMILY in metric;
 }
 
+function rendersText(metric: unknown): metric is RendersText {
+  return isObject(metric) && TEXT in metric;
+}
+
 type FormatMetric = (this: client.Registry, metric: unknown) => Promise<string>;
 
 const FAST_FORMAT = Symbol('tophash.prom.fastFormat');
@@ -751,11 +756,14 @@ const FAST_FORMAT = Symbol('tophash.prom.fastFormat');
  */
 async function formatMetric(registry: client.Registry, metric: unknown, promClient: FormatMetric): Promise<string> {
   const defaults = (registry as unknown as { _defaultLabels?: object })._defaultLabels;
-  if (!rendersFamily(metric) || (defaults !== undefined && Object.keys(defaults).length > 0)) {
+  const ours = rendersText(metric) || rendersFamily(metric);
+  if (!ours || (defaults !== undefined && Object.keys(defaults).length > 0)) {
     return promClient.call(registry, metric);
   }
-  const family = await metric[FAMILY]();
-  return renderFamilyBody(family, (registry.contentType as string) === client.Registry.OPENMETRICS_CONTENT_TYPE);
+  const openMetrics = (registry.contentType as string) === client.Registry.OPENMETRICS_CONTENT_TYPE;
+  // Without the final newline: prom-client's metrics() joins the families itself.
+  if (rendersText(metric)) return (await metric[TEXT](openMetrics)).slice(0, -1);
+  return renderFamilyBody(await metric[FAMILY](), openMetrics);
 }
 
 /**

@@ -3,7 +3,17 @@
 // against a plain JavaScript aggregation, for every key and histogram kind.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Aggregator, histogramLayout, type AggHandle, type AggKey, type HistSpec, type LabelKey } from '../src/index';
+import {
+  Aggregator,
+  histogramLayout,
+  type AggHandle,
+  type AggKey,
+  type HashKernelName,
+  type HistSpec,
+  type LabelKey,
+  type MatchKernelName,
+} from '../src/index';
+import { supportedPairs } from './helpers';
 
 interface OracleEntry {
   count: number;
@@ -93,10 +103,19 @@ const kinds: KeyKind<AggKey>[] = [
   },
 ];
 
-function run(kind: KeyKind<AggKey>, hist: HistSpec | undefined, batchSize: number, events: Op[]): void {
+type Kernels = { match?: MatchKernelName; hash?: HashKernelName };
+
+function run(
+  kind: KeyKind<AggKey>,
+  hist: HistSpec | undefined,
+  batchSize: number,
+  events: Op[],
+  kernels: Kernels = {},
+): void {
   const layout = hist === undefined ? undefined : histogramLayout(hist);
   const oracle = new Map<string, OracleEntry>();
-  const agg = new Aggregator<AggKey>({ key: kind.spec, hist, batchSize });
+  const agg = new Aggregator<AggKey>({ key: kind.spec, hist, batchSize, ...kernels });
+  if (kernels.match !== undefined) expect(agg.stats()).toMatchObject(kernels);
   const handles = new Map<number, AggHandle>();
   const pendingKeys: AggKey[] = [];
   const pendingValues: number[] = [];
@@ -179,4 +198,20 @@ describe('Aggregator against a JS oracle', () => {
       );
     });
   }
+
+  // Every supported (match, hash) pair forced in turn: the key table behaves the same under each.
+  describe.each(supportedPairs())('kernels $match + $hash', (kernels) => {
+    it('every key kind through record, handles and recordBatch, every histogram kind', () => {
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...kinds),
+          histSpec,
+          fc.integer({ min: 1, max: 64 }),
+          ops,
+          (kind, hist, batchSize, events) => run(kind, hist, batchSize, events, kernels),
+        ),
+        { numRuns: 40 },
+      );
+    });
+  });
 });

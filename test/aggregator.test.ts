@@ -1,9 +1,18 @@
 // Aggregator behaviour: the maxEntries bound (drop and CLOCK-LRU), handles
 // across eviction, drains, deletes and clear, eBPF batch readout, zero, bad
-// input and a closed aggregator.
+// input (kernel names included) and a closed aggregator.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Aggregator, CodedError, type LabelKey } from '../src/index';
+import {
+  Aggregator,
+  CodedError,
+  kernels,
+  U64Map,
+  type HashKernelName,
+  type LabelKey,
+  type MatchKernelName,
+} from '../src/index';
+import { supportedPairs } from './helpers';
 
 function keysOf(agg: Aggregator<number>): number[] {
   return [...agg.entries()].map(([k]) => k);
@@ -280,6 +289,24 @@ describe('bad input', () => {
     expect(() => new Aggregator({ key: 'u64', onFull: 'evict' as 'lru' })).toThrow(/options\.onFull/);
     expect(() => new Aggregator({ key: 'u64', batchSize: 0 })).toThrow(/options\.batchSize/);
     expect(() => new Aggregator(null as never)).toThrow(TypeError);
+  });
+
+  it('takes match and hash kernel names as the other maps do, and reports them in stats()', () => {
+    expect(() => new Aggregator({ key: 'u64', match: 'sse9' as never })).toThrow(RangeError);
+    expect(() => new Aggregator({ key: 'u64', match: 'sse9' as never })).toThrow(/sse9/);
+    expect(() => new Aggregator({ key: 'string', hash: 'md5' as never })).toThrow(/md5/);
+    expect(() => new Aggregator({ key: 'u64', match: 5 as never })).toThrow(/options\.match/);
+    expect(() => new Aggregator({ key: 'u64', hash: {} as never })).toThrow(TypeError);
+    for (const k of kernels().filter((k) => !k.supported)) {
+      const opts = k.kind === 'match' ? { match: k.name as MatchKernelName } : { hash: k.name as HashKernelName };
+      expect(() => new Aggregator({ key: 'u64', ...opts }), k.name).toThrow(RangeError);
+    }
+    using byDefault = new Aggregator({ key: 'u64' });
+    using map = new U64Map();
+    expect(byDefault.stats()).toMatchObject({ match: map.stats().match, hash: map.stats().hash });
+    const [pair] = supportedPairs();
+    using forced = new Aggregator({ key: { labels: ['a'] }, ...pair });
+    expect(forced.stats()).toMatchObject(pair);
   });
 
   it('a closed aggregator throws ERR_CLOSED, its handles too', () => {

@@ -8,7 +8,9 @@
 #include "addon/binding_args.h"
 #include "addon/errors.h"
 #include "addon/typed_arrays.h"
+#include "core/exposition.h"
 #include "core/str_map.h"
+#include "core/wtf8.h"
 #include "cpu/cpu_registry.h"
 
 namespace tophash::addon {
@@ -39,6 +41,19 @@ double number_field(const Napi::Object& o, const char* name, double fallback) {
   if (v.IsUndefined()) return fallback;
   if (!v.IsNumber()) throw_type(o.Env(), "a number", std::string("options.") + name, describe(v));
   return v.As<Napi::Number>().DoubleValue();
+}
+
+std::string string_arg(const Napi::Value& v, const std::string& name) {
+  if (!v.IsString()) throw_type(v.Env(), "a string", name, describe(v));
+  return v.As<Napi::String>().Utf8Value();
+}
+
+std::vector<std::string> strings_arg(const Napi::Value& v, const char* name) {
+  if (!v.IsArray()) throw_type(v.Env(), "an array of strings", name, describe(v));
+  auto a = v.As<Napi::Array>();
+  std::vector<std::string> out(a.Length());
+  for (uint32_t i = 0; i < a.Length(); ++i) out[i] = string_arg(a.Get(i), indexed(name, i));
+  return out;
 }
 
 std::string string_field(const Napi::Object& o, const char* name) {
@@ -89,6 +104,7 @@ Napi::Function AggregatorBinding::Define(Napi::Env env) {
                          InstanceMethod<&AggregatorBinding::Zero>("zero"),
                          InstanceMethod<&AggregatorBinding::Size>("size"),
                          InstanceMethod<&AggregatorBinding::Scan>("scan"),
+                         InstanceMethod<&AggregatorBinding::Render>("render"),
                          InstanceMethod<&AggregatorBinding::Stats>("stats"),
                          InstanceMethod<&AggregatorBinding::Close>("close"),
                      });
@@ -96,7 +112,7 @@ Napi::Function AggregatorBinding::Define(Napi::Env env) {
 
 // new NativeAggregator({ keyKind: 'u64' | 'bytes', hist: 'none' | 'log2' | 'linear' |
 //   'buckets', k?, min?, max?, step?, bounds?: Float64Array, maxEntries, onFull: 'drop' | 'lru',
-//   seed?: bigint }). src/histogram.ts validates the spec with precise messages first; the
+//   seed?: bigint, match?: string, hash?: string }). src/histogram.ts validates the spec with precise messages first; the
 // checks here only keep the engine safe.
 AggregatorBinding::AggregatorBinding(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<AggregatorBinding>(info) {
@@ -169,10 +185,14 @@ AggregatorBinding::AggregatorBinding(const Napi::CallbackInfo& info)
     seed = sv.As<Napi::BigInt>().Uint64Value(&lossless);
     if (!lossless) throw_range(env, "a bigint in [0, 2^64)", "options.seed", describe(sv));
   }
+  const std::string match_name = optional_string(o.Get("match"), "options.match");
+  const std::string hash_name = optional_string(o.Get("hash"), "options.hash");
   std::string error;
-  const simd::MatchKernel* match = cpu::select_match(nullptr, &error);
+  const simd::MatchKernel* match =
+      cpu::select_match(match_name.empty() ? nullptr : match_name.c_str(), &error);
   if (match == nullptr) throw Napi::RangeError::New(env, error);
-  const hash::HashKernel* hash_kernel = cpu::select_hash(nullptr, &error);
+  const hash::HashKernel* hash_kernel =
+      cpu::select_hash(hash_name.empty() ? nullptr : hash_name.c_str(), &error);
   if (hash_kernel == nullptr) throw Napi::RangeError::New(env, error);
   guard_alloc(env, kOutOfMemory,
               [&] { agg_ = core::make_aggregator(opts, match, hash_kernel, seed); });
@@ -501,9 +521,73 @@ Napi::Value AggregatorBinding::Scan(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// Text above this size is not kept for the next render().
+constexpr size_t kKeepTextBytes = size_t{16} << 20;
+
+// render(head, tail, name, labelHeads: string[], leTails: string[] | null,
+//   omitSum, handleIds?: Uint32Array) -> string: head, the sample lines of
+// every entry (scan order) or of the given handles' keys (that order, zeros
+// for a key without an entry), then tail. src/exposition.ts prepares the
+// strings (and validates the names); see core/exposition.h.
+Napi::Value AggregatorBinding::Render(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  core::Aggregator& a = agg(env);
+  const std::string head = string_arg(info[0], "head");
+  const std::string tail = string_arg(info[1], "tail");
+  core::ExpositionLayout layout;
+  layout.name = string_arg(info[2], "name");
+  layout.label_heads = strings_arg(info[3], "labelHeads");
+  layout.u64_keys = !bytes_keys();
+  if (layout.u64_keys && layout.label_heads.size() > 1)
+    throw_range(env, "at most one label for u64 keys", "labelHeads", describe(info[3]));
+  layout.histogram = !info[4].IsNull();
+  if (layout.histogram) {
+    layout.le_tails = strings_arg(info[4], "leTails");
+    if (layout.le_tails.size() + core::kRecordHeader + 1 != a.stride())
+      throw_range(env, "one le per bucket bound", "leTails", describe(info[4]));
+  }
+  layout.omit_sum = info[5].ToBoolean().Value();
+  const uint32_t* ids = nullptr;
+  size_t n = 0;
+  const bool by_handles = !info[6].IsUndefined();
+  if (by_handles) {
+    if (!is_typed(info[6], napi_uint32_array))
+      throw_type(env, "a Uint32Array", "handleIds", describe(info[6]));
+    auto ta = info[6].As<Napi::TypedArray>();
+    ids = static_cast<const uint32_t*>(typed_data(ta));
+    n = ta.ElementLength();
+    const size_t bad = a.first_dead_handle(ids, n);
+    if (bad != n)
+      throw_range(env, "a live handle id", indexed("handleIds", bad), std::to_string(ids[bad]));
+  }
+  text_.clear();
+  guard_alloc(env, kOutOfMemory, [&] {
+    text_.append(head);
+    const core::EntryVisitor write = [&](const core::EntryView& e) {
+      core::append_series(&text_, layout, e);
+    };
+    if (by_handles) {
+      a.visit_handles(ids, n, write);
+    } else {
+      a.visit_entries(write);
+    }
+    text_.append(tail);
+  });
+  const auto* bytes = reinterpret_cast<const uint8_t*>(text_.data());
+  napi_value out;
+  // Exposition text is nearly always ASCII, which V8 takes as a plain copy.
+  const napi_status st = core::all_ascii(bytes, text_.size())
+                             ? napi_create_string_latin1(env, text_.data(), text_.size(), &out)
+                             : napi_create_string_utf8(env, text_.data(), text_.size(), &out);
+  if (text_.capacity() > kKeepTextBytes) std::string().swap(text_);
+  NAPI_THROW_IF_FAILED(env, st, Napi::Value());
+  return Napi::Value(env, out);
+}
+
 Napi::Value AggregatorBinding::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::AggStats s = agg(env).stats();
+  const core::Aggregator& a = agg(env);
+  core::AggStats s = a.stats();
   auto o = Napi::Object::New(env);
   o.Set("entries", static_cast<double>(s.entries));
   o.Set("events", static_cast<double>(s.events));
@@ -512,6 +596,8 @@ Napi::Value AggregatorBinding::Stats(const Napi::CallbackInfo& info) {
   o.Set("evicted", static_cast<double>(s.evicted));
   o.Set("handles", static_cast<double>(s.handles));
   o.Set("bytes", static_cast<double>(s.bytes));
+  o.Set("match", a.match_name());
+  o.Set("hash", a.hash_name());
   return o;
 }
 

@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "addon/async_batch.h"
@@ -49,6 +50,7 @@ class AggregatorBinding : public Napi::ObjectWrap<AggregatorBinding> {
   Napi::Value Zero(const Napi::CallbackInfo& info);
   Napi::Value Size(const Napi::CallbackInfo& info);
   Napi::Value Scan(const Napi::CallbackInfo& info);
+  Napi::Value Render(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
@@ -67,6 +69,8 @@ class AggregatorBinding : public Napi::ObjectWrap<AggregatorBinding> {
   uint64_t scratch_u64_ = 0;
   std::vector<uint32_t> scratch_ids_;
   std::vector<uint64_t> scratch_keys_;
+  // render()'s text, kept between scrapes so each one reuses the memory.
+  std::string text_;
 };
 
 }  // namespace tophash::addon

@@ -25,6 +25,7 @@ struct U64Ops {
   static void erase(Table& t, View k) { t.erase(k, t.hash(k)); }
   static void emit(ScanOut* out, const Owned& k) { out->u64_keys.push_back(k); }
   static size_t heap_bytes(const Owned&) { return 0; }
+  static EntryView entry(const Owned& k, const double* row) { return {k, nullptr, 0, row}; }
 };
 
 struct BytesOps {
@@ -55,6 +56,9 @@ struct BytesOps {
     out->key_offsets.push_back(static_cast<uint32_t>(out->key_bytes.size()));
   }
   static size_t heap_bytes(const Owned& k) { return k.capacity() > 15 ? k.capacity() + 1 : 0; }
+  static EntryView entry(const Owned& k, const double* row) {
+    return {0, reinterpret_cast<const uint8_t*>(k.data()), k.size(), row};
+  }
 };
 
 template <class Ops>
@@ -197,6 +201,36 @@ class KeyedAggregator final : public Aggregator {
     }
   }
 
+  void visit_entries(const EntryVisitor& visit) const override {
+    uint64_t cur = 0;
+    do {
+      cur = table_.scan(
+          cur, [&](const auto&, uint32_t row) { visit(Ops::entry(keys_[row], record(row))); });
+    } while (cur != 0);
+  }
+
+  size_t first_dead_handle(const uint32_t* ids, size_t n) const override {
+    for (size_t i = 0; i < n; ++i) {
+      if (ids[i] >= handles_.size() || !handles_[ids[i]].live) return i;
+    }
+    return n;
+  }
+
+  void visit_handles(const uint32_t* ids, size_t n, const EntryVisitor& visit) const override {
+    for (size_t i = 0; i < n; ++i) {
+      const Handle& h = handles_[ids[i]];
+      // A handle last resolved before its row was freed looks its key up:
+      // another path may have inserted the key again since.
+      const double* row = nullptr;
+      if (gen_[h.row] == h.gen) {
+        row = record(h.row);
+      } else if (const uint32_t* r = Ops::find(table_, Ops::view(h.key))) {
+        row = record(*r);
+      }
+      visit(Ops::entry(h.key, row));
+    }
+  }
+
   uint64_t size() const override { return table_.size(); }
 
   AggStats stats() const override {
@@ -210,6 +244,9 @@ class KeyedAggregator final : public Aggregator {
     s.bytes = bytes();
     return s;
   }
+
+  const char* match_name() const override { return table_.match_kernel()->name; }
+  const char* hash_name() const override { return table_.hasher().kernel->name; }
 
   uint64_t bytes() const override {
     return table_.bytes() + rows_.capacity() * sizeof(double) + gen_.capacity() * sizeof(uint32_t) +

@@ -34,6 +34,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -91,6 +92,17 @@ struct ScanOut {
 
 enum class ScanStatus { kOk, kNoSpace };
 
+// One entry as a readout visits it, without copying: the key (u64, or bytes
+// for byte keys) and its row of stride() doubles, nullptr for a handle whose
+// key holds no entry now.
+struct EntryView {
+  uint64_t u64 = 0;
+  const uint8_t* bytes = nullptr;
+  size_t len = 0;
+  const double* row = nullptr;
+};
+using EntryVisitor = std::function<void(const EntryView&)>;
+
 class Aggregator {
  public:
   virtual ~Aggregator() = default;
@@ -120,8 +132,18 @@ class Aggregator {
   // returned is removed.
   virtual ScanStatus scan(uint64_t cursor, size_t max_count, bool del, ScanOut* out,
                           uint64_t* next) = 0;
+  // Every entry, in scan order (what the exposition renders).
+  virtual void visit_entries(const EntryVisitor& visit) const = 0;
+  // The index of the first id that is not a live handle (n when all are);
+  // only then visit_handles may be called with them.
+  virtual size_t first_dead_handle(const uint32_t* ids, size_t n) const = 0;
+  // Each handle's key and current row, in the order given.
+  virtual void visit_handles(const uint32_t* ids, size_t n, const EntryVisitor& visit) const = 0;
   virtual uint64_t size() const = 0;
   virtual AggStats stats() const = 0;
+  // The key table's kernels, as U64Map and BpfMap report theirs.
+  virtual const char* match_name() const = 0;
+  virtual const char* hash_name() const = 0;
   // Off-heap bytes held, without walking the entries (for V8's accounting).
   virtual uint64_t bytes() const = 0;
 

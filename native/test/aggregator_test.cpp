@@ -12,6 +12,7 @@
 #include "core/aggregator.h"
 #include "core/histogram.h"
 #include "cpu/cpu_registry.h"
+#include "test/kernel_pairs.h"
 
 namespace tophash::core {
 namespace {
@@ -370,6 +371,81 @@ TEST_F(AggregatorTest, ByteKeysAggregateAndDrain) {
   }
   EXPECT_EQ(a->size(), 0u);
 }
+
+TEST_F(AggregatorTest, VisitsEveryEntryAndHandlesWithTheirCurrentRows) {
+  auto a = make(AggOptions{});
+  const uint64_t hk = 5, other = 6;
+  const uint32_t h = a->add_handle(one(hk));
+  const uint32_t unused = a->add_handle(one(other));
+  auto record_key = [&](uint64_t k, double v) {
+    const uint32_t id = kKeyedEvent;
+    a->apply(&id, &v, 1, one(k));
+  };
+  for (uint64_t k = 0; k < 40; ++k) record_key(k, static_cast<double>(k));
+  std::map<uint64_t, double> seen;
+  a->visit_entries([&](const EntryView& e) { seen[e.u64] += e.row[1]; });
+  std::map<uint64_t, double> want;
+  for (uint64_t k = 0; k < 40; ++k) want[k] = static_cast<double>(k);
+  EXPECT_EQ(seen, want);
+  const uint32_t ids[] = {unused, h, h};
+  EXPECT_EQ(a->first_dead_handle(ids, 3), 3u);
+  const uint32_t dead[] = {h, 999};
+  EXPECT_EQ(a->first_dead_handle(dead, 2), 1u);
+  // The handle never recorded, yet its key was inserted by key: found by lookup.
+  std::vector<std::pair<uint64_t, double>> rows;
+  a->visit_handles(ids, 3, [&](const EntryView& e) {
+    rows.emplace_back(e.u64, e.row == nullptr ? -1 : e.row[1]);
+  });
+  EXPECT_EQ(rows, (std::vector<std::pair<uint64_t, double>>{{6, 6}, {5, 5}, {5, 5}}));
+  EXPECT_TRUE(a->erase(one(hk)));
+  rows.clear();
+  a->visit_handles(ids + 1, 1, [&](const EntryView& e) {
+    rows.emplace_back(e.u64, e.row == nullptr ? -1 : e.row[1]);
+  });
+  EXPECT_EQ(rows, (std::vector<std::pair<uint64_t, double>>{{5, -1}}));
+}
+
+// Every kernel pair: the engine uses (and reports) the kernels it was given,
+// and byte and u64 keys aggregate alike under each.
+class AggregatorKernelTest : public testing::TestWithParam<test::KernelPair> {};
+
+TEST_P(AggregatorKernelTest, ReportsAndUsesTheGivenKernels) {
+  const test::KernelPair& kp = GetParam();
+  for (AggKeyKind kind : {AggKeyKind::kU64, AggKeyKind::kBytes}) {
+    AggOptions o;
+    o.key_kind = kind;
+    auto a = make_aggregator(o, kp.match, kp.hash, 11);
+    EXPECT_STREQ(a->match_name(), kp.match->name);
+    EXPECT_STREQ(a->hash_name(), kp.hash->name);
+    std::vector<uint64_t> u64;
+    std::string bytes;
+    std::vector<uint32_t> offsets{0}, ids;
+    std::vector<double> values;
+    for (uint32_t i = 0; i < 2000; ++i) {
+      u64.push_back(i % 300);
+      bytes += "k" + std::to_string(i % 300);
+      offsets.push_back(static_cast<uint32_t>(bytes.size()));
+      ids.push_back(kKeyedEvent | i);
+      values.push_back(1);
+    }
+    StagedKeys s;
+    s.count = ids.size();
+    if (kind == AggKeyKind::kU64) {
+      s.u64 = u64.data();
+    } else {
+      s.bytes = reinterpret_cast<const uint8_t*>(bytes.data());
+      s.offsets = offsets.data();
+    }
+    a->apply(ids.data(), values.data(), ids.size(), s);
+    EXPECT_EQ(a->size(), 300u);
+    double total = 0;
+    a->visit_entries([&](const EntryView& e) { total += e.row[0]; });
+    EXPECT_EQ(total, 2000);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllKernels, AggregatorKernelTest,
+                         testing::ValuesIn(test::supported_pairs()), test::pair_name);
 
 }  // namespace
 }  // namespace tophash::core

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/aggregator.h"
+#include "core/exposition.h"
 #include "cpu/cpu_registry.h"
 #include "test/fuzz_common.h"
 
@@ -185,7 +186,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   };
 
   while (!r.empty()) {
-    switch (r.byte() % 8) {
+    switch (r.byte() % 9) {
       case 0:
       case 1:
       case 2: {  // a batch of keyed events and handle events
@@ -251,6 +252,37 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         break;
       case 7: scan_all(false); break;
+      case 8: {  // the readout the exposition renders: entries and handles
+        std::set<std::string> seen;
+        core::ExpositionLayout layout;
+        layout.name = "m";
+        layout.label_heads = {"a=\"", ",b=\""};
+        layout.u64_keys = !bytes_keys;
+        if (layout.u64_keys) layout.label_heads.pop_back();
+        layout.histogram = nb != 0;
+        layout.le_tails.assign(nb == 0 ? 0 : nb - 1, "1\"} ");
+        std::string text;
+        agg->visit_entries([&](const core::EntryView& e) {
+          const std::string k = bytes_keys
+                                    ? std::string(reinterpret_cast<const char*>(e.bytes), e.len)
+                                    : std::to_string(e.u64);
+          check(seen.insert(k).second);
+          check_row(k, e.row);
+          core::append_series(&text, layout, e);
+        });
+        check(seen.size() == agg->size());
+        std::vector<uint32_t> ids;
+        for (const auto& h : handles) ids.push_back(h.first);
+        check(agg->first_dead_handle(ids.data(), ids.size()) == ids.size());
+        size_t i = 0;
+        agg->visit_handles(ids.data(), ids.size(), [&](const core::EntryView& e) {
+          const std::string k = name(handles[i++].second);
+          check((e.row != nullptr) == (seen.count(k) == 1));
+          if (e.row != nullptr) check_row(k, e.row);
+          core::append_series(&text, layout, e);
+        });
+        break;
+      }
     }
     check(agg->size() <= o.max_entries);
     if (!lru) {
