@@ -84,6 +84,29 @@ Napi::TypedArray bytes_arg(const Napi::Value& v) {
   return v.As<Napi::TypedArray>();
 }
 
+// One pass over the offsets with no early exit, so it vectorises: are they
+// valid (non-decreasing, the last within bytes: then all are), and does every
+// key have the first key's length? Keys of one length are back to back, so a
+// uniform batch (ids, tuples, UUIDs packed with offsets) goes to bytes_fixed.
+struct OffsetScan {
+  bool valid;
+  bool uniform;
+  uint32_t first;  // off[0] and the first key's length, read once: the
+  uint32_t width;  // uniform path uses these, not a second read of memory JS can share
+};
+
+OffsetScan scan_offsets(const uint32_t* off, size_t n_offsets, size_t bytes_len) {
+  const uint32_t first = off[0];
+  const uint32_t len0 = n_offsets > 1 ? off[1] - first : 0;
+  uint32_t decreasing = 0, differs = 0;
+  for (size_t i = 0; i + 1 < n_offsets; ++i) {
+    decreasing |= uint32_t(off[i + 1] < off[i]);
+    differs |= (off[i + 1] - off[i]) ^ len0;
+  }
+  const bool uniform = differs == 0 && first + uint64_t{len0} * (n_offsets - 1) <= bytes_len;
+  return {decreasing == 0 && off[n_offsets - 1] <= bytes_len, uniform, first, len0};
+}
+
 // The first offset that breaks "non-decreasing and within bytes", or the
 // offsets' length if none does.
 size_t first_bad_offset(const uint32_t* off, size_t n_offsets, size_t bytes_len) {
@@ -135,8 +158,9 @@ Napi::Value HashPackedBatch(const Napi::CallbackInfo& info) {
   }
   const auto* off = static_cast<const uint32_t*>(typed_data(offsets));
   const size_t bytes_len = bytes.ElementLength();
-  const size_t bad = first_bad_offset(off, n_offsets, bytes_len);
-  if (bad != n_offsets) {
+  const OffsetScan scan = scan_offsets(off, n_offsets, bytes_len);
+  if (!scan.valid) {
+    const size_t bad = first_bad_offset(off, n_offsets, bytes_len);
     const std::string limit = "at most keys.bytes.length (" + std::to_string(bytes_len) + ")";
     const std::string expected = bad > 0 && off[bad] < off[bad - 1]
                                      ? "an offset at least keys.offsets[" +
@@ -151,7 +175,11 @@ Napi::Value HashPackedBatch(const Napi::CallbackInfo& info) {
   const hash::Seed seed = hash::expand_seed(seed_arg(info[3]));
   const hash::HashKernel* k = hash_kernel_arg(info[4]);
   uint64_t* dst = out_data(env, out, count);
-  k->bytes_many(static_cast<const uint8_t*>(typed_data(bytes)), off, count, seed, dst);
+  const auto* data = static_cast<const uint8_t*>(typed_data(bytes));
+  if (scan.uniform && count > 0)
+    k->bytes_fixed(data + scan.first, scan.width, count, seed, dst);
+  else
+    k->bytes_many(data, off, count, seed, dst);
   return out;
 }
 
