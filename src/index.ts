@@ -21,7 +21,7 @@ export type { U64Key, U64MapOptions, MatchKernelName, HashKernelName, KeyArray, 
 export { StrMap, MAX_KEY_BYTES } from './strmap';
 export type { StrKey, StrKeys, PackedKeys, StrMapOptions } from './strmap';
 export { cpu, kernels, hash, hashBatch } from './kernels';
-export type { CpuInfo, KernelInfo, HashOptions } from './kernels';
+export type { CpuInfo, KernelInfo, HashOptions, HashBatchOptions, HashBatchKeys, FixedSizeKeys } from './kernels';
 export { CodedError } from './errors';
 export { BpfMap, BpfBatchError, BPF_ANY, BPF_NOEXIST, BPF_EXIST } from './bpfmap';
 export type {

@@ -2,6 +2,7 @@
 // the hash kernels (for tests, benchmarks and users who need a seeded hash).
 import { typeError } from './errors';
 import { native, type CpuInfo, type KernelInfo } from './native';
+import type { PackedKeys } from './strmap';
 import type { HashKernelName } from './u64map';
 
 export type { CpuInfo, KernelInfo } from './native';
@@ -33,7 +34,7 @@ export function cpu(): CpuInfo {
   return native.cpu();
 }
 
-/** Options for {@link hash} and {@link hashBatch}. */
+/** Options for {@link hash} (and, with `out`, {@link hashBatch}). */
 export interface HashOptions {
   /** Default 0n. */
   seed?: bigint;
@@ -84,16 +85,71 @@ export function hash(data: Uint8Array | string, options: HashOptions = {}): bigi
 }
 
 /**
- * Hashes each u64 key as its 8 little-endian bytes; returns `options.out`
- * (filled in place) or a new array.
+ * Fixed-width byte keys for {@link hashBatch}: key `i` is
+ * `bytes.subarray(i * keySize, (i + 1) * keySize)`, the shape of an eBPF map's keys (a 16-byte
+ * flow tuple, a label tuple), so `bytes.length` must be a multiple of `keySize`.
+ */
+export interface FixedSizeKeys {
+  /** The keys' bytes, back to back. */
+  bytes: Uint8Array;
+  /** Bytes per key: a positive integer (eBPF's `key_size`). */
+  keySize: number;
+}
+
+/**
+ * What {@link hashBatch} hashes: u64 keys (each as its 8 little-endian bytes), variable-length
+ * byte keys as {@link PackedKeys} (`{ bytes, offsets }`, the StrMap batch shape), or
+ * {@link FixedSizeKeys} (`{ bytes, keySize }`).
+ */
+export type HashBatchKeys = BigUint64Array | PackedKeys | FixedSizeKeys;
+
+/** Options for {@link hashBatch}: those of {@link hash}, plus where to write. */
+export interface HashBatchOptions extends HashOptions {
+  /**
+   * Filled in place and returned instead of a new array: a `BigUint64Array` of exactly one
+   * element per key that shares no memory with the keys.
+   */
+  out?: BigUint64Array;
+}
+
+const batchShapes = 'a BigUint64Array, { bytes, offsets } or { bytes, keySize }';
+
+/**
+ * Hashes a batch of keys in one native call: element `i` of the result is exactly
+ * `hash(key i, options)` (u64 keys hash as their 8 little-endian bytes), whatever else is in
+ * the batch. Returns `options.out`, filled in place, or a new array.
+ *
+ * The whole batch is checked before anything is written: a `TypeError` for a wrong kind of
+ * argument, a `RangeError` naming the argument and index for `offsets` that decrease or pass
+ * `bytes.length`, a `keySize` that is not a positive integer dividing `bytes.length`, or an
+ * `out` of the wrong length. A detached buffer reads as empty, as everywhere in tophash.
  *
  * @example
  * ```ts
  * const hashes = hashBatch(new BigUint64Array([1n, 2n, 3n]), { seed: 1n });
+ * // Three 16-byte keys back to back (an eBPF-style key array):
+ * hashBatch({ bytes: new Uint8Array(48), keySize: 16 });
+ * // Variable-length keys 'ab', '', 'cde':
+ * hashBatch({ bytes: new TextEncoder().encode('abcde'), offsets: new Uint32Array([0, 2, 2, 5]) });
  * ```
  */
-export function hashBatch(keys: BigUint64Array, options: HashOptions & { out?: BigUint64Array } = {}): BigUint64Array {
-  const out = options.out ?? new BigUint64Array(keys.length);
-  native.hashU64Batch(keys, out, options.seed, kernelFor(options));
-  return out;
+export function hashBatch(keys: HashBatchKeys, options: HashBatchOptions = {}): BigUint64Array {
+  const kernel = kernelFor(options);
+  if (ArrayBuffer.isView(keys)) {
+    // The native side checks the kind (a BigUint64Array) and out's length.
+    const out = options.out ?? new BigUint64Array(keys.length);
+    native.hashU64Batch(keys, out, options.seed, kernel);
+    return out;
+  }
+  if (typeof keys !== 'object' || keys === null) throw typeError(batchShapes, 'keys', keys);
+  // Each property is read once, so a getter cannot hand the checks one value and the hash another.
+  const { bytes, offsets, keySize } = keys as Partial<PackedKeys & FixedSizeKeys>;
+  if (keySize !== undefined && offsets !== undefined) {
+    throw new TypeError(`Expected ${batchShapes} for keys but received an object with both offsets and keySize`);
+  }
+  if (keySize !== undefined)
+    return native.hashFixedBatch(bytes as Uint8Array, keySize, options.out, options.seed, kernel);
+  if (offsets !== undefined)
+    return native.hashPackedBatch(bytes as Uint8Array, offsets, options.out, options.seed, kernel);
+  throw typeError(batchShapes, 'keys', keys);
 }

@@ -249,6 +249,22 @@ export interface NativeAddon {
   cpu(): CpuInfo;
   hashBytes(data: Uint8Array, seed?: bigint, kernel?: string): bigint;
   hashU64Batch(keys: BigUint64Array, out: BigUint64Array, seed?: bigint, kernel?: string): void;
+  /** Hashes key i = bytes[offsets[i] .. offsets[i + 1]); returns out or a new array. */
+  hashPackedBatch(
+    bytes: Uint8Array,
+    offsets: Uint32Array,
+    out?: BigUint64Array,
+    seed?: bigint,
+    kernel?: string,
+  ): BigUint64Array;
+  /** Hashes key i = bytes[i * keySize .. (i + 1) * keySize); returns out or a new array. */
+  hashFixedBatch(
+    bytes: Uint8Array,
+    keySize: number,
+    out?: BigUint64Array,
+    seed?: bigint,
+    kernel?: string,
+  ): BigUint64Array;
   /** V8's total of external bytes reported by addons (for tests). */
   externalMemory(): number;
   /**

@@ -16,7 +16,11 @@ import {
   U64Map,
   type CpuInfo,
   type HashKernelName,
+  type FixedSizeKeys,
+  type HashBatchKeys,
+  type HashBatchOptions,
   type HashOptions,
+  type PackedKeys,
   type KernelInfo,
   type KeyArray,
   type MapStats,
@@ -152,15 +156,23 @@ describe('public types', () => {
     expectTypeOf(hash).parameters.toEqualTypeOf<[data: Uint8Array | string, options?: HashOptions]>();
     expectTypeOf(hash('x')).toEqualTypeOf<bigint>();
     expectTypeOf(hashBatch).parameters.toEqualTypeOf<
-      [keys: BigUint64Array, options?: HashOptions & { out?: BigUint64Array }]
+      [keys: BigUint64Array | PackedKeys | FixedSizeKeys, options?: HashBatchOptions]
     >();
+    expectTypeOf<HashBatchKeys>().toEqualTypeOf<BigUint64Array | PackedKeys | FixedSizeKeys>();
+    expectTypeOf<FixedSizeKeys>().toEqualTypeOf<{ bytes: Uint8Array; keySize: number }>();
+    expectTypeOf<HashBatchOptions>().toEqualTypeOf<{
+      seed?: bigint;
+      family?: 'aes' | 'fold';
+      kernel?: HashKernelName;
+      out?: BigUint64Array;
+    }>();
     expectTypeOf(hashBatch(new BigUint64Array(1))).toEqualTypeOf<BigUint64Array>();
     expectTypeOf<HashOptions>().toEqualTypeOf<{
       seed?: bigint;
       family?: 'aes' | 'fold';
       kernel?: HashKernelName;
     }>();
-    // @ts-expect-error hashBatch keys are a BigUint64Array
+    // @ts-expect-error hashBatch keys are a BigUint64Array or byte keys
     expect(() => hashBatch(new Float64Array(1))).toThrow(TypeError);
     expect(hash('x', { family: 'fold' })).toBe(hash('x', { kernel: 'fold' }));
   });

@@ -10,6 +10,7 @@
 #include "addon/bpf_map_binding.h"
 #include "addon/aggregator_binding.h"
 #include "addon/errors.h"
+#include "addon/hash_binding.h"
 #include "addon/memory_floor.h"
 #include "addon/str_keys.h"
 #include "addon/str_map_binding.h"
@@ -74,63 +75,6 @@ Napi::Value Cpu(const Napi::CallbackInfo& info) {
   return o;
 }
 
-const hash::HashKernel* hash_kernel_arg(const Napi::Value& v) {
-  std::string error;
-  std::string name;
-  if (!v.IsUndefined()) {
-    if (!v.IsString()) throw_type(v.Env(), "a hash kernel name (string)", "kernel", describe(v));
-    name = v.As<Napi::String>().Utf8Value();
-  }
-  const hash::HashKernel* k = cpu::select_hash(name.empty() ? nullptr : name.c_str(), &error);
-  if (k == nullptr) throw Napi::RangeError::New(v.Env(), error);
-  return k;
-}
-
-uint64_t seed_arg(const Napi::Value& v) {
-  if (v.IsUndefined()) return 0;
-  bool lossless = false;
-  if (v.IsBigInt()) {
-    uint64_t s = v.As<Napi::BigInt>().Uint64Value(&lossless);
-    if (lossless) return s;
-  }
-  throw_range(v.Env(), "a bigint in [0, 2^64)", "seed", describe(v));
-}
-
-// hashBytes(data: Uint8Array, seed?: bigint, kernel?: string) -> bigint
-Napi::Value HashBytes(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!info[0].IsTypedArray() ||
-      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    throw_type(env, "a Uint8Array", "data", describe(info[0]));
-  }
-  auto data = info[0].As<Napi::Uint8Array>();
-  hash::Seed seed = hash::expand_seed(seed_arg(info[1]));
-  const hash::HashKernel* k = hash_kernel_arg(info[2]);
-  return Napi::BigInt::New(env, k->bytes(data.Data(), data.ElementLength(), seed));
-}
-
-// hashU64Batch(keys: BigUint64Array, out: BigUint64Array, seed?: bigint, kernel?: string)
-Napi::Value HashU64Batch(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto is = [](const Napi::Value& v, napi_typedarray_type t) {
-    return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == t;
-  };
-  if (!is(info[0], napi_biguint64_array))
-    throw_type(env, "a BigUint64Array", "keys", describe(info[0]));
-  if (!is(info[1], napi_biguint64_array))
-    throw_type(env, "a BigUint64Array", "out", describe(info[1]));
-  auto keys = info[0].As<Napi::BigUint64Array>();
-  auto out = info[1].As<Napi::BigUint64Array>();
-  if (out.ElementLength() != keys.ElementLength()) {
-    throw_range(env, "a BigUint64Array of length " + std::to_string(keys.ElementLength()), "out",
-                "length " + std::to_string(out.ElementLength()));
-  }
-  hash::Seed seed = hash::expand_seed(seed_arg(info[2]));
-  const hash::HashKernel* k = hash_kernel_arg(info[3]);
-  k->u64_many(keys.Data(), keys.ElementLength(), seed, out.Data());
-  return env.Undefined();
-}
-
 // externalMemory() -> V8's running total of external bytes reported through
 // napi_adjust_external_memory (process.memoryUsage().external does not
 // include them on Node 20), so tests can check the accounting.
@@ -154,6 +98,8 @@ class TophashAddon : public Napi::Addon<TophashAddon> {
     exports.Set("cpu", Napi::Function::New<Cpu>(env, "cpu"));
     exports.Set("hashBytes", Napi::Function::New<HashBytes>(env, "hashBytes"));
     exports.Set("hashU64Batch", Napi::Function::New<HashU64Batch>(env, "hashU64Batch"));
+    exports.Set("hashPackedBatch", Napi::Function::New<HashPackedBatch>(env, "hashPackedBatch"));
+    exports.Set("hashFixedBatch", Napi::Function::New<HashFixedBatch>(env, "hashFixedBatch"));
     exports.Set("externalMemory", Napi::Function::New<ExternalMemory>(env, "externalMemory"));
     exports.Set("memoryFloor", Napi::Function::New<MemoryFloor>(env, "memoryFloor"));
     exports.Set("packStrings", Napi::Function::New<PackStrings>(env, "packStrings"));

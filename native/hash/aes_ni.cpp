@@ -12,7 +12,8 @@
 //   - <= 128 bytes: latency-bound (4-5 dependent rounds); both kernels share code.
 //   - > 128 bytes: the lane chain costs one round per 128-byte chunk, so AES-NI
 //     is bound by its 16 rounds per chunk (16 B/cycle) and VAES by 8 (32 B/cycle).
-//   - u64_many: 8 (AES-NI) or 16 (VAES, two per register) keys in flight.
+//   - u64_many and 16-byte bytes_fixed: 8 (AES-NI) or 16 (VAES, two per
+//     register) keys in flight, three rounds each.
 #if defined(__x86_64__)
 
 #include <immintrin.h>
@@ -132,11 +133,15 @@ TH_NI __attribute__((noinline)) uint64_t hash_long_ni(const uint8_t* p, size_t l
   return fin8(v, K);
 }
 
-TH_NI_INLINE uint64_t ni_hash(const uint8_t* p, size_t len, const Keys& K) {
-  const __m128i S = start(K, len);
+// S = start(K, len), passed in so a batch of one key length computes it once.
+TH_NI_INLINE uint64_t ni_hash_from(const uint8_t* p, size_t len, const Keys& K, __m128i S) {
   if (len <= aesfam::kShortMax) return hash_short(p, len, K, S);
   if (len <= kChunk) return hash_mid(p, len, K, S);
   return hash_long_ni(p, len, K, S);
+}
+
+TH_NI_INLINE uint64_t ni_hash(const uint8_t* p, size_t len, const Keys& K) {
+  return ni_hash_from(p, len, K, start(K, len));
 }
 
 TH_NI uint64_t ni_bytes(const void* data, size_t len, const Seed& seed) {
@@ -179,6 +184,29 @@ TH_NI void ni_bytes_many(const uint8_t* data, const uint32_t* offsets, size_t n,
   const Keys K = load_keys(seed);
   for (size_t i = 0; i < n; ++i)
     out[i] = ni_hash(data + offsets[i], offsets[i + 1] - offsets[i], K);
+}
+
+// Eight 16-byte keys: each is exactly one block (no tail assembly) and S is
+// the batch's, so a key costs three rounds; eight chains cover their latency.
+TH_NI_INLINE void ni_fixed16_x8(const uint8_t* p, uint64_t* out, __m128i S, const Keys& K) {
+  __m128i v[8];
+  for (int j = 0; j < 8; ++j) v[j] = X(L(p + 16 * j), S);
+  for (int j = 0; j < 8; ++j) v[j] = E(v[j], K.k1);
+  for (int j = 0; j < 8; ++j) v[j] = E(v[j], K.k2);
+  for (int j = 0; j < 8; ++j) v[j] = E(v[j], K.k3);
+  for (int j = 0; j < 4; ++j)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 2 * j),
+                     _mm_unpacklo_epi64(v[2 * j], v[2 * j + 1]));
+}
+
+TH_NI void ni_bytes_fixed(const uint8_t* data, size_t key_size, size_t n, const Seed& seed,
+                          uint64_t* out) {
+  const Keys K = load_keys(seed);
+  const __m128i S = start(K, key_size);
+  size_t i = 0;
+  if (key_size == 16)
+    for (; i + 8 <= n; i += 8) ni_fixed16_x8(data + 16 * i, out + i, S, K);
+  for (; i < n; ++i) out[i] = ni_hash_from(data + i * key_size, key_size, K, S);
 }
 
 // ---- VAES: lanes (2i, 2i+1) share one 256-bit register. ----
@@ -227,11 +255,14 @@ TH_VAES __attribute__((noinline)) uint64_t hash_long_vaes(const uint8_t* p, size
   return out64(E(E(x, K.k2), K.k3));
 }
 
-TH_VAES_INLINE uint64_t vaes_hash(const uint8_t* p, size_t len, const Keys& K) {
-  const __m128i S = start(K, len);
+TH_VAES_INLINE uint64_t vaes_hash_from(const uint8_t* p, size_t len, const Keys& K, __m128i S) {
   if (len <= aesfam::kShortMax) return hash_short(p, len, K, S);
   if (len <= kChunk) return hash_mid(p, len, K, S);
   return hash_long_vaes(p, len, K, S);
+}
+
+TH_VAES_INLINE uint64_t vaes_hash(const uint8_t* p, size_t len, const Keys& K) {
+  return vaes_hash_from(p, len, K, start(K, len));
 }
 
 TH_VAES uint64_t vaes_bytes(const void* data, size_t len, const Seed& seed) {
@@ -243,6 +274,35 @@ TH_VAES void vaes_bytes_many(const uint8_t* data, const uint32_t* offsets, size_
   const Keys K = load_keys(seed);
   for (size_t i = 0; i < n; ++i)
     out[i] = vaes_hash(data + offsets[i], offsets[i + 1] - offsets[i], K);
+}
+
+// Sixteen 16-byte keys, two per 256-bit register: eight chains of three
+// rounds at half the instructions of ni_fixed16_x8. The low halves come out
+// as (h0, h2, h1, h3) after unpacklo; vpermq puts them back in order.
+TH_VAES_INLINE void vaes_fixed16_x16(const uint8_t* p, uint64_t* out, __m256i s, __m256i k1,
+                                     __m256i k2, __m256i k3) {
+  __m256i v[8];
+  for (int j = 0; j < 8; ++j) v[j] = _mm256_xor_si256(L2(p + 32 * j), s);
+  for (int j = 0; j < 8; ++j) v[j] = E2(v[j], k1);
+  for (int j = 0; j < 8; ++j) v[j] = E2(v[j], k2);
+  for (int j = 0; j < 8; ++j) v[j] = E2(v[j], k3);
+  for (int j = 0; j < 4; ++j)
+    _mm256_storeu_si256(
+        reinterpret_cast<__m256i*>(out + 4 * j),
+        _mm256_permute4x64_epi64(_mm256_unpacklo_epi64(v[2 * j], v[2 * j + 1]), 0xd8));
+}
+
+TH_VAES void vaes_bytes_fixed(const uint8_t* data, size_t key_size, size_t n, const Seed& seed,
+                              uint64_t* out) {
+  const Keys K = load_keys(seed);
+  const __m128i S = start(K, key_size);
+  size_t i = 0;
+  if (key_size == 16) {
+    const __m256i s = B2(S), k1 = B2(K.k1), k2 = B2(K.k2), k3 = B2(K.k3);
+    for (; i + 16 <= n; i += 16) vaes_fixed16_x16(data + 16 * i, out + i, s, k1, k2, k3);
+    for (; i + 8 <= n; i += 8) ni_fixed16_x8(data + 16 * i, out + i, S, K);
+  }
+  for (; i < n; ++i) out[i] = vaes_hash_from(data + i * key_size, key_size, K, S);
 }
 
 // 16 keys per iteration: each 256-bit load holds 4 keys, unpacked into two
@@ -274,14 +334,20 @@ TH_VAES void vaes_u64_many(const uint64_t* keys, size_t n, const Seed& seed, uin
 }  // namespace
 
 const HashKernel kHashAes = {
-    "aes", Family::kAes, cpu::kAes | cpu::kSse41, ni_bytes, ni_u64, ni_u64_many, ni_bytes_many,
+    "aes",  Family::kAes, cpu::kAes | cpu::kSse41, ni_bytes,
+    ni_u64, ni_u64_many,  ni_bytes_many,           ni_bytes_fixed,
 };
 
 // A single u64 is latency-bound, so the AES-NI function serves both kernels.
 const HashKernel kHashVaes = {
-    "vaes",          Family::kAes, cpu::kAes | cpu::kSse41 | cpu::kAvx | cpu::kAvx2 | cpu::kVaes,
-    vaes_bytes,      ni_u64,       vaes_u64_many,
+    "vaes",
+    Family::kAes,
+    cpu::kAes | cpu::kSse41 | cpu::kAvx | cpu::kAvx2 | cpu::kVaes,
+    vaes_bytes,
+    ni_u64,
+    vaes_u64_many,
     vaes_bytes_many,
+    vaes_bytes_fixed,
 };
 
 }  // namespace tophash::hash

@@ -126,8 +126,8 @@ uint64_t hash_long(const uint8_t* p, size_t len, const Keys& K, Blk lane) {
   return fin<8>(v, K);
 }
 
-inline uint64_t hash_bytes(const uint8_t* p, size_t len, const Keys& K) {
-  const Blk S = start(K, len);
+// S = start(K, len), passed in so a batch of one key length computes it once.
+inline uint64_t hash_from(const uint8_t* p, size_t len, const Keys& K, const Blk S) {
   if (len <= aesfam::kShortMax) {
     Blk b;
     aesfam::load_upto16(p, len, b.lo, b.hi);
@@ -137,6 +137,10 @@ inline uint64_t hash_bytes(const uint8_t* p, size_t len, const Keys& K) {
   if (len <= 64) return hash_mid<4>(p, len, K, S);
   if (len <= aesfam::kChunk) return hash_mid<8>(p, len, K, S);
   return hash_long(p, len, K, S);
+}
+
+inline uint64_t hash_bytes(const uint8_t* p, size_t len, const Keys& K) {
+  return hash_from(p, len, K, start(K, len));
 }
 
 uint64_t p_bytes(const void* data, size_t len, const Seed& seed) {
@@ -161,6 +165,13 @@ void p_bytes_many(const uint8_t* data, const uint32_t* offsets, size_t n, const 
     out[i] = hash_bytes(data + offsets[i], offsets[i + 1] - offsets[i], K);
 }
 
+void p_bytes_fixed(const uint8_t* data, size_t key_size, size_t n, const Seed& seed,
+                   uint64_t* out) {
+  const Keys K(seed);
+  const Blk S = start(K, key_size);
+  for (size_t i = 0; i < n; ++i) out[i] = hash_from(data + i * key_size, key_size, K, S);
+}
+
 }  // namespace
 
 namespace aesfam {
@@ -174,7 +185,7 @@ void aesenc_portable(const uint8_t state[16], const uint8_t key[16], uint8_t out
 }  // namespace aesfam
 
 const HashKernel kHashAesPortable = {
-    "aes-portable", Family::kAes, 0, p_bytes, p_u64, p_u64_many, p_bytes_many,
+    "aes-portable", Family::kAes, 0, p_bytes, p_u64, p_u64_many, p_bytes_many, p_bytes_fixed,
 };
 
 }  // namespace tophash::hash

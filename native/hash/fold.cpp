@@ -102,8 +102,8 @@ __attribute__((noinline)) uint64_t hash_long(const uint8_t* p, size_t len, uint6
   return fm(a0 ^ a2 ^ s[4], a1 ^ a3 ^ s[5]);
 }
 
-inline uint64_t hash_bytes(const uint8_t* p, size_t len, const uint64_t* s) {
-  const uint64_t st = start(s, len);
+// st = start(s, len), passed in so a batch of one key length computes it once.
+inline uint64_t hash_from(const uint8_t* p, size_t len, uint64_t st, const uint64_t* s) {
   if (len <= 16) {
     uint64_t a, b;
     if (len >= 8) {
@@ -136,6 +136,10 @@ inline uint64_t hash_bytes(const uint8_t* p, size_t len, const uint64_t* s) {
   return hash_long(p, len, st, s);
 }
 
+inline uint64_t hash_bytes(const uint8_t* p, size_t len, const uint64_t* s) {
+  return hash_from(p, len, start(s, len), s);
+}
+
 uint64_t f_bytes(const void* data, size_t len, const Seed& seed) {
   return hash_bytes(static_cast<const uint8_t*>(data), len, seed.k);
 }
@@ -165,10 +169,16 @@ void f_bytes_many(const uint8_t* data, const uint32_t* offsets, size_t n, const 
     out[i] = hash_bytes(data + offsets[i], offsets[i + 1] - offsets[i], seed.k);
 }
 
+void f_bytes_fixed(const uint8_t* data, size_t key_size, size_t n, const Seed& seed,
+                   uint64_t* out) {
+  const uint64_t st = start(seed.k, key_size);
+  for (size_t i = 0; i < n; ++i) out[i] = hash_from(data + i * key_size, key_size, st, seed.k);
+}
+
 }  // namespace
 
 const HashKernel kHashFold = {
-    "fold", Family::kFold, 0, f_bytes, f_u64, f_u64_many, f_bytes_many,
+    "fold", Family::kFold, 0, f_bytes, f_u64, f_u64_many, f_bytes_many, f_bytes_fixed,
 };
 
 }  // namespace tophash::hash

@@ -35,6 +35,10 @@ struct HashKernel {
   // out[i] = bytes(data + offsets[i], offsets[i+1] - offsets[i], seed); offsets has n+1 entries.
   void (*bytes_many)(const uint8_t* data, const uint32_t* offsets, size_t n, const Seed& seed,
                      uint64_t* out);
+  // out[i] = bytes(data + i * key_size, key_size, seed) for i < n. Every key has one length, so
+  // the length-dependent start and path are chosen once per batch, not per key.
+  void (*bytes_fixed)(const uint8_t* data, size_t key_size, size_t n, const Seed& seed,
+                      uint64_t* out);
 };
 
 extern const HashKernel kHashFold;

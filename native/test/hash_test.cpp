@@ -1,5 +1,5 @@
 // Tests of the hash kernels (native/hash): pinned outputs, agreement between
-// the kernels of a family, the u64/batch entry points against bytes(), reads
+// the kernels of a family, the u64/batch/fixed-width entry points against bytes(), reads
 // that stay inside [data, data+len) at a page boundary, and loose statistical
 // sanity of the bits the table uses. Every input and seed is fixed, so the
 // statistical bounds are deterministic, not flaky; they are set several
@@ -307,6 +307,36 @@ TEST_P(HashKernelTest, BytesManyEqualsBytes) {
   k->bytes_many(data.data(), offsets.data(), 0, s, out.data());  // n = 0 touches nothing
 }
 
+// Fixed-width batches: every key size through each path (short, 16 with its
+// 8- and 16-key groups, 2/4/8 lanes, chunked) and batch sizes that leave
+// every possible remainder after the groups.
+TEST_P(HashKernelTest, BytesFixedEqualsBytes) {
+  const HashKernel* k = GetParam();
+  SKIP_IF_UNSUPPORTED(k);
+  Rng rng(29);
+  const Seed s = expand_seed(777);
+  std::vector<size_t> sizes;
+  for (size_t ks = 1; ks <= 40; ++ks) sizes.push_back(ks);
+  for (size_t ks : {63, 64, 65, 127, 128, 129, 200, 256, 300}) sizes.push_back(ks);
+  for (size_t ks : sizes) {
+    for (size_t n : {0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 40}) {
+      std::vector<uint8_t> data(n * ks);
+      rng.fill(data.data(), data.size());
+      std::vector<uint64_t> out(n + 1, 0);
+      k->bytes_fixed(data.data(), ks, n, s, out.data());
+      for (size_t i = 0; i < n; ++i)
+        ASSERT_EQ(out[i], k->bytes(data.data() + i * ks, ks, s)) << "size " << ks << " i " << i;
+      EXPECT_EQ(out[n], 0u) << "wrote past n, size " << ks << " n " << n;
+      // The same keys as a packed batch hash the same.
+      std::vector<uint32_t> offsets(n + 1);
+      for (size_t i = 0; i <= n; ++i) offsets[i] = uint32_t(i * ks);
+      std::vector<uint64_t> packed(n + 1, 0);
+      k->bytes_many(data.data(), offsets.data(), n, s, packed.data());
+      ASSERT_EQ(packed, out) << "size " << ks << " n " << n;
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Page-safe reads: a key flush against an inaccessible page on either side.
 
@@ -343,6 +373,17 @@ TEST_P(HashKernelTest, NeverReadsOutsideTheKey) {
     std::vector<uint64_t> out(n + 1);
     k->u64_many(reinterpret_cast<const uint64_t*>(data + page) - n, n, s, out.data());
     sink ^= n ? out[n - 1] : 0;
+  }
+  // bytes_fixed over key arrays flush against either guard page.
+  for (size_t ks = 1; ks <= 300; ++ks) {
+    for (size_t n : {1, 2, 9, 17, 33}) {
+      if (n * ks > page) continue;
+      std::vector<uint64_t> out(n);
+      k->bytes_fixed(data + page - n * ks, ks, n, s, out.data());
+      sink ^= out[n - 1];
+      k->bytes_fixed(data, ks, n, s, out.data());
+      sink ^= out[0];
+    }
   }
   EXPECT_NE(sink, 1u);  // keep the calls
   munmap(m, 3 * page);
