@@ -22,6 +22,7 @@ export type {
   StrKeys,
   PackedKeys,
   StrMapOptions,
+  OffHeapMap,
   MatchKernelName,
   HashKernelName,
   KeyArray,

@@ -20,6 +20,7 @@ export { U64Map } from './u64map';
 export type { U64Key, U64MapOptions, MatchKernelName, HashKernelName, KeyArray, MapStats } from './u64map';
 export { StrMap, MAX_KEY_BYTES } from './strmap';
 export type { StrKey, StrKeys, PackedKeys, StrMapOptions } from './strmap';
+export type { OffHeapMap } from './map-protocol';
 export { cpu, kernels, hash, hashBatch } from './kernels';
 export type { CpuInfo, KernelInfo, HashOptions, HashBatchOptions, HashBatchKeys, FixedSizeKeys } from './kernels';
 export { CodedError } from './errors';

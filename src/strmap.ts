@@ -2,9 +2,10 @@
 // string keys as WTF-8 (src/wtf8.ts), packs string[] batches into one buffer,
 // decodes keys for iteration and does the receiver and closed checks; the
 // native side checks every argument it reads again.
+import { OffHeapMap } from './map-protocol';
 import { closedError, describe, rangeError, typeError, withCallerStack } from './errors';
 import { native, type MapStats, type NativeStrMap } from './native';
-import type { U64MapOptions } from './u64map';
+import { nativeMapArgs, type U64MapOptions } from './u64map';
 import { encodeKeyAt, isBytes, MAX_KEY_BYTES, packKeys } from './strpack';
 import { decodeWtf8 } from './wtf8';
 
@@ -61,27 +62,6 @@ function keyLength(key: unknown): number {
   throw typeError('a string or Uint8Array', 'key', key);
 }
 
-function parseSeed(seed: unknown): bigint | undefined {
-  if (seed === undefined) return undefined;
-  if (typeof seed === 'bigint') {
-    if (seed < 0n || seed >= 2n ** 64n) throw rangeError('a bigint in [0, 2^64)', 'options.seed', seed);
-    return seed;
-  }
-  if (typeof seed === 'number') {
-    if (!Number.isSafeInteger(seed) || seed < 0) {
-      throw rangeError('an integer in [0, 2^53) or a bigint', 'options.seed', seed);
-    }
-    return BigInt(seed);
-  }
-  throw typeError('a number or bigint', 'options.seed', seed);
-}
-
-function optionalString(value: unknown, what: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw typeError('a kernel name (string)', what, value);
-  return value;
-}
-
 function keyOf(view: Uint8Array): StrKey {
   return decodeWtf8(view) ?? view.slice();
 }
@@ -113,7 +93,7 @@ function keyOf(view: Uint8Array): StrKey {
  * m.close(); // or `using m = new StrMap()` where `using` is available
  * ```
  */
-export class StrMap implements Iterable<[StrKey, number]> {
+export class StrMap extends OffHeapMap<StrKey> {
   #native: NativeStrMap | null;
   // Bumped by every mutation, so a live iterator revalidates its chunk.
   #epoch = 0;
@@ -128,20 +108,8 @@ export class StrMap implements Iterable<[StrKey, number]> {
    * ```
    */
   constructor(options: StrMapOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw typeError('an options object', 'options', options);
-    const { capacity } = options;
-    if (capacity !== undefined) {
-      if (typeof capacity !== 'number') throw typeError('a non-negative integer', 'options.capacity', capacity);
-      if (!Number.isSafeInteger(capacity) || capacity < 0) {
-        throw rangeError('a non-negative integer', 'options.capacity', capacity);
-      }
-    }
-    this.#native = new native.StrMap(
-      capacity,
-      parseSeed(options.seed),
-      optionalString(options.match, 'options.match'),
-      optionalString(options.hash, 'options.hash'),
-    );
+    super();
+    this.#native = new native.StrMap(...nativeMapArgs(options));
   }
 
   static #open(self: unknown): NativeStrMap {
@@ -379,55 +347,6 @@ export class StrMap implements Iterable<[StrKey, number]> {
   }
 
   /**
-   * Keys in table order, with the same guarantees as {@link entries}.
-   *
-   * @example
-   * ```ts
-   * const keys = [...m.keys()];
-   * ```
-   */
-  *keys(): IterableIterator<StrKey> {
-    for (const [k] of this.entries()) yield k;
-  }
-
-  /**
-   * Values in table order, with the same guarantees as {@link entries}.
-   *
-   * @example
-   * ```ts
-   * let total = 0;
-   * for (const v of m.values()) total += v;
-   * ```
-   */
-  *values(): IterableIterator<number> {
-    for (const [, v] of this.entries()) yield v;
-  }
-
-  /**
-   * Same as {@link entries}, so a map works in `for...of` and spreads.
-   *
-   * @example
-   * ```ts
-   * const copy = new Map(m);
-   * ```
-   */
-  [Symbol.iterator](): IterableIterator<[StrKey, number]> {
-    return this.entries();
-  }
-
-  /**
-   * Calls callback(value, key, map) for each entry, as `Map#forEach` does.
-   *
-   * @example
-   * ```ts
-   * m.forEach((value, key) => console.log(key, value));
-   * ```
-   */
-  forEach(callback: (value: number, key: StrKey, map: StrMap) => void, thisArg?: unknown): void {
-    for (const [k, v] of this.entries()) callback.call(thisArg, v, k, this);
-  }
-
-  /**
    * Frees the native memory now; later calls throw a {@link CodedError} with code `ERR_CLOSED`.
    * Safe to call twice. Without it the memory is freed when the map is garbage collected.
    *
@@ -444,21 +363,6 @@ export class StrMap implements Iterable<[StrKey, number]> {
     }
     this.#native?.close();
     this.#native = null;
-  }
-
-  /**
-   * Same as {@link close}, for `using` declarations.
-   *
-   * @example
-   * ```ts
-   * {
-   *   using m = new StrMap();
-   *   m.set('a', 2);
-   * } // closed here
-   * ```
-   */
-  [Symbol.dispose](): void {
-    this.close();
   }
 
   /** `'StrMap'`, for `Object.prototype.toString`. */

@@ -2,6 +2,7 @@
 // receiver and closed checks, key conversion for iteration and the iterator
 // protocol; the native side checks every argument it reads again, so nothing
 // that reaches it unchecked can crash the process.
+import { OffHeapMap } from './map-protocol';
 import { closedError, describe, rangeError, typeError, withCallerStack } from './errors';
 import { native, type KeyArray, type MapStats, type NativeU64Map } from './native';
 
@@ -49,6 +50,31 @@ function toKey(k: bigint): U64Key {
   return k < FIRST_BIGINT_KEY ? Number(k) : k;
 }
 
+/**
+ * Validates the options U64Map and StrMap share and returns them in the
+ * native constructors' argument order: capacity, seed, match, hash.
+ *
+ * @internal
+ */
+export function nativeMapArgs(
+  options: U64MapOptions,
+): [number | undefined, bigint | undefined, string | undefined, string | undefined] {
+  if (typeof options !== 'object' || options === null) throw typeError('an options object', 'options', options);
+  const { capacity } = options;
+  if (capacity !== undefined) {
+    if (typeof capacity !== 'number') throw typeError('a non-negative integer', 'options.capacity', capacity);
+    if (!Number.isSafeInteger(capacity) || capacity < 0) {
+      throw rangeError('a non-negative integer', 'options.capacity', capacity);
+    }
+  }
+  return [
+    capacity,
+    parseSeed(options.seed),
+    optionalString(options.match, 'options.match'),
+    optionalString(options.hash, 'options.hash'),
+  ];
+}
+
 export function parseSeed(seed: unknown): bigint | undefined {
   if (seed === undefined) return undefined;
   if (typeof seed === 'bigint') {
@@ -90,7 +116,7 @@ export function optionalString(value: unknown, what: string): string | undefined
  * m.close(); // or `using m = new U64Map()` where `using` is available
  * ```
  */
-export class U64Map implements Iterable<[U64Key, number]> {
+export class U64Map extends OffHeapMap<U64Key> {
   #native: NativeU64Map | null;
   // Bumped by every mutation, so a live iterator knows to revalidate the
   // chunk of entries it fetched ahead.
@@ -106,20 +132,8 @@ export class U64Map implements Iterable<[U64Key, number]> {
    * ```
    */
   constructor(options: U64MapOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw typeError('an options object', 'options', options);
-    const { capacity } = options;
-    if (capacity !== undefined) {
-      if (typeof capacity !== 'number') throw typeError('a non-negative integer', 'options.capacity', capacity);
-      if (!Number.isSafeInteger(capacity) || capacity < 0) {
-        throw rangeError('a non-negative integer', 'options.capacity', capacity);
-      }
-    }
-    this.#native = new native.U64Map(
-      capacity,
-      parseSeed(options.seed),
-      optionalString(options.match, 'options.match'),
-      optionalString(options.hash, 'options.hash'),
-    );
+    super();
+    this.#native = new native.U64Map(...nativeMapArgs(options));
   }
 
   static #open(self: unknown): NativeU64Map {
@@ -337,55 +351,6 @@ export class U64Map implements Iterable<[U64Key, number]> {
   }
 
   /**
-   * Keys in table order, with the same guarantees as {@link entries}.
-   *
-   * @example
-   * ```ts
-   * const keys = [...m.keys()];
-   * ```
-   */
-  *keys(): IterableIterator<U64Key> {
-    for (const [k] of this.entries()) yield k;
-  }
-
-  /**
-   * Values in table order, with the same guarantees as {@link entries}.
-   *
-   * @example
-   * ```ts
-   * let total = 0;
-   * for (const v of m.values()) total += v;
-   * ```
-   */
-  *values(): IterableIterator<number> {
-    for (const [, v] of this.entries()) yield v;
-  }
-
-  /**
-   * Same as {@link entries}, so a map works in `for...of` and spreads.
-   *
-   * @example
-   * ```ts
-   * const copy = new Map(m);
-   * ```
-   */
-  [Symbol.iterator](): IterableIterator<[U64Key, number]> {
-    return this.entries();
-  }
-
-  /**
-   * Calls callback(value, key, map) for each entry, as `Map#forEach` does.
-   *
-   * @example
-   * ```ts
-   * m.forEach((value, key) => console.log(key, value));
-   * ```
-   */
-  forEach(callback: (value: number, key: U64Key, map: U64Map) => void, thisArg?: unknown): void {
-    for (const [k, v] of this.entries()) callback.call(thisArg, v, k, this);
-  }
-
-  /**
    * Frees the native memory now; later calls throw a {@link CodedError} with
    * code `ERR_CLOSED`. Safe to call twice. Without it the memory is freed when
    * the map is garbage collected.
@@ -403,21 +368,6 @@ export class U64Map implements Iterable<[U64Key, number]> {
     }
     this.#native?.close();
     this.#native = null;
-  }
-
-  /**
-   * Same as {@link close}, for `using` declarations.
-   *
-   * @example
-   * ```ts
-   * {
-   *   using m = new U64Map();
-   *   m.set(1, 2);
-   * } // closed here
-   * ```
-   */
-  [Symbol.dispose](): void {
-    this.close();
   }
 
   /** `'U64Map'`, for `Object.prototype.toString`. */
