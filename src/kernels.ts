@@ -107,7 +107,8 @@ export type HashBatchKeys = BigUint64Array | PackedKeys | FixedSizeKeys;
 export interface HashBatchOptions extends HashOptions {
   /**
    * Filled in place and returned instead of a new array: a `BigUint64Array` of exactly one
-   * element per key that shares no memory with the keys.
+   * element per key. For byte keys it must share no memory with `bytes` or `offsets` (a hash
+   * written early would change a key still to be read); u64 keys may be hashed in place.
    */
   out?: BigUint64Array;
 }

@@ -139,6 +139,15 @@ describe('hashBatch of byte keys: options', () => {
     }
   });
 
+  it('u64 keys may be hashed in place, per kernel', () => {
+    for (const kernel of hashKernels) {
+      const keys = BigUint64Array.from({ length: 37 }, (_, i) => (BigInt(i) * 0x9e3779b97f4a7c15n) & (2n ** 64n - 1n));
+      const want = Array.from(hashBatch(keys, { kernel, seed: 9n }));
+      expect(hashBatch(keys, { kernel, seed: 9n, out: keys })).toBe(keys);
+      expect(Array.from(keys), kernel).toEqual(want);
+    }
+  });
+
   it('a detached bytes buffer reads as empty', () => {
     expect(hashBatch({ bytes: detached(new Uint8Array(32)), keySize: 16 })).toEqual(new BigUint64Array(0));
   });

@@ -154,13 +154,14 @@ TH_NI uint64_t ni_u64(uint64_t key, const Seed& seed) {
 }
 
 // Two keys per load: unpack into (k, 0) blocks, hash, and pack the low
-// halves of two results back into one store.
-TH_NI_INLINE void ni_u64_x2(const uint64_t* keys, uint64_t* out, __m128i S8, const Keys& K,
+// halves of two results back into one store. `keys` is bytes, not u64s, so
+// 8-byte keys at any alignment (bytes_fixed) share it.
+TH_NI_INLINE void ni_u64_x2(const uint8_t* keys, uint64_t* out, __m128i S8, const Keys& K,
                             int pairs) {
   __m128i a[8], b[8];
   const __m128i z = _mm_setzero_si128();
   for (int j = 0; j < pairs; ++j) {
-    __m128i k = L(reinterpret_cast<const uint8_t*>(keys + 2 * j));
+    __m128i k = L(keys + 16 * j);
     a[j] = X(_mm_unpacklo_epi64(k, z), S8);
     b[j] = X(_mm_unpackhi_epi64(k, z), S8);
   }
@@ -175,7 +176,8 @@ TH_NI void ni_u64_many(const uint64_t* keys, size_t n, const Seed& seed, uint64_
   const Keys K = load_keys(seed);
   const __m128i S8 = start(K, 8);
   size_t i = 0;
-  for (; i + 8 <= n; i += 8) ni_u64_x2(keys + i, out + i, S8, K, 4);
+  for (; i + 8 <= n; i += 8)
+    ni_u64_x2(reinterpret_cast<const uint8_t*>(keys + i), out + i, S8, K, 4);
   for (; i < n; ++i) out[i] = fin1(X(_mm_cvtsi64_si128(static_cast<long long>(keys[i])), S8), K);
 }
 
@@ -206,6 +208,8 @@ TH_NI void ni_bytes_fixed(const uint8_t* data, size_t key_size, size_t n, const 
   size_t i = 0;
   if (key_size == 16)
     for (; i + 8 <= n; i += 8) ni_fixed16_x8(data + 16 * i, out + i, S, K);
+  if (key_size == 8)  // u64 keys as bytes: the u64_many loop
+    for (; i + 8 <= n; i += 8) ni_u64_x2(data + 8 * i, out + i, S, K, 4);
   for (; i < n; ++i) out[i] = ni_hash_from(data + i * key_size, key_size, K, S);
 }
 
@@ -302,6 +306,8 @@ TH_VAES void vaes_bytes_fixed(const uint8_t* data, size_t key_size, size_t n, co
     for (; i + 16 <= n; i += 16) vaes_fixed16_x16(data + 16 * i, out + i, s, k1, k2, k3);
     for (; i + 8 <= n; i += 8) ni_fixed16_x8(data + 16 * i, out + i, S, K);
   }
+  if (key_size == 8)
+    for (; i + 8 <= n; i += 8) ni_u64_x2(data + 8 * i, out + i, S, K, 4);
   for (; i < n; ++i) out[i] = vaes_hash_from(data + i * key_size, key_size, K, S);
 }
 
@@ -327,7 +333,8 @@ TH_VAES void vaes_u64_many(const uint64_t* keys, size_t n, const Seed& seed, uin
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i + 4 * j),
                           _mm256_unpacklo_epi64(a[j], b[j]));
   }
-  for (; i + 2 <= n; i += 2) ni_u64_x2(keys + i, out + i, S8, K, 1);
+  for (; i + 2 <= n; i += 2)
+    ni_u64_x2(reinterpret_cast<const uint8_t*>(keys + i), out + i, S8, K, 1);
   if (i < n) out[i] = fin1(X(_mm_cvtsi64_si128(static_cast<long long>(keys[i])), S8), K);
 }
 
