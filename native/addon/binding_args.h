@@ -9,6 +9,8 @@
 #include <string>
 
 #include "addon/errors.h"
+#include "hash/hash.h"
+#include "simd/match.h"
 
 namespace tophash::addon {
 
@@ -20,6 +22,35 @@ uint64_t random_seed();
 std::string optional_string(const Napi::Value& v, const char* name);
 
 bool is_typed(const Napi::Value& v, napi_typedarray_type t);
+
+// A seed option: a fresh random_seed() when undefined, else a bigint in
+// [0, 2^64); `name` is what errors call it.
+uint64_t seed_arg(const Napi::Value& v, const char* name);
+
+struct KernelChoice {
+  const simd::MatchKernel* match;
+  const hash::HashKernel* hash;
+};
+// The match and hash kernel options (a name, or undefined for the CPU's
+// best), resolved by the registry; an unknown or unsupported name is a
+// RangeError carrying the registry's explanation.
+KernelChoice kernels_arg(const Napi::Value& match, const Napi::Value& hash, const char* match_name,
+                         const char* hash_name);
+
+// Keeps V8's count of off-heap bytes (napi_adjust_external_memory) in step
+// with what one engine holds, so the garbage collector feels its weight.
+class ReportedMemory {
+ public:
+  void report(Napi::Env env, uint64_t bytes_now) {
+    const int64_t now = static_cast<int64_t>(bytes_now);
+    if (now == reported_) return;
+    Napi::MemoryManagement::AdjustExternalMemory(env, now - reported_);
+    reported_ = now;
+  }
+
+ private:
+  int64_t reported_ = 0;
+};
 
 // Runs f(); std::bad_alloc becomes an Error with code ENOMEM and `message`.
 template <class F>

@@ -129,32 +129,15 @@ BpfMapBinding::BpfMapBinding(const Napi::CallbackInfo& info)
   const size_t key_size = integer_arg(info[1], 1, core::kMaxFixedKeySize, "options.keySize");
   const size_t value_size = integer_arg(info[2], 1, core::kMaxBpfValueSize, "options.valueSize");
   const uint64_t max_entries = integer_arg(info[3], 1, core::kMaxBpfEntries, "options.maxEntries");
-  uint64_t seed = 0;
-  if (info[4].IsUndefined()) {
-    seed = random_seed();
-  } else if (info[4].IsBigInt()) {
-    bool lossless = false;
-    seed = info[4].As<Napi::BigInt>().Uint64Value(&lossless);
-    if (!lossless) throw_range(env, "a bigint in [0, 2^64)", "options.seed", describe(info[4]));
-  } else {
-    throw_type(env, "a bigint", "options.seed", describe(info[4]));
-  }
+  const uint64_t seed = seed_arg(info[4], "options.seed");
   // Reading its address moves a small array's bytes off the V8 heap, once;
   // they stay put from then on, and the reference keeps them alive.
   scratch_ = const_cast<uint8_t*>(exact_bytes(info[7], value_size, "scratch"));
   scratch_ref_ = Napi::Persistent(info[7].As<Napi::Object>());
-  std::string match_name = optional_string(info[5], "options.match");
-  std::string hash_name = optional_string(info[6], "options.hash");
-  std::string error;
-  const simd::MatchKernel* match =
-      cpu::select_match(match_name.empty() ? nullptr : match_name.c_str(), &error);
-  if (match == nullptr) throw Napi::RangeError::New(env, error);
-  const hash::HashKernel* hash =
-      cpu::select_hash(hash_name.empty() ? nullptr : hash_name.c_str(), &error);
-  if (hash == nullptr) throw Napi::RangeError::New(env, error);
+  const KernelChoice kernels = kernels_arg(info[5], info[6], "options.match", "options.hash");
   try {
-    map_ =
-        std::make_unique<core::BpfMap>(type, key_size, value_size, max_entries, match, hash, seed);
+    map_ = std::make_unique<core::BpfMap>(type, key_size, value_size, max_entries, kernels.match,
+                                          kernels.hash, seed);
   } catch (const std::bad_alloc&) {
     throw_code(env, "ENOMEM", "Out of memory: the map could not be created");
   }
@@ -164,9 +147,7 @@ BpfMapBinding::BpfMapBinding(const Napi::CallbackInfo& info)
   report_memory(env);
 }
 
-BpfMapBinding::~BpfMapBinding() {
-  if (reported_bytes_ != 0) Napi::MemoryManagement::AdjustExternalMemory(Env(), -reported_bytes_);
-}
+BpfMapBinding::~BpfMapBinding() { memory_.report(Env(), 0); }
 
 // The receiver was unwrapped by ObjectWrap, which refuses objects that wrap
 // nothing; the native object lives in a private field of src/bpfmap.ts's
@@ -181,13 +162,7 @@ BpfMapBinding& BpfMapBinding::from_handle(const Napi::CallbackInfo& info) {
   return *info[0].As<Napi::External<BpfMapBinding>>().Data();
 }
 
-void BpfMapBinding::report_memory(Napi::Env env) {
-  const int64_t now = map_ ? static_cast<int64_t>(map_->bytes()) : 0;
-  if (now != reported_bytes_) {
-    Napi::MemoryManagement::AdjustExternalMemory(env, now - reported_bytes_);
-    reported_bytes_ = now;
-  }
-}
+void BpfMapBinding::report_memory(Napi::Env env) { memory_.report(env, map_ ? map_->bytes() : 0); }
 
 // lookup(handle, key) -> whether key is present; its value is copied to the
 // scratch array the constructor was given.

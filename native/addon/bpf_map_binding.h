@@ -7,6 +7,7 @@
 
 #include <memory>
 
+#include "addon/binding_args.h"
 #include "core/bpf_map.h"
 
 namespace tophash::addon {
@@ -44,7 +45,7 @@ class BpfMapBinding : public Napi::ObjectWrap<BpfMapBinding> {
   // TypeScript object: held here so a lookup reads one typed array, not two.
   Napi::ObjectReference scratch_ref_;
   uint8_t* scratch_ = nullptr;
-  int64_t reported_bytes_ = 0;
+  ReportedMemory memory_;
 };
 
 }  // namespace tophash::addon

@@ -104,37 +104,19 @@ StrMapBinding::StrMapBinding(const Napi::CallbackInfo& info)
       throw_range(env, "a non-negative integer", "capacity", describe(info[0]));
     }
   }
-  uint64_t seed = 0;
-  if (info[1].IsUndefined()) {
-    seed = random_seed();
-  } else if (info[1].IsBigInt()) {
-    bool lossless = false;
-    seed = info[1].As<Napi::BigInt>().Uint64Value(&lossless);
-    if (!lossless) throw_range(env, "a bigint in [0, 2^64)", "seed", describe(info[1]));
-  } else {
-    throw_type(env, "a bigint", "seed", describe(info[1]));
-  }
-  std::string match_name = optional_string(info[2], "match");
-  std::string hash_name = optional_string(info[3], "hash");
-  std::string error;
-  const simd::MatchKernel* match =
-      cpu::select_match(match_name.empty() ? nullptr : match_name.c_str(), &error);
-  if (match == nullptr) throw Napi::RangeError::New(env, error);
-  const hash::HashKernel* hash =
-      cpu::select_hash(hash_name.empty() ? nullptr : hash_name.c_str(), &error);
-  if (hash == nullptr) throw Napi::RangeError::New(env, error);
+  const uint64_t seed = seed_arg(info[1], "seed");
+  const KernelChoice kernels = kernels_arg(info[2], info[3], "match", "hash");
 
   guard_alloc(env, kOutOfMemory, [&] {
-    table_ = std::make_unique<core::StrTable>(match, hash, seed, static_cast<uint64_t>(capacity));
+    table_ = std::make_unique<core::StrTable>(kernels.match, kernels.hash, seed,
+                                              static_cast<uint64_t>(capacity));
   });
   info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value(
       "handle", Napi::External<StrMapBinding>::New(env, this), napi_default));
   report_memory(env);
 }
 
-StrMapBinding::~StrMapBinding() {
-  if (reported_bytes_ != 0) Napi::MemoryManagement::AdjustExternalMemory(Env(), -reported_bytes_);
-}
+StrMapBinding::~StrMapBinding() { memory_.report(Env(), 0); }
 
 core::StrTable& StrMapBinding::open_table(Napi::Env env) {
   if (!table_) throw Napi::Error::New(env, "This StrMap is closed");
@@ -155,11 +137,7 @@ void StrMapBinding::DefineHandleFunctions(Napi::Env env, Napi::Object exports) {
 }
 
 void StrMapBinding::report_memory(Napi::Env env) {
-  const int64_t now = table_ ? static_cast<int64_t>(table_->bytes()) : 0;
-  if (now != reported_bytes_) {
-    Napi::MemoryManagement::AdjustExternalMemory(env, now - reported_bytes_);
-    reported_bytes_ = now;
-  }
+  memory_.report(env, table_ ? table_->bytes() : 0);
 }
 
 // strGet(handle, bytes, length) -> number | undefined

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "addon/async_batch.h"
+#include "addon/binding_args.h"
 #include "core/str_map.h"
 
 namespace tophash::addon {
@@ -48,7 +49,7 @@ class StrMapBinding : public Napi::ObjectWrap<StrMapBinding> {
   void finish_async(Napi::Env env);
 
   std::unique_ptr<core::StrTable> table_;
-  int64_t reported_bytes_ = 0;
+  ReportedMemory memory_;
   // An async batch is running on the libuv pool: every other call is EBUSY.
   bool busy_ = false;
   // close() arrived while busy: free the table when the batch settles.

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "addon/async_batch.h"
+#include "addon/binding_args.h"
 #include "core/u64_map.h"
 
 namespace tophash::addon {
@@ -52,7 +53,7 @@ class U64MapBinding : public Napi::ObjectWrap<U64MapBinding> {
   void finish_async(Napi::Env env);
 
   std::unique_ptr<core::U64Table> table_;
-  int64_t reported_bytes_ = 0;
+  ReportedMemory memory_;
   // An async batch is running on the libuv pool: every other call is EBUSY.
   bool busy_ = false;
   // close() arrived while busy: free the table when the batch settles.
