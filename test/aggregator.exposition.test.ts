@@ -177,12 +177,23 @@ describe('toPrometheus (native) matches the JavaScript renderer', () => {
     expect(() => ok[RENDER_TEXT](family, [forged])).toThrow(/handleIds\[0\]/);
   });
 
+  it('counts the text it keeps for the next scrape in stats().bytes', () => {
+    using agg = new Aggregator<number>({ key: 'u64' });
+    agg.record(1, 1);
+    const before = agg.stats().bytes;
+    const text = agg.toPrometheus({ name: 'm', help: '' });
+    expect(agg.stats().bytes).toBeGreaterThanOrEqual(before + text.length);
+  });
+
   it('grows past 16 MiB of text and renders again from a fresh buffer', () => {
     using agg = new Aggregator<number>({ key: 'u64', hist: { linear: { min: 0, max: 1000, step: 1 } } });
     for (let k = 0; k < 300; k++) agg.record(k, k);
     const name = 'big_metric_name_for_a_long_text';
+    const empty = agg.stats().bytes;
     const first = agg.toPrometheus({ name, help: HELP });
     expect(first.length).toBeGreaterThan(16 << 20);
+    // Text this large is not kept for the next scrape (and so not counted as held).
+    expect(agg.stats().bytes).toBeLessThan(empty + (1 << 20));
     agg.record(0, 1);
     const second = agg.toPrometheus({ name, help: HELP });
     expect(second).toBe(oracleText(agg as Aggregator<AggKey>, 'u64', [...agg.entries()], false, true, name));

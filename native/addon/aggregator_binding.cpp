@@ -215,7 +215,8 @@ bool AggregatorBinding::bytes_keys() const {
 }
 
 void AggregatorBinding::report_memory(Napi::Env env) {
-  const int64_t now = agg_ ? static_cast<int64_t>(agg_->bytes()) : 0;
+  // The kept exposition text counts too: it lives as long as the aggregator.
+  const int64_t now = agg_ ? static_cast<int64_t>(agg_->bytes() + text_.capacity()) : 0;
   // Small changes are not worth a call into V8 on every batch.
   if (now == reported_bytes_ || (now != 0 && std::llabs(now - reported_bytes_) < 65536)) return;
   Napi::MemoryManagement::AdjustExternalMemory(env, now - reported_bytes_);
@@ -355,6 +356,7 @@ void AggregatorBinding::finish_async(Napi::Env env) {
   busy_ = false;
   if (close_pending_) {
     agg_.reset();
+    std::string().swap(text_);
     close_pending_ = false;
   }
   report_memory(env);
@@ -580,6 +582,7 @@ Napi::Value AggregatorBinding::Render(const Napi::CallbackInfo& info) {
                              ? napi_create_string_latin1(env, text_.data(), text_.size(), &out)
                              : napi_create_string_utf8(env, text_.data(), text_.size(), &out);
   if (text_.capacity() > kKeepTextBytes) std::string().swap(text_);
+  report_memory(env);
   NAPI_THROW_IF_FAILED(env, st, Napi::Value());
   return Napi::Value(env, out);
 }
@@ -595,7 +598,7 @@ Napi::Value AggregatorBinding::Stats(const Napi::CallbackInfo& info) {
   o.Set("dropped", static_cast<double>(s.dropped));
   o.Set("evicted", static_cast<double>(s.evicted));
   o.Set("handles", static_cast<double>(s.handles));
-  o.Set("bytes", static_cast<double>(s.bytes));
+  o.Set("bytes", static_cast<double>(s.bytes + text_.capacity()));
   o.Set("match", a.match_name());
   o.Set("hash", a.hash_name());
   return o;
@@ -607,6 +610,7 @@ Napi::Value AggregatorBinding::Close(const Napi::CallbackInfo& info) {
     return info.Env().Undefined();
   }
   agg_.reset();
+  std::string().swap(text_);
   report_memory(info.Env());
   return info.Env().Undefined();
 }
