@@ -177,32 +177,16 @@ AggregatorBinding::AggregatorBinding(const Napi::CallbackInfo& info)
   } else if (on_full != "drop") {
     throw_range(env, "'drop' or 'lru'", "options.onFull", describe(o.Get("onFull")));
   }
-  uint64_t seed = random_seed();
-  Napi::Value sv = o.Get("seed");
-  if (!sv.IsUndefined()) {
-    bool lossless = false;
-    if (!sv.IsBigInt()) throw_type(env, "a bigint", "options.seed", describe(sv));
-    seed = sv.As<Napi::BigInt>().Uint64Value(&lossless);
-    if (!lossless) throw_range(env, "a bigint in [0, 2^64)", "options.seed", describe(sv));
-  }
-  const std::string match_name = optional_string(o.Get("match"), "options.match");
-  const std::string hash_name = optional_string(o.Get("hash"), "options.hash");
-  std::string error;
-  const simd::MatchKernel* match =
-      cpu::select_match(match_name.empty() ? nullptr : match_name.c_str(), &error);
-  if (match == nullptr) throw Napi::RangeError::New(env, error);
-  const hash::HashKernel* hash_kernel =
-      cpu::select_hash(hash_name.empty() ? nullptr : hash_name.c_str(), &error);
-  if (hash_kernel == nullptr) throw Napi::RangeError::New(env, error);
+  const uint64_t seed = seed_arg(o.Get("seed"), "options.seed");
+  const KernelChoice kernels =
+      kernels_arg(o.Get("match"), o.Get("hash"), "options.match", "options.hash");
   guard_alloc(env, kOutOfMemory,
-              [&] { agg_ = core::make_aggregator(opts, match, hash_kernel, seed); });
+              [&] { agg_ = core::make_aggregator(opts, kernels.match, kernels.hash, seed); });
   napi_type_tag_object(env, info.This(), &kAggregatorTag);
   report_memory(env);
 }
 
-AggregatorBinding::~AggregatorBinding() {
-  if (reported_bytes_ != 0) Napi::MemoryManagement::AdjustExternalMemory(Env(), -reported_bytes_);
-}
+AggregatorBinding::~AggregatorBinding() { memory_.report(Env(), 0); }
 
 core::Aggregator& AggregatorBinding::agg(Napi::Env env) {
   if (!agg_) throw Napi::Error::New(env, "This Aggregator is closed");
@@ -216,11 +200,8 @@ bool AggregatorBinding::bytes_keys() const {
 
 void AggregatorBinding::report_memory(Napi::Env env) {
   // The kept exposition text counts too: it lives as long as the aggregator.
-  const int64_t now = agg_ ? static_cast<int64_t>(agg_->bytes() + text_.capacity()) : 0;
   // Small changes are not worth a call into V8 on every batch.
-  if (now == reported_bytes_ || (now != 0 && std::llabs(now - reported_bytes_) < 65536)) return;
-  Napi::MemoryManagement::AdjustExternalMemory(env, now - reported_bytes_);
-  reported_bytes_ = now;
+  memory_.report(env, agg_ ? agg_->bytes() + text_.capacity() : 0, 65536);
 }
 
 core::StagedKeys AggregatorBinding::single(const Napi::CallbackInfo& info, size_t at) {

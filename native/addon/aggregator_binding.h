@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "addon/async_batch.h"
+#include "addon/binding_args.h"
 #include "core/aggregator.h"
 
 namespace tophash::addon {
@@ -61,7 +62,7 @@ class AggregatorBinding : public Napi::ObjectWrap<AggregatorBinding> {
                      const core::StagedKeys& keys, const char* values_name);
 
   std::unique_ptr<core::Aggregator> agg_;
-  int64_t reported_bytes_ = 0;
+  ReportedMemory memory_;
   // An applyAsync batch is running on the libuv pool: every other call is EBUSY.
   bool busy_ = false;
   // close() arrived while busy: free the engine when the batch settles.

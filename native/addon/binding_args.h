@@ -41,10 +41,13 @@ KernelChoice kernels_arg(const Napi::Value& match, const Napi::Value& hash, cons
 // with what one engine holds, so the garbage collector feels its weight.
 class ReportedMemory {
  public:
-  void report(Napi::Env env, uint64_t bytes_now) {
+  // Changes smaller than min_change are not worth a call into V8 (except
+  // the final drop to 0).
+  void report(Napi::Env env, uint64_t bytes_now, int64_t min_change = 0) {
     const int64_t now = static_cast<int64_t>(bytes_now);
-    if (now == reported_) return;
-    Napi::MemoryManagement::AdjustExternalMemory(env, now - reported_);
+    const int64_t change = now - reported_;
+    if (change == 0 || (now != 0 && change < min_change && -change < min_change)) return;
+    Napi::MemoryManagement::AdjustExternalMemory(env, change);
     reported_ = now;
   }
 
