@@ -14,8 +14,13 @@
 namespace tophash::core {
 
 namespace {
-// Below this, calloc's free lists beat a system call per allocation.
-constexpr size_t kMmapThreshold = 256 * 1024;
+// Below this, calloc's free lists beat a system call per allocation. Not
+// higher: a big table's overflow chunks (1/512 of its array, 147 KiB at
+// 2^19 buckets) used to come from calloc, and when a doubling retired them
+// the last free() let glibc trim the heap top they had all coalesced into:
+// 0.8-0.9 ms inside one insert, the slowest set of W7. From mmap they go
+// back a page range at a time through the graveyard's budget.
+constexpr size_t kMmapThreshold = 64 * 1024;
 
 // glibc returns freed heap memory to the OS only from the top of the heap:
 // the small arrays of 10,000 dropped maps sit between other allocations,
