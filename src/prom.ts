@@ -432,6 +432,41 @@ function valueValues(index: LabelIndex<ValueSeries>): { value: number; labels: R
   return values;
 }
 
+/** What Counter and Gauge share of prom-client's metric fields. */
+interface ValueMetric {
+  name: string;
+  help: string;
+  type: unknown;
+  aggregator: unknown;
+  labelNames: readonly string[];
+  collect?: (this: never) => unknown;
+}
+
+/** `remove(...)` of a Counter or Gauge: drops one label set's series. */
+function removeValueSeries(metric: ValueMetric, index: LabelIndex<ValueSeries>, args: unknown[]): void {
+  const labels = labelsFromArgs(metric.labelNames, args);
+  checkLabelNames(metric.labelNames, labels);
+  index.remove(labels);
+}
+
+/** `reset()` of a Counter or Gauge: every series goes; an unlabelled one restarts at 0, as in prom-client. */
+function resetValueSeries(index: LabelIndex<ValueSeries>): void {
+  index.clear();
+  if (index.names.length === 0) index.resolve({});
+}
+
+/** `get()` of a Counter or Gauge, in prom-client's shape. */
+async function valueMetricObject(metric: ValueMetric, index: LabelIndex<ValueSeries>): Promise<unknown> {
+  await runCollect(metric);
+  return {
+    help: metric.help,
+    name: metric.name,
+    type: metric.type,
+    values: valueValues(index),
+    aggregator: metric.aggregator,
+  };
+}
+
 /** A counter child bound to one label set, as `labels(...)` returns it. */
 export interface CounterChild {
   /** Adds value (default 1) for the bound labels. */
@@ -516,28 +551,20 @@ export class Counter<T extends string = string> extends client.Counter<T> {
   remove(...values: string[]): void;
   remove(labels: LabelValues<T>): void;
   remove(...args: unknown[]): void {
-    const labels = labelsFromArgs(this.labelNames, args);
-    checkLabelNames(this.labelNames, labels);
-    this.index.remove(labels);
+    removeValueSeries(this, this.index, args);
   }
 
   /** Removes every series; an unlabelled counter restarts at 0, as in prom-client. */
   reset(): void {
+    // prom-client's constructor calls reset() before this class has set its fields.
     if (this.index === undefined) return super.reset();
-    this.index.clear();
-    if (this.index.names.length === 0) this.index.resolve({});
+    resetValueSeries(this.index);
   }
 
   /** The metric as prom-client's registry reads it. */
   async get(): Promise<client.MetricObjectWithValues<client.MetricValue<T>>> {
-    await runCollect(this as { collect?: () => unknown });
-    return {
-      help: this.help,
-      name: this.name,
-      type: this.type,
-      values: valueValues(this.index),
-      aggregator: this.aggregator,
-    } as unknown as client.MetricObjectWithValues<client.MetricValue<T>>;
+    const metric = await valueMetricObject(this, this.index);
+    return metric as client.MetricObjectWithValues<client.MetricValue<T>>;
   }
 
   /** @internal */
@@ -704,28 +731,20 @@ export class Gauge<T extends string = string> extends client.Gauge<T> {
   remove(...values: string[]): void;
   remove(labels: LabelValues<T>): void;
   remove(...args: unknown[]): void {
-    const labels = labelsFromArgs(this.labelNames, args);
-    checkLabelNames(this.labelNames, labels);
-    this.index.remove(labels);
+    removeValueSeries(this, this.index, args);
   }
 
   /** Removes every series; an unlabelled gauge restarts at 0, as in prom-client. */
   reset(): void {
+    // prom-client's constructor calls reset() before this class has set its fields.
     if (this.index === undefined) return super.reset();
-    this.index.clear();
-    if (this.index.names.length === 0) this.index.resolve({});
+    resetValueSeries(this.index);
   }
 
   /** The metric as prom-client's registry reads it. */
   async get(): Promise<client.MetricObjectWithValues<client.MetricValue<T>>> {
-    await runCollect(this as { collect?: () => unknown });
-    return {
-      help: this.help,
-      name: this.name,
-      type: this.type,
-      values: valueValues(this.index),
-      aggregator: this.aggregator,
-    } as unknown as client.MetricObjectWithValues<client.MetricValue<T>>;
+    const metric = await valueMetricObject(this, this.index);
+    return metric as client.MetricObjectWithValues<client.MetricValue<T>>;
   }
 
   /** @internal */
