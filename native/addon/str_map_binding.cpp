@@ -8,6 +8,7 @@
 
 #include "addon/binding_args.h"
 #include "addon/errors.h"
+#include "addon/table_stats.h"
 #include "addon/typed_arrays.h"
 #include "cpu/cpu_registry.h"
 
@@ -283,20 +284,7 @@ Napi::Value StrMapBinding::Scan(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value StrMapBinding::Stats(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto& t = open_table(env);
-  core::TableStats s = t.stats();
-  auto o = Napi::Object::New(env);
-  o.Set("size", static_cast<double>(s.size));
-  o.Set("B", s.B);
-  o.Set("buckets", static_cast<double>(s.buckets));
-  o.Set("overflowBuckets", static_cast<double>(s.overflow_buckets));
-  o.Set("loadFactor", s.load_factor);
-  o.Set("bytes", static_cast<double>(s.bytes));
-  o.Set("growing", s.growing);
-  o.Set("match", t.match_kernel()->name);
-  o.Set("hash", t.hasher().kernel->name);
-  return o;
+  return table_stats(info.Env(), open_table(info.Env()));
 }
 
 Napi::Value StrMapBinding::Close(const Napi::CallbackInfo& info) {

@@ -7,6 +7,7 @@
 
 #include "addon/binding_args.h"
 #include "addon/errors.h"
+#include "addon/table_stats.h"
 #include "addon/typed_arrays.h"
 #include "cpu/cpu_registry.h"
 
@@ -230,20 +231,7 @@ Napi::Value U64MapBinding::Scan(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value U64MapBinding::Stats(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto& t = table(info);
-  core::TableStats s = t.stats();
-  auto o = Napi::Object::New(env);
-  o.Set("size", static_cast<double>(s.size));
-  o.Set("B", s.B);
-  o.Set("buckets", static_cast<double>(s.buckets));
-  o.Set("overflowBuckets", static_cast<double>(s.overflow_buckets));
-  o.Set("loadFactor", s.load_factor);
-  o.Set("bytes", static_cast<double>(s.bytes));
-  o.Set("growing", s.growing);
-  o.Set("match", t.match_kernel()->name);
-  o.Set("hash", t.hasher().kernel->name);
-  return o;
+  return table_stats(info.Env(), table(info));
 }
 
 Napi::Value U64MapBinding::Close(const Napi::CallbackInfo& info) {
