@@ -442,6 +442,18 @@ interface ValueMetric {
   collect?: (this: never) => unknown;
 }
 
+/** Whether a series' reported labels are exactly a label object's defined values. */
+function sameLabels(stored: Record<string, string | number>, labels: LabelObject): boolean {
+  let count = 0;
+  for (const label in labels) {
+    const value = labels[label];
+    if (value === undefined) continue;
+    if (stored[label] !== value) return false;
+    count++;
+  }
+  return count === Object.keys(stored).length;
+}
+
 /** `remove(...)` of a Counter or Gauge: drops one label set's series. */
 function removeValueSeries(metric: ValueMetric, index: LabelIndex<ValueSeries>, args: unknown[]): void {
   const labels = labelsFromArgs(metric.labelNames, args);
@@ -643,7 +655,13 @@ export class Gauge<T extends string = string> extends client.Gauge<T> {
   set(labels: unknown, value?: unknown): void {
     if (!isObject(labels)) value = labels;
     if (typeof value !== 'number') throw new TypeError(`Value is not a valid number: ${format(value)}`);
-    this.seriesFor(labels).value = value;
+    const series = this.seriesFor(labels);
+    series.value = value;
+    // prom-client's set() keeps the label object it was given last (inc and dec keep the
+    // first): `true` and 'true' are one series, reported as the latest spelling.
+    if (isObject(labels) && !sameLabels(series.labels, labels as LabelObject)) {
+      series.labels = copyLabels(labels as LabelObject);
+    }
   }
 
   /**

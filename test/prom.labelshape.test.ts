@@ -66,6 +66,21 @@ async function run(impl: Impl, ops: Op[]): Promise<[string[], unknown]> {
 }
 
 describe('label objects of any shape', () => {
+  // Found by the property below (seed 224582635): prom-client's Gauge.set stores the label
+  // object it was given last, while inc/dec (and Counter.inc) keep the first.
+  it('a gauge reports the spelling of its latest set() and a counter its first inc()', async () => {
+    const ops: Op[] = [
+      { kind: 'set', labels: [['method', 'true']], value: 0.5 },
+      { kind: 'set', labels: [['method', true]], value: 2 },
+      { kind: 'inc', labels: [['code', 200]], value: 2 },
+      { kind: 'inc', labels: [['code', '200']], value: 20 },
+    ];
+    const [theirs, theirJson] = await run(client, ops);
+    const [ours, ourJson] = await run(prom, ops);
+    expect(ours).toEqual(theirs);
+    expect(ourJson).toEqual(theirJson);
+  });
+
   it('succeed, throw and read back exactly as in prom-client', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { maxLength: 30 }), async (ops) => {
