@@ -9,7 +9,8 @@ import { parseHistSpec, type HistLayout, type HistSpec } from './histogram';
 import { native } from './native';
 import { formatHistogram, formatStats } from './print';
 import { badValue, Handle, keyName, labelText, Staging, u64Words } from './staging';
-import { optionalString, type HashKernelName, type MatchKernelName } from './u64map';
+import { optionalString } from './options';
+import type { HashKernelName, MatchKernelName } from './u64map';
 import { decodeWtf8, encodeWtf8Into } from './wtf8';
 
 export type { HistSpec, HistLayout } from './histogram';

@@ -5,7 +5,8 @@
 // caller's frame.
 import { closedError, CodedError, describe, typeError } from './errors';
 import { native, type BpfMapStats, type NativeBpfMap } from './native';
-import { optionalString, parseSeed, type HashKernelName, type MatchKernelName } from './u64map';
+import { optionalString, parseSeed } from './options';
+import type { HashKernelName, MatchKernelName } from './u64map';
 
 export type { BpfMapStats } from './native';
 

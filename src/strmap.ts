@@ -5,7 +5,8 @@
 import { OffHeapMap } from './map-protocol';
 import { closedError, describe, rangeError, typeError, withCallerStack } from './errors';
 import { native, type MapStats, type NativeStrMap } from './native';
-import { nativeMapArgs, type U64MapOptions } from './u64map';
+import { nativeMapArgs } from './options';
+import type { U64MapOptions } from './u64map';
 import { encodeKeyAt, isBytes, MAX_KEY_BYTES, packKeys } from './strpack';
 import { decodeWtf8 } from './wtf8';
 

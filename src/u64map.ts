@@ -3,7 +3,8 @@
 // protocol; the native side checks every argument it reads again, so nothing
 // that reaches it unchecked can crash the process.
 import { OffHeapMap } from './map-protocol';
-import { closedError, describe, rangeError, typeError, withCallerStack } from './errors';
+import { closedError, describe, withCallerStack } from './errors';
+import { nativeMapArgs } from './options';
 import { native, type KeyArray, type MapStats, type NativeU64Map } from './native';
 
 export type { KeyArray, MapStats } from './native';
@@ -48,52 +49,6 @@ const FIRST_BIGINT_KEY = 2n ** 53n;
 
 function toKey(k: bigint): U64Key {
   return k < FIRST_BIGINT_KEY ? Number(k) : k;
-}
-
-/**
- * Validates the options U64Map and StrMap share and returns them in the
- * native constructors' argument order: capacity, seed, match, hash.
- *
- * @internal
- */
-export function nativeMapArgs(
-  options: U64MapOptions,
-): [number | undefined, bigint | undefined, string | undefined, string | undefined] {
-  if (typeof options !== 'object' || options === null) throw typeError('an options object', 'options', options);
-  const { capacity } = options;
-  if (capacity !== undefined) {
-    if (typeof capacity !== 'number') throw typeError('a non-negative integer', 'options.capacity', capacity);
-    if (!Number.isSafeInteger(capacity) || capacity < 0) {
-      throw rangeError('a non-negative integer', 'options.capacity', capacity);
-    }
-  }
-  return [
-    capacity,
-    parseSeed(options.seed),
-    optionalString(options.match, 'options.match'),
-    optionalString(options.hash, 'options.hash'),
-  ];
-}
-
-export function parseSeed(seed: unknown): bigint | undefined {
-  if (seed === undefined) return undefined;
-  if (typeof seed === 'bigint') {
-    if (seed < 0n || seed >= 2n ** 64n) throw rangeError('a bigint in [0, 2^64)', 'options.seed', seed);
-    return seed;
-  }
-  if (typeof seed === 'number') {
-    if (!Number.isSafeInteger(seed) || seed < 0) {
-      throw rangeError('an integer in [0, 2^53) or a bigint', 'options.seed', seed);
-    }
-    return BigInt(seed);
-  }
-  throw typeError('a number or bigint', 'options.seed', seed);
-}
-
-export function optionalString(value: unknown, what: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw typeError('a kernel name (string)', what, value);
-  return value;
 }
 
 /**

@@ -1,0 +1,50 @@
+// Option checks the JS-facing classes share: seeds, kernel names, and the
+// constructor arguments of U64Map and StrMap.
+import { rangeError, typeError } from './errors';
+import type { U64MapOptions } from './u64map';
+
+/**
+ * Validates the options U64Map and StrMap share and returns them in the
+ * native constructors' argument order: capacity, seed, match, hash.
+ *
+ * @internal
+ */
+export function nativeMapArgs(
+  options: U64MapOptions,
+): [number | undefined, bigint | undefined, string | undefined, string | undefined] {
+  if (typeof options !== 'object' || options === null) throw typeError('an options object', 'options', options);
+  const { capacity } = options;
+  if (capacity !== undefined) {
+    if (typeof capacity !== 'number') throw typeError('a non-negative integer', 'options.capacity', capacity);
+    if (!Number.isSafeInteger(capacity) || capacity < 0) {
+      throw rangeError('a non-negative integer', 'options.capacity', capacity);
+    }
+  }
+  return [
+    capacity,
+    parseSeed(options.seed),
+    optionalString(options.match, 'options.match'),
+    optionalString(options.hash, 'options.hash'),
+  ];
+}
+
+export function parseSeed(seed: unknown): bigint | undefined {
+  if (seed === undefined) return undefined;
+  if (typeof seed === 'bigint') {
+    if (seed < 0n || seed >= 2n ** 64n) throw rangeError('a bigint in [0, 2^64)', 'options.seed', seed);
+    return seed;
+  }
+  if (typeof seed === 'number') {
+    if (!Number.isSafeInteger(seed) || seed < 0) {
+      throw rangeError('an integer in [0, 2^53) or a bigint', 'options.seed', seed);
+    }
+    return BigInt(seed);
+  }
+  throw typeError('a number or bigint', 'options.seed', seed);
+}
+
+export function optionalString(value: unknown, what: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw typeError('a kernel name (string)', what, value);
+  return value;
+}
