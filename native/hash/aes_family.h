@@ -14,7 +14,9 @@
 //
 // ALGORITHM
 //
-//   S   = E(K0 ^ (len, 0), K1)          seed and length go in before any data
+//   S(len) = E(E(E(K0 ^ (len, 0), K1), K2), K3)   seed and length, three keyed
+//            rounds before any data; precomputed per seed for len 0..16
+//            (Seed::aes_start), so single-block keys and u64 keys load it
 //   S_i = S +64 i*K2                    distinct secret start for lane i (0..7)
 //
 //   fin_m(x_0..x_{m-1}), m in {1,2,4,8}:
@@ -36,19 +38,43 @@
 //
 // WHY IT IS BUILT THIS WAY
 //
-// - Length and seed enter through S, an AES round of secret key material, so
-//   (zero-padded block, len) is injective and no known xor of the length can be
-//   cancelled by a known xor of data. Overlapping blocks are fine for the same
-//   reason: two inputs of different length never share an S.
-// - Up to 16 bytes (and so every u64 key) the state is a keyed permutation of
-//   the block, so keys of one length never collide before the output is
-//   truncated to 64 bits.
+// - Length and seed enter through S, and S must be unpredictable *as a
+//   difference*: two keys of lengths l1 != l2 up to 16 bytes collide exactly
+//   when B1 ^ B2 = S(l1) ^ S(l2) (fin_1 is a permutation before truncation),
+//   so an attacker who can guess that xor can build colliding keys for every
+//   seed. An earlier version took S from one round, E(K0 ^ len, K1): a
+//   length difference sits in byte 0, one round spreads it over column 0
+//   only, as MixColumns(d, 0, 0, 0) = (2d, d, d, 3d) for the S-box output
+//   difference d, so S(l1) ^ S(l2) was one of 255 patterns whatever the seed,
+//   and a set of 256 keys (one zero key of length l1, the 255 patterns as keys
+//   of length l2) held a collision under every seed.
+//   Three rounds close that. K0 makes the first S-box input secret; one
+//   active byte becomes four after round 1 (MixColumns has branch number 5),
+//   ShiftRows puts those four in four columns, so round 2 leaves all sixteen
+//   bytes different, and round 3 passes all sixteen through S-boxes whose
+//   inputs are masked by K2. An S-box maps a fixed input difference to any
+//   one output difference with probability at most 4/256, so any xor the
+//   attacker names is S(l1) ^ S(l2) with probability at most 2^-96 over the
+//   seed: no better than guessing, and cross-length keys collide only as
+//   random 64-bit outputs do. (This rests on K0..K3 behaving as independent
+//   secrets: they are 256 bits of splitmix64 output of the 64-bit seed.)
+//   Above 16 bytes two lengths may differ in several bytes; every
+//   three-round AES trail still has at least nine active S-boxes (the
+//   wide-trail bound), so a named xor holds with probability at most 2^-54.
+//   Within one length S is a constant and fin_1 a keyed permutation, so keys
+//   of one length up to 16 bytes never collide before truncation.
+//   The three rounds cost nothing per key up to 16 bytes (S is read from the
+//   seed) and nothing per key in a batch of one key length (computed once);
+//   longer keys of mixed lengths pay them once per key, beside the data's
+//   own rounds. Overlapping blocks are fine for the same reason: two inputs
+//   of different length never share a predictable S.
 // - Every data block sees at least three AES rounds after it is xored in (a
 //   round on its own lane, then the xors of the tree, which are linear, then
 //   the two final rounds). Two rounds already give full diffusion; the third
 //   keeps a single-byte difference from surviving into the low 64 output bits
 //   with any useful bias, so both the top byte and the low bits (tophash and
-//   bucket index) are usable directly.
+//   bucket index) are usable directly. The keyset tests (hash_quality_test)
+//   check this: avalanche, sparse, cyclic, zero-extended and text keysets.
 // - The tree combines lanes with E(a, b) rather than xor, so lanes are not
 //   interchangeable: swapping two blocks changes the hash.
 // - Long inputs: a single AES round per block would let an attacker cancel a
@@ -124,5 +150,10 @@ inline void load_upto16(const uint8_t* p, size_t len, uint64_t& lo, uint64_t& hi
 
 // One AESENC round in software, for the known-answer test: out = E(state, key).
 void aesenc_portable(const uint8_t state[16], const uint8_t key[16], uint8_t out[16]);
+
+// S(len) of the algorithm above from the seed words k[0..7], in software:
+// expand_seed fills Seed::aes_start with it, and the tests check every
+// kernel's start for longer keys against it.
+void start_portable(const uint64_t k[8], size_t len, uint64_t out[2]);
 
 }  // namespace tophash::hash::aesfam

@@ -35,11 +35,13 @@ using aesfam::kChunk;
 
 struct Keys {
   __m128i k0, k1, k2, k3;
+  const Seed* seed;  // for the precomputed starts of short keys
 };
 
 TH_NI_INLINE Keys load_keys(const Seed& s) {
   const __m128i* p = reinterpret_cast<const __m128i*>(s.k);
-  return {_mm_load_si128(p), _mm_load_si128(p + 1), _mm_load_si128(p + 2), _mm_load_si128(p + 3)};
+  return {_mm_load_si128(p), _mm_load_si128(p + 1), _mm_load_si128(p + 2), _mm_load_si128(p + 3),
+          &s};
 }
 
 TH_NI_INLINE __m128i E(__m128i x, __m128i k) { return _mm_aesenc_si128(x, k); }
@@ -49,8 +51,11 @@ TH_NI_INLINE __m128i L(const uint8_t* p) {
   return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
 }
 
+// S(len) of aes_family.h: read from the seed up to 16 bytes, else three rounds.
 TH_NI_INLINE __m128i start(const Keys& K, size_t len) {
-  return E(X(K.k0, _mm_cvtsi64_si128(static_cast<long long>(len))), K.k1);
+  if (len <= aesfam::kShortMax)
+    return _mm_load_si128(reinterpret_cast<const __m128i*>(K.seed->aes_start[len]));
+  return E(E(E(X(K.k0, _mm_cvtsi64_si128(static_cast<long long>(len))), K.k1), K.k2), K.k3);
 }
 
 TH_NI_INLINE uint64_t out64(__m128i x) { return static_cast<uint64_t>(_mm_cvtsi128_si64(x)); }

@@ -84,11 +84,18 @@ inline Blk load16(const uint8_t* p) { return {aesfam::load_le64(p), aesfam::load
 
 struct Keys {
   Blk k0, k1, k2, k3;
-  explicit Keys(const Seed& s)
-      : k0{s.k[0], s.k[1]}, k1{s.k[2], s.k[3]}, k2{s.k[4], s.k[5]}, k3{s.k[6], s.k[7]} {}
+  const uint64_t (*short_start)[2];  // Seed::aes_start, or null while the seed is expanded
+  explicit Keys(const uint64_t* k, const uint64_t (*short_start)[2] = nullptr)
+      : k0{k[0], k[1]}, k1{k[2], k[3]}, k2{k[4], k[5]}, k3{k[6], k[7]}, short_start(short_start) {}
+  explicit Keys(const Seed& s) : Keys(s.k, s.aes_start) {}
 };
 
-inline Blk start(const Keys& K, size_t len) { return E(x(K.k0, Blk{uint64_t(len), 0}), K.k1); }
+// S(len): three rounds of (seed, length), read from the seed up to 16 bytes.
+inline Blk start(const Keys& K, size_t len) {
+  if (len <= aesfam::kShortMax && K.short_start != nullptr)
+    return Blk{K.short_start[len][0], K.short_start[len][1]};
+  return E(E(E(x(K.k0, Blk{uint64_t(len), 0}), K.k1), K.k2), K.k3);
+}
 
 // fin_m of aes_family.h; v is clobbered.
 template <int m>
@@ -181,6 +188,12 @@ void aesenc_portable(const uint8_t state[16], const uint8_t key[16], uint8_t out
     out[i] = uint8_t(r.lo >> (8 * i));
     out[8 + i] = uint8_t(r.hi >> (8 * i));
   }
+}
+
+void start_portable(const uint64_t k[8], size_t len, uint64_t out[2]) {
+  const Blk S = start(Keys(k), len);
+  out[0] = S.lo;
+  out[1] = S.hi;
 }
 }  // namespace aesfam
 

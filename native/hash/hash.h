@@ -19,6 +19,9 @@ enum class Family : uint8_t { kAes = 0, kFold = 1 };
 // so no kernel pays for key expansion per call.
 struct alignas(16) Seed {
   uint64_t k[8];
+  // The AES family's start block S(len) (aes_family.h) for len 0..16, as
+  // (lo, hi): three rounds per length done here once, not per key.
+  uint64_t aes_start[17][2];
 };
 Seed expand_seed(uint64_t seed);
 

@@ -4,6 +4,7 @@
 // words with no visible relation to each other or to the seed; the kernels
 // then never need to whiten the seed per call. The AES family reads the words
 // as four 128-bit round keys, the fold family as eight 64-bit multipliers.
+#include "hash/aes_family.h"
 #include "hash/hash.h"
 
 namespace tophash::hash {
@@ -17,6 +18,8 @@ Seed expand_seed(uint64_t seed) {
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     w = z ^ (z >> 31);
   }
+  for (size_t len = 0; len <= aesfam::kShortMax; ++len)
+    aesfam::start_portable(s.k, len, s.aes_start[len]);
   return s;
 }
 
