@@ -151,9 +151,15 @@ inline void load_upto16(const uint8_t* p, size_t len, uint64_t& lo, uint64_t& hi
 // One AESENC round in software, for the known-answer test: out = E(state, key).
 void aesenc_portable(const uint8_t state[16], const uint8_t key[16], uint8_t out[16]);
 
-// S(len) of the algorithm above from the seed words k[0..7], in software:
-// expand_seed fills Seed::aes_start with it, and the tests check every
-// kernel's start for longer keys against it.
+// S(len) of the algorithm above from the seed words k[0..7], in software.
 void start_portable(const uint64_t k[8], size_t len, uint64_t out[2]);
+
+#if defined(__x86_64__) || defined(_M_X64)
+// S(0..kShortMax) on AES-NI: 17 independent chains of three rounds, ~15 ns
+// where the software rounds take ~250 ns. expand_seed runs once per map but
+// also once per hash() call, so this is worth its few lines. Only call it
+// where cpu::has_all(cpu::kAes | cpu::kSse41).
+void short_starts_ni(const uint64_t k[8], uint64_t out[kShortMax + 1][2]);
+#endif
 
 }  // namespace tophash::hash::aesfam

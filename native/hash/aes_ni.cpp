@@ -51,11 +51,15 @@ TH_NI_INLINE __m128i L(const uint8_t* p) {
   return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
 }
 
+TH_NI_INLINE __m128i start_rounds(const Keys& K, size_t len) {
+  return E(E(E(X(K.k0, _mm_cvtsi64_si128(static_cast<long long>(len))), K.k1), K.k2), K.k3);
+}
+
 // S(len) of aes_family.h: read from the seed up to 16 bytes, else three rounds.
 TH_NI_INLINE __m128i start(const Keys& K, size_t len) {
   if (len <= aesfam::kShortMax)
     return _mm_load_si128(reinterpret_cast<const __m128i*>(K.seed->aes_start[len]));
-  return E(E(E(X(K.k0, _mm_cvtsi64_si128(static_cast<long long>(len))), K.k1), K.k2), K.k3);
+  return start_rounds(K, len);
 }
 
 TH_NI_INLINE uint64_t out64(__m128i x) { return static_cast<uint64_t>(_mm_cvtsi128_si64(x)); }
@@ -344,6 +348,16 @@ TH_VAES void vaes_u64_many(const uint64_t* keys, size_t n, const Seed& seed, uin
 }
 
 }  // namespace
+
+namespace aesfam {
+TH_NI void short_starts_ni(const uint64_t k[8], uint64_t out[kShortMax + 1][2]) {
+  const __m128i* p = reinterpret_cast<const __m128i*>(k);
+  const Keys K = {_mm_loadu_si128(p), _mm_loadu_si128(p + 1), _mm_loadu_si128(p + 2),
+                  _mm_loadu_si128(p + 3), nullptr};
+  for (size_t len = 0; len <= kShortMax; ++len)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out[len]), start_rounds(K, len));
+}
+}  // namespace aesfam
 
 const HashKernel kHashAes = {
     "aes",  Family::kAes, cpu::kAes | cpu::kSse41, ni_bytes,

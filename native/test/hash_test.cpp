@@ -47,6 +47,21 @@ TEST(HashSeed, IsSplitmix64) {
   EXPECT_NE(expand_seed(1).k[0], expand_seed(2).k[0]);
 }
 
+// expand_seed fills the short-key start blocks with AES-NI where it can; they
+// must be the software rounds' exactly, for every length.
+TEST(HashSeed, ShortStartsAreTheSoftwareRounds) {
+  Rng rng(3);
+  for (int i = 0; i < 64; ++i) {
+    const Seed s = expand_seed(i < 2 ? uint64_t(i) : rng.next());
+    for (size_t len = 0; len <= aesfam::kShortMax; ++len) {
+      uint64_t want[2];
+      aesfam::start_portable(s.k, len, want);
+      ASSERT_EQ(s.aes_start[len][0], want[0]) << "len " << len;
+      ASSERT_EQ(s.aes_start[len][1], want[1]) << "len " << len;
+    }
+  }
+}
+
 TEST(AesRound, Fips197Round1) {
   // FIPS-197 appendix B, round 1: start of round -> state after MixColumns
   // xor round key 1. That is exactly one AESENC.
