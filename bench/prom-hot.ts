@@ -11,7 +11,7 @@
 // 'base' (before/after figures for a change, from one run).
 import * as client from 'prom-client';
 
-import { Aggregator, type LabelKey } from '../src/aggregator';
+import { Aggregator, type LabelKey } from '../src/metrics/aggregator';
 import * as prom from '../src/prom';
 import { DEFAULT_BUCKETS, generateEvents, generateScrapeEvents, LABEL_NAMES, type Events } from './w3-events';
 

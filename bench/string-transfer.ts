@@ -1,5 +1,5 @@
 // How a string[] batch should cross into native code (issue 3): every way
-// StrMap can pack one (src/strpack.ts) plus two pure-JS candidates that exist
+// StrMap can pack one (src/runtime/strpack.ts) plus two pure-JS candidates that exist
 // only here, timed for encoding alone and inside a full getBatch, on fresh
 // 'user:<n>' strings and on a mixed-unicode variant. Not part of `npm run
 // bench`; run it on its own:
@@ -15,7 +15,7 @@
 import * as os from 'node:os';
 
 import { StrMap } from '../src/index';
-import { packKeys, setStringPacker, STRING_PACKERS, type StringPacker } from '../src/strpack';
+import { packKeys, setStringPacker, STRING_PACKERS, type StringPacker } from '../src/runtime/strpack';
 import { check, hasGc, measure, median, type Plan } from './harness';
 import { shuffleOrder } from './keys';
 import { fmtN, fmtNs, mdTable } from './report';

@@ -25,10 +25,10 @@ import { format } from 'node:util';
 
 import * as client from 'prom-client';
 
-import { Aggregator, READ_ROWS, RENDER_TEXT, type AggHandle, type LabelKey } from './aggregator';
-import { rangeError, typeError } from './errors';
-import { renderFamilyBody, type ExpositionFamily, type ExpositionSeries } from './exposition';
-import { compileObserve, copyLabels, LabelIndex, type IndexedSeries, type LabelObject } from './label-index';
+import { Aggregator, READ_ROWS, RENDER_TEXT, type AggHandle, type LabelKey } from './metrics/aggregator';
+import { rangeError, typeError } from './runtime/errors';
+import { renderFamilyBody, type ExpositionFamily, type ExpositionSeries } from './metrics/exposition';
+import { compileObserve, copyLabels, LabelIndex, type IndexedSeries, type LabelObject } from './metrics/label-index';
 
 export {
   renderPrometheus,
@@ -36,8 +36,8 @@ export {
   escapeLabelValue,
   PROMETHEUS_CONTENT_TYPE,
   OPENMETRICS_CONTENT_TYPE,
-} from './exposition';
-export type { ExpositionFamily, ExpositionSeries } from './exposition';
+} from './metrics/exposition';
+export type { ExpositionFamily, ExpositionSeries } from './metrics/exposition';
 
 /** prom-client's label object type: label name to value. */
 export type LabelValues<T extends string> = client.LabelValues<T>;

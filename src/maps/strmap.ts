@@ -3,14 +3,14 @@
 // decodes keys for iteration and does the receiver and closed checks; the
 // native side checks every argument it reads again.
 import { OffHeapMap } from './map-protocol';
-import { closedError, describe, rangeError, typeError, withCallerStack } from './errors';
-import { native, type MapStats, type NativeStrMap } from './native';
-import { nativeMapArgs } from './options';
+import { closedError, describe, rangeError, typeError, withCallerStack } from '../runtime/errors';
+import { native, type MapStats, type NativeStrMap } from '../runtime/native';
+import { nativeMapArgs } from '../runtime/options';
 import type { U64MapOptions } from './u64map';
-import { encodeKeyAt, isBytes, MAX_KEY_BYTES, packKeys } from './strpack';
-import { decodeWtf8 } from './wtf8';
+import { encodeKeyAt, isBytes, MAX_KEY_BYTES, packKeys } from '../runtime/strpack';
+import { decodeWtf8 } from '../runtime/wtf8';
 
-export { MAX_KEY_BYTES } from './strpack';
+export { MAX_KEY_BYTES } from '../runtime/strpack';
 
 /**
  * A StrMap key: a string (encoded as WTF-8, see {@link StrMap}) or the raw bytes of a key. A

@@ -2,7 +2,7 @@
 // buffers, the handle whose record() is two writes into them, and the key and
 // value checks that run before anything is staged.
 import type { AggHandle } from './aggregator';
-import { rangeError, typeError } from './errors';
+import { rangeError, typeError } from '../runtime/errors';
 
 const TWO32 = 4294967296;
 const KEY_RANGE = 'an integer in [0, 2^53) or a bigint in [0, 2^64)';

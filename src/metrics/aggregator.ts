@@ -3,15 +3,15 @@
 // the id is a handle id or points at a key staged alongside) and the whole
 // batch crosses into native code once (native/core/aggregator.h). Every read
 // flushes first, so reads always see every event recorded before them.
-import { closedError, CodedError, rangeError, typeError, withCallerStack } from './errors';
+import { closedError, CodedError, rangeError, typeError, withCallerStack } from '../runtime/errors';
 import { boundTails, checkFamily, familyHead, labelHeads, omitsSum, type ExpositionFamily } from './exposition';
 import { parseHistSpec, type HistLayout, type HistSpec } from './histogram';
-import { native } from './native';
+import { native } from '../runtime/native';
 import { formatHistogram, formatStats } from './print';
 import { badValue, Handle, keyName, labelText, Staging, u64Words } from './staging';
-import { optionalString } from './options';
-import type { HashKernelName, MatchKernelName } from './u64map';
-import { decodeWtf8, encodeWtf8Into } from './wtf8';
+import { optionalString } from '../runtime/options';
+import type { HashKernelName, MatchKernelName } from '../maps/u64map';
+import { decodeWtf8, encodeWtf8Into } from '../runtime/wtf8';
 
 export type { HistSpec, HistLayout } from './histogram';
 

@@ -1,7 +1,7 @@
 // Option checks the JS-facing classes share: seeds, kernel names, and the
 // constructor arguments of U64Map and StrMap.
 import { rangeError, typeError } from './errors';
-import type { U64MapOptions } from './u64map';
+import type { U64MapOptions } from '../maps/u64map';
 
 /**
  * Validates the options U64Map and StrMap share and returns them in the

@@ -3,11 +3,11 @@
 // protocol; the native side checks every argument it reads again, so nothing
 // that reaches it unchecked can crash the process.
 import { OffHeapMap } from './map-protocol';
-import { closedError, describe, withCallerStack } from './errors';
-import { nativeMapArgs } from './options';
-import { native, type KeyArray, type MapStats, type NativeU64Map } from './native';
+import { closedError, describe, withCallerStack } from '../runtime/errors';
+import { nativeMapArgs } from '../runtime/options';
+import { native, type KeyArray, type MapStats, type NativeU64Map } from '../runtime/native';
 
-export type { KeyArray, MapStats } from './native';
+export type { KeyArray, MapStats } from '../runtime/native';
 
 /** A key: an integer number in [0, 2^53) or a bigint in [0, 2^64). `5` and `5n` are the same key. */
 export type U64Key = number | bigint;
