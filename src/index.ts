@@ -17,12 +17,20 @@
  * @packageDocumentation
  */
 export { U64Map } from './maps/u64map';
-export type { U64Key, U64MapOptions, MatchKernelName, HashKernelName, KeyArray, MapStats } from './maps/u64map';
+export type { U64Key, U64MapOptions, KeyArray, MapStats } from './maps/u64map';
+export type { MatchKernelName, HashKernelName } from './runtime/kernel-names';
 export { StrMap, MAX_KEY_BYTES } from './maps/strmap';
 export type { StrKey, StrKeys, PackedKeys, StrMapOptions } from './maps/strmap';
 export type { OffHeapMap } from './maps/map-protocol';
 export { cpu, kernels, hash, hashBatch } from './runtime/kernels';
-export type { CpuInfo, KernelInfo, HashOptions, HashBatchOptions, HashBatchKeys, FixedSizeKeys } from './runtime/kernels';
+export type {
+  CpuInfo,
+  KernelInfo,
+  HashOptions,
+  HashBatchOptions,
+  HashBatchKeys,
+  FixedSizeKeys,
+} from './runtime/kernels';
 export { CodedError } from './runtime/errors';
 export { BpfMap, BpfBatchError, BPF_ANY, BPF_NOEXIST, BPF_EXIST } from './ebpf/bpfmap';
 export type {

@@ -6,7 +6,7 @@
 import { closedError, CodedError, describe, typeError } from '../runtime/errors';
 import { native, type BpfMapStats, type NativeBpfMap } from '../runtime/native';
 import { optionalString, parseSeed } from '../runtime/options';
-import type { HashKernelName, MatchKernelName } from '../maps/u64map';
+import type { HashKernelName, MatchKernelName } from '../runtime/kernel-names';
 
 export type { BpfMapStats } from '../runtime/native';
 

@@ -7,28 +7,17 @@ import { closedError, describe, rangeError, typeError, withCallerStack } from '.
 import { native, type MapStats, type NativeStrMap } from '../runtime/native';
 import { nativeMapArgs } from '../runtime/options';
 import type { U64MapOptions } from './u64map';
-import { encodeKeyAt, isBytes, MAX_KEY_BYTES, packKeys } from '../runtime/strpack';
+import { encodeKeyAt, isBytes, MAX_KEY_BYTES, packKeys, type PackedKeys } from '../runtime/strpack';
 import { decodeWtf8 } from '../runtime/wtf8';
 
 export { MAX_KEY_BYTES } from '../runtime/strpack';
+export type { PackedKeys } from '../runtime/strpack';
 
 /**
  * A StrMap key: a string (encoded as WTF-8, see {@link StrMap}) or the raw bytes of a key. A
  * well-formed string and the `Uint8Array` of its UTF-8 bytes are the same key.
  */
 export type StrKey = string | Uint8Array;
-
-/**
- * A batch of keys packed into one buffer: key `i` is `bytes.subarray(offsets[i], offsets[i + 1])`,
- * so `offsets` has one more element than there are keys. Strings go in as their UTF-8 (WTF-8)
- * bytes.
- */
-export interface PackedKeys {
-  /** The keys' bytes, back to back. */
-  bytes: Uint8Array;
-  /** `count + 1` offsets into `bytes`, non-decreasing. */
-  offsets: Uint32Array;
-}
 
 /** A batch of keys for {@link StrMap}'s batch methods: an array of keys or {@link PackedKeys}. */
 export type StrKeys = readonly StrKey[] | PackedKeys;

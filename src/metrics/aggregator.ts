@@ -8,12 +8,13 @@ import { boundTails, checkFamily, familyHead, labelHeads, omitsSum, type Exposit
 import { parseHistSpec, type HistLayout, type HistSpec } from './histogram';
 import { native } from '../runtime/native';
 import { formatHistogram, formatStats } from './print';
-import { badValue, Handle, keyName, labelText, Staging, u64Words } from './staging';
+import { badValue, Handle, keyName, labelText, Staging, u64Words, type AggHandle } from './staging';
 import { optionalString } from '../runtime/options';
-import type { HashKernelName, MatchKernelName } from '../maps/u64map';
+import type { HashKernelName, MatchKernelName } from '../runtime/kernel-names';
 import { decodeWtf8, encodeWtf8Into } from '../runtime/wtf8';
 
 export type { HistSpec, HistLayout } from './histogram';
+export type { AggHandle } from './staging';
 
 /** How an {@link Aggregator}'s keys look: u64 ids, strings, or label tuples. */
 export type AggKeySpec =
@@ -75,12 +76,6 @@ export interface AggValue {
   avg: number;
   /** Per-bucket counts, not cumulative, when the aggregator has a histogram. */
   hist?: Float64Array;
-}
-
-/** A key resolved once, for the hot path: see {@link Aggregator.handle}. */
-export interface AggHandle {
-  /** Records one event for the handle's key. Throws for a value that is not a finite number. */
-  record(value: number): void;
 }
 
 /** What {@link Aggregator.stats} reports. */
