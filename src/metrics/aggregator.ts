@@ -9,7 +9,7 @@ import { parseHistSpec, type HistLayout, type HistSpec } from './histogram';
 import { native } from '../runtime/native';
 import { formatHistogram, formatStats } from './print';
 import { badValue, Handle, keyName, labelText, Staging, u64Words, type AggHandle } from './staging';
-import { optionalString } from '../runtime/options';
+import { optionalString, parseSeed } from '../runtime/options';
 import type { HashKernelName, MatchKernelName } from '../runtime/kernel-names';
 import { decodeWtf8, encodeWtf8Into } from '../runtime/wtf8';
 
@@ -47,8 +47,8 @@ export interface AggregatorOptions {
   onFull?: 'drop' | 'lru';
   /** Events staged per native crossing (default 4096, 1..2^20). */
   batchSize?: number;
-  /** Hash seed as a bigint in [0, 2^64); random by default. */
-  seed?: bigint;
+  /** Hash seed, as for the maps: an integer in [0, 2^53) or a bigint in [0, 2^64); random by default. */
+  seed?: number | bigint;
   /**
    * Force a tophash match kernel for the key table (default: the best this CPU supports, or
    * TOPHASH_FORCE_MATCH), as U64Map's and BpfMap's `match` option. An unknown or unsupported name
@@ -336,18 +336,13 @@ export class Aggregator<K extends AggKey = AggKey> {
     if (!Number.isSafeInteger(batch) || batch < 1 || batch > 2 ** 20) {
       throw rangeError('an integer in [1, 2^20]', 'options.batchSize', batch);
     }
-    const seed = options.seed;
-    if (seed !== undefined && typeof seed !== 'bigint') throw typeError('a bigint', 'options.seed', seed);
-    if (seed !== undefined && (seed < 0n || seed >= 2n ** 64n)) {
-      throw rangeError('a bigint in [0, 2^64)', 'options.seed', seed);
-    }
     const Native = (native as unknown as { Aggregator: NativeAggregatorClass }).Aggregator;
     this.#native = new Native({
       keyKind: this.#kind === KIND_U64 ? 'u64' : 'bytes',
       ...histOptions,
       maxEntries,
       onFull,
-      seed,
+      seed: parseSeed(options.seed),
       match: optionalString(options.match, 'options.match'),
       hash: optionalString(options.hash, 'options.hash'),
     });
