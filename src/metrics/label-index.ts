@@ -18,6 +18,11 @@
 // prom-client checks on every call that the label object has no name outside
 // labelNames; the compiled lookup does the same with a for-in over constant
 // name comparisons, which V8 runs from the map's enum cache.
+//
+// The lookups are compiled with `new Function`. Where code generation from
+// strings is disallowed (node --disallow-code-generation-from-strings, or a CSP
+// in an embedder), the same lookups run as closures that loop over the names:
+// slower per label, same results.
 
 import { inspect } from 'node:util';
 
@@ -68,10 +73,64 @@ function lookupSource(names: readonly string[], miss: string): string {
   return body + `for (const k in labels) if (${unknown}) ${miss};\n`;
 }
 
-function compileLookup(names: readonly string[]): (root: Node, labels: LabelObject, single: unknown) => unknown {
+type Lookup = (root: Node, labels: LabelObject, single: unknown) => unknown;
+type Observe = (labels: unknown, value?: unknown) => void;
+
+let codegen: boolean | undefined;
+
+/** Whether this process may compile code from strings; asked once. */
+function canCompile(): boolean {
+  if (codegen === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval
+      new Function('');
+      codegen = true;
+    } catch (err) {
+      if (!(err instanceof EvalError)) throw err;
+      codegen = false;
+    }
+  }
+  return codegen;
+}
+
+/** lookupSource's lookup as a closure, for when it cannot be compiled. */
+function interpretLookup(names: readonly string[]): Lookup {
+  return (root, labels, single) => {
+    let n: unknown = root;
+    for (let i = 0; i < names.length; i++) {
+      const v = labels[names[i]];
+      if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+      n = (n as Node)[v];
+      if (n === undefined) return undefined;
+    }
+    if (names.length === 0) n = single;
+    for (const k in labels) if (!names.includes(k)) return undefined;
+    return n;
+  };
+}
+
+function compileLookup(names: readonly string[]): Lookup {
+  if (!canCompile()) return interpretLookup(names);
   const body = lookupSource(names, 'return undefined') + 'return n;';
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function('root', 'labels', 'single', body) as (root: Node, labels: LabelObject) => unknown;
+  return new Function('root', 'labels', 'single', body) as Lookup;
+}
+
+/** compileObserve's function as a closure over the index's lookup, for when it cannot be compiled. */
+function interpretObserve<S extends IndexedSeries & { handle: { record(value: number): void } }>(
+  index: LabelIndex<S>,
+  slow: (labels: unknown, value: unknown) => void,
+): Observe {
+  return function observe(this: unknown, labels: unknown, value?: unknown): void {
+    if (typeof labels === 'object' && labels !== null && typeof value === 'number' && value - value === 0) {
+      const series = index.find(labels as LabelObject);
+      if (series !== undefined) {
+        series.handle.record(value);
+        return;
+      }
+    }
+    slow.call(this, labels, value);
+  };
 }
 
 /**
@@ -84,7 +143,8 @@ function compileLookup(names: readonly string[]): (root: Node, labels: LabelObje
 export function compileObserve<S extends IndexedSeries & { handle: { record(value: number): void } }>(
   index: LabelIndex<S>,
   slow: (labels: unknown, value: unknown) => void,
-): (labels: unknown, value?: unknown) => void {
+): Observe {
+  if (!canCompile()) return interpretObserve(index, slow);
   const body = `return function observe(labels, value) {
   miss: if (typeof labels === 'object' && labels !== null && typeof value === 'number' && value - value === 0) {
     const root = index.root, single = index.single;
@@ -98,7 +158,7 @@ export function compileObserve<S extends IndexedSeries & { handle: { record(valu
   const make = new Function('index', 'slow', body) as (
     index: LabelIndex<S>,
     slow: (labels: unknown, value: unknown) => void,
-  ) => (labels: unknown, value?: unknown) => void;
+  ) => Observe;
   return make(index, slow);
 }
 
