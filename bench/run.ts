@@ -19,7 +19,7 @@ import { createProgress } from './progress';
 import { isoDate, slug, writeAtomic } from './report';
 import { WORKLOADS, type BenchContext, type Workload } from './workloads/index';
 
-/** Defined in DESIGN.md but not written yet: named in errors so a typo is told apart from a gap. */
+/** Defined in WORKLOADS.md but not written yet: named in errors so a typo is told apart from a gap. */
 const PLANNED: string[] = [];
 
 const USAGE = `Usage: node --expose-gc dist/bench/run.js [options]

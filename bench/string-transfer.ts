@@ -1,4 +1,4 @@
-// How a string[] batch should cross into native code (issue 3): every way
+// How a string[] batch should cross into native code: every way
 // StrMap can pack one (src/runtime/strpack.ts) plus two pure-JS candidates that exist
 // only here, timed for encoding alone and inside a full getBatch, on fresh
 // 'user:<n>' strings and on a mixed-unicode variant. Not part of `npm run

@@ -1,4 +1,4 @@
-// W3's events, exactly as bench-workloads.md defines them, and the oracle every
+// W3's events, exactly as WORKLOADS.md defines them, and the oracle every
 // system's totals are checked against.
 //
 //   per event two splitmix64(42) draws d1, d2:

@@ -3,7 +3,7 @@
 //
 // tophash's Aggregator and its prom-client drop-in (`tophash/prom`) are looked
 // up at run time and typed here by the shape the contract fixes
-// (coord/AGGREGATOR_API.md, DESIGN.md "Public surface"), so the workload still
+// (the README's Aggregator and tophash/prom sections), so the workload still
 // runs — baselines only, the missing rows marked "not available" — against a
 // build that does not export them.
 import * as path from 'node:path';
@@ -23,7 +23,7 @@ export type SeriesTotals = ReportedSeries;
 
 export interface System {
   id: string;
-  /** Table label: the letter of bench-workloads.md / the brief, and the API. */
+  /** Table label: the letter WORKLOADS.md gives the system, and the API. */
   label: string;
   /** Chart label. */
   short: string;

@@ -1,4 +1,4 @@
-// Memory (issue 6): maps are freed at close() and when garbage-collected,
+// Memory: maps are freed at close() and when garbage-collected,
 // V8's external-memory accounting follows them, and creating and dropping
 // 10,000 maps brings RSS back near where it started. RSS is only meaningful
 // in a fresh process with `gc` exposed, so the measuring runs in a child.

@@ -69,7 +69,7 @@ function quickScrapePlan(series: number): ScrapePlan {
   return series > 1000 ? { samples: 1, warmup: 0 } : { samples: 3, warmup: 1 };
 }
 
-/** The issue's targets, checked in the report. */
+/** W3's targets, checked in the report. */
 const TARGETS = {
   handles: 30,
   dropIn: 5,

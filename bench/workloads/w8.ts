@@ -9,7 +9,7 @@
 //        cache lines of the same region, 2^23 steps;
 //   extra: the same on a 256 MiB region with 4 KiB pages (about the size of a
 //        1e7-entry table).
-// The headline is lookup ns/key ÷ floor ns/read (the target: within 3×).
+// The headline is lookup ns/key ÷ floor ns/read (target: within 3×).
 //
 // Memory (full run): keys 800 MB, lookup order 400 MB (+800 MB while shuffling),
 // lookup keys 800 MB, output 800 MB, plus the map; the floor runs first, alone.
