@@ -352,7 +352,7 @@ export function makeStrKeySet(n: number): StrKeySet {
     const strs = new Array<string>(n);
     let xhi = 0;
     let xlo = 0;
-    for (let i = 0; i < n; ) {
+    for (let i = 0; i < n;) {
       const v = draw(parity);
       if (seen.has(v)) {
         duplicates++;

@@ -271,6 +271,9 @@ export const w5: Workload = {
       ctx.progress.step('W5 V8 Map limit (2^24 + 1 inserts)');
       limit = mapLimit();
     }
-    return { markdown: render(empty, bySize, limit), data: { gcRuns: GC_RUNS, emptyHeapGc: empty, sizes: bySize, mapLimit: limit } };
+    return {
+      markdown: render(empty, bySize, limit),
+      data: { gcRuns: GC_RUNS, emptyHeapGc: empty, sizes: bySize, mapLimit: limit },
+    };
   },
 };
