@@ -6,6 +6,7 @@
 import { closedError, CodedError, rangeError, typeError, withCallerStack } from '../runtime/errors';
 import { boundTails, checkFamily, familyHead, labelHeads, omitsSum, type ExpositionFamily } from './exposition';
 import { parseHistSpec, type HistLayout, type HistSpec } from './histogram';
+import { LabelTrie, type TrieNode } from './label-trie';
 import { native } from '../runtime/native';
 import { formatHistogram, formatStats } from './print';
 import { badValue, Handle, keyName, labelText, Staging, u64Words, type AggHandle } from './staging';
@@ -294,8 +295,7 @@ export class Aggregator<K extends AggKey = AggKey> {
   #pending: number[] = [];
   #registry: FinalizationRegistry<number>;
   #scratch = new Uint8Array(1024);
-  #cache = new Map<string, unknown>();
-  #cacheNodes = 0;
+  #cache = new LabelTrie<Handle>();
 
   /**
    * Creates an empty aggregator. Throws TypeError/RangeError naming a bad option, e.g.
@@ -441,20 +441,20 @@ export class Aggregator<K extends AggKey = AggKey> {
   // ---- recording ----
 
   // record() keeps a handle per recent string or label key, so a key's
-  // later events skip encoding and hashing: a Map for string keys, a trie of
-  // Maps (one level per label, holding the caller's own strings, whose hashes
-  // V8 has cached) for label tuples. Joining label values into one string
-  // instead costs a flatten and a rehash per call, ~6x the trie walk. The
-  // cache is bounded: past CACHE_ENTRIES nodes it starts over (dropped handles
-  // are released as they are collected). undefined: a key too long to cache.
+  // later events skip encoding and hashing: the label trie tophash/prom uses
+  // (label-trie.ts), one level for a string key, one per label for a label
+  // tuple. The cache is bounded: past CACHE_ENTRIES nodes it starts over
+  // (dropped handles are released as they are collected). undefined: a key
+  // too long to cache.
   #stringHandle(key: unknown, index = -1): Handle | undefined {
     if (typeof key !== 'string') throw typeError('a string', keyName(index), key);
     if (key.length > CACHE_KEY_CHARS) return undefined;
-    let h = this.#cache.get(key) as Handle | undefined;
+    const cache = this.#cache;
+    let h = cache.root[key] as Handle | undefined;
     if (h === undefined) {
       h = this.#makeHandle(key, keyName(index));
-      if (++this.#cacheNodes > CACHE_ENTRIES) this.#resetCache();
-      this.#cache.set(key, h);
+      if (cache.nodes >= CACHE_ENTRIES) cache.clear();
+      cache.leaf(cache.root, key, h);
     }
     return h;
   }
@@ -469,7 +469,8 @@ export class Aggregator<K extends AggKey = AggKey> {
       throw rangeError(`${names.length} label values`, keyName(index), key);
     }
     const last = names.length - 1;
-    let node = this.#cache;
+    const cache = this.#cache;
+    let node = cache.root;
     let chars = 0;
     for (let i = 0; ; i++) {
       const v = labelText(
@@ -479,31 +480,21 @@ export class Aggregator<K extends AggKey = AggKey> {
       );
       chars += v.length;
       if (chars > CACHE_KEY_CHARS) return undefined;
-      const next = node.get(v);
+      const next = node[v];
       if (i === last) {
         if (next !== undefined) return next as Handle;
         const h = this.#makeHandle(key, keyName(index));
-        if (++this.#cacheNodes > CACHE_ENTRIES) {
-          this.#resetCache();
-          return h;
-        }
-        node.set(v, h);
+        if (cache.nodes >= CACHE_ENTRIES) cache.clear();
+        else cache.leaf(node, v, h);
         return h;
       }
       if (next === undefined) {
-        if (++this.#cacheNodes > CACHE_ENTRIES) this.#resetCache();
-        const child = new Map<string, unknown>();
-        node.set(v, child);
-        node = child;
+        if (cache.nodes >= CACHE_ENTRIES) cache.clear();
+        node = cache.branch(node, v);
       } else {
-        node = next as Map<string, unknown>;
+        node = next as TrieNode;
       }
     }
-  }
-
-  #resetCache(): void {
-    this.#cache = new Map();
-    this.#cacheNodes = 0;
   }
 
   /**
@@ -980,7 +971,7 @@ export class Aggregator<K extends AggKey = AggKey> {
     this.#native = null;
     this.#s.neuter();
     this.#pending = [];
-    this.#resetCache();
+    this.#cache.clear();
     n.close();
   }
 
