@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const entry = path.join(__dirname, '..', 'dist', 'src', 'index.js');
-const nativeEntry = path.join(__dirname, '..', 'dist', 'src', 'native.js');
+const nativeEntry = path.join(__dirname, '..', 'dist', 'src', 'runtime', 'native.js');
 
 // Prints one JSON line: RSS and V8's external total at the start, with
 // 10,000 maps alive, and after dropping them (gc + finalizers).
