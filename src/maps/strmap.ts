@@ -7,11 +7,12 @@ import { closedError, describe, rangeError, typeError, withCallerStack } from '.
 import { native, type MapStats, type NativeStrMap } from '../runtime/native';
 import { nativeMapArgs } from '../runtime/options';
 import type { U64MapOptions } from './u64map';
-import { encodeKeyAt, isBytes, MAX_KEY_BYTES, packKeys, type PackedKeys } from '../runtime/strpack';
+import { encodeKeyAt, isBytes, MAX_KEY_BYTES, packKeys } from '../runtime/strpack';
+import type { PackedKeys } from '../runtime/packed-keys';
 import { decodeWtf8 } from '../runtime/wtf8';
 
 export { MAX_KEY_BYTES } from '../runtime/strpack';
-export type { PackedKeys } from '../runtime/strpack';
+export type { PackedKeys } from '../runtime/packed-keys';
 
 /**
  * A StrMap key: a string (encoded as WTF-8, see {@link StrMap}) or the raw bytes of a key. A

@@ -10,18 +10,6 @@ import { encodeWtf8Into } from './wtf8';
 export const MAX_KEY_BYTES = 64 * 1024;
 
 /**
- * A batch of keys packed into one buffer: key `i` is `bytes.subarray(offsets[i], offsets[i + 1])`,
- * so `offsets` has one more element than there are keys. Strings go in as their UTF-8 (WTF-8)
- * bytes.
- */
-export interface PackedKeys {
-  /** The keys' bytes, back to back. */
-  bytes: Uint8Array;
-  /** `count + 1` offsets into `bytes`, non-decreasing. */
-  offsets: Uint32Array;
-}
-
-/**
  * How string[] batches reach native code (internal; tests and bench/string-transfer.ts force each):
  * - `js`: encoded to WTF-8 in JavaScript (a loop for short strings, `TextEncoder.encodeInto`
  *   for long well-formed ones);
