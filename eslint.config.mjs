@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'docs/', 'build/', 'build-*/', 'node_modules/', 'native/', 'bench/'],
+    ignores: ['dist/', 'docs/', 'build/', 'build-*/', 'node_modules/', 'native/'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

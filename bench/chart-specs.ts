@@ -91,7 +91,9 @@ function nsVsN(workload: 'W1' | 'W2', data: Json, subtitle: string, where: strin
     }
   }
   if (points.length === 0) return null;
-  const systems = [...new Map(points.map((p) => [p.system, p.order])).entries()].sort((a, b) => a[1] - b[1]).map(([s]) => s);
+  const systems = [...new Map(points.map((p) => [p.system, p.order])).entries()]
+    .sort((a, b) => a[1] - b[1])
+    .map(([s]) => s);
   const ns = [...new Set(points.map((p) => p.n))].sort((a, b) => a - b);
   return {
     id: `${workload.toLowerCase()}-ns-per-op`,
@@ -105,9 +107,21 @@ function nsVsN(workload: 'W1' | 'W2', data: Json, subtitle: string, where: strin
         height: HEIGHT,
         mark: { type: 'line', point: true, strokeWidth: 2 },
         encoding: {
-          x: { field: 'n', type: 'quantitative', scale: { type: 'log' }, title: 'N (entries)', axis: { format: '.0e', values: ns } },
+          x: {
+            field: 'n',
+            type: 'quantitative',
+            scale: { type: 'log' },
+            title: 'N (entries)',
+            axis: { format: '.0e', values: ns },
+          },
           y: { field: 'ns', type: 'quantitative', scale: { type: 'log' }, title: 'median ns/op (log)' },
-          color: { field: 'system', type: 'nominal', sort: systems, title: null, legend: { orient: 'bottom', columns: 2, labelLimit: 600 } },
+          color: {
+            field: 'system',
+            type: 'nominal',
+            sort: systems,
+            title: null,
+            legend: { orient: 'bottom', columns: 2, labelLimit: 600 },
+          },
           tooltip: [
             { field: 'system' },
             { field: 'op' },
@@ -140,7 +154,9 @@ function w6Charts(data: Json, where: string): ChartSpec[] {
     const variants = arr(size.variants).filter(isObj);
     const name = (v: Json): string => String(v.forced === 'match' ? v.match : v.hash);
     for (const forced of ['match', 'hash'] as const) {
-      const ref = variants.find((v) => v.forced === forced && name(v) === (forced === 'match' ? 'scalar' : 'aes-portable'));
+      const ref = variants.find(
+        (v) => v.forced === forced && name(v) === (forced === 'match' ? 'scalar' : 'aes-portable'),
+      );
       if (ref === undefined) continue;
       for (const v of variants.filter((x) => x.forced === forced)) {
         for (const op of ['hit', 'miss']) {
@@ -148,7 +164,13 @@ function w6Charts(data: Json, where: string): ChartSpec[] {
           const base = medianNs(ref[op]);
           if (ns === null || base === null) continue;
           const isDefault = name(v) === defaults[forced];
-          bars[forced].push({ n: `N = ${n.toExponential(0).replace('+', '')}`, kernel: `${name(v)}${isDefault ? ' *' : ''}`, op, ratio: base / ns, ns });
+          bars[forced].push({
+            n: `N = ${n.toExponential(0).replace('+', '')}`,
+            kernel: `${name(v)}${isDefault ? ' *' : ''}`,
+            op,
+            ratio: base / ns,
+            ns,
+          });
         }
       }
     }
@@ -165,7 +187,10 @@ function w6Charts(data: Json, where: string): ChartSpec[] {
           forced === 'match'
             ? 'W6: SIMD match kernels, speed-up over the scalar kernel (batched u64 lookups)'
             : 'W6: hash kernels, speed-up over the portable AES twin (batched u64 lookups)',
-          [`getBatch over a BigUint64Array; ratio = ns of ${ref} / ns of the kernel (> 1 = faster); * = default on this CPU`, where],
+          [
+            `getBatch over a BigUint64Array; ratio = ns of ${ref} / ns of the kernel (> 1 = faster); * = default on this CPU`,
+            where,
+          ],
         ),
         data: { values },
         facet: { column: { field: 'n', type: 'nominal', title: null } },
@@ -179,8 +204,19 @@ function w6Charts(data: Json, where: string): ChartSpec[] {
                 x: { field: 'kernel', type: 'nominal', sort: null, title: null, axis: { labelAngle: -30 } },
                 xOffset: { field: 'op', type: 'nominal', sort: ['hit', 'miss'] },
                 y: { field: 'ratio', type: 'quantitative', title: `speed-up over ${ref} (×)` },
-                color: { field: 'op', type: 'nominal', sort: ['hit', 'miss'], title: null, legend: { orient: 'bottom' } },
-                tooltip: [{ field: 'kernel' }, { field: 'op' }, { field: 'ratio', format: '.2f' }, { field: 'ns', format: '.2f', title: 'ns/key' }],
+                color: {
+                  field: 'op',
+                  type: 'nominal',
+                  sort: ['hit', 'miss'],
+                  title: null,
+                  legend: { orient: 'bottom' },
+                },
+                tooltip: [
+                  { field: 'kernel' },
+                  { field: 'op' },
+                  { field: 'ratio', format: '.2f' },
+                  { field: 'ns', format: '.2f', title: 'ns/key' },
+                ],
               },
             },
             { mark: { type: 'rule', strokeDash: [4, 3], color: '#555' }, encoding: { y: { datum: 1 } } },
@@ -218,7 +254,12 @@ function logDomain(values: readonly number[]): [number, number] {
 function hbarLayers(bars: readonly HBar[], axisTitle: string, colors: { domain: string[]; range: string[] }): VlSpec {
   const [lo, hi] = logDomain(bars.map((b) => b.value));
   const y = { field: 'what', type: 'nominal', sort: null, title: null, axis: { labelLimit: 600 } };
-  const x = { field: 'value', type: 'quantitative', scale: { type: 'log', domain: [lo, hi], nice: false }, title: axisTitle };
+  const x = {
+    field: 'value',
+    type: 'quantitative',
+    scale: { type: 'log', domain: [lo, hi], nice: false },
+    title: axisTitle,
+  };
   return {
     width: 380,
     height: { step: 22 },
@@ -230,7 +271,10 @@ function hbarLayers(bars: readonly HBar[], axisTitle: string, colors: { domain: 
           x,
           x2: { datum: lo },
           color: { field: 'group', type: 'nominal', title: null, scale: colors, legend: { orient: 'bottom' } },
-          tooltip: [{ field: 'what', title: 'system' }, { field: 'label', title: 'value' }],
+          tooltip: [
+            { field: 'what', title: 'system' },
+            { field: 'label', title: 'value' },
+          ],
         },
       },
       { mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 }, encoding: { y, x, text: { field: 'label' } } },
@@ -256,7 +300,14 @@ function w3Charts(data: Json, where: string): ChartSpec[] {
       if (ns === null) return [];
       const ratio = base === null ? '' : `, ${fmtRatio(base / ns)}`;
       const mev = 1e3 / ns;
-      return [{ what: name(s), group: s.group === 'tophash' ? 'tophash' : 'baselines', value: mev, label: `${mev < 10 ? mev.toFixed(2) : mev.toFixed(1)}${ratio}` }];
+      return [
+        {
+          what: name(s),
+          group: s.group === 'tophash' ? 'tophash' : 'baselines',
+          value: mev,
+          label: `${mev < 10 ? mev.toFixed(2) : mev.toFixed(1)}${ratio}`,
+        },
+      ];
     });
     const missing = systems.filter((s) => medianNs(s.measurement) === null).map((s) => name(s).split(' ')[0]);
     if (bars.length > 0) {
@@ -265,7 +316,7 @@ function w3Charts(data: Json, where: string): ChartSpec[] {
         spec: {
           $schema: SCHEMA,
           title: title(
-            `W3: aggregation, ${fmtExp(num(size.n) ?? 0)} events into ${String(size.labelSets ?? 1000)} label sets (higher is faster)`,
+            `W3: aggregation, ${fmtExp(num(size.n) ?? 0)} events into ${num(size.labelSets) ?? 1000} label sets (higher is faster)`,
             [
               'million events/s (log scale); label: Mevents/s, speed-up over (a) prom-client observe(labels)' +
                 (missing.length > 0 ? `; not available in this run: ${missing.join(' ')}` : ''),
@@ -337,16 +388,32 @@ function w8Chart(data: Json, where: string): ChartSpec | null {
     const read = num(f.nsPerRead);
     const step = num(f.nsPerStep);
     if (read !== null) {
-      bars.push({ what: `random read, ${region}`, group: 'floor: independent reads', value: read, label: read.toFixed(1) });
+      bars.push({
+        what: `random read, ${region}`,
+        group: 'floor: independent reads',
+        value: read,
+        label: read.toFixed(1),
+      });
       // W8's target is against the first 4 KiB-page floor, as its table states.
       if (targetFloor === null && c.hugePages !== true) targetFloor = { ns: read, region };
     }
-    if (step !== null) bars.push({ what: `pointer chase, ${region}`, group: 'dependent pointer chase', value: step, label: step.toFixed(0) });
+    if (step !== null)
+      bars.push({
+        what: `pointer chase, ${region}`,
+        group: 'dependent pointer chase',
+        value: step,
+        label: step.toFixed(0),
+      });
   }
   for (const s of arr(data.sizes).filter(isObj)) {
     const ns = medianNs(s.lookup);
     if (ns === null) continue;
-    bars.push({ what: `U64Map getBatch, N = ${fmtExp(num(s.n) ?? 0)}`, group: 'tophash', value: ns, label: ns.toFixed(1) });
+    bars.push({
+      what: `U64Map getBatch, N = ${fmtExp(num(s.n) ?? 0)}`,
+      group: 'tophash',
+      value: ns,
+      label: ns.toFixed(1),
+    });
   }
   if (!bars.some((b) => b.group === 'tophash')) return null;
   const target = num(data.target) ?? 3;
@@ -358,7 +425,10 @@ function w8Chart(data: Json, where: string): ChartSpec | null {
     (spec.layer as VlSpec[]).push({
       data: { values: [{ x: targetFloor.ns * target, label: `target: ${target}× the ${targetFloor.region} floor` }] },
       layer: [
-        { mark: { type: 'rule', strokeDash: [4, 3], color: '#222' }, encoding: { x: { field: 'x', type: 'quantitative' } } },
+        {
+          mark: { type: 'rule', strokeDash: [4, 3], color: '#222' },
+          encoding: { x: { field: 'x', type: 'quantitative' } },
+        },
         {
           mark: { type: 'text', align: 'left', dx: 3, dy: -3, baseline: 'bottom', fontSize: 10 },
           encoding: { x: { field: 'x', type: 'quantitative' }, y: { value: 0 }, text: { field: 'label' } },
@@ -371,7 +441,7 @@ function w8Chart(data: Json, where: string): ChartSpec | null {
     spec: {
       $schema: SCHEMA,
       title: title('W8: batched lookup against the random-read floor (lower is faster)', [
-        'U64Map getBatch ns/key beside the machine\'s ns per independent random 8-byte read and per dependent pointer-chase step',
+        "U64Map getBatch ns/key beside the machine's ns per independent random 8-byte read and per dependent pointer-chase step",
         where,
       ]),
       data: { values: bars },
@@ -387,7 +457,9 @@ export function chartSpecs(report: unknown): ChartSpec[] {
   const env = isObj(report.env) ? report.env : {};
   const cpu = isObj(env.cpu) && typeof env.cpu.brand === 'string' ? env.cpu.brand : 'unknown CPU';
   const started = typeof report.startedAt === 'string' ? report.startedAt.slice(0, 10) : '';
-  const where = `${cpu}, Node ${String(env.node ?? '?')}, ${String(report.mode ?? '')} run ${started}`;
+  const node = typeof env.node === 'string' ? env.node : '?';
+  const mode = typeof report.mode === 'string' ? report.mode : '';
+  const where = `${cpu}, Node ${node}, ${mode} run ${started}`;
   const w = report.workloads;
   const specs: (ChartSpec | null)[] = [];
   if (isObj(w.W1)) specs.push(nsVsN('W1', w.W1, 'u64 keys; median ns/op, log axes', where));

@@ -27,6 +27,9 @@ interface Vega {
   View: new (runtime: unknown, options: { renderer: 'none' }) => VegaView;
 }
 
+// TypeScript compiles import() to require() for CommonJS output; vega and vega-lite are ES modules
+// only, so the real import() is compiled at run time.
+// eslint-disable-next-line @typescript-eslint/no-implied-eval
 const nativeImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
 
 async function importEsm(specifier: string): Promise<unknown> {
@@ -93,7 +96,9 @@ async function main(): Promise<void> {
   for (const file of positionals) {
     const written = await writeCharts(file, values.out);
     process.stderr.write(
-      written.length > 0 ? `charts: ${written.map((f) => path.relative(process.cwd(), f)).join(', ')}\n` : `charts: ${file} has no chartable workload\n`,
+      written.length > 0
+        ? `charts: ${written.map((f) => path.relative(process.cwd(), f)).join(', ')}\n`
+        : `charts: ${file} has no chartable workload\n`,
     );
   }
 }

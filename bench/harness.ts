@@ -1,4 +1,4 @@
-// Timing rules of bench-workloads.md, on top of tinybench:
+// The timing rules of WORKLOADS.md, on top of tinybench:
 //
 //   N < 1e6:  R = 1e6 / N passes per sample, 5 samples + 1 warm-up sample;
 //   N ≥ 1e6:  R = 1, 3 samples (no warm-up: the smaller sizes already ran the

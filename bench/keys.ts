@@ -1,4 +1,4 @@
-// Benchmark keys, exactly as /work/shared/bench-workloads.md defines them, so
+// Benchmark keys, exactly as bench/WORKLOADS.md defines them, so
 // that tophash's numbers line up with the C++ and Go runs of the same workloads:
 //
 //   * splitmix64 seeded with 42; for a size N the present keys are its first N
@@ -318,7 +318,7 @@ function hex64(hi: number, lo: number): string {
 }
 
 /**
- * W2's keys, exactly per bench-workloads.md: per key two splitmix64(42) draws d1, d2;
+ * W2's keys, exactly per WORKLOADS.md: per key two splitmix64(42) draws d1, d2;
  * digits d = 5 + hi32(d1) % 11, v = 10^(d-1) + (d2 >> 11) % (9·10^(d-1)); present keys use
  * v - v%2, absent keys v - v%2 + 1; a duplicate is skipped (redrawn); the absent keys continue
  * the same stream. All of this is exact in doubles: d2 >> 11 < 2^53 and v < 10^15.
@@ -352,7 +352,7 @@ export function makeStrKeySet(n: number): StrKeySet {
     const strs = new Array<string>(n);
     let xhi = 0;
     let xlo = 0;
-    for (let i = 0; i < n; ) {
+    for (let i = 0; i < n;) {
       const v = draw(parity);
       if (seen.has(v)) {
         duplicates++;

@@ -9,9 +9,11 @@
 //
 // With a third argument, that build of tophash/prom is measured alongside as
 // 'base' (before/after figures for a change, from one run).
+import * as path from 'node:path';
+
 import * as client from 'prom-client';
 
-import { Aggregator, type LabelKey } from '../src/aggregator';
+import { Aggregator, type LabelKey } from '../src/metrics/aggregator';
 import * as prom from '../src/prom';
 import { DEFAULT_BUCKETS, generateEvents, generateScrapeEvents, LABEL_NAMES, type Events } from './w3-events';
 
@@ -41,8 +43,10 @@ function median(xs: number[]): number {
 }
 
 type Lib = 'prom' | 'drop' | 'base';
+const basePath = process.argv[4];
+// A build named on the command line: only require() loads a module from a path chosen at run time.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const base = process.argv[4] === undefined ? undefined : (require(require('node:path').resolve(process.argv[4])) as typeof prom);
+const base = basePath === undefined ? undefined : (require(path.resolve(basePath)) as typeof prom);
 
 function histogram(lib: Lib, registry: client.Registry): HistLike {
   const config = {
@@ -53,7 +57,7 @@ function histogram(lib: Lib, registry: client.Registry): HistLike {
     registers: [registry],
   };
   const Ctor = lib === 'prom' ? client.Histogram : lib === 'drop' ? prom.Histogram : base!.Histogram;
-  return new Ctor(config) as unknown as HistLike;
+  return new Ctor(config);
 }
 
 // Each library gets its own copy of the loops (compiled from source), so
@@ -64,7 +68,7 @@ type Loops = {
 };
 function loops(): Loops {
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function(`return {
+  const make = new Function(`return {
     labels(h, ev) {
       const { route, method, status } = ev.space;
       const { combo, latency } = ev;
@@ -77,7 +81,8 @@ function loops(): Loops {
       const { combo, latency } = ev;
       for (let i = 0; i < combo.length; i++) children[combo[i]].observe(latency[i]);
     },
-  };`)() as Loops;
+  };`) as () => Loops;
+  return make();
 }
 
 async function main(): Promise<void> {
@@ -94,7 +99,10 @@ async function main(): Promise<void> {
     HistLike
   >;
   const children = Object.fromEntries(
-    libs.map((l) => [l, ev.space.route.map((_, c) => hists[l].labels(ev.space.route[c], ev.space.method[c], ev.space.status[c]))]),
+    libs.map((l) => [
+      l,
+      ev.space.route.map((_, c) => hists[l].labels(ev.space.route[c], ev.space.method[c], ev.space.status[c])),
+    ]),
   ) as Record<Lib, { observe(v: number): void }[]>;
 
   // Scrape state: 1000 series with 10 events each.
@@ -131,7 +139,9 @@ async function main(): Promise<void> {
   }
   const m = (k: string) => median(results[k]);
   const line = (what: string, unit: string, prom: number, ours: number) =>
-    console.log(`${what.padEnd(50)} prom-client ${prom.toFixed(1).padStart(7)} ${unit}  tophash ${ours.toFixed(1).padStart(7)} ${unit}  ${(prom / ours).toFixed(2)}x`);
+    console.log(
+      `${what.padEnd(50)} prom-client ${prom.toFixed(1).padStart(7)} ${unit}  tophash ${ours.toFixed(1).padStart(7)} ${unit}  ${(prom / ours).toFixed(2)}x`,
+    );
   console.log(`${rounds} rounds, ${n} events, medians of CPU time`);
   for (const l of libs.slice(1)) {
     const who = l === 'base' ? ' [baseline build]' : '';

@@ -9,9 +9,25 @@ export interface Column {
   align?: Align;
 }
 
+/** W1's and W2's table: N, the map, then ns/op, Mops/s and the ratio to Map for insert, hit and miss. */
+export const MAP_OPS_COLUMNS: readonly (Column | string)[] = [
+  'N',
+  { title: 'map', align: 'left' },
+  ...['insert', 'hit', 'miss'].flatMap((op) => [`${op} ns/op`, 'Mops/s', 'vs Map']),
+];
+
+/** The line under a table saying how many samples of how many passes each size took. */
+export function samplesLine(results: readonly { n: number; samples: number; reps: number; warmup: number }[]): string {
+  const each = results.map(
+    (r) =>
+      `N=${fmtN(r.n)}: ${r.samples} × ${r.reps} pass${r.reps > 1 ? 'es' : ''}${r.warmup ? ` (+${r.warmup} warm-up)` : ''}`,
+  );
+  return `Samples per measurement: ${each.join('; ')}.`;
+}
+
 /** A GitHub-flavoured Markdown table; cells are already formatted strings. */
 export function mdTable(columns: readonly (Column | string)[], rows: readonly (readonly string[])[]): string {
-  const cols = columns.map((c) => (typeof c === 'string' ? { title: c, align: 'right' as Align } : c));
+  const cols = columns.map((c) => (typeof c === 'string' ? { title: c, align: 'right' } : c));
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
   const head = `| ${cols.map((c) => esc(c.title)).join(' | ')} |`;
   const rule = `|${cols.map((c) => ((c.align ?? 'right') === 'left' ? ':---' : '---:')).join('|')}|`;

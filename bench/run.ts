@@ -19,7 +19,7 @@ import { createProgress } from './progress';
 import { isoDate, slug, writeAtomic } from './report';
 import { WORKLOADS, type BenchContext, type Workload } from './workloads/index';
 
-/** Defined in DESIGN.md but not written yet: named in errors so a typo is told apart from a gap. */
+/** Defined in WORKLOADS.md but not written yet: named in errors so a typo is told apart from a gap. */
 const PLANNED: string[] = [];
 
 const USAGE = `Usage: node --expose-gc dist/bench/run.js [options]
@@ -105,7 +105,9 @@ async function main(): Promise<void> {
   const quick = args.quick === true;
   const sizes = args.sizes === undefined ? undefined : parseSizes(args.sizes);
   const selected = selectWorkloads(args.workloads);
-  const outDir = path.resolve(args.out ?? (quick ? path.join(os.tmpdir(), 'tophash-bench') : path.join(packageRoot(), 'bench/results')));
+  const outDir = path.resolve(
+    args.out ?? (quick ? path.join(os.tmpdir(), 'tophash-bench') : path.join(packageRoot(), 'bench/results')),
+  );
 
   selfTest();
 
@@ -202,8 +204,10 @@ async function main(): Promise<void> {
     rules: {
       keys: `splitmix64(${KEY_SEED}); present = first N outputs, absent = next N; number keys = x >> 11`,
       order: `Fisher–Yates, splitmix64(${SHUFFLE_SEED}): for i = N-1..1: j = (next() >> 32) % (i+1)`,
-      timing: 'N < 1e6: R = 1e6/N passes per sample, 5 samples + 1 warm-up; N >= 1e6: R = 1, 3 samples; median; gc() between samples',
-      units: 'samplesMs: wall ms per sample (ascending); nsPerOp / medianNs: per key operation; opsPerSec = 1e9 / medianNs',
+      timing:
+        'N < 1e6: R = 1e6/N passes per sample, 5 samples + 1 warm-up; N >= 1e6: R = 1, 3 samples; median; gc() between samples',
+      units:
+        'samplesMs: wall ms per sample (ascending); nsPerOp / medianNs: per key operation; opsPerSec = 1e9 / medianNs',
     },
     workloads: data,
   };

@@ -1,5 +1,5 @@
-// How a string[] batch should cross into native code (issue 3): every way
-// StrMap can pack one (src/strpack.ts) plus two pure-JS candidates that exist
+// How a string[] batch should cross into native code: every way
+// StrMap can pack one (src/runtime/strpack.ts) plus two pure-JS candidates that exist
 // only here, timed for encoding alone and inside a full getBatch, on fresh
 // 'user:<n>' strings and on a mixed-unicode variant. Not part of `npm run
 // bench`; run it on its own:
@@ -15,7 +15,7 @@
 import * as os from 'node:os';
 
 import { StrMap } from '../src/index';
-import { packKeys, setStringPacker, STRING_PACKERS, type StringPacker } from '../src/strpack';
+import { packKeys, setStringPacker, STRING_PACKERS, type StringPacker } from '../src/runtime/strpack';
 import { check, hasGc, measure, median, type Plan } from './harness';
 import { shuffleOrder } from './keys';
 import { fmtN, fmtNs, mdTable } from './report';
@@ -86,7 +86,7 @@ function joinOnly(keys: string[]): number {
   for (let i = 0; i < keys.length; i++) total += keys[i].length;
   return keys.join('').length + total;
 }
-const ASCII_ONLY = /^[\x00-\x7f]*$/;
+const ASCII_ONLY = /^[^\x80-\uffff]*$/;
 function joinAndRegex(keys: string[]): number {
   return ASCII_ONLY.test(keys.join('')) ? 1 : 0;
 }
@@ -125,9 +125,13 @@ function main(): void {
   const { sizes, samples } = parseArgs();
   const load0 = os.loadavg();
   console.log(`# String transfer: string[] into StrMap batches`);
-  console.log(`- ${new Date().toISOString()}, Node ${process.version}, ${os.cpus()[0]?.model ?? '?'}, ${os.cpus().length} logical CPUs`);
+  console.log(
+    `- ${new Date().toISOString()}, Node ${process.version}, ${os.cpus()[0]?.model ?? '?'}, ${os.cpus().length} logical CPUs`,
+  );
   console.log(`- load average at start: ${load0.map((x) => x.toFixed(2)).join(' ')}`);
-  console.log(`- ns per key, median of ${samples} samples after a warm-up round; a sample is ≥ 1e6 keys (N=1e5: 10 fresh arrays); candidates interleaved round by round\n`);
+  console.log(
+    `- ns per key, median of ${samples} samples after a warm-up round; a sample is ≥ 1e6 keys (N=1e5: 10 fresh arrays); candidates interleaved round by round\n`,
+  );
   const rows: string[][] = [];
   for (const n of sizes) {
     const reps = Math.max(1, Math.round(1e6 / n));
@@ -217,7 +221,9 @@ function main(): void {
           });
           if (round > 0) task.ns.push(got.nsPerOp[0]);
         }
-        process.stderr.write(`N=${fmtN(n)} ${variant}: round ${round}/${samples}, load ${os.loadavg()[0].toFixed(2)}\n`);
+        process.stderr.write(
+          `N=${fmtN(n)} ${variant}: round ${round}/${samples}, load ${os.loadavg()[0].toFixed(2)}\n`,
+        );
       }
       const cell = (candidate: string, op: Task['op']): Task | undefined =>
         tasks.find((t) => t.candidate === candidate && t.op === op);
@@ -238,11 +244,23 @@ function main(): void {
   }
   console.log(
     mdTable(
-      ['N', { title: 'keys', align: 'left' }, { title: 'candidate', align: 'left' }, 'encode ns/key', 'getBatch ns/key', 'min–max'],
+      [
+        'N',
+        { title: 'keys', align: 'left' },
+        { title: 'candidate', align: 'left' },
+        'encode ns/key',
+        'getBatch ns/key',
+        'min–max',
+      ],
       rows,
     ),
   );
-  console.log(`\n- load average at end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `\n- load average at end: ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 function spread(ns: number[]): string {

@@ -1,4 +1,4 @@
-// W3's events, exactly as bench-workloads.md defines them, and the oracle every
+// W3's events, exactly as WORKLOADS.md defines them, and the oracle every
 // system's totals are checked against.
 //
 //   per event two splitmix64(42) draws d1, d2:
@@ -182,14 +182,22 @@ export function selfTestEvents(): void {
     const u2 = Number(d1 & 0xffffffffn) / 2 ** 32;
     const v = Math.exp(Math.log(0.05) + Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2));
     if (ev.combo[i] !== c || ev.latency[i] !== v) {
-      throw new Error(`W3 event ${i}: generator gave combo ${ev.combo[i]} latency ${ev.latency[i]}, reference ${c} ${v}`);
+      throw new Error(
+        `W3 event ${i}: generator gave combo ${ev.combo[i]} latency ${ev.latency[i]}, reference ${c} ${v}`,
+      );
     }
     const route = c % 50;
     const method = Math.floor(c / 50) % 4;
     const status = Math.floor(c / 200);
     const sp = ev.space;
-    if (sp.route[c] !== `/api/route${String(route).padStart(3, '0')}` || sp.method[c] !== METHODS[method] || sp.status[c] !== STATUSES[status]) {
-      throw new Error(`W3 combo ${c}: labels ${sp.key[c]} do not match route ${route} method ${method} status ${status}`);
+    if (
+      sp.route[c] !== `/api/route${String(route).padStart(3, '0')}` ||
+      sp.method[c] !== METHODS[method] ||
+      sp.status[c] !== STATUSES[status]
+    ) {
+      throw new Error(
+        `W3 combo ${c}: labels ${sp.key[c]} do not match route ${route} method ${method} status ${status}`,
+      );
     }
   }
 }
@@ -240,7 +248,8 @@ export function verifyTotals(what: string, reported: readonly ReportedSeries[], 
     if (!closeTo(s.sum, oracle.perSeriesSum[c])) fail(`series ${c} sum ${s.sum}, expected ${oracle.perSeriesSum[c]}`);
     if (s.buckets !== null) {
       withBuckets++;
-      if (s.buckets.length !== BUCKET_SLOTS) fail(`series ${c} has ${s.buckets.length} bucket slots, expected ${BUCKET_SLOTS}`);
+      if (s.buckets.length !== BUCKET_SLOTS)
+        fail(`series ${c} has ${s.buckets.length} bucket slots, expected ${BUCKET_SLOTS}`);
       for (let b = 0; b < BUCKET_SLOTS; b++) {
         const want = oracle.perSeriesBuckets[c * BUCKET_SLOTS + b];
         if (s.buckets[b] !== want) fail(`series ${c} bucket ${b} holds ${s.buckets[b]}, expected ${want}`);

@@ -3,7 +3,7 @@
 //
 // tophash's Aggregator and its prom-client drop-in (`tophash/prom`) are looked
 // up at run time and typed here by the shape the contract fixes
-// (coord/AGGREGATOR_API.md, DESIGN.md "Public surface"), so the workload still
+// (the README's Aggregator and tophash/prom sections), so the workload still
 // runs — baselines only, the missing rows marked "not available" — against a
 // build that does not export them.
 import * as path from 'node:path';
@@ -11,7 +11,15 @@ import { AggregationType, MeterProvider, MetricReader, type HistogramMetricData 
 import type { Histogram as OtelHistogram } from '@opentelemetry/api';
 import { Histogram as PromHistogram, Registry } from 'prom-client';
 import * as tophash from '../src/index';
-import { BUCKET_SLOTS, DEFAULT_BUCKETS, LABEL_NAMES, bucketSlot, type Events, type LabelSpace, type ReportedSeries } from './w3-events';
+import {
+  BUCKET_SLOTS,
+  DEFAULT_BUCKETS,
+  LABEL_NAMES,
+  bucketSlot,
+  type Events,
+  type LabelSpace,
+  type ReportedSeries,
+} from './w3-events';
 
 export const METRIC_NAME = 'http_request_duration_seconds';
 export const METRIC_HELP = 'HTTP request latency (W3 benchmark)';
@@ -23,7 +31,7 @@ export type SeriesTotals = ReportedSeries;
 
 export interface System {
   id: string;
-  /** Table label: the letter of bench-workloads.md / the brief, and the API. */
+  /** Table label: the letter WORKLOADS.md gives the system, and the API. */
   label: string;
   /** Chart label. */
   short: string;
@@ -104,6 +112,8 @@ function findDropIn(): DropInModule | { missing: string } {
   for (const spec of candidates) {
     let mod: { Histogram?: unknown; Registry?: unknown };
     try {
+      // A module found at run time among candidates: only require() tries a computed name.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       mod = require(spec) as { Histogram?: unknown; Registry?: unknown };
     } catch (e) {
       const code = (e as { code?: string }).code;
@@ -311,7 +321,9 @@ export function otelState(): OtelState {
       },
     ],
   });
-  const histogram = provider.getMeter('tophash-bench-w3').createHistogram(METRIC_NAME, { description: METRIC_HELP, unit: 's' });
+  const histogram = provider
+    .getMeter('tophash-bench-w3')
+    .createHistogram(METRIC_NAME, { description: METRIC_HELP, unit: 's' });
   return { reader, histogram };
 }
 
@@ -325,7 +337,12 @@ export async function otelReadout(reader: MetricReader, space: LabelSpace): Prom
         const a = dp.attributes;
         const combo = space.index.get(`${String(a.route)}|${String(a.method)}|${String(a.status)}`);
         if (combo === undefined) throw new Error(`W3: OTel read-out has an unknown attribute set ${JSON.stringify(a)}`);
-        out.push({ combo, count: dp.value.count, sum: dp.value.sum ?? NaN, buckets: Float64Array.from(dp.value.buckets.counts) });
+        out.push({
+          combo,
+          count: dp.value.count,
+          sum: dp.value.sum ?? NaN,
+          buckets: Float64Array.from(dp.value.buckets.counts),
+        });
       }
     }
   }
@@ -451,7 +468,10 @@ function aggHandles(): System {
     (ev) => {
       const agg = labelsAggregator();
       const { route, method, status } = ev.space;
-      return { agg, handles: route.map((_, c) => agg.handle({ route: route[c], method: method[c], status: status[c] })) };
+      return {
+        agg,
+        handles: route.map((_, c) => agg.handle({ route: route[c], method: method[c], status: status[c] })),
+      };
     },
     ({ agg, handles }, ev) => {
       const { combo, latency } = ev;

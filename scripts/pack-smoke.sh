@@ -102,8 +102,8 @@ node --input-type=module -e "
   console.log('tophash/prom (import): ok');"
 
 echo "== deep imports are closed by the exports map =="
-if node -e "require('tophash/dist/src/native')" 2>/dev/null; then
-  echo "tophash/dist/src/native should not resolve"
+if node -e "require('tophash/dist/src/runtime/native')" 2>/dev/null; then
+  echo "tophash/dist/src/runtime/native should not resolve"
   exit 1
 fi
 node -e "console.log('package.json export: ' + require('tophash/package.json').version)"

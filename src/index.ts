@@ -16,15 +16,23 @@
  *
  * @packageDocumentation
  */
-export { U64Map } from './u64map';
-export type { U64Key, U64MapOptions, MatchKernelName, HashKernelName, KeyArray, MapStats } from './u64map';
-export { StrMap, MAX_KEY_BYTES } from './strmap';
-export type { StrKey, StrKeys, PackedKeys, StrMapOptions } from './strmap';
-export type { OffHeapMap } from './map-protocol';
-export { cpu, kernels, hash, hashBatch } from './kernels';
-export type { CpuInfo, KernelInfo, HashOptions, HashBatchOptions, HashBatchKeys, FixedSizeKeys } from './kernels';
-export { CodedError } from './errors';
-export { BpfMap, BpfBatchError, BPF_ANY, BPF_NOEXIST, BPF_EXIST } from './bpfmap';
+export { U64Map } from './maps/u64map';
+export type { U64Key, U64MapOptions, KeyArray, MapStats } from './maps/u64map';
+export type { MatchKernelName, HashKernelName } from './runtime/kernel-names';
+export { StrMap, MAX_KEY_BYTES } from './maps/strmap';
+export type { StrKey, StrKeys, PackedKeys, StrMapOptions } from './maps/strmap';
+export type { OffHeapMap } from './maps/map-protocol';
+export { cpu, kernels, hash, hashBatch } from './runtime/kernels';
+export type {
+  CpuInfo,
+  KernelInfo,
+  HashOptions,
+  HashBatchOptions,
+  HashBatchKeys,
+  FixedSizeKeys,
+} from './runtime/kernels';
+export { CodedError } from './runtime/errors';
+export { BpfMap, BpfBatchError, BPF_ANY, BPF_NOEXIST, BPF_EXIST } from './ebpf/bpfmap';
 export type {
   BpfMapOptions,
   BpfMapType,
@@ -34,8 +42,8 @@ export type {
   BpfBatchResult,
   BpfUpdateBatchOptions,
   BpfMapStats,
-} from './bpfmap';
-export { Aggregator } from './aggregator';
+} from './ebpf/bpfmap';
+export { Aggregator } from './metrics/aggregator';
 export type {
   AggKeySpec,
   AggKey,
@@ -47,6 +55,6 @@ export type {
   AggBatch,
   AggBatchOptions,
   AggPrometheusOptions,
-} from './aggregator';
-export { histogramLayout } from './histogram';
-export type { HistSpec, HistLayout } from './histogram';
+} from './metrics/aggregator';
+export { histogramLayout } from './metrics/histogram';
+export type { HistSpec, HistLayout } from './metrics/histogram';

@@ -10,9 +10,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { Aggregator, RENDER_TEXT, type AggHandle, type AggKey, type LabelKey } from '../src/aggregator';
-import { renderOpenMetrics, renderPrometheus, type ExpositionFamily, type ExpositionSeries } from '../src/exposition';
-import type { HistSpec } from '../src/histogram';
+import { Aggregator, RENDER_TEXT, type AggHandle, type AggKey, type LabelKey } from '../src/metrics/aggregator';
+import {
+  renderOpenMetrics,
+  renderPrometheus,
+  type ExpositionFamily,
+  type ExpositionSeries,
+} from '../src/metrics/exposition';
+import type { HistSpec } from '../src/metrics/histogram';
 
 const LABELS = ['route', 'code'];
 const HELP = 'help \\ with\nescapes "☃"';

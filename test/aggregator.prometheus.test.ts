@@ -1,4 +1,4 @@
-// toPrometheus: one metric family rendered by src/exposition.ts, checked
+// toPrometheus: one metric family rendered by src/metrics/exposition.ts, checked
 // line for line against prom-client fed the same observations.
 import { Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';

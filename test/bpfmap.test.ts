@@ -13,7 +13,7 @@ import {
   type BpfBatchResult,
   type BpfMapOptions,
 } from '../src/index';
-import { native } from '../src/native';
+import { native } from '../src/runtime/native';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { renderPrometheus, type ExpositionFamily } from '../src/exposition';
+import { renderPrometheus, type ExpositionFamily } from '../src/metrics/exposition';
 
 const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
 const haveProm = promtool.status === 0;

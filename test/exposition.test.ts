@@ -13,7 +13,7 @@ import {
   renderPrometheus,
   type ExpositionFamily,
   type ExpositionSeries,
-} from '../src/exposition';
+} from '../src/metrics/exposition';
 import { parseExposition, seriesKey, type Sample } from './exposition-parser';
 
 const latency = (series: ExpositionSeries[], bounds = [0.1, 1]): ExpositionFamily => ({

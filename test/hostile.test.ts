@@ -1,4 +1,4 @@
-// Hostile input across the public API (issue 6): every exported class and
+// Hostile input across the public API: every exported class and
 // method is called with values built to break a binding — detached and
 // shared buffers, DataViews, proxies whose traps throw, borrowed methods,
 // numbers at the edges of their domains, huge sparse batches — and each call

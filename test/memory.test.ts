@@ -1,4 +1,4 @@
-// Memory (issue 6): maps are freed at close() and when garbage-collected,
+// Memory: maps are freed at close() and when garbage-collected,
 // V8's external-memory accounting follows them, and creating and dropping
 // 10,000 maps brings RSS back near where it started. RSS is only meaningful
 // in a fresh process with `gc` exposed, so the measuring runs in a child.
@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const entry = path.join(__dirname, '..', 'dist', 'src', 'index.js');
-const nativeEntry = path.join(__dirname, '..', 'dist', 'src', 'native.js');
+const nativeEntry = path.join(__dirname, '..', 'dist', 'src', 'runtime', 'native.js');
 
 // Prints one JSON line: RSS and V8's external total at the start, with
 // 10,000 maps alive, and after dropping them (gc + finalizers).

@@ -1,6 +1,6 @@
 // tophash/prom inside prom-client's machinery: the global registry, JSON,
 // content types, merge, default labels, OpenMetrics; tophash's own Registry
-// (same samples, rendered by src/exposition.ts); errors in prom-client's words;
+// (same samples, rendered by src/metrics/exposition.ts); errors in prom-client's words;
 // and the documented differences.
 import * as client from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';

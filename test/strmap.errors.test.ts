@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { MAX_KEY_BYTES, StrMap } from '../src/index';
-import { native } from '../src/native';
+import { native } from '../src/runtime/native';
 
 function snapshot(m: StrMap): string {
   return JSON.stringify([...m].map(([k, v]) => [typeof k === 'string' ? k : Array.from(k), v]).sort());

@@ -1,6 +1,6 @@
-// Every way a string[] batch can be packed (src/strpack.ts: the JS encoder,
+// Every way a string[] batch can be packed (src/runtime/strpack.ts: the JS encoder,
 // per-string Node-API reads, one joined string read as UTF-16, UTF-8 or
-// Latin-1) against the WTF-8 oracle of src/wtf8.ts: identical bytes and
+// Latin-1) against the WTF-8 oracle of src/runtime/wtf8.ts: identical bytes and
 // offsets for edge cases and random strings with lone surrogates, the same
 // errors for bad keys, and StrMap batches forced onto each path against a JS
 // Map.
@@ -8,9 +8,9 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { StrMap } from '../src/index';
-import { native } from '../src/native';
-import { packKeys, setStringPacker, STRING_PACKERS, type StringPacker } from '../src/strpack';
-import { encodeWtf8 } from '../src/wtf8';
+import { native } from '../src/runtime/native';
+import { packKeys, setStringPacker, STRING_PACKERS, type StringPacker } from '../src/runtime/strpack';
+import { encodeWtf8 } from '../src/runtime/wtf8';
 
 const NATIVE_PACKERS = STRING_PACKERS.filter((p) => p !== 'js');
 

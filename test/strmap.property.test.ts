@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { StrMap, type PackedKeys, type StrKey } from '../src/index';
-import { decodeWtf8, encodeWtf8 } from '../src/wtf8';
+import { decodeWtf8, encodeWtf8 } from '../src/runtime/wtf8';
 import { supportedPairs } from './helpers';
 
 // Lone surrogates, U+FFFD, NUL and the BOM next to arbitrary code points:

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { U64Map } from '../src/index';
-import { native } from '../src/native';
+import { native } from '../src/runtime/native';
 
 function snapshot(m: U64Map): string {
   return JSON.stringify([...m].map(([k, v]) => [String(k), v]).sort());

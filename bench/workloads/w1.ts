@@ -3,7 +3,7 @@
 import { U64Map, type MapStats } from '../../src/index';
 import { check, measure, planFor, type Measurement } from '../harness';
 import { makeKeySet, releaseKeyCache, toBigIntArray, type KeySet } from '../keys';
-import { fmtMops, fmtN, fmtNs, fmtRatio, mdTable } from '../report';
+import { fmtMops, fmtN, fmtNs, fmtRatio, MAP_OPS_COLUMNS, mdTable, samplesLine } from '../report';
 import { pickSizes, type BenchContext, type Workload, type WorkloadResult } from './types';
 
 /** A key set plus the lookup buffers and, for the BigInt rows, bigint key arrays. */
@@ -300,7 +300,11 @@ function render(results: SizeResult[]): string {
       'Median ns/op; "vs Map" = JS Map (number keys) ns / row ns from this run (> 1× = faster than JS Map).',
   );
   lines.push('');
-  lines.push('Key checksums (XOR): ' + results.map((r) => `N=${fmtN(r.n)} present ${r.checksum.present} / absent ${r.checksum.absent}`).join('; ') + '.');
+  lines.push(
+    'Key checksums (XOR): ' +
+      results.map((r) => `N=${fmtN(r.n)} present ${r.checksum.present} / absent ${r.checksum.absent}`).join('; ') +
+      '.',
+  );
   lines.push('');
   const rows: string[][] = [];
   const losses: string[] = [];
@@ -328,26 +332,9 @@ function render(results: SizeResult[]): string {
       rows.push(cells);
     }
   }
-  lines.push(
-    mdTable(
-      [
-        'N',
-        { title: 'map', align: 'left' },
-        'insert ns/op',
-        'Mops/s',
-        'vs Map',
-        'hit ns/op',
-        'Mops/s',
-        'vs Map',
-        'miss ns/op',
-        'Mops/s',
-        'vs Map',
-      ],
-      rows,
-    ),
-  );
+  lines.push(mdTable(MAP_OPS_COLUMNS, rows));
   lines.push('');
-  lines.push('Samples per measurement: ' + results.map((r) => `N=${fmtN(r.n)}: ${r.samples} × ${r.reps} pass${r.reps > 1 ? 'es' : ''}${r.warmup ? ` (+${r.warmup} warm-up)` : ''}`).join('; ') + '.');
+  lines.push(samplesLine(results));
   lines.push('');
   if (losses.length > 0) {
     lines.push('Where tophash is slower than JS Map (number keys):');
@@ -374,7 +361,12 @@ function render(results: SizeResult[]): string {
     lines.push('');
     lines.push('U64Map table after the BigUint64Array insert (stats()):');
     lines.push('');
-    lines.push(mdTable(['N', 'B', 'buckets', 'overflow', 'load factor', 'bytes/entry', { title: 'match/hash', align: 'left' }], statsRows));
+    lines.push(
+      mdTable(
+        ['N', 'B', 'buckets', 'overflow', 'load factor', 'bytes/entry', { title: 'match/hash', align: 'left' }],
+        statsRows,
+      ),
+    );
   }
   return lines.join('\n');
 }

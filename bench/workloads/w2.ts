@@ -8,7 +8,7 @@
 import { StrMap, type MapStats, type PackedKeys } from '../../src/index';
 import { check, gc, measure, planFor, type Measurement, type Plan } from '../harness';
 import { makeStrKeySet, materializeStrings, type StrKeySet } from '../keys';
-import { fmtMops, fmtN, fmtNs, fmtRatio, mdTable } from '../report';
+import { fmtMops, fmtN, fmtNs, fmtRatio, MAP_OPS_COLUMNS, mdTable, samplesLine } from '../report';
 import { pickSizes, type BenchContext, type Workload, type WorkloadResult } from './types';
 
 interface W2Data extends StrKeySet {
@@ -118,7 +118,6 @@ type AnyRow = Row<any>;
 const BASELINE = mapString.id;
 const ROWS: AnyRow[] = [mapString, strSingle, strBatchArray, strBatchPacked];
 const OPS = ['insert', 'hit', 'miss'] as const;
-type Op = (typeof OPS)[number];
 
 interface RowResult {
   insert: Measurement;
@@ -149,13 +148,18 @@ function runRow(row: AnyRow, d: W2Data, ctx: BenchContext): RowResult {
   const plan = plan2(n, ctx.quick);
   const reps = plan.reps;
   const name = (op: string): string => `W2 N=${fmtN(n)} ${row.label} ${op}`;
-  const src: Record<Which, { bytes: Buffer; offsets: Uint32Array }> = { present: d.present, hit: d.hit, absent: d.absent };
+  const src: Record<Which, { bytes: Buffer; offsets: Uint32Array }> = {
+    present: d.present,
+    hit: d.hit,
+    absent: d.absent,
+  };
   // One key input per pass: fresh strings are materialized again before every sample
   // (untimed), so no pass sees a string whose hash V8 has cached.
   let inputs: unknown[] = [];
   const prepare = (which: Which): void => {
     inputs = new Array(reps);
-    for (let r = 0; r < reps; r++) inputs[r] = row.input === 'packed' ? d.packed[which] : materializeStrings(src[which]);
+    for (let r = 0; r < reps; r++)
+      inputs[r] = row.input === 'packed' ? d.packed[which] : materializeStrings(src[which]);
   };
 
   let maps: unknown[] = [];
@@ -301,7 +305,11 @@ function measureMemory(d: W2Data): MemoryResult {
   const h3 = process.memoryUsage().heapUsed;
   const s = sm.stats();
   sm.close();
-  return { mapHeapPerEntry: (h1 - h0) / d.n, strMapBytesPerEntry: s.bytes / s.size, strMapHeapPerEntry: (h3 - h2) / d.n };
+  return {
+    mapHeapPerEntry: (h1 - h0) / d.n,
+    strMapBytesPerEntry: s.bytes / s.size,
+    strMapHeapPerEntry: (h3 - h2) / d.n,
+  };
 }
 
 const FULL_SIZES = [1e5, 1e6];
@@ -328,7 +336,7 @@ function render(results: SizeResult[]): string {
   lines.push(
     "Keys `'user:<v>'`, 10–20 bytes: per key d = 5 + hi32(next()) % 11 digits, v = 10^(d-1) + (next() >> 11) % (9·10^(d-1)) from splitmix64(42); " +
       'present keys even v, absent keys odd v (duplicates redrawn; the absent keys continue the stream); hits in Fisher–Yates order (splitmix64(43)). ' +
-      "\"fresh\" = strings materialized with `Buffer#toString('latin1')` before every sample (untimed), so V8 has not cached their hash; " +
+      '"fresh" = strings materialized with `Buffer#toString(\'latin1\')` before every sample (untimed), so V8 has not cached their hash; ' +
       '"hash cached" looks up with the inserted string objects. Packed = one `{ bytes, offsets }` per key set, built before timing. ' +
       'Median ns/op; "vs Map" = JS Map (fresh strings) ns / row ns from this run (> 1× = faster than JS Map).',
   );
@@ -336,7 +344,10 @@ function render(results: SizeResult[]): string {
   lines.push(
     'Key sets (XOR of v): ' +
       results
-        .map((r) => `N=${fmtN(r.n)} present ${r.checksum.present} / absent ${r.checksum.absent} (${r.draws / 2} keys drawn, ${r.duplicates} duplicates skipped, mean ${r.meanBytes.toFixed(2)} B/key)`)
+        .map(
+          (r) =>
+            `N=${fmtN(r.n)} present ${r.checksum.present} / absent ${r.checksum.absent} (${r.draws / 2} keys drawn, ${r.duplicates} duplicates skipped, mean ${r.meanBytes.toFixed(2)} B/key)`,
+        )
         .join('; ') +
       '.',
   );
@@ -357,28 +368,34 @@ function render(results: SizeResult[]): string {
         else {
           const q = base[op].medianNs / m.medianNs;
           cells.push(fmtRatio(q));
-          if (q < 1) losses.push(`N=${fmtN(r.n)} ${op}: ${row.label} ${fmtRatio(q)} (${fmtNs(m.medianNs)} ns vs ${fmtNs(base[op].medianNs)} ns)`);
+          if (q < 1)
+            losses.push(
+              `N=${fmtN(r.n)} ${op}: ${row.label} ${fmtRatio(q)} (${fmtNs(m.medianNs)} ns vs ${fmtNs(base[op].medianNs)} ns)`,
+            );
         }
       }
       rows.push(cells);
       if (res.hitCached !== undefined && base !== undefined) {
         const m = res.hitCached;
-        rows.push([fmtN(r.n), 'JS Map hit (hash cached)', '', '', '', fmtNs(m.medianNs), fmtMops(m.medianNs), fmtRatio(base.hit.medianNs / m.medianNs), '', '', '']);
+        rows.push([
+          fmtN(r.n),
+          'JS Map hit (hash cached)',
+          '',
+          '',
+          '',
+          fmtNs(m.medianNs),
+          fmtMops(m.medianNs),
+          fmtRatio(base.hit.medianNs / m.medianNs),
+          '',
+          '',
+          '',
+        ]);
       }
     }
   }
-  lines.push(
-    mdTable(
-      ['N', { title: 'map', align: 'left' }, 'insert ns/op', 'Mops/s', 'vs Map', 'hit ns/op', 'Mops/s', 'vs Map', 'miss ns/op', 'Mops/s', 'vs Map'],
-      rows,
-    ),
-  );
+  lines.push(mdTable(MAP_OPS_COLUMNS, rows));
   lines.push('');
-  lines.push(
-    'Samples per measurement: ' +
-      results.map((r) => `N=${fmtN(r.n)}: ${r.samples} × ${r.reps} pass${r.reps > 1 ? 'es' : ''}${r.warmup ? ` (+${r.warmup} warm-up)` : ''}`).join('; ') +
-      '.',
-  );
+  lines.push(samplesLine(results));
   lines.push('');
   if (losses.length > 0) {
     lines.push('Where StrMap is slower than JS Map (fresh strings):');
@@ -408,7 +425,15 @@ function render(results: SizeResult[]): string {
   }
   lines.push(
     mdTable(
-      ['N', 'JS Map heapUsed B/entry', 'StrMap B/entry', 'StrMap heapUsed B/entry', 'Map / StrMap', 'StrMap load factor', { title: 'match/hash', align: 'left' }],
+      [
+        'N',
+        'JS Map heapUsed B/entry',
+        'StrMap B/entry',
+        'StrMap heapUsed B/entry',
+        'Map / StrMap',
+        'StrMap load factor',
+        { title: 'match/hash', align: 'left' },
+      ],
       memRows,
     ),
   );

@@ -69,7 +69,7 @@ function quickScrapePlan(series: number): ScrapePlan {
   return series > 1000 ? { samples: 1, warmup: 0 } : { samples: 3, warmup: 1 };
 }
 
-/** The issue's targets, checked in the report. */
+/** W3's targets, checked in the report. */
 const TARGETS = {
   handles: 30,
   dropIn: 5,
@@ -159,7 +159,7 @@ interface ScrapeSystem {
   what: string;
   unavailable(): string | null;
   /** Builds the state holding every series of `ev` (untimed); returns the timed call and a check of its output. */
-  prepare(ev: Events): Promise<{ scrape: () => unknown; check: (out: unknown) => Promise<void> | void; dispose(): void }>;
+  prepare(ev: Events): { scrape: () => unknown; check: (out: unknown) => Promise<void> | void; dispose: () => void };
 }
 
 function scrapeSystems(): ScrapeSystem[] {
@@ -170,7 +170,7 @@ function scrapeSystems(): ScrapeSystem[] {
       group: 'baseline',
       what: 'registry.metrics()',
       unavailable: () => null,
-      async prepare(ev) {
+      prepare(ev) {
         const registry = new Registry();
         const hist = new Histogram({
           name: METRIC_NAME,
@@ -184,7 +184,8 @@ function scrapeSystems(): ScrapeSystem[] {
         for (let i = 0; i < ev.n; i++) children[ev.combo[i]].observe(ev.latency[i]);
         return {
           scrape: () => registry.metrics(),
-          check: (out) => verifyExposition(`W3 scrape ${ev.space.series} prom-client`, out as string, METRIC_NAME, ev.oracle),
+          check: (out) =>
+            verifyExposition(`W3 scrape ${ev.space.series} prom-client`, out as string, METRIC_NAME, ev.oracle),
           dispose: () => registry.clear(),
         };
       },
@@ -195,7 +196,7 @@ function scrapeSystems(): ScrapeSystem[] {
       group: 'baseline',
       what: 'reader.collect() (no text)',
       unavailable: () => null,
-      async prepare(ev) {
+      prepare(ev) {
         const state = otelState();
         const { route, method, status } = ev.space;
         const attrs = route.map((_, c) => ({ route: route[c], method: method[c], status: status[c] }));
@@ -203,7 +204,12 @@ function scrapeSystems(): ScrapeSystem[] {
         return {
           scrape: () => state.reader.collect(),
           // Cumulative temporality: a second collect reads the same totals.
-          check: async () => void verifyTotals(`W3 scrape ${ev.space.series} OTel`, await otelReadout(state.reader, ev.space), ev.oracle),
+          check: async () =>
+            void verifyTotals(
+              `W3 scrape ${ev.space.series} OTel`,
+              await otelReadout(state.reader, ev.space),
+              ev.oracle,
+            ),
           dispose: () => {},
         };
       },
@@ -214,7 +220,7 @@ function scrapeSystems(): ScrapeSystem[] {
       group: 'tophash',
       what: 'toPrometheus()',
       unavailable: expositionUnavailable,
-      async prepare(ev) {
+      prepare(ev) {
         const agg = labelsAggregator();
         const { route, method, status } = ev.space;
         const handles = route.map((_, c) => agg.handle({ route: route[c], method: method[c], status: status[c] }));
@@ -223,7 +229,8 @@ function scrapeSystems(): ScrapeSystem[] {
         verifyTotals(`W3 scrape ${ev.space.series} Aggregator entries`, aggregatorReadout(agg, ev.space), ev.oracle);
         return {
           scrape: () => agg.toPrometheus({ name: METRIC_NAME, help: METRIC_HELP }),
-          check: (out) => verifyExposition(`W3 scrape ${ev.space.series} Aggregator`, out as string, METRIC_NAME, ev.oracle),
+          check: (out) =>
+            verifyExposition(`W3 scrape ${ev.space.series} Aggregator`, out as string, METRIC_NAME, ev.oracle),
           dispose: () => agg.close(),
         };
       },
@@ -241,7 +248,7 @@ function dropInScrape(id: string, label: string, ownRegistry: boolean): ScrapeSy
     group: 'tophash',
     what: 'registry.metrics()',
     unavailable: ownRegistry ? dropInRegistryUnavailable : dropInUnavailable,
-    async prepare(ev) {
+    prepare(ev) {
       const { registry, histogram } = dropInState(ownRegistry);
       const { route, method, status } = ev.space;
       const children = route.map((_, c) => histogram.labels(route[c], method[c], status[c]));
@@ -249,7 +256,8 @@ function dropInScrape(id: string, label: string, ownRegistry: boolean): ScrapeSy
       histogram.flush?.();
       return {
         scrape: () => registry.metrics(),
-        check: (out) => verifyExposition(`W3 scrape ${ev.space.series} ${label}`, out as string, METRIC_NAME, ev.oracle),
+        check: (out) =>
+          verifyExposition(`W3 scrape ${ev.space.series} ${label}`, out as string, METRIC_NAME, ev.oracle),
         dispose: () => registry.clear(),
       };
     },
@@ -261,7 +269,7 @@ async function timeScrape(sys: ScrapeSystem, ev: Events, plan: ScrapePlan, ctx: 
   ctx.progress.step(`W3 scrape ${fmtN(ev.space.series)} series: ${sys.label} ${sys.what}`);
   const missing = sys.unavailable();
   if (missing !== null) return { ...base, available: false, note: missing, samplesMs: [], medianMs: NaN, bytes: null };
-  const { scrape, check, dispose } = await sys.prepare(ev);
+  const { scrape, check, dispose } = sys.prepare(ev);
   try {
     const samplesMs: number[] = [];
     let out: unknown = null;
@@ -275,7 +283,14 @@ async function timeScrape(sys: ScrapeSystem, ev: Events, plan: ScrapePlan, ctx: 
     }
     await check(out);
     samplesMs.sort((a, b) => a - b);
-    return { ...base, available: true, note: null, samplesMs, medianMs: median(samplesMs), bytes: typeof out === 'string' ? out.length : null };
+    return {
+      ...base,
+      available: true,
+      note: null,
+      samplesMs,
+      medianMs: median(samplesMs),
+      bytes: typeof out === 'string' ? out.length : null,
+    };
   } finally {
     dispose();
     gc();
@@ -304,9 +319,19 @@ function targetsOf(size: SizeResult | undefined, scrape1k: ScrapeResult | undefi
   const handle = byId('agg-handle');
   const dropIn = byId('prom-drop-in');
   return [
-    t('handles', '(f) Aggregator handles vs (a) prom-client observe(labels)', TARGETS.handles, handle ? ratioVs(base, handle) : NaN),
+    t(
+      'handles',
+      '(f) Aggregator handles vs (a) prom-client observe(labels)',
+      TARGETS.handles,
+      handle ? ratioVs(base, handle) : NaN,
+    ),
     t('drop-in', '(i) tophash/prom observe(labels) vs (a)', TARGETS.dropIn, dropIn ? ratioVs(base, dropIn) : NaN),
-    t('exposition', 'Aggregator toPrometheus() vs prom-client registry.metrics(), 1000 series', TARGETS.exposition, scrapeRatio('agg')),
+    t(
+      'exposition',
+      'Aggregator toPrometheus() vs prom-client registry.metrics(), 1000 series',
+      TARGETS.exposition,
+      scrapeRatio('agg'),
+    ),
     t(
       'exposition-drop-in',
       'tophash/prom Registry.metrics() vs prom-client registry.metrics(), 1000 series',
@@ -327,8 +352,8 @@ function render(sizes: SizeResult[], scrapes: ScrapeResult[], targets: Target[])
       'Events are pre-generated typed arrays (combo index, latency); label values are precomputed strings per combo, so "fresh label object" ' +
       'rows pay for the object, not for formatting. Each sample aggregates every event into fresh, empty state ' +
       '(children, handles and OTel providers are built untimed), and tophash rows include the final `flush()`. ' +
-      'Median of the samples (counts per size below); after the last sample every system\'s series are read back and ' +
-      'compared with the oracle: the set of label sets, and each one\'s count, sum (to 1e-9) and bucket counts. ' +
+      "Median of the samples (counts per size below); after the last sample every system's series are read back and " +
+      "compared with the oracle: the set of label sets, and each one's count, sum (to 1e-9) and bucket counts. " +
       '"vs (a)" = ns of (a) / ns of the row (> 1× = faster than prom-client).',
   );
   const src = dropInSource();
@@ -358,7 +383,14 @@ function render(sizes: SizeResult[], scrapes: ScrapeResult[], targets: Target[])
     });
     lines.push(
       mdTable(
-        [{ title: 'system', align: 'left' }, 'ns/event', 'Mevents/s', 'vs (a)', 'ns/event min–max', { title: 'verified', align: 'left' }],
+        [
+          { title: 'system', align: 'left' },
+          'ns/event',
+          'Mevents/s',
+          'vs (a)',
+          'ns/event min–max',
+          { title: 'verified', align: 'left' },
+        ],
         rows,
       ),
     );
@@ -385,7 +417,14 @@ function render(sizes: SizeResult[], scrapes: ScrapeResult[], targets: Target[])
     });
     lines.push(
       mdTable(
-        [{ title: 'system', align: 'left' }, { title: 'call', align: 'left' }, 'median', 'vs prom-client', 'text', { title: 'min–max', align: 'left' }],
+        [
+          { title: 'system', align: 'left' },
+          { title: 'call', align: 'left' },
+          'median',
+          'vs prom-client',
+          'text',
+          { title: 'min–max', align: 'left' },
+        ],
         rows,
       ),
     );
@@ -394,7 +433,8 @@ function render(sizes: SizeResult[], scrapes: ScrapeResult[], targets: Target[])
   lines.push('Targets:');
   lines.push('');
   for (const t of targets) {
-    const state = t.met === null ? 'not measured (system not available)' : `${fmtRatio(t.got!)} — ${t.met ? 'met' : 'NOT met'}`;
+    const state =
+      t.met === null ? 'not measured (system not available)' : `${fmtRatio(t.got!)} — ${t.met ? 'met' : 'NOT met'}`;
     lines.push(`- ${t.text} ≥ ${t.want}×: ${state}`);
   }
   return lines.join('\n');
@@ -440,7 +480,10 @@ export const w3: Workload = {
       scrapes.push({ series, routes: series / 20, eventsPerSeries: perSeries, plan: scrapePlan, rows });
     }
     const largest = sizes[sizes.length - 1];
-    const targets = targetsOf(largest, scrapes.find((s) => s.series === 1000));
+    const targets = targetsOf(
+      largest,
+      scrapes.find((s) => s.series === 1000),
+    );
     return {
       markdown: render(sizes, scrapes, targets),
       data: {

@@ -1,5 +1,5 @@
 // W5 — memory and GC: bytes per entry and full-GC pause with N entries alive,
-// U64Map against JS Map in the flavours of bench-workloads.md (Smi→Smi,
+// U64Map against JS Map in the flavours of WORKLOADS.md (Smi→Smi,
 // W1 double keys → Smi, double → double) plus BigInt keys → Smi.
 // Also, in full runs, V8's Map limit: inserting 2^24 + 1 keys throws at 2^24.
 import { U64Map } from '../../src/index';
@@ -271,6 +271,9 @@ export const w5: Workload = {
       ctx.progress.step('W5 V8 Map limit (2^24 + 1 inserts)');
       limit = mapLimit();
     }
-    return { markdown: render(empty, bySize, limit), data: { gcRuns: GC_RUNS, emptyHeapGc: empty, sizes: bySize, mapLimit: limit } };
+    return {
+      markdown: render(empty, bySize, limit),
+      data: { gcRuns: GC_RUNS, emptyHeapGc: empty, sizes: bySize, mapLimit: limit },
+    };
   },
 };

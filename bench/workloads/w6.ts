@@ -185,6 +185,9 @@ export const w6: Workload = {
       sizes.push({ n, reps: plan.reps, samples: plan.samples, variants: results });
     }
     releaseKeyCache();
-    return { markdown: render(defaults, unsupported, sizes), data: { seed: SEED.toString(), defaults, unsupported, sizes } };
+    return {
+      markdown: render(defaults, unsupported, sizes),
+      data: { seed: SEED.toString(), defaults, unsupported, sizes },
+    };
   },
 };

@@ -9,13 +9,13 @@
 //        cache lines of the same region, 2^23 steps;
 //   extra: the same on a 256 MiB region with 4 KiB pages (about the size of a
 //        1e7-entry table).
-// The headline is lookup ns/key ÷ floor ns/read (the issue's target: within 3×).
+// The headline is lookup ns/key ÷ floor ns/read (target: within 3×).
 //
 // Memory (full run): keys 800 MB, lookup order 400 MB (+800 MB while shuffling),
 // lookup keys 800 MB, output 800 MB, plus the map; the floor runs first, alone.
 // Quick mode: N = 1e6 and a 64 MiB floor region.
 import { U64Map, type MapStats } from '../../src/index';
-import { native, type MemoryFloorResult } from '../../src/native';
+import { native, type MemoryFloorResult } from '../../src/runtime/native';
 import { check, gc, measure, median, planFor, type Measurement } from '../harness';
 import { KEY_SEED, shuffleOrder, splitmix64Array, xorChecksum } from '../keys';
 import { fmtBytes, fmtMops, fmtN, fmtNs, fmtRatio, mdTable } from '../report';
@@ -189,7 +189,15 @@ function render(floors: FloorResult[], sizes: SizeResult[]): string {
   lines.push('');
   lines.push(
     mdTable(
-      [{ title: 'region', align: 'left' }, { title: 'pages', align: 'left' }, 'THP coverage', 'random read ns', 'reads', 'pointer chase ns/step', 'steps'],
+      [
+        { title: 'region', align: 'left' },
+        { title: 'pages', align: 'left' },
+        'THP coverage',
+        'random read ns',
+        'reads',
+        'pointer chase ns/step',
+        'steps',
+      ],
       floors.map((f) => [
         fmtBytes(f.config.bytes),
         f.config.hugePages ? 'MADV_HUGEPAGE' : 'MADV_NOHUGEPAGE',
@@ -207,14 +215,24 @@ function render(floors: FloorResult[], sizes: SizeResult[]): string {
   lines.push(
     'U64Map: N keys = the first N splitmix64(42) outputs (full u64, `BigUint64Array`), inserted with `setBatch` in chunks of ' +
       `${fmtN(CHUNK)} into an un-presized map (one pass, timed per call), then every key looked up with \`getBatch\` in W1's ` +
-      'Fisher–Yates order (splitmix64(43)), chunks of 1e6; lookup = median of the timing rules\' samples, all hits and the sum of values verified. ' +
+      "Fisher–Yates order (splitmix64(43)), chunks of 1e6; lookup = median of the timing rules' samples, all hits and the sum of values verified. " +
       `"÷ floor" = lookup ns/key ÷ random-read ns of the ${fmtBytes(small.config.bytes)} region (4 KiB pages / THP); ` +
       `"÷ chase" = ÷ pointer-chase ns/step (4 KiB pages). Target: within ${TARGET}× of the floor.`,
   );
   lines.push('');
   lines.push(
     mdTable(
-      ['N', 'insert ns/key', 'lookup ns/key', 'Mops/s', '÷ floor (4 KiB)', '÷ floor (THP)', '÷ chase (4 KiB)', 'bytes/entry', 'load factor'],
+      [
+        'N',
+        'insert ns/key',
+        'lookup ns/key',
+        'Mops/s',
+        '÷ floor (4 KiB)',
+        '÷ floor (THP)',
+        '÷ chase (4 KiB)',
+        'bytes/entry',
+        'load factor',
+      ],
       sizes.map((s) => [
         fmtN(s.n),
         fmtNs(s.insertNs),
@@ -244,7 +262,7 @@ function render(floors: FloorResult[], sizes: SizeResult[]): string {
   lines.push('');
   lines.push(
     'A JS `Map` cannot be a baseline here: V8 caps it at 2^24 (16,777,216) entries. The floor is what one core can do ' +
-      'with perfect memory-level parallelism and no hashing; whether the map\'s own memory got huge pages depends on the ' +
+      "with perfect memory-level parallelism and no hashing; whether the map's own memory got huge pages depends on the " +
       'allocator and `/sys/kernel/mm/transparent_hugepage/enabled`, so both floors are shown.',
   );
   return lines.join('\n');

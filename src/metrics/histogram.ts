@@ -1,6 +1,6 @@
 // Histogram specs and their bucket layouts: validation, a mirror of the native
 // bucket functions (native/core/histogram.h) and bpftrace's bucket labels.
-import { rangeError, typeError } from './errors';
+import { rangeError, typeError } from '../runtime/errors';
 
 /**
  * The histogram an {@link Aggregator} keeps per key:

@@ -1,8 +1,7 @@
 // The JavaScript half of the aggregator's hot path: the typed-array staging
 // buffers, the handle whose record() is two writes into them, and the key and
 // value checks that run before anything is staged.
-import type { AggHandle } from './aggregator';
-import { rangeError, typeError } from './errors';
+import { rangeError, typeError } from '../runtime/errors';
 
 const TWO32 = 4294967296;
 const KEY_RANGE = 'an integer in [0, 2^53) or a bigint in [0, 2^64)';
@@ -60,6 +59,12 @@ export class Staging {
     this.ids = new Uint32Array(0);
     this.values = new Float64Array(0);
   }
+}
+
+/** A key resolved once, for the hot path: see {@link Aggregator.handle}. */
+export interface AggHandle {
+  /** Records one event for the handle's key. Throws for a value that is not a finite number. */
+  record(value: number): void;
 }
 
 /** A key resolved natively once; record() stages (id, value). */

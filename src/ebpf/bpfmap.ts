@@ -3,12 +3,12 @@
 // reports eBPF outcomes as status numbers; this layer owns the receiver and
 // closed checks and turns those numbers into CodedErrors thrown from the
 // caller's frame.
-import { closedError, CodedError, describe, typeError } from './errors';
-import { native, type BpfMapStats, type NativeBpfMap } from './native';
-import { optionalString, parseSeed } from './options';
-import type { HashKernelName, MatchKernelName } from './u64map';
+import { closedError, CodedError, describe, typeError } from '../runtime/errors';
+import { native, type BpfMapStats, type NativeBpfMap } from '../runtime/native';
+import { optionalString, parseSeed } from '../runtime/options';
+import type { HashKernelName, MatchKernelName } from '../runtime/kernel-names';
 
-export type { BpfMapStats } from './native';
+export type { BpfMapStats } from '../runtime/native';
 
 /** `update` flag: create the key or overwrite its value (the default). */
 export const BPF_ANY = 0;

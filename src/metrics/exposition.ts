@@ -14,7 +14,7 @@
 // Both roads must give the same bytes; test/aggregator.exposition.test.ts
 // holds the native one to this one.
 
-import { rangeError, typeError } from './errors';
+import { rangeError, typeError } from '../runtime/errors';
 import { TextBuffer } from './text-buffer';
 
 const NEWLINE = 10;

@@ -3,17 +3,19 @@
 // the id is a handle id or points at a key staged alongside) and the whole
 // batch crosses into native code once (native/core/aggregator.h). Every read
 // flushes first, so reads always see every event recorded before them.
-import { closedError, CodedError, rangeError, typeError, withCallerStack } from './errors';
+import { closedError, CodedError, rangeError, typeError, withCallerStack } from '../runtime/errors';
 import { boundTails, checkFamily, familyHead, labelHeads, omitsSum, type ExpositionFamily } from './exposition';
 import { parseHistSpec, type HistLayout, type HistSpec } from './histogram';
-import { native } from './native';
+import { LabelTrie, type TrieNode } from './label-trie';
+import { native } from '../runtime/native';
 import { formatHistogram, formatStats } from './print';
-import { badValue, Handle, keyName, labelText, Staging, u64Words } from './staging';
-import { optionalString } from './options';
-import type { HashKernelName, MatchKernelName } from './u64map';
-import { decodeWtf8, encodeWtf8Into } from './wtf8';
+import { badValue, Handle, keyName, labelText, Staging, u64Words, type AggHandle } from './staging';
+import { optionalString, parseSeed } from '../runtime/options';
+import type { HashKernelName, MatchKernelName } from '../runtime/kernel-names';
+import { decodeWtf8, encodeWtf8Into } from '../runtime/wtf8';
 
 export type { HistSpec, HistLayout } from './histogram';
+export type { AggHandle } from './staging';
 
 /** How an {@link Aggregator}'s keys look: u64 ids, strings, or label tuples. */
 export type AggKeySpec =
@@ -46,8 +48,8 @@ export interface AggregatorOptions {
   onFull?: 'drop' | 'lru';
   /** Events staged per native crossing (default 4096, 1..2^20). */
   batchSize?: number;
-  /** Hash seed as a bigint in [0, 2^64); random by default. */
-  seed?: bigint;
+  /** Hash seed, as for the maps: an integer in [0, 2^53) or a bigint in [0, 2^64); random by default. */
+  seed?: number | bigint;
   /**
    * Force a tophash match kernel for the key table (default: the best this CPU supports, or
    * TOPHASH_FORCE_MATCH), as U64Map's and BpfMap's `match` option. An unknown or unsupported name
@@ -75,12 +77,6 @@ export interface AggValue {
   avg: number;
   /** Per-bucket counts, not cumulative, when the aggregator has a histogram. */
   hist?: Float64Array;
-}
-
-/** A key resolved once, for the hot path: see {@link Aggregator.handle}. */
-export interface AggHandle {
-  /** Records one event for the handle's key. Throws for a value that is not a finite number. */
-  record(value: number): void;
 }
 
 /** What {@link Aggregator.stats} reports. */
@@ -299,8 +295,7 @@ export class Aggregator<K extends AggKey = AggKey> {
   #pending: number[] = [];
   #registry: FinalizationRegistry<number>;
   #scratch = new Uint8Array(1024);
-  #cache = new Map<string, unknown>();
-  #cacheNodes = 0;
+  #cache = new LabelTrie<Handle>();
 
   /**
    * Creates an empty aggregator. Throws TypeError/RangeError naming a bad option, e.g.
@@ -341,18 +336,13 @@ export class Aggregator<K extends AggKey = AggKey> {
     if (!Number.isSafeInteger(batch) || batch < 1 || batch > 2 ** 20) {
       throw rangeError('an integer in [1, 2^20]', 'options.batchSize', batch);
     }
-    const seed = options.seed;
-    if (seed !== undefined && typeof seed !== 'bigint') throw typeError('a bigint', 'options.seed', seed);
-    if (seed !== undefined && (seed < 0n || seed >= 2n ** 64n)) {
-      throw rangeError('a bigint in [0, 2^64)', 'options.seed', seed);
-    }
     const Native = (native as unknown as { Aggregator: NativeAggregatorClass }).Aggregator;
     this.#native = new Native({
       keyKind: this.#kind === KIND_U64 ? 'u64' : 'bytes',
       ...histOptions,
       maxEntries,
       onFull,
-      seed,
+      seed: parseSeed(options.seed),
       match: optionalString(options.match, 'options.match'),
       hash: optionalString(options.hash, 'options.hash'),
     });
@@ -451,20 +441,20 @@ export class Aggregator<K extends AggKey = AggKey> {
   // ---- recording ----
 
   // record() keeps a handle per recent string or label key, so a key's
-  // later events skip encoding and hashing: a Map for string keys, a trie of
-  // Maps (one level per label, holding the caller's own strings, whose hashes
-  // V8 has cached) for label tuples. Joining label values into one string
-  // instead costs a flatten and a rehash per call, ~6x the trie walk. The
-  // cache is bounded: past CACHE_ENTRIES nodes it starts over (dropped handles
-  // are released as they are collected). undefined: a key too long to cache.
+  // later events skip encoding and hashing: the label trie tophash/prom uses
+  // (label-trie.ts), one level for a string key, one per label for a label
+  // tuple. The cache is bounded: past CACHE_ENTRIES nodes it starts over
+  // (dropped handles are released as they are collected). undefined: a key
+  // too long to cache.
   #stringHandle(key: unknown, index = -1): Handle | undefined {
     if (typeof key !== 'string') throw typeError('a string', keyName(index), key);
     if (key.length > CACHE_KEY_CHARS) return undefined;
-    let h = this.#cache.get(key) as Handle | undefined;
+    const cache = this.#cache;
+    let h = cache.root[key] as Handle | undefined;
     if (h === undefined) {
       h = this.#makeHandle(key, keyName(index));
-      if (++this.#cacheNodes > CACHE_ENTRIES) this.#resetCache();
-      this.#cache.set(key, h);
+      if (cache.nodes >= CACHE_ENTRIES) cache.clear();
+      cache.leaf(cache.root, key, h);
     }
     return h;
   }
@@ -479,7 +469,8 @@ export class Aggregator<K extends AggKey = AggKey> {
       throw rangeError(`${names.length} label values`, keyName(index), key);
     }
     const last = names.length - 1;
-    let node = this.#cache;
+    const cache = this.#cache;
+    let node = cache.root;
     let chars = 0;
     for (let i = 0; ; i++) {
       const v = labelText(
@@ -489,31 +480,21 @@ export class Aggregator<K extends AggKey = AggKey> {
       );
       chars += v.length;
       if (chars > CACHE_KEY_CHARS) return undefined;
-      const next = node.get(v);
+      const next = node[v];
       if (i === last) {
         if (next !== undefined) return next as Handle;
         const h = this.#makeHandle(key, keyName(index));
-        if (++this.#cacheNodes > CACHE_ENTRIES) {
-          this.#resetCache();
-          return h;
-        }
-        node.set(v, h);
+        if (cache.nodes >= CACHE_ENTRIES) cache.clear();
+        else cache.leaf(node, v, h);
         return h;
       }
       if (next === undefined) {
-        if (++this.#cacheNodes > CACHE_ENTRIES) this.#resetCache();
-        const child = new Map<string, unknown>();
-        node.set(v, child);
-        node = child;
+        if (cache.nodes >= CACHE_ENTRIES) cache.clear();
+        node = cache.branch(node, v);
       } else {
-        node = next as Map<string, unknown>;
+        node = next as TrieNode;
       }
     }
-  }
-
-  #resetCache(): void {
-    this.#cache = new Map();
-    this.#cacheNodes = 0;
   }
 
   /**
@@ -990,7 +971,7 @@ export class Aggregator<K extends AggKey = AggKey> {
     this.#native = null;
     this.#s.neuter();
     this.#pending = [];
-    this.#resetCache();
+    this.#cache.clear();
     n.close();
   }
 

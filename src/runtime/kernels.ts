@@ -2,8 +2,8 @@
 // the hash kernels (for tests, benchmarks and users who need a seeded hash).
 import { typeError } from './errors';
 import { native, type CpuInfo, type KernelInfo } from './native';
-import type { PackedKeys } from './strmap';
-import type { HashKernelName } from './u64map';
+import type { PackedKeys } from './packed-keys';
+import type { HashKernelName } from './kernel-names';
 
 export type { CpuInfo, KernelInfo } from './native';
 

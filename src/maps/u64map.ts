@@ -3,25 +3,15 @@
 // protocol; the native side checks every argument it reads again, so nothing
 // that reaches it unchecked can crash the process.
 import { OffHeapMap } from './map-protocol';
-import { closedError, describe, withCallerStack } from './errors';
-import { nativeMapArgs } from './options';
-import { native, type KeyArray, type MapStats, type NativeU64Map } from './native';
+import { closedError, describe, withCallerStack } from '../runtime/errors';
+import { nativeMapArgs } from '../runtime/options';
+import { native, type KeyArray, type MapStats, type NativeU64Map } from '../runtime/native';
+import type { HashKernelName, MatchKernelName } from '../runtime/kernel-names';
 
-export type { KeyArray, MapStats } from './native';
+export type { KeyArray, MapStats } from '../runtime/native';
 
 /** A key: an integer number in [0, 2^53) or a bigint in [0, 2^64). `5` and `5n` are the same key. */
 export type U64Key = number | bigint;
-
-/**
- * A tophash match kernel: `scalar` and `swar` run anywhere, `sse2`, `avx2` and `avx512` on x86-64,
- * `neon` on Arm. {@link kernels} lists which ones this CPU supports.
- */
-export type MatchKernelName = 'scalar' | 'swar' | 'sse2' | 'avx2' | 'avx512' | 'neon';
-/**
- * A hash kernel: `aes` (AES-NI), `vaes` (256-bit VAES) and `aes-portable` (software AES) give
- * bit-identical results; `fold` is a scalar multiply-fold with its own output.
- */
-export type HashKernelName = 'aes' | 'vaes' | 'aes-portable' | 'fold';
 
 /**
  * Options for {@link U64Map}'s constructor; every field is optional.

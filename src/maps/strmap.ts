@@ -3,32 +3,22 @@
 // decodes keys for iteration and does the receiver and closed checks; the
 // native side checks every argument it reads again.
 import { OffHeapMap } from './map-protocol';
-import { closedError, describe, rangeError, typeError, withCallerStack } from './errors';
-import { native, type MapStats, type NativeStrMap } from './native';
-import { nativeMapArgs } from './options';
+import { closedError, describe, rangeError, typeError, withCallerStack } from '../runtime/errors';
+import { native, type MapStats, type NativeStrMap } from '../runtime/native';
+import { nativeMapArgs } from '../runtime/options';
 import type { U64MapOptions } from './u64map';
-import { encodeKeyAt, isBytes, MAX_KEY_BYTES, packKeys } from './strpack';
-import { decodeWtf8 } from './wtf8';
+import { encodeKeyAt, isBytes, MAX_KEY_BYTES, packKeys } from '../runtime/strpack';
+import type { PackedKeys } from '../runtime/packed-keys';
+import { decodeWtf8 } from '../runtime/wtf8';
 
-export { MAX_KEY_BYTES } from './strpack';
+export { MAX_KEY_BYTES } from '../runtime/strpack';
+export type { PackedKeys } from '../runtime/packed-keys';
 
 /**
  * A StrMap key: a string (encoded as WTF-8, see {@link StrMap}) or the raw bytes of a key. A
  * well-formed string and the `Uint8Array` of its UTF-8 bytes are the same key.
  */
 export type StrKey = string | Uint8Array;
-
-/**
- * A batch of keys packed into one buffer: key `i` is `bytes.subarray(offsets[i], offsets[i + 1])`,
- * so `offsets` has one more element than there are keys. Strings go in as their UTF-8 (WTF-8)
- * bytes.
- */
-export interface PackedKeys {
-  /** The keys' bytes, back to back. */
-  bytes: Uint8Array;
-  /** `count + 1` offsets into `bytes`, non-decreasing. */
-  offsets: Uint32Array;
-}
 
 /** A batch of keys for {@link StrMap}'s batch methods: an array of keys or {@link PackedKeys}. */
 export type StrKeys = readonly StrKey[] | PackedKeys;

@@ -1,7 +1,14 @@
 // Option checks the JS-facing classes share: seeds, kernel names, and the
 // constructor arguments of U64Map and StrMap.
 import { rangeError, typeError } from './errors';
-import type { U64MapOptions } from './u64map';
+
+/** The constructor options U64Map and StrMap share, as they arrive: unchecked. */
+interface MapOptionFields {
+  capacity?: unknown;
+  seed?: unknown;
+  match?: unknown;
+  hash?: unknown;
+}
 
 /**
  * Validates the options U64Map and StrMap share and returns them in the
@@ -10,7 +17,7 @@ import type { U64MapOptions } from './u64map';
  * @internal
  */
 export function nativeMapArgs(
-  options: U64MapOptions,
+  options: MapOptionFields,
 ): [number | undefined, bigint | undefined, string | undefined, string | undefined] {
   if (typeof options !== 'object' || options === null) throw typeError('an options object', 'options', options);
   const { capacity } = options;

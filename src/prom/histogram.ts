@@ -1,0 +1,315 @@
+// tophash/prom's Histogram: prom-client's class over an Aggregator with the same buckets.
+import { format } from 'node:util';
+
+import * as client from 'prom-client';
+
+import { Aggregator, READ_ROWS, RENDER_TEXT, type AggHandle, type LabelKey } from '../metrics/aggregator';
+import { compileObserve, copyLabels, LabelIndex, type IndexedSeries, type LabelObject } from '../metrics/label-index';
+import { rangeError, typeError } from '../runtime/errors';
+import { fastFormatRegisters } from './registry';
+import {
+  checkLabelNames,
+  isObject,
+  labelsFromArgs,
+  rejectExemplars,
+  runCollect,
+  seconds,
+  TEXT,
+  type LabelValues,
+} from './shared';
+
+// prom-client's defaults, so an unconfigured Histogram exports the same buckets.
+const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+interface HistogramSeries extends IndexedSeries {
+  handle: AggHandle;
+  /** The aggregator key as READ_ROWS spells it: label values joined by NUL ('0' without labels). */
+  readonly key: string;
+}
+
+/** One series' aggregate as a scrape reads it. */
+interface SeriesReading {
+  count: number;
+  sum: number;
+  hist: ArrayLike<number> | undefined;
+}
+
+/** The value object prom-client's registry formats: one sample line. */
+interface SampleValue {
+  labels: Record<string, string | number>;
+  sharedLabels?: Record<string, string | number>;
+  value: number;
+  metricName?: string;
+  exemplar?: null;
+}
+
+/** A histogram child bound to one label set, as `labels(...)` returns it. */
+export interface HistogramChild<T extends string> {
+  /** Observes value for the bound labels. */
+  observe(value: number): void;
+  /** Starts a timer; the returned function observes the elapsed seconds (and returns them). */
+  startTimer(): (labels?: LabelValues<T>) => number;
+}
+
+/**
+ * prom-client's `Histogram`, recording into a tophash {@link Aggregator} with the same `le`
+ * buckets. Each label set's aggregator handle is cached in nested Maps keyed by the label values,
+ * so a labelled `observe` is a few Map lookups and two typed-array writes; the arithmetic runs
+ * natively once per batch of events. Reads (`get`, `register.metrics()`) flush first.
+ *
+ * Differences from prom-client: no exemplars; a missing label and an empty one are one series;
+ * buckets must be finite and strictly increasing.
+ */
+export class Histogram<T extends string = string> extends client.Histogram<T> {
+  /** The metric name. */
+  declare readonly name: string;
+  /** The help text. */
+  declare readonly help: string;
+  /** The metric type, as prom-client's registry reads it. */
+  declare readonly type: string;
+  /** The label names, in the order positional `labels(...)` values follow. */
+  declare readonly labelNames: readonly T[];
+  /** How prom-client's cluster registry aggregates this metric across workers. */
+  declare readonly aggregator: client.Aggregator;
+  private agg!: Aggregator<LabelKey> | Aggregator<number>;
+  private index!: LabelIndex<HistogramSeries>;
+  private bounds!: readonly number[];
+
+  /**
+   * Creates the histogram and registers it in `config.registers` (default: prom-client's global
+   * registry), exactly as prom-client does.
+   *
+   * @param config - prom-client's histogram options: `name`, `help`, `labelNames`, `buckets`,
+   *   `registers`, `aggregator`, `collect`
+   */
+  constructor(config: client.HistogramConfiguration<T>) {
+    rejectExemplars(config, 'Histogram');
+    const buckets = isObject(config) && config.buckets !== undefined ? config.buckets : DEFAULT_BUCKETS;
+    checkBuckets(buckets);
+    super(config);
+    // prom-client installs observe as an own property; ours replaces it below.
+    delete (this as { observe?: unknown }).observe;
+    this.bounds = [...buckets];
+    const names = [...this.labelNames] as string[];
+    const hist = { buckets: this.bounds };
+    const agg: Aggregator<LabelKey> | Aggregator<number> =
+      names.length > 0
+        ? new Aggregator<LabelKey>({ key: { labels: names }, hist })
+        : new Aggregator<number>({ key: 'u64', hist });
+    this.agg = agg;
+    this.index = new LabelIndex<HistogramSeries>(names, (labels, values) => ({
+      labels,
+      values,
+      alive: true,
+      key: names.length > 0 ? values.join('\0') : '0',
+      handle: names.length > 0 ? (agg as Aggregator<LabelKey>).handle(values) : (agg as Aggregator<number>).handle(0),
+    }));
+    // prom-client starts an unlabelled histogram with its one (zero) series.
+    if (names.length === 0) this.index.resolve({});
+    // Like prom-client, an own observe: this one compiled for labelNames (see compileObserve).
+    const observeSlow = (labels: unknown, value: unknown) => this.observeSlow(labels, value);
+    (this as { observe: unknown }).observe = compileObserve(this.index, observeSlow);
+    fastFormatRegisters(this as { registers?: unknown });
+  }
+
+  /**
+   * Observes a value, optionally for a label set: `observe(value)` or `observe(labels, value)`.
+   *
+   * @param value - the observation
+   */
+  observe(value: number): void;
+  observe(labels: LabelValues<T>, value: number): void;
+  observe(observeData: client.ObserveDataWithExemplar<T>): void;
+  observe(labels: unknown, value?: unknown): void {
+    // The hot path stays small enough for V8 to inline: a label set seen before and a finite value.
+    if (typeof labels === 'object' && labels !== null && typeof value === 'number' && value - value === 0) {
+      const series = this.index.find(labels as LabelObject);
+      if (series !== undefined) {
+        series.handle.record(value);
+        return;
+      }
+    }
+    this.observeSlow(labels, value);
+  }
+
+  private observeSlow(labels: unknown, value: unknown): void {
+    if (!isObject(labels)) {
+      value = labels;
+      labels = {};
+    }
+    if (typeof value !== 'number' || value - value !== 0) {
+      throw new TypeError(`Value is not a valid number: ${format(value)}`);
+    }
+    this.index.resolve(labels as LabelObject).handle.record(value);
+  }
+
+  /**
+   * Starts a timer; the returned function observes the elapsed seconds for `labels` merged with
+   * the labels passed to it, and returns them.
+   *
+   * @param labels - labels to observe under
+   */
+  startTimer(labels?: LabelValues<T>): (labels?: LabelValues<T>) => number {
+    const start = process.hrtime();
+    return (endLabels?: LabelValues<T>) => {
+      const value = seconds(start);
+      this.observe(
+        Object.assign<LabelValues<T>, LabelValues<T> | undefined, LabelValues<T> | undefined>({}, labels, endLabels),
+        value,
+      );
+      return value;
+    };
+  }
+
+  /**
+   * A child bound to one label set: `observe(value)` and `startTimer()` without labels. The
+   * child keeps its series, so its `observe` skips even the Map lookups.
+   *
+   * @param values - an object of label values, or the values in labelNames order
+   */
+  labels(...values: string[]): client.Histogram.Internal<T>;
+  labels(labels: LabelValues<T>): client.Histogram.Internal<T>;
+  labels(...args: unknown[]): HistogramChild<T> {
+    const labels = labelsFromArgs(this.labelNames, args);
+    checkLabelNames(this.labelNames, labels);
+    // Resolved on first use, as prom-client creates the series only when it is observed.
+    let series: HistogramSeries | undefined;
+    return {
+      observe: (value: number) => {
+        if (typeof value !== 'number' || value - value !== 0) {
+          throw new TypeError(`Value is not a valid number: ${format(value)}`);
+        }
+        if (series === undefined || !series.alive) series = this.index.resolve(labels);
+        series.handle.record(value);
+      },
+      startTimer: () => this.startTimer(labels as LabelValues<T>),
+    };
+  }
+
+  /**
+   * Sets a label set's series to zero (creating it if new), so it is exported before its first
+   * observation.
+   *
+   * @param labels - the label set
+   */
+  zero(labels: LabelValues<T>): void {
+    const series = this.index.resolve(labels);
+    // prom-client's zero() starts the series afresh, reported under these labels.
+    series.labels = copyLabels(labels);
+    this.agg.flush();
+    this.deleteKey(series);
+  }
+
+  /**
+   * Removes a label set's series.
+   *
+   * @param values - an object of label values, or the values in labelNames order
+   */
+  remove(...values: string[]): void;
+  remove(labels: LabelValues<T>): void;
+  remove(...args: unknown[]): void {
+    const labels = labelsFromArgs(this.labelNames, args);
+    checkLabelNames(this.labelNames, labels);
+    const series = this.index.remove(labels);
+    if (series !== undefined) {
+      this.agg.flush();
+      this.deleteKey(series);
+    }
+  }
+
+  /** Removes every series (an unlabelled histogram's too, as in prom-client). */
+  reset(): void {
+    // prom-client's constructor calls reset() before this class has set its fields.
+    if (this.index === undefined) return super.reset();
+    this.agg.flush();
+    this.agg.clear();
+    this.index.clear();
+  }
+
+  private deleteKey(series: HistogramSeries): void {
+    if (this.index.names.length > 0) (this.agg as Aggregator<LabelKey>).delete(series.values);
+    else (this.agg as Aggregator<number>).delete(0);
+  }
+
+  /**
+   * Every series' aggregate from one bulk readout of the aggregator (one native scan, rows
+   * indexed by key text) rather than an encode, native lookup and copy per series.
+   */
+  private reader(): (series: HistogramSeries) => SeriesReading {
+    const { keys, rows, stride } = this.agg[READ_ROWS]();
+    const at = new Map<string, number>();
+    for (let i = 0; i < keys.length; i++) at.set(keys[i], i * stride);
+    return (series) => {
+      const offset = at.get(series.key);
+      if (offset === undefined) return { count: 0, sum: 0, hist: undefined };
+      return { count: rows[offset], sum: rows[offset + 1], hist: rows.subarray(offset + 4, offset + stride) };
+    };
+  }
+
+  private async collectValues(splay: boolean): Promise<client.MetricObjectWithValues<client.MetricValueWithName<T>>> {
+    await runCollect(this as { collect?: () => unknown });
+    const name = this.name;
+    const bucketName = `${name}_bucket`;
+    const values: SampleValue[] = [];
+    const read = this.reader();
+    for (const series of this.index.series()) {
+      const { count, sum, hist } = read(series);
+      const shared = series.labels;
+      const line = (labels: Record<string, string | number>, value: number, metricName: string, exemplar?: null) =>
+        splay
+          ? { value, metricName, exemplar, labels: Object.assign(labels, shared) }
+          : { labels, sharedLabels: shared, value, metricName, exemplar };
+      let cumulative = 0;
+      for (let i = 0; i < this.bounds.length; i++) {
+        cumulative += hist === undefined ? 0 : hist[i];
+        values.push(line({ le: this.bounds[i] }, cumulative, bucketName, null));
+      }
+      values.push(line({ le: '+Inf' }, count, bucketName, null));
+      values.push(line({}, sum, `${name}_sum`));
+      values.push(line({}, count, `${name}_count`));
+    }
+    return {
+      name,
+      help: this.help,
+      type: this.type,
+      values,
+      aggregator: this.aggregator,
+    } as unknown as client.MetricObjectWithValues<client.MetricValueWithName<T>>;
+  }
+
+  /** The metric as prom-client's registry reads it (`getMetricsAsJSON` shape). */
+  async get(): Promise<client.MetricObjectWithValues<client.MetricValueWithName<T>>> {
+    return this.collectValues(true);
+  }
+
+  /**
+   * The metric as prom-client's registry formats it: values carry the series labels as
+   * `sharedLabels`, which the registry caches the formatted text of per series.
+   */
+  async getForPromString(): Promise<client.MetricObjectWithValues<client.MetricValueWithName<T>>> {
+    return this.collectValues(false);
+  }
+
+  /**
+   * @internal The text rendered natively straight from the aggregator's rows, series in the
+   * index's order (prom-client's), through each series' handle.
+   */
+  async [TEXT](openMetrics: boolean): Promise<string> {
+    await runCollect(this as { collect?: () => unknown });
+    const handles: AggHandle[] = [];
+    for (const s of this.index.series()) handles.push(s.handle);
+    const family = { name: this.name, help: this.help, labelNames: this.index.names, openMetrics, eof: false };
+    return this.agg[RENDER_TEXT](family, handles);
+  }
+}
+
+function checkBuckets(buckets: unknown): asserts buckets is readonly number[] {
+  if (!Array.isArray(buckets)) throw typeError('an array of bucket bounds', 'config.buckets', buckets);
+  for (let i = 0; i < buckets.length; i++) {
+    const b: unknown = buckets[i];
+    if (typeof b !== 'number' || !Number.isFinite(b)) throw typeError('a finite number', `config.buckets[${i}]`, b);
+    if (i > 0 && !(b > (buckets[i - 1] as number))) {
+      throw rangeError(`a bound greater than ${buckets[i - 1]} (buckets strictly increase)`, `config.buckets[${i}]`, b);
+    }
+  }
+}
