@@ -10,7 +10,8 @@
 //   - avalanche: flipping any input bit flips every output bit with
 //     probability 1/2 within max(1 %, 6 sd of the sampling noise).
 // Sizes: TOPHASH_HASH_QUALITY=full runs the whole set (scripts/hash-quality.sh,
-// minutes); CI runs a subset, and a smaller one under sanitizers. Every
+// minutes); CI runs a subset, and a smaller one under sanitizers or with
+// TOPHASH_HASH_QUALITY=smoke (under emulation). Every
 // keyset prints a QUALITY line, which the script turns into the README's
 // table. All inputs and seeds are fixed, so nothing here is flaky.
 #include <gtest/gtest.h>
@@ -31,24 +32,25 @@
 namespace tophash::hash {
 namespace {
 
-enum class Scale { kSanitizer, kCi, kFull };
+enum class Scale { kSmoke, kCi, kFull };
 
 Scale scale() {
   const char* v = std::getenv("TOPHASH_HASH_QUALITY");
   if (v != nullptr && std::strcmp(v, "full") == 0) return Scale::kFull;
+  if (v != nullptr && std::strcmp(v, "smoke") == 0) return Scale::kSmoke;  // e.g. under emulation
 #if defined(__SANITIZE_ADDRESS__)
-  return Scale::kSanitizer;
+  return Scale::kSmoke;
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-  return Scale::kSanitizer;
+  return Scale::kSmoke;
 #endif
 #endif
   return Scale::kCi;
 }
 
-size_t sized(size_t sanitizer, size_t ci, size_t full) {
+size_t sized(size_t smoke, size_t ci, size_t full) {
   switch (scale()) {
-    case Scale::kSanitizer: return sanitizer;
+    case Scale::kSmoke: return smoke;
     case Scale::kCi: return ci;
     case Scale::kFull: break;
   }

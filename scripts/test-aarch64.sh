@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Arm (aarch64) in one command, on an x86-64 host: cross-compiles the engine
+# and the GoogleTest suites with Debian's g++-aarch64-linux-gnu (GoogleTest
+# itself from the sources libgtest-dev ships), runs them under qemu-aarch64
+# (Debian's qemu-user), where every suite is instantiated once per match/hash
+# kernel pair the emulated CPU reports (scalar, swar, neon x aes-portable,
+# fold), then cross-builds the addon itself against Node's headers and checks
+# it is an aarch64 ELF exporting the Node-API entry point.
+# Emulation says nothing about speed; the keyset quality suite runs at its
+# smoke size here (TOPHASH_HASH_QUALITY=smoke), the rest in full.
+#   scripts/test-aarch64.sh [gtest args...]   results: build-aarch64/results.json
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+dir=build-aarch64
+sysroot=/usr/aarch64-linux-gnu
+
+echo "== aarch64: native suites (cross-built, under qemu-aarch64) =="
+cmake -S . -B "$dir" -DCMAKE_TOOLCHAIN_FILE=scripts/aarch64-toolchain.cmake \
+  -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$dir" -j "$jobs" --target tophash_tests >/dev/null
+TOPHASH_HASH_QUALITY=smoke qemu-aarch64 -L "$sysroot" "$dir/tophash_tests" \
+  --gtest_output="json:$dir/results.json" --gtest_brief=1 "$@"
+
+echo "== aarch64: the addon, cross-built against Node's headers =="
+nodedir=$(npm config get nodedir 2>/dev/null || true)
+[ -d "$nodedir/include/node" ] || nodedir=$(dirname "$(dirname "$(command -v node)")")
+cmake -S . -B "$dir/addon" -DCMAKE_TOOLCHAIN_FILE=scripts/aarch64-toolchain.cmake \
+  -DCMAKE_BUILD_TYPE=Release -DCMAKE_JS_VERSION=cross -DCMAKE_JS_INC="$nodedir/include/node" \
+  -DCMAKE_JS_SRC= -DCMAKE_JS_LIB= >/dev/null
+cmake --build "$dir/addon" -j "$jobs" --target tophash >/dev/null
+addon="$dir/addon/tophash.node"
+file -b "$addon" | grep -q 'ARM aarch64' || { echo "$addon is not an aarch64 ELF" >&2; exit 1; }
+aarch64-linux-gnu-nm -D --defined-only "$addon" | grep -q napi_register_module_v1 ||
+  { echo "$addon does not export napi_register_module_v1" >&2; exit 1; }
+echo "$addon: $(file -b "$addon" | cut -d, -f1-2), exports napi_register_module_v1"
