@@ -103,7 +103,7 @@ uint64_t one_round_start_hash(const Key& key, const hash::Seed& s) {
   for (int i = 0; i < 16; ++i) len[i] ^= K[0][i];
   uint8_t S[16], x[16];
   hash::aesfam::aesenc_portable(len, K[1], S);
-  std::memcpy(b, key.data(), key.size());
+  if (!key.empty()) std::memcpy(b, key.data(), key.size());
   for (int i = 0; i < 16; ++i) x[i] = b[i] ^ S[i];
   for (int r = 1; r <= 3; ++r) hash::aesfam::aesenc_portable(x, K[r], x);
   uint64_t out;
