@@ -7,10 +7,11 @@
 //                                          // the key at info[1..] and its hash
 //   static Batch batch_arg(const Napi::CallbackInfo&);  // the keys at info[0..]
 //   static Owned own(const Batch&);        // a copy for the pool; .view() -> Batch
-//   Napi::Value Scan(const Napi::CallbackInfo&);
+//   struct ScanOut;                         // what scan() collects (see Scan)
 #pragma once
 #include <napi.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -52,7 +53,7 @@ class MapBinding : public BindingBase<Derived, Table> {
                                  Base::Method("hasBatch", &MapBinding::HasBatch),
                                  Base::Method("setBatch", &MapBinding::SetBatch),
                                  Base::Method("deleteBatch", &MapBinding::DeleteBatch),
-                                 Base::Method("scan", &Derived::Scan),
+                                 Base::Method("scan", &MapBinding::Scan),
                                  Base::Method("stats", &MapBinding::Stats),
                                  Base::CloseMethod(),
                                  Base::Method("getBatchAsync", &MapBinding::GetBatchAsync),
@@ -166,6 +167,25 @@ class MapBinding : public BindingBase<Derived, Table> {
         guard_alloc(env, Derived::kOutOfMemory, [&] { return core::delete_batch(t, keys); });
     this->report_memory(env);
     return count(env, deleted);
+  }
+
+  // scan(cursor, atLeast) -> [...ScanOut's arrays, next cursor]: whole bucket
+  // groups until at least `atLeast` entries or the end (next === 0). The
+  // cursor is an opaque number < 2^53. Keys are copied out here, because
+  // the table's views are valid only until its next write.
+  Napi::Value Scan(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Table& t = this->open(env);
+    uint64_t cursor = cursor_arg(info[0], "cursor", "scan");
+    const size_t at_least = std::max<size_t>(scan_size_arg(info[1], "atLeast", 1024), 1);
+    typename Derived::ScanOut out;
+    guard_alloc(env, Derived::kOutOfMemory, [&] {
+      out.reserve(scan_reserve(at_least));
+      do {
+        cursor = t.scan(cursor, [&](const auto& key, double value) { out.add(key, value); });
+      } while (cursor != 0 && !out.full(at_least));
+    });
+    return out.result(env, cursor);
   }
 
   // getBatchAsync(keys..., out, found?) -> Promise<hits>

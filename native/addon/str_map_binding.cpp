@@ -28,34 +28,19 @@ StrMapBinding::Owned StrMapBinding::own(const core::ByteBatch& keys) {
   return owned;
 }
 
-// Key i is bytes[offsets[i] .. offsets[i+1]). The keys are copied out here,
-// because the table's views are valid only until its next write.
-Napi::Value StrMapBinding::Scan(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  core::StrTable& t = open(env);
-  uint64_t cursor = cursor_arg(info[0], "cursor", "scan");
-  const size_t at_least = std::max<size_t>(scan_size_arg(info[1], "atLeast", 1024), 1);
-  std::vector<uint8_t> bytes;
-  std::vector<uint32_t> offsets{0};
-  std::vector<double> values;
-  guard_alloc(env, kOutOfMemory, [&] {
-    offsets.reserve(scan_reserve(at_least) + 1);
-    values.reserve(scan_reserve(at_least));
-    do {
-      cursor = t.scan(cursor, [&](const core::ByteSlot& k, double v) {
-        const core::ByteView kb = core::key_bytes(k);
-        bytes.insert(bytes.end(), kb.data, kb.data + kb.len);
-        offsets.push_back(static_cast<uint32_t>(bytes.size()));
-        values.push_back(v);
-      });
-      // Stay well inside u32 offsets however long the keys are.
-    } while (cursor != 0 && values.size() < at_least && bytes.size() < (size_t{1} << 30));
-  });
+void StrMapBinding::ScanOut::add(const core::ByteSlot& key, double value) {
+  const core::ByteView kb = core::key_bytes(key);
+  bytes.insert(bytes.end(), kb.data, kb.data + kb.len);
+  offsets.push_back(static_cast<uint32_t>(bytes.size()));
+  values.push_back(value);
+}
+
+Napi::Value StrMapBinding::ScanOut::result(Napi::Env env, uint64_t next) const {
   auto result = Napi::Array::New(env, 4);
   result.Set(0u, copy_out<Napi::Uint8Array>(env, bytes));
   result.Set(1u, copy_out<Napi::Uint32Array>(env, offsets));
   result.Set(2u, copy_out<Napi::Float64Array>(env, values));
-  result.Set(3u, Napi::Number::New(env, static_cast<double>(cursor)));
+  result.Set(3u, Napi::Number::New(env, static_cast<double>(next)));
   return result;
 }
 

@@ -35,8 +35,23 @@ class StrMapBinding : public MapBinding<StrMapBinding, core::StrTable> {
     core::ByteBatch view() const { return {bytes.data(), offsets.data(), offsets.size() - 1}; }
   };
   static Owned own(const core::ByteBatch& keys);
-  // scan(cursor, atLeast) -> [bytes: Uint8Array, offsets: Uint32Array, values: Float64Array, next]
-  Napi::Value Scan(const Napi::CallbackInfo& info);
+  // scan() -> [bytes: Uint8Array, offsets: Uint32Array, values: Float64Array, next],
+  // key i being bytes[offsets[i] .. offsets[i + 1]).
+  struct ScanOut {
+    std::vector<uint8_t> bytes;
+    std::vector<uint32_t> offsets{0};
+    std::vector<double> values;
+    void reserve(size_t n) {
+      offsets.reserve(n + 1);
+      values.reserve(n);
+    }
+    void add(const core::ByteSlot& key, double value);
+    // Stays well inside u32 offsets however long the keys are.
+    bool full(size_t at_least) const {
+      return values.size() >= at_least || bytes.size() >= (size_t{1} << 30);
+    }
+    Napi::Value result(Napi::Env env, uint64_t next) const;
+  };
 };
 
 }  // namespace tophash::addon

@@ -33,8 +33,21 @@ class U64MapBinding : public MapBinding<U64MapBinding, core::U64Table> {
     core::KeyBatch view() const { return {kind, data.data(), count}; }
   };
   static Owned own(const core::KeyBatch& keys);
-  // scan(cursor, atLeast) -> [keys: BigUint64Array, values: Float64Array, next]
-  Napi::Value Scan(const Napi::CallbackInfo& info);
+  // scan() -> [keys: BigUint64Array, values: Float64Array, next]
+  struct ScanOut {
+    std::vector<uint64_t> keys;
+    std::vector<double> values;
+    void reserve(size_t n) {
+      keys.reserve(n);
+      values.reserve(n);
+    }
+    void add(uint64_t key, double value) {
+      keys.push_back(key);
+      values.push_back(value);
+    }
+    bool full(size_t at_least) const { return values.size() >= at_least; }
+    Napi::Value result(Napi::Env env, uint64_t next) const;
+  };
 };
 
 }  // namespace tophash::addon
