@@ -1,7 +1,6 @@
 // What the four engine bindings (U64Map, StrMap, BpfMap, Aggregator) share:
 // the engine they own, its off-heap bytes reported to V8, the busy/close
-// state of an async batch, close(), the async plumbing, and the receiver and
-// handle checks. A binding derives from BindingBase<Itself, Engine> and keeps
+// state of an async batch, close(), the async plumbing, and the handle check. A binding derives from BindingBase<Itself, Engine> and keeps
 // only its argument conversion and forwarding. It declares:
 //   static constexpr uint64_t kMagic;         // unique per class
 //   static constexpr const char* kName;        // "U64Map", ... (error messages)
@@ -26,7 +25,7 @@ class BindingBase : public Napi::ObjectWrap<Derived> {
  public:
   explicit BindingBase(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Derived>(info) {}
   ~BindingBase() override {
-    magic_ = 0;  // a handle that outlives its object no longer passes the check
+    magic_ = 0;  // a handle kept past its object fails the check until the memory is reused
     memory_.report(this->Env(), 0);
   }
 
