@@ -1,6 +1,6 @@
-// How a string[] batch should cross into native code: every way
-// StrMap can pack one (src/runtime/strpack.ts) plus two pure-JS candidates that exist
-// only here, timed for encoding alone and inside a full getBatch, on fresh
+// How a string[] batch should cross into native code: StrMap's JS packer
+// (src/runtime/strpack.ts) against two pure-JS candidates that exist only
+// here, timed for encoding alone and inside a full getBatch, on fresh
 // 'user:<n>' strings and on a mixed-unicode variant. Not part of `npm run
 // bench`; run it on its own:
 //
@@ -15,7 +15,7 @@
 import * as os from 'node:os';
 
 import { StrMap } from '../src/index';
-import { packKeys, setStringPacker, STRING_PACKERS, type StringPacker } from '../src/runtime/strpack';
+import { packKeys } from '../src/runtime/strpack';
 import { check, hasGc, measure, median, type Plan } from './harness';
 import { shuffleOrder } from './keys';
 import { fmtN, fmtNs, mdTable } from './report';
@@ -59,7 +59,7 @@ function encodeIntoEach(keys: string[]): [Uint8Array, Uint32Array] {
   offs[0] = 0;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
-    if (!(k as unknown as { isWellFormed(): boolean }).isWellFormed()) return packKeys(keys, 'js');
+    if (!(k as unknown as { isWellFormed(): boolean }).isWellFormed()) return packKeys(keys);
     pos += encoder.encodeInto(k, buf.subarray(pos)).written;
     offs[i + 1] = pos;
   }
@@ -76,7 +76,7 @@ function encodeIntoJoined(keys: string[]): [Uint8Array, Uint32Array] {
   room(3 * total, keys.length);
   const joined = keys.join('');
   const { written } = encoder.encodeInto(joined, buf);
-  if (written !== total) return packKeys(keys, 'js');
+  if (written !== total) return packKeys(keys);
   return [buf, offs.subarray(0, keys.length + 1)];
 }
 
@@ -99,7 +99,7 @@ interface Candidate {
 }
 
 const CANDIDATES: Candidate[] = [
-  ...STRING_PACKERS.map((p: StringPacker) => ({ id: p, pack: (k: string[]) => packKeys(k, p) })),
+  { id: 'js', pack: (k: string[]) => packKeys(k) },
   { id: 'encodeInto-each', pack: encodeIntoEach },
   { id: 'encodeInto-joined', pack: encodeIntoJoined },
   { id: 'part: join + lengths', pack: joinOnly, partOnly: true },
@@ -142,7 +142,7 @@ function main(): void {
       const all = new Uint32Array(n).map((_, i) => i);
       m.setBatch(freshKeys(all, variant), new Float64Array(n).fill(1));
       const out = new Float64Array(n);
-      const expected = packKeys(freshKeys(order, variant), 'js');
+      const expected = packKeys(freshKeys(order, variant));
       const expectedBytes = Buffer.from(expected[0].subarray(0, expected[1][n]));
       const expectedOffsets = expected[1].slice();
       let inputs: string[][] = [];
@@ -181,16 +181,13 @@ function main(): void {
         const [b, o] = c.pack(freshKeys(order, variant)) as [Uint8Array, Uint32Array];
         check(o[n] === expectedOffsets[n], `${c.id} bytes`, o[n], expectedOffsets[n]);
         check(Buffer.compare(b.subarray(0, o[n]), expectedBytes) === 0, `${c.id} bytes equal`, 'differ', 'same');
-        const packer = (STRING_PACKERS as readonly string[]).includes(c.id) ? (c.id as StringPacker) : null;
         tasks.push({
           candidate: c.id,
           op: 'getBatch',
           run:
-            packer !== null
+            c.id === 'js'
               ? () => {
-                  const previous = setStringPacker(packer);
                   for (let r = 0; r < reps; r++) hits += m.getBatch(inputs[r], out);
-                  setStringPacker(previous);
                 }
               : () => {
                   for (let r = 0; r < reps; r++) {

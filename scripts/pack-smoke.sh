@@ -31,7 +31,7 @@ done
 # Every C++ source binding.gyp compiles must be in the tarball.
 while read -r src; do
   grep -qxF "$src" "$work/files.txt" || { echo "missing from the tarball: $src (binding.gyp builds it)"; fail=1; }
-done < <(node scripts/list-sources.js addon)
+done < <(node scripts/list-sources.js addon && node scripts/list-sources.js hooks)
 # Nothing that is not needed to install or use the package.
 if grep -E '^(test|bench|src|docs|build[^/]*|native/test|dist/(bench|scripts))/|\.(node|tgz|o)$|^scripts/.*\.(ts|sh)$' \
   "$work/files.txt"; then

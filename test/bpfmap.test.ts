@@ -13,7 +13,9 @@ import {
   type BpfBatchResult,
   type BpfMapOptions,
 } from '../src/index';
-import { native } from '../src/runtime/native';
+import { loadHooks } from '../src/runtime/native';
+
+const hooks = loadHooks();
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -148,15 +150,15 @@ describe('BpfMap lookup and delete', () => {
     // V8's total also counts ArrayBuffer backing stores (the map's own lookup
     // scratch array among them): allocate those first.
     const m = make({ maxEntries: 200_000, valueSize: 64 });
-    const before = native.externalMemory() - m.stats().bytes;
+    const before = hooks.externalMemory() - m.stats().bytes;
     expect(m.updateBatch(keys, values)).toBe(n);
     const { bytes, recordBytes } = m.stats();
-    expect(native.externalMemory() - before).toBe(bytes);
+    expect(hooks.externalMemory() - before).toBe(bytes);
     expect(recordBytes).toBeGreaterThanOrEqual(n * 64);
     // Chunks of at most 2 MiB as entries arrive, not maxEntries records up front.
     expect(recordBytes).toBeLessThanOrEqual(n * 64 + 2 ** 21);
     m.close();
-    expect(native.externalMemory() - before).toBe(0);
+    expect(hooks.externalMemory() - before).toBe(0);
   });
 });
 

@@ -14,7 +14,7 @@ const nativeEntry = path.join(__dirname, '..', 'dist', 'src', 'runtime', 'native
 // 10,000 maps alive, and after dropping them (gc + finalizers).
 const churn = `
 const { U64Map, StrMap } = require(${JSON.stringify(entry)});
-const { native } = require(${JSON.stringify(nativeEntry)});
+const hooks = require(${JSON.stringify(nativeEntry)}).loadHooks();
 const MB = 1024 * 1024;
 const settle = async () => {
   for (let i = 0; i < 20; i++) { gc(); await new Promise((r) => setImmediate(r)); }
@@ -36,14 +36,14 @@ const settle = async () => {
   // One warm-up round so code, heap pages and allocator arenas exist at the start.
   for (const m of Array.from({ length: 500 }, (_, i) => make(i))) m.close();
   await settle();
-  const start = { rss: process.memoryUsage().rss / MB, external: native.externalMemory() };
+  const start = { rss: process.memoryUsage().rss / MB, external: hooks.externalMemory() };
   let maps = Array.from({ length: 10000 }, (_, i) => make(i));
-  const alive = { rss: process.memoryUsage().rss / MB, external: native.externalMemory(),
+  const alive = { rss: process.memoryUsage().rss / MB, external: hooks.externalMemory(),
     bytes: maps.reduce((s, m) => s + m.stats().bytes, 0) };
   if (mode === 'close') for (const m of maps) m.close();
   maps = null;
   await settle();
-  const end = { rss: process.memoryUsage().rss / MB, external: native.externalMemory() };
+  const end = { rss: process.memoryUsage().rss / MB, external: hooks.externalMemory() };
   console.log(JSON.stringify({ start, alive, end }));
 })();
 `;

@@ -4,7 +4,9 @@
 import { describe, expect, it } from 'vitest';
 
 import { U64Map } from '../src/index';
-import { native } from '../src/runtime/native';
+import { loadHooks } from '../src/runtime/native';
+
+const hooks = loadHooks();
 
 function snapshot(m: U64Map): string {
   return JSON.stringify([...m].map(([k, v]) => [String(k), v]).sort());
@@ -215,14 +217,14 @@ describe('memory accounting', () => {
     const keys = Float64Array.from({ length: n }, (_, i) => i);
     const values = new Float64Array(n);
     // V8's total also counts ArrayBuffer backing stores: allocate those first.
-    const before = native.externalMemory();
+    const before = hooks.externalMemory();
     const m = new U64Map();
     m.setBatch(keys, values);
     const { bytes } = m.stats();
     expect(bytes / n).toBeLessThan(40);
-    const grown = native.externalMemory() - before;
+    const grown = hooks.externalMemory() - before;
     expect(grown).toBe(bytes);
     m.close();
-    expect(native.externalMemory() - before).toBe(0);
+    expect(hooks.externalMemory() - before).toBe(0);
   });
 });

@@ -15,7 +15,7 @@
 // lookup keys 800 MB, output 800 MB, plus the map; the floor runs first, alone.
 // Quick mode: N = 1e6 and a 64 MiB floor region.
 import { U64Map, type MapStats } from '../../src/index';
-import { native, type MemoryFloorResult } from '../../src/runtime/native';
+import { loadHooks, type MemoryFloorResult } from '../../src/runtime/native';
 import { check, gc, measure, median, planFor, type Measurement } from '../harness';
 import { KEY_SEED, shuffleOrder, splitmix64Array, xorChecksum } from '../keys';
 import { fmtBytes, fmtMops, fmtN, fmtNs, fmtRatio, mdTable } from '../report';
@@ -66,7 +66,7 @@ function runFloor(c: FloorConfig, ctx: BenchContext): FloorResult {
     ctx.progress.step(`W8 floor ${c.id} run ${i + 1}/${FLOOR_RUNS}${i === 0 ? ' (+ pointer chase)' : ''}`);
     gc();
     runs.push(
-      native.memoryFloor({
+      loadHooks().memoryFloor({
         bytes: c.bytes,
         hugePages: c.hugePages,
         reads: c.reads,

@@ -11,8 +11,6 @@
 #include "addon/aggregator_binding.h"
 #include "addon/errors.h"
 #include "addon/hash_binding.h"
-#include "addon/memory_floor.h"
-#include "addon/str_keys.h"
 #include "addon/str_map_binding.h"
 #include "addon/u64_map_binding.h"
 #include "cpu/cpu_features.h"
@@ -75,14 +73,6 @@ Napi::Value Cpu(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// externalMemory() -> V8's running total of external bytes reported through
-// napi_adjust_external_memory (process.memoryUsage().external does not
-// include them on Node 20), so tests can check the accounting.
-Napi::Value ExternalMemory(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(
-      info.Env(), static_cast<double>(Napi::MemoryManagement::AdjustExternalMemory(info.Env(), 0)));
-}
-
 }  // namespace
 
 class TophashAddon : public Napi::Addon<TophashAddon> {
@@ -100,10 +90,6 @@ class TophashAddon : public Napi::Addon<TophashAddon> {
     exports.Set("hashU64Batch", Napi::Function::New<HashU64Batch>(env, "hashU64Batch"));
     exports.Set("hashPackedBatch", Napi::Function::New<HashPackedBatch>(env, "hashPackedBatch"));
     exports.Set("hashFixedBatch", Napi::Function::New<HashFixedBatch>(env, "hashFixedBatch"));
-    exports.Set("externalMemory", Napi::Function::New<ExternalMemory>(env, "externalMemory"));
-    exports.Set("memoryFloor", Napi::Function::New<MemoryFloor>(env, "memoryFloor"));
-    exports.Set("packStrings", Napi::Function::New<PackStrings>(env, "packStrings"));
-    exports.Set("packJoined", Napi::Function::New<PackJoined>(env, "packJoined"));
   }
 };
 

@@ -7,6 +7,7 @@
 
 #include "addon/binding_args.h"
 #include "addon/errors.h"
+#include "addon/packed_keys.h"
 #include "addon/typed_arrays.h"
 #include "core/exposition.h"
 #include "core/str_map.h"
@@ -16,12 +17,6 @@
 namespace tophash::addon {
 
 namespace {
-
-// Marks objects made by this class so a method borrowed onto another object
-// is refused instead of reinterpreting foreign memory.
-constexpr napi_type_tag kAggregatorTag = {0x3b9f0d6e2a7c4e15ull, 0xc41a8e5f27d06b93ull};
-
-constexpr const char* kOutOfMemory = "Out of memory: the aggregator could not grow";
 
 template <class T>
 T* typed_at_least(const Napi::Value& v, napi_typedarray_type t, const char* kind, size_t n,
@@ -64,29 +59,6 @@ std::string string_field(const Napi::Object& o, const char* name) {
 
 bool is_int(double d) { return std::isfinite(d) && std::floor(d) == d; }
 
-const std::string kMaxKeyText = std::to_string(core::kMaxByteKeyLength);
-
-// A packed batch (bytes, offsets of count + 1), validated in full.
-core::ByteBatch packed(const Napi::Value& bytes, const Napi::Value& offsets, size_t count,
-                       const char* name) {
-  Napi::Env env = bytes.Env();
-  if (!is_typed(bytes, napi_uint8_array))
-    throw_type(env, "a Uint8Array", std::string(name) + ".bytes", describe(bytes));
-  const std::string offsets_name = std::string(name) + ".offsets";
-  const uint32_t* o = typed_at_least<uint32_t>(offsets, napi_uint32_array, "Uint32Array", count + 1,
-                                               offsets_name.c_str());
-  auto b = bytes.As<Napi::TypedArray>();
-  core::ByteBatch batch{static_cast<const uint8_t*>(typed_data(b)), o, count};
-  const size_t bad = core::first_invalid_key(batch, b.ElementLength());
-  if (bad != count) {
-    throw_range(env,
-                "a key of at most " + kMaxKeyText + " bytes with offsets in order within bytes",
-                indexed(name, bad),
-                "offsets " + std::to_string(o[bad]) + ".." + std::to_string(o[bad + 1]));
-  }
-  return batch;
-}
-
 }  // namespace
 
 Napi::Function AggregatorBinding::Define(Napi::Env env) {
@@ -106,7 +78,7 @@ Napi::Function AggregatorBinding::Define(Napi::Env env) {
                          InstanceMethod<&AggregatorBinding::Scan>("scan"),
                          InstanceMethod<&AggregatorBinding::Render>("render"),
                          InstanceMethod<&AggregatorBinding::Stats>("stats"),
-                         InstanceMethod<&AggregatorBinding::Close>("close"),
+                         CloseMethod(),
                      });
 }
 
@@ -114,8 +86,7 @@ Napi::Function AggregatorBinding::Define(Napi::Env env) {
 //   'buckets', k?, min?, max?, step?, bounds?: Float64Array, maxEntries, onFull: 'drop' | 'lru',
 //   seed?: bigint, match?: string, hash?: string }). src/histogram.ts validates the spec with precise messages first; the
 // checks here only keep the engine safe.
-AggregatorBinding::AggregatorBinding(const Napi::CallbackInfo& info)
-    : Napi::ObjectWrap<AggregatorBinding>(info) {
+AggregatorBinding::AggregatorBinding(const Napi::CallbackInfo& info) : BindingBase(info) {
   Napi::Env env = info.Env();
   if (!info[0].IsObject()) throw_type(env, "an options object", "options", describe(info[0]));
   Napi::Object o = info[0].As<Napi::Object>();
@@ -177,35 +148,19 @@ AggregatorBinding::AggregatorBinding(const Napi::CallbackInfo& info)
   } else if (on_full != "drop") {
     throw_range(env, "'drop' or 'lru'", "options.onFull", describe(o.Get("onFull")));
   }
-  const uint64_t seed = seed_arg(o.Get("seed"), "options.seed");
+  const uint64_t seed = seed_arg(o.Get("seed"), "options.seed", SeedDefault::kRandom);
   const KernelChoice kernels =
       kernels_arg(o.Get("match"), o.Get("hash"), "options.match", "options.hash");
   guard_alloc(env, kOutOfMemory,
-              [&] { agg_ = core::make_aggregator(opts, kernels.match, kernels.hash, seed); });
-  napi_type_tag_object(env, info.This(), &kAggregatorTag);
+              [&] { engine_ = core::make_aggregator(opts, kernels.match, kernels.hash, seed); });
   report_memory(env);
 }
 
-AggregatorBinding::~AggregatorBinding() { memory_.report(Env(), 0); }
-
-core::Aggregator& AggregatorBinding::agg(Napi::Env env) {
-  if (!agg_) throw Napi::Error::New(env, "This Aggregator is closed");
-  if (busy_) throw_code(env, "EBUSY", "This Aggregator is in use by flushAsync; await it first");
-  return *agg_;
-}
-
 bool AggregatorBinding::bytes_keys() const {
-  return agg_->options().key_kind == core::AggKeyKind::kBytes;
-}
-
-void AggregatorBinding::report_memory(Napi::Env env) {
-  // The kept exposition text counts too: it lives as long as the aggregator.
-  // Small changes are not worth a call into V8 on every batch.
-  memory_.report(env, agg_ ? agg_->bytes() + text_.capacity() : 0, 65536);
+  return engine_->options().key_kind == core::AggKeyKind::kBytes;
 }
 
 core::StagedKeys AggregatorBinding::single(const Napi::CallbackInfo& info, size_t at) {
-  Napi::Env env = info.Env();
   core::StagedKeys k;
   k.count = 1;
   if (!bytes_keys()) {
@@ -213,22 +168,10 @@ core::StagedKeys AggregatorBinding::single(const Napi::CallbackInfo& info, size_
     k.u64 = &scratch_u64_;
     return k;
   }
-  const Napi::Value bytes = info[at], length = info[at + 1];
-  if (!is_typed(bytes, napi_uint8_array)) throw_type(env, "a Uint8Array", "key", describe(bytes));
-  auto ta = bytes.As<Napi::TypedArray>();
-  double len = static_cast<double>(ta.ElementLength());
-  if (!length.IsUndefined()) {
-    len = length.IsNumber() ? length.As<Napi::Number>().DoubleValue() : -1;
-    if (!(is_int(len) && len >= 0 && len <= static_cast<double>(ta.ElementLength())))
-      throw_range(env, "a key length within the buffer", "length", describe(length));
-  }
-  if (len > static_cast<double>(core::kMaxByteKeyLength)) {
-    throw_range(env, "a key of at most " + kMaxKeyText + " bytes", "key",
-                std::to_string(static_cast<size_t>(len)) + " bytes");
-  }
+  const core::ByteView key = single_bytes(info[at], info[at + 1]);
   scratch_ids_.assign(2, 0);
-  scratch_ids_[1] = static_cast<uint32_t>(len);
-  k.bytes = static_cast<const uint8_t*>(typed_data(ta));
+  scratch_ids_[1] = static_cast<uint32_t>(key.len);
+  k.bytes = key.data;
   k.offsets = scratch_ids_.data();
   return k;
 }
@@ -237,7 +180,7 @@ void AggregatorBinding::check_events(Napi::Env env, const uint32_t* ids, const d
                                      size_t n, const core::StagedKeys& keys,
                                      const char* values_name) {
   int why = 0;
-  const size_t bad = agg(env).first_invalid_event(ids, values, n, keys, &why);
+  const size_t bad = open(env).first_invalid_event(ids, values, n, keys, &why);
   if (bad == n) return;
   if (why == 1) {
     throw_range(env, "a finite number", indexed(values_name, bad),
@@ -251,7 +194,7 @@ void AggregatorBinding::apply_checked(Napi::Env env, const uint32_t* ids, const 
                                       size_t n, const core::StagedKeys& keys,
                                       const char* values_name) {
   check_events(env, ids, values, n, keys, values_name);
-  core::Aggregator& a = *agg_;
+  core::Aggregator& a = *engine_;
   guard_alloc(env, kOutOfMemory, [&] { a.apply(ids, values, n, keys); });
   report_memory(env);
 }
@@ -261,7 +204,7 @@ void AggregatorBinding::apply_checked(Napi::Env env, const uint32_t* ids, const 
 // keyOffsets?: Uint32Array, nkeys).
 AggregatorBinding::StagedBatch AggregatorBinding::staged_batch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  agg(env);
+  open(env);
   if (!info[2].IsNumber() || !info[6].IsNumber())
     throw_type(env, "event and key counts", "n", describe(info[2]));
   const double nd = info[2].As<Napi::Number>().DoubleValue();
@@ -276,7 +219,7 @@ AggregatorBinding::StagedBatch AggregatorBinding::staged_batch(const Napi::Callb
   b.keys.count = nkeys;
   if (nkeys > 0) {
     if (bytes_keys()) {
-      core::ByteBatch bytes = packed(info[4], info[5], nkeys, "keys");
+      core::ByteBatch bytes = packed_batch(info[4], info[5], nkeys);
       b.keys.bytes = bytes.bytes;
       b.keys.offsets = bytes.offsets;
     } else {
@@ -324,29 +267,17 @@ Napi::Value AggregatorBinding::ApplyAsync(const Napi::CallbackInfo& info) {
       keys.bytes = bytes.data();
       keys.offsets = offsets.data();
     }
-    agg_->apply(ids.data(), values.data(), n, keys);
+    engine().apply(ids.data(), values.data(), n, keys);
     return n;
   };
-  busy_ = true;
-  return AsyncBatch::Start(
-      info, "tophash:Aggregator.flush", AsyncBatch::Op::kRun, n, std::move(run),
-      [this](Napi::Env e) { finish_async(e); }, 0, nullptr);
-}
-
-void AggregatorBinding::finish_async(Napi::Env env) {
-  busy_ = false;
-  if (close_pending_) {
-    agg_.reset();
-    std::string().swap(text_);
-    close_pending_ = false;
-  }
-  report_memory(env);
+  return queue(info, "tophash:Aggregator.flush", AsyncBatch::Op::kRun, n, std::move(run), 0,
+               nullptr);
 }
 
 // recordKeys(keys: BigUint64Array | Float64Array | Uint32Array, values: Float64Array)
 Napi::Value AggregatorBinding::RecordKeys(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  agg(env);
+  open(env);
   if (bytes_keys()) throw_type(env, "string keys", "keys", describe(info[0]));
   core::KeyBatch kb = key_batch(info[0], "keys");
   const double* values =
@@ -377,12 +308,10 @@ Napi::Value AggregatorBinding::RecordKeys(const Napi::CallbackInfo& info) {
 // recordBytes(bytes: Uint8Array, offsets: Uint32Array, values: Float64Array)
 Napi::Value AggregatorBinding::RecordBytes(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  agg(env);
+  open(env);
   if (!bytes_keys()) throw_type(env, "u64 keys", "keys", describe(info[0]));
-  if (!is_typed(info[1], napi_uint32_array) || info[1].As<Napi::TypedArray>().ElementLength() == 0)
-    throw_type(env, "a Uint32Array of count + 1 offsets", "keys.offsets", describe(info[1]));
-  const size_t count = info[1].As<Napi::TypedArray>().ElementLength() - 1;
-  core::ByteBatch b = packed(info[0], info[1], count, "keys");
+  const core::ByteBatch b = packed_batch(info[0], info[1]);
+  const size_t count = b.count;
   const double* values =
       exact_array<double>(info[2], napi_float64_array, "Float64Array", count, "values");
   scratch_ids_.resize(count);
@@ -398,7 +327,7 @@ Napi::Value AggregatorBinding::RecordBytes(const Napi::CallbackInfo& info) {
 // addHandle(key) or addHandle(bytes, length) -> handle id
 Napi::Value AggregatorBinding::AddHandle(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::Aggregator& a = agg(env);
+  core::Aggregator& a = open(env);
   core::StagedKeys k = single(info, 0);
   const uint32_t id = guard_alloc(env, kOutOfMemory, [&] { return a.add_handle(k); });
   return Napi::Number::New(env, id);
@@ -407,7 +336,7 @@ Napi::Value AggregatorBinding::AddHandle(const Napi::CallbackInfo& info) {
 // releaseHandles(ids: Uint32Array, n) -> released
 Napi::Value AggregatorBinding::ReleaseHandles(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::Aggregator& a = agg(env);
+  core::Aggregator& a = open(env);
   const double nd = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
   if (!(is_int(nd) && nd >= 0 && nd < 4294967296.0))
     throw_range(env, "a count", "n", describe(info[1]));
@@ -422,17 +351,15 @@ Napi::Value AggregatorBinding::ReleaseHandles(const Napi::CallbackInfo& info) {
 // get(key) / get(bytes, length) -> Float64Array row (count, sum, min, max, hist...) | undefined
 Napi::Value AggregatorBinding::Get(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::Aggregator& a = agg(env);
+  core::Aggregator& a = open(env);
   const double* row = a.find(single(info, 0));
   if (row == nullptr) return env.Undefined();
-  auto out = Napi::Float64Array::New(env, a.stride());
-  std::memcpy(out.Data(), row, a.stride() * sizeof(double));
-  return out;
+  return copy_out<Napi::Float64Array>(env, row, a.stride());
 }
 
 Napi::Value AggregatorBinding::Delete(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::Aggregator& a = agg(env);
+  core::Aggregator& a = open(env);
   core::StagedKeys k = single(info, 0);
   const bool deleted = guard_alloc(env, kOutOfMemory, [&] { return a.erase(k); });
   return Napi::Boolean::New(env, deleted);
@@ -440,19 +367,19 @@ Napi::Value AggregatorBinding::Delete(const Napi::CallbackInfo& info) {
 
 Napi::Value AggregatorBinding::Clear(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::Aggregator& a = agg(env);
+  core::Aggregator& a = open(env);
   guard_alloc(env, kOutOfMemory, [&] { a.clear(); });
   report_memory(env);
   return env.Undefined();
 }
 
 Napi::Value AggregatorBinding::Zero(const Napi::CallbackInfo& info) {
-  agg(info.Env()).zero();
+  open(info.Env()).zero();
   return info.Env().Undefined();
 }
 
 Napi::Value AggregatorBinding::Size(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(agg(info.Env()).size()));
+  return Napi::Number::New(info.Env(), static_cast<double>(open(info.Env()).size()));
 }
 
 // scan(cursor: number, count: number, del: boolean)
@@ -460,7 +387,7 @@ Napi::Value AggregatorBinding::Size(const Napi::CallbackInfo& info) {
 // Whole bucket groups only; ENOSPC when the first group alone exceeds count.
 Napi::Value AggregatorBinding::Scan(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::Aggregator& a = agg(env);
+  core::Aggregator& a = open(env);
   const double c = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
   if (!core::is_valid_f64_key(c))
     throw_range(env, "a cursor returned by lookupBatch", "inBatch", describe(info[0]));
@@ -480,25 +407,14 @@ Napi::Value AggregatorBinding::Scan(const Napi::CallbackInfo& info) {
   }
   auto result = Napi::Array::New(env, 3);
   if (bytes_keys()) {
-    auto bytes = Napi::Uint8Array::New(env, out.key_bytes.size());
-    if (!out.key_bytes.empty())
-      std::memcpy(bytes.Data(), out.key_bytes.data(), out.key_bytes.size());
-    auto offsets = Napi::Uint32Array::New(env, out.key_offsets.size());
-    std::memcpy(offsets.Data(), out.key_offsets.data(), out.key_offsets.size() * sizeof(uint32_t));
     auto pair = Napi::Array::New(env, 2);
-    pair.Set(0u, bytes);
-    pair.Set(1u, offsets);
+    pair.Set(0u, copy_out<Napi::Uint8Array>(env, out.key_bytes));
+    pair.Set(1u, copy_out<Napi::Uint32Array>(env, out.key_offsets));
     result.Set(0u, pair);
   } else {
-    auto keys = Napi::BigUint64Array::New(env, out.u64_keys.size());
-    if (!out.u64_keys.empty())
-      std::memcpy(keys.Data(), out.u64_keys.data(), out.u64_keys.size() * sizeof(uint64_t));
-    result.Set(0u, keys);
+    result.Set(0u, copy_out<Napi::BigUint64Array>(env, out.u64_keys));
   }
-  auto rows = Napi::Float64Array::New(env, out.rows.size());
-  if (!out.rows.empty())
-    std::memcpy(rows.Data(), out.rows.data(), out.rows.size() * sizeof(double));
-  result.Set(1u, rows);
+  result.Set(1u, copy_out<Napi::Float64Array>(env, out.rows));
   result.Set(2u, Napi::Number::New(env, static_cast<double>(next)));
   if (del) report_memory(env);
   return result;
@@ -514,7 +430,7 @@ constexpr size_t kKeepTextBytes = size_t{16} << 20;
 // strings (and validates the names); see core/exposition.h.
 Napi::Value AggregatorBinding::Render(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::Aggregator& a = agg(env);
+  core::Aggregator& a = open(env);
   const std::string head = string_arg(info[0], "head");
   const std::string tail = string_arg(info[1], "tail");
   core::ExpositionLayout layout;
@@ -570,7 +486,7 @@ Napi::Value AggregatorBinding::Render(const Napi::CallbackInfo& info) {
 
 Napi::Value AggregatorBinding::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const core::Aggregator& a = agg(env);
+  const core::Aggregator& a = open(env);
   core::AggStats s = a.stats();
   auto o = Napi::Object::New(env);
   o.Set("entries", static_cast<double>(s.entries));
@@ -583,17 +499,6 @@ Napi::Value AggregatorBinding::Stats(const Napi::CallbackInfo& info) {
   o.Set("match", a.match_name());
   o.Set("hash", a.hash_name());
   return o;
-}
-
-Napi::Value AggregatorBinding::Close(const Napi::CallbackInfo& info) {
-  if (busy_) {
-    close_pending_ = true;  // the batch in flight still uses the engine
-    return info.Env().Undefined();
-  }
-  agg_.reset();
-  std::string().swap(text_);
-  report_memory(info.Env());
-  return info.Env().Undefined();
 }
 
 }  // namespace tophash::addon

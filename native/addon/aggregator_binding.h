@@ -8,23 +8,28 @@
 #include <string>
 #include <vector>
 
-#include "addon/async_batch.h"
-#include "addon/binding_args.h"
+#include "addon/binding_base.h"
 #include "core/aggregator.h"
 
 namespace tophash::addon {
 
-class AggregatorBinding : public Napi::ObjectWrap<AggregatorBinding> {
+class AggregatorBinding : public BindingBase<AggregatorBinding, core::Aggregator> {
  public:
+  static constexpr uint64_t kMagic = 0xc41a8e5f27d06b93ull;
+  static constexpr const char* kName = "Aggregator";
+  static constexpr const char* kOutOfMemory = "Out of memory: the aggregator could not grow";
+  // Small changes are not worth a call into V8 on every batch.
+  static constexpr int64_t kReportStep = 65536;
+
   static Napi::Function Define(Napi::Env env);
   explicit AggregatorBinding(const Napi::CallbackInfo& info);
-  ~AggregatorBinding() override;
+
+  // The kept exposition text counts too: it lives as long as the aggregator.
+  uint64_t bytes_held() const { return engine_->bytes() + text_.capacity(); }
+  void release_extra() { std::string().swap(text_); }
 
  private:
-  core::Aggregator& agg(Napi::Env env);
   bool bytes_keys() const;
-  // Tells V8 how many off-heap bytes this aggregator holds now.
-  void report_memory(Napi::Env env);
   // One key from (key) for u64 or (bytes, length) for byte keys, as a
   // StagedKeys of count 1 backed by scratch_u64_ when needed.
   core::StagedKeys single(const Napi::CallbackInfo& info, size_t at);
@@ -39,8 +44,6 @@ class AggregatorBinding : public Napi::ObjectWrap<AggregatorBinding> {
   StagedBatch staged_batch(const Napi::CallbackInfo& info);
   Napi::Value Apply(const Napi::CallbackInfo& info);
   Napi::Value ApplyAsync(const Napi::CallbackInfo& info);
-  // Called on the JS thread when applyAsync settles.
-  void finish_async(Napi::Env env);
   Napi::Value RecordKeys(const Napi::CallbackInfo& info);
   Napi::Value RecordBytes(const Napi::CallbackInfo& info);
   Napi::Value AddHandle(const Napi::CallbackInfo& info);
@@ -53,7 +56,6 @@ class AggregatorBinding : public Napi::ObjectWrap<AggregatorBinding> {
   Napi::Value Scan(const Napi::CallbackInfo& info);
   Napi::Value Render(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
-  Napi::Value Close(const Napi::CallbackInfo& info);
 
   // Throws a RangeError naming the first bad event (id or value).
   void check_events(Napi::Env env, const uint32_t* ids, const double* values, size_t n,
@@ -61,12 +63,6 @@ class AggregatorBinding : public Napi::ObjectWrap<AggregatorBinding> {
   void apply_checked(Napi::Env env, const uint32_t* ids, const double* values, size_t n,
                      const core::StagedKeys& keys, const char* values_name);
 
-  std::unique_ptr<core::Aggregator> agg_;
-  ReportedMemory memory_;
-  // An applyAsync batch is running on the libuv pool: every other call is EBUSY.
-  bool busy_ = false;
-  // close() arrived while busy: free the engine when the batch settles.
-  bool close_pending_ = false;
   uint64_t scratch_u64_ = 0;
   std::vector<uint32_t> scratch_ids_;
   std::vector<uint64_t> scratch_keys_;

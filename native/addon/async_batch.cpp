@@ -2,27 +2,30 @@
 
 #include <cstring>
 #include <new>
+#include <stdexcept>
 #include <utility>
 
 #include "addon/typed_arrays.h"
 
 namespace tophash::addon {
 
-AsyncBatch::AsyncBatch(Napi::Env env, const char* resource_name, Napi::Object self, Op op,
-                       size_t count, Run run, Finish finish)
+AsyncBatch::AsyncBatch(Napi::Env env, const char* resource_name, const char* out_of_memory,
+                       Napi::Object self, Op op, size_t count, Run run, Finish finish)
     : Napi::AsyncWorker(env, resource_name),
       deferred_(Napi::Promise::Deferred::New(env)),
       self_(Napi::Persistent(self)),
+      out_of_memory_(out_of_memory),
       op_(op),
       count_(count),
       run_(std::move(run)),
       finish_(std::move(finish)) {}
 
-Napi::Promise AsyncBatch::Start(const Napi::CallbackInfo& info, const char* resource_name, Op op,
-                                size_t count, Run run, Finish finish, size_t out_arg,
-                                const double* values_to_set) {
-  auto* worker = new AsyncBatch(info.Env(), resource_name, info.This().As<Napi::Object>(), op,
-                                count, std::move(run), std::move(finish));
+Napi::Promise AsyncBatch::Start(const Napi::CallbackInfo& info, const char* resource_name,
+                                const char* out_of_memory, Op op, size_t count, Run run,
+                                Finish finish, size_t out_arg, const double* values_to_set) {
+  auto* worker =
+      new AsyncBatch(info.Env(), resource_name, out_of_memory, info.This().As<Napi::Object>(), op,
+                     count, std::move(run), std::move(finish));
   if (op == Op::kGet) {
     worker->keep_out(info[out_arg], info[out_arg + 1]);
   } else if (op == Op::kSet) {
@@ -45,7 +48,9 @@ void AsyncBatch::Execute() {
   try {
     result_ = run_(values_.data(), hits_.empty() ? nullptr : hits_.data());
   } catch (const std::bad_alloc&) {
-    SetError("Out of memory: the map could not grow");
+    SetError(out_of_memory_);
+  } catch (const std::length_error&) {
+    SetError(out_of_memory_);
   }
 }
 

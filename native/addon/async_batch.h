@@ -1,4 +1,5 @@
-// Async batches (getBatchAsync / setBatchAsync of U64Map and StrMap).
+// Async batches (getBatchAsync / setBatchAsync of U64Map and StrMap, the
+// Aggregator's applyAsync).
 //
 // The keys (and values) are copied into native memory when the call is made
 // and results are copied back into `out` when it settles, so nothing on the
@@ -29,15 +30,16 @@ class AsyncBatch : public Napi::AsyncWorker {
   // clears the owner's busy flag (and performs a close() that waited).
   using Finish = std::function<void(Napi::Env)>;
 
-  AsyncBatch(Napi::Env env, const char* resource_name, Napi::Object self, Op op, size_t count,
-             Run run, Finish finish);
+  // out_of_memory: the ENOMEM message, naming what could not grow.
+  AsyncBatch(Napi::Env env, const char* resource_name, const char* out_of_memory, Napi::Object self,
+             Op op, size_t count, Run run, Finish finish);
 
   // Creates and queues a batch for the method call `info` (its receiver is
   // kept alive). kGet: results go to info[out_arg] and, when given,
   // info[out_arg + 1] (found). kSet: values_to_set (count of them) is copied.
-  static Napi::Promise Start(const Napi::CallbackInfo& info, const char* resource_name, Op op,
-                             size_t count, Run run, Finish finish, size_t out_arg,
-                             const double* values_to_set);
+  static Napi::Promise Start(const Napi::CallbackInfo& info, const char* resource_name,
+                             const char* out_of_memory, Op op, size_t count, Run run, Finish finish,
+                             size_t out_arg, const double* values_to_set);
 
   Napi::Promise promise() { return deferred_.Promise(); }
   // kGet: where the results go when the batch settles (found may be undefined).
@@ -54,6 +56,7 @@ class AsyncBatch : public Napi::AsyncWorker {
 
   Napi::Promise::Deferred deferred_;
   Napi::ObjectReference self_;
+  const char* out_of_memory_;
   Op op_;
   size_t count_;
   Run run_;

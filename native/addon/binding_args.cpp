@@ -1,7 +1,9 @@
 #include "addon/binding_args.h"
 
+#include <cmath>
 #include <random>
 
+#include "core/u64_map.h"
 #include "cpu/cpu_registry.h"
 
 namespace tophash::addon {
@@ -21,13 +23,44 @@ bool is_typed(const Napi::Value& v, napi_typedarray_type t) {
   return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == t;
 }
 
-uint64_t seed_arg(const Napi::Value& v, const char* name) {
-  if (v.IsUndefined()) return random_seed();
-  if (!v.IsBigInt()) throw_type(v.Env(), "a bigint", name, describe(v));
+uint64_t seed_arg(const Napi::Value& v, const char* name, SeedDefault when_undefined) {
+  if (v.IsUndefined()) return when_undefined == SeedDefault::kRandom ? random_seed() : 0;
   bool lossless = false;
-  const uint64_t seed = v.As<Napi::BigInt>().Uint64Value(&lossless);
-  if (!lossless) throw_range(v.Env(), "a bigint in [0, 2^64)", name, describe(v));
-  return seed;
+  if (v.IsBigInt()) {
+    const uint64_t seed = v.As<Napi::BigInt>().Uint64Value(&lossless);
+    if (lossless) return seed;
+  }
+  throw_range(v.Env(), "a bigint in [0, 2^64)", name, describe(v));
+}
+
+namespace {
+// An integer number in [0, limit], else TypeError/RangeError naming it.
+double integer_in(const Napi::Value& v, double limit, const char* expected, const char* name) {
+  if (!v.IsNumber()) throw_type(v.Env(), expected, name, describe(v));
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d <= limit && std::floor(d) == d))
+    throw_range(v.Env(), expected, name, describe(v));
+  return d;
+}
+}  // namespace
+
+uint64_t capacity_arg(const Napi::Value& v) {
+  if (v.IsUndefined()) return 0;
+  return static_cast<uint64_t>(
+      integer_in(v, core::kMaxSafeKey, "a non-negative integer", "options.capacity"));
+}
+
+size_t scan_size_arg(const Napi::Value& v, const char* name, size_t fallback) {
+  if (v.IsUndefined()) return fallback;
+  return static_cast<size_t>(integer_in(v, 4294967295.0, "an integer in [0, 2^32)", name));
+}
+
+uint64_t cursor_arg(const Napi::Value& v, const char* name, const char* returned_by) {
+  if (!v.IsNumber()) throw_type(v.Env(), "a cursor (number)", name, describe(v));
+  const double c = v.As<Napi::Number>().DoubleValue();
+  if (!core::is_valid_f64_key(c))
+    throw_range(v.Env(), std::string("a cursor returned by ") + returned_by, name, describe(v));
+  return static_cast<uint64_t>(c);
 }
 
 KernelChoice kernels_arg(const Napi::Value& match, const Napi::Value& hash, const char* match_name,

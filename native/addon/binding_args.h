@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <new>
+#include <stdexcept>
 #include <string>
 
 #include "addon/errors.h"
@@ -23,9 +24,25 @@ std::string optional_string(const Napi::Value& v, const char* name);
 
 bool is_typed(const Napi::Value& v, napi_typedarray_type t);
 
-// A seed option: a fresh random_seed() when undefined, else a bigint in
-// [0, 2^64); `name` is what errors call it.
-uint64_t seed_arg(const Napi::Value& v, const char* name);
+// What an undefined seed means: the maps draw a fresh random_seed() (hash
+// flooding), hash() and hashBatch() use 0 (one result per input, documented).
+enum class SeedDefault { kRandom, kZero };
+
+// A seed: `when_undefined` when undefined, else a bigint in [0, 2^64);
+// anything else is a RangeError naming `name`. The public classes turn a
+// number seed into a bigint before it gets here.
+uint64_t seed_arg(const Napi::Value& v, const char* name, SeedDefault when_undefined);
+
+// The construction-time capacity of U64Map and StrMap: 0 when undefined,
+// else an integer in [0, 2^53).
+uint64_t capacity_arg(const Napi::Value& v);
+
+// How many entries one scan call should return at least: `fallback` when
+// undefined, else an integer in [0, 2^32). A RangeError names `name`.
+size_t scan_size_arg(const Napi::Value& v, const char* name, size_t fallback);
+
+// A scan cursor: an integer in [0, 2^53) that an earlier call returned.
+uint64_t cursor_arg(const Napi::Value& v, const char* name, const char* returned_by);
 
 struct KernelChoice {
   const simd::MatchKernel* match;
@@ -55,13 +72,18 @@ class ReportedMemory {
   int64_t reported_ = 0;
 };
 
-// Runs f(); std::bad_alloc becomes an Error with code ENOMEM and `message`.
+// Runs f(); std::bad_alloc becomes an Error with code ENOMEM and `message`,
+// std::length_error (a size no container can hold) a RangeError. Anything
+// else the engine throws is caught by node-addon-api
+// (NODE_ADDON_API_CPP_EXCEPTIONS_ALL), so no C++ exception ends the process.
 template <class F>
 auto guard_alloc(Napi::Env env, const char* message, F&& f) -> decltype(f()) {
   try {
     return f();
   } catch (const std::bad_alloc&) {
     throw_code(env, "ENOMEM", message);
+  } catch (const std::length_error&) {
+    throw Napi::RangeError::New(env, std::string(message) + " (the size asked for is too large)");
   }
 }
 

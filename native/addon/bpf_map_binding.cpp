@@ -17,10 +17,6 @@ namespace tophash::addon {
 
 namespace {
 
-// Marks objects made by this class so a method borrowed onto another object
-// is refused instead of reinterpreting foreign memory.
-constexpr napi_type_tag kBpfMapTag = {0x3e51b7d20c94a6f8ull, 0xb16a0f3c58e2d947ull};
-
 // An integer number in [lo, hi], else TypeError/RangeError naming it.
 uint64_t integer_arg(const Napi::Value& v, uint64_t lo, uint64_t hi, const char* name) {
   const std::string expected =
@@ -66,15 +62,8 @@ uint64_t flags_arg(const Napi::Value& v, const char* name) {
   return static_cast<uint64_t>(d);
 }
 
-Napi::Uint8Array copy_out(Napi::Env env, const uint8_t* data, size_t n) {
-  auto out = Napi::Uint8Array::New(env, n);
-  if (n != 0) std::memcpy(out.Data(), data, n);
-  return out;
-}
-
 [[noreturn]] void throw_no_memory(Napi::Env env) {
-  throw_code(env, "ENOMEM",
-             "Out of memory: the map could not grow (the failing element was not applied)");
+  throw_code(env, "ENOMEM", BpfMapBinding::kOutOfMemory);
 }
 
 Napi::Value batch_write_result(Napi::Env env, const core::BpfMap::BatchWrite& w) {
@@ -105,15 +94,14 @@ Napi::Function BpfMapBinding::Define(Napi::Env env) {
                          InstanceMethod<&BpfMapBinding::DeleteBatch>("deleteBatch"),
                          InstanceMethod<&BpfMapBinding::Size>("size"),
                          InstanceMethod<&BpfMapBinding::Stats>("stats"),
-                         InstanceMethod<&BpfMapBinding::Close>("close"),
+                         CloseMethod(),
                      });
 }
 
 // new NativeBpfMap(type: 'hash' | 'lru_hash', keySize, valueSize, maxEntries,
 //                  seed?: bigint, match?: string, hash?: string,
 //                  scratch: Uint8Array of valueSize bytes)
-BpfMapBinding::BpfMapBinding(const Napi::CallbackInfo& info)
-    : Napi::ObjectWrap<BpfMapBinding>(info) {
+BpfMapBinding::BpfMapBinding(const Napi::CallbackInfo& info) : BindingBase(info) {
   Napi::Env env = info.Env();
   constexpr const char* kTypes = "'hash' or 'lru_hash'";
   if (!info[0].IsString()) throw_type(env, kTypes, "options.type", describe(info[0]));
@@ -129,47 +117,26 @@ BpfMapBinding::BpfMapBinding(const Napi::CallbackInfo& info)
   const size_t key_size = integer_arg(info[1], 1, core::kMaxFixedKeySize, "options.keySize");
   const size_t value_size = integer_arg(info[2], 1, core::kMaxBpfValueSize, "options.valueSize");
   const uint64_t max_entries = integer_arg(info[3], 1, core::kMaxBpfEntries, "options.maxEntries");
-  const uint64_t seed = seed_arg(info[4], "options.seed");
+  const uint64_t seed = seed_arg(info[4], "options.seed", SeedDefault::kRandom);
   // Reading its address moves a small array's bytes off the V8 heap, once;
   // they stay put from then on, and the reference keeps them alive.
   scratch_ = const_cast<uint8_t*>(exact_bytes(info[7], value_size, "scratch"));
   scratch_ref_ = Napi::Persistent(info[7].As<Napi::Object>());
   const KernelChoice kernels = kernels_arg(info[5], info[6], "options.match", "options.hash");
-  try {
-    map_ = std::make_unique<core::BpfMap>(type, key_size, value_size, max_entries, kernels.match,
-                                          kernels.hash, seed);
-  } catch (const std::bad_alloc&) {
-    throw_code(env, "ENOMEM", "Out of memory: the map could not be created");
-  }
-  napi_type_tag_object(env, info.This(), &kBpfMapTag);
-  info.This().As<Napi::Object>().DefineProperty(Napi::PropertyDescriptor::Value(
-      "handle", Napi::External<BpfMapBinding>::New(env, this), napi_default));
+  guard_alloc(env, "Out of memory: the map could not be created", [&] {
+    engine_ = std::make_unique<core::BpfMap>(type, key_size, value_size, max_entries, kernels.match,
+                                             kernels.hash, seed);
+  });
+  expose_handle(info);
   report_memory(env);
 }
-
-BpfMapBinding::~BpfMapBinding() { memory_.report(Env(), 0); }
-
-// The receiver was unwrapped by ObjectWrap, which refuses objects that wrap
-// nothing; the native object lives in a private field of src/bpfmap.ts's
-// class, whose methods check their receiver.
-core::BpfMap& BpfMapBinding::map(Napi::Env env) {
-  if (!map_) throw Napi::Error::New(env, "This BpfMap is closed");
-  return *map_;
-}
-
-BpfMapBinding& BpfMapBinding::from_handle(const Napi::CallbackInfo& info) {
-  if (!info[0].IsExternal()) throw_type(info.Env(), "a BpfMap handle", "handle", describe(info[0]));
-  return *info[0].As<Napi::External<BpfMapBinding>>().Data();
-}
-
-void BpfMapBinding::report_memory(Napi::Env env) { memory_.report(env, map_ ? map_->bytes() : 0); }
 
 // lookup(handle, key) -> whether key is present; its value is copied to the
 // scratch array the constructor was given.
 Napi::Value BpfMapBinding::Lookup(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   BpfMapBinding& self = from_handle(info);
-  core::BpfMap& m = self.map(env);
+  core::BpfMap& m = self.open(env);
   const uint8_t* value = m.lookup(exact_bytes(info[1], m.key_size(), "key"));
   if (value == nullptr) return Napi::Boolean::New(env, false);
   std::memcpy(self.scratch_, value, m.value_size());
@@ -180,7 +147,7 @@ Napi::Value BpfMapBinding::Lookup(const Napi::CallbackInfo& info) {
 Napi::Value BpfMapBinding::Update(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   BpfMapBinding& self = from_handle(info);
-  core::BpfMap& m = self.map(env);
+  core::BpfMap& m = self.open(env);
   const uint8_t* key = exact_bytes(info[1], m.key_size(), "key");
   const uint8_t* value = exact_bytes(info[2], m.value_size(), "value");
   const uint64_t flags = flags_arg(info[3], "flags");
@@ -194,7 +161,7 @@ Napi::Value BpfMapBinding::Update(const Napi::CallbackInfo& info) {
 Napi::Value BpfMapBinding::Delete(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   BpfMapBinding& self = from_handle(info);
-  core::BpfMap& m = self.map(env);
+  core::BpfMap& m = self.open(env);
   const core::BpfStatus s = m.erase(exact_bytes(info[1], m.key_size(), "key"));
   if (s == core::BpfStatus::kNoMemory) throw_no_memory(env);
   self.report_memory(env);
@@ -204,19 +171,19 @@ Napi::Value BpfMapBinding::Delete(const Napi::CallbackInfo& info) {
 // getNextKey(key?) -> the next key, or undefined after the last
 Napi::Value BpfMapBinding::GetNextKey(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::BpfMap& m = map(env);
+  core::BpfMap& m = open(env);
   const uint8_t* key = nullptr;
   if (!info[0].IsUndefined() && !info[0].IsNull()) key = exact_bytes(info[0], m.key_size(), "key");
   std::vector<uint8_t> next(m.key_size());
   if (!m.get_next_key(key, next.data())) return env.Undefined();
-  return copy_out(env, next.data(), next.size());
+  return copy_out<Napi::Uint8Array>(env, next.data(), next.size());
 }
 
 // lookupBatch(cursor, count, andDelete) -> [keys, values, count, next, done],
 // or the entries of the first group when it does not fit in count (ENOSPC).
 Napi::Value BpfMapBinding::LookupBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::BpfMap& m = map(env);
+  core::BpfMap& m = open(env);
   uint64_t cursor = 0;
   if (!info[0].IsUndefined() && !info[0].IsNull()) {
     cursor = integer_arg(info[0], 0, (uint64_t{1} << 53) - 1, "options.inBatch");
@@ -225,11 +192,8 @@ Napi::Value BpfMapBinding::LookupBatch(const Napi::CallbackInfo& info) {
   const bool and_delete = info[2].ToBoolean().Value();
   std::vector<uint8_t> keys, values;
   core::BpfMap::BatchRead r;
-  try {
-    r = m.lookup_batch(cursor, count, and_delete, &keys, &values);
-  } catch (const std::bad_alloc&) {
-    throw_code(env, "ENOMEM", "Out of memory: no room for the batch (the map is unchanged)");
-  }
+  guard_alloc(env, "Out of memory: no room for the batch (the map is unchanged)",
+              [&] { r = m.lookup_batch(cursor, count, and_delete, &keys, &values); });
   if (and_delete) report_memory(env);
   if (r.status == core::BpfStatus::kNoSpace) return Napi::Number::New(env, r.needed);
   if (r.status == core::BpfStatus::kNoMemory) {
@@ -238,8 +202,8 @@ Napi::Value BpfMapBinding::LookupBatch(const Napi::CallbackInfo& info) {
                    " of its entries were deleted");
   }
   auto result = Napi::Array::New(env, 5);
-  result.Set(0u, copy_out(env, keys.data(), keys.size()));
-  result.Set(1u, copy_out(env, values.data(), values.size()));
+  result.Set(0u, copy_out<Napi::Uint8Array>(env, keys.data(), keys.size()));
+  result.Set(1u, copy_out<Napi::Uint8Array>(env, values.data(), values.size()));
   result.Set(2u, Napi::Number::New(env, static_cast<double>(r.count)));
   result.Set(3u, Napi::Number::New(env, static_cast<double>(r.done ? 0 : r.next)));
   result.Set(4u, Napi::Boolean::New(env, r.done));
@@ -249,7 +213,7 @@ Napi::Value BpfMapBinding::LookupBatch(const Napi::CallbackInfo& info) {
 // updateBatch(keys, values, flags) -> [applied, status]
 Napi::Value BpfMapBinding::UpdateBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::BpfMap& m = map(env);
+  core::BpfMap& m = open(env);
   size_t count = 0;
   const uint8_t* keys = packed_keys(info[0], m.key_size(), &count);
   const uint8_t* values = exact_bytes(info[1], count * m.value_size(), "values");
@@ -262,7 +226,7 @@ Napi::Value BpfMapBinding::UpdateBatch(const Napi::CallbackInfo& info) {
 // deleteBatch(keys) -> [applied, status]
 Napi::Value BpfMapBinding::DeleteBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::BpfMap& m = map(env);
+  core::BpfMap& m = open(env);
   size_t count = 0;
   const uint8_t* keys = packed_keys(info[0], m.key_size(), &count);
   const core::BpfMap::BatchWrite w = m.delete_batch(keys, count);
@@ -271,12 +235,12 @@ Napi::Value BpfMapBinding::DeleteBatch(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value BpfMapBinding::Size(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(map(info.Env()).size()));
+  return Napi::Number::New(info.Env(), static_cast<double>(open(info.Env()).size()));
 }
 
 Napi::Value BpfMapBinding::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::BpfMap& m = map(env);
+  core::BpfMap& m = open(env);
   const core::BpfStats s = m.stats();
   auto o = Napi::Object::New(env);
   o.Set("type", m.type() == core::BpfType::kHash ? "hash" : "lru_hash");
@@ -295,12 +259,6 @@ Napi::Value BpfMapBinding::Stats(const Napi::CallbackInfo& info) {
   o.Set("match", m.match_name());
   o.Set("hash", m.hash_name());
   return o;
-}
-
-Napi::Value BpfMapBinding::Close(const Napi::CallbackInfo& info) {
-  map_.reset();
-  report_memory(info.Env());
-  return info.Env().Undefined();
 }
 
 }  // namespace tophash::addon

@@ -9,6 +9,7 @@
 
 #include "addon/binding_args.h"
 #include "addon/errors.h"
+#include "addon/packed_keys.h"
 #include "addon/typed_arrays.h"
 #include "cpu/cpu_registry.h"
 #include "hash/hash.h"
@@ -29,14 +30,9 @@ const hash::HashKernel* hash_kernel_arg(const Napi::Value& v) {
   return k;
 }
 
-uint64_t seed_arg(const Napi::Value& v) {
-  if (v.IsUndefined()) return 0;
-  bool lossless = false;
-  if (v.IsBigInt()) {
-    uint64_t s = v.As<Napi::BigInt>().Uint64Value(&lossless);
-    if (lossless) return s;
-  }
-  throw_range(v.Env(), "a bigint in [0, 2^64)", "seed", describe(v));
+// hash() and hashBatch() without a seed use 0: a stable, documented result.
+hash::Seed seed_of(const Napi::Value& v) {
+  return hash::expand_seed(seed_arg(v, "seed", SeedDefault::kZero));
 }
 
 // A typed array's bytes, for the overlap check.
@@ -123,7 +119,7 @@ Napi::Value HashBytes(const Napi::CallbackInfo& info) {
   if (!is_typed(info[0], napi_uint8_array))
     throw_type(env, "a Uint8Array", "data", describe(info[0]));
   auto data = info[0].As<Napi::Uint8Array>();
-  hash::Seed seed = hash::expand_seed(seed_arg(info[1]));
+  hash::Seed seed = seed_of(info[1]);
   const hash::HashKernel* k = hash_kernel_arg(info[2]);
   return Napi::BigInt::New(env, k->bytes(data.Data(), data.ElementLength(), seed));
 }
@@ -140,7 +136,7 @@ Napi::Value HashU64Batch(const Napi::CallbackInfo& info) {
     throw_range(env, "a BigUint64Array of length " + std::to_string(keys.ElementLength()), "out",
                 "length " + std::to_string(out.ElementLength()));
   }
-  hash::Seed seed = hash::expand_seed(seed_arg(info[2]));
+  hash::Seed seed = seed_of(info[2]);
   const hash::HashKernel* k = hash_kernel_arg(info[3]);
   k->u64_many(keys.Data(), keys.ElementLength(), seed, out.Data());
   return env.Undefined();
@@ -148,14 +144,10 @@ Napi::Value HashU64Batch(const Napi::CallbackInfo& info) {
 
 Napi::Value HashPackedBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto bytes = bytes_arg(info[0]);
-  if (!is_typed(info[1], napi_uint32_array))
-    throw_type(env, "a Uint32Array", "keys.offsets", describe(info[1]));
-  auto offsets = info[1].As<Napi::TypedArray>();
-  const size_t n_offsets = offsets.ElementLength();
-  if (n_offsets == 0) {
-    throw_range(env, "a Uint32Array of count + 1 offsets (at least 1)", "keys.offsets", "length 0");
-  }
+  const PackedArrays packed = packed_arrays(info[0], info[1]);
+  const Napi::TypedArray& bytes = packed.bytes;
+  const Napi::TypedArray& offsets = packed.offsets;
+  const size_t n_offsets = packed.count + 1;
   const auto* off = static_cast<const uint32_t*>(typed_data(offsets));
   const size_t bytes_len = bytes.ElementLength();
   const OffsetScan scan = scan_offsets(off, n_offsets, bytes_len);
@@ -172,7 +164,7 @@ Napi::Value HashPackedBatch(const Napi::CallbackInfo& info) {
   const size_t count = n_offsets - 1;
   const Span offsets_span = span_of(offsets);
   Napi::Value out = out_arg(info[2], count, span_of(bytes), &offsets_span);
-  const hash::Seed seed = hash::expand_seed(seed_arg(info[3]));
+  const hash::Seed seed = seed_of(info[3]);
   const hash::HashKernel* k = hash_kernel_arg(info[4]);
   uint64_t* dst = out_data(env, out, count);
   const auto* data = static_cast<const uint8_t*>(typed_data(bytes));
@@ -200,7 +192,7 @@ Napi::Value HashFixedBatch(const Napi::CallbackInfo& info) {
   }
   const size_t count = bytes_len / key_size;
   Napi::Value out = out_arg(info[2], count, span_of(bytes), nullptr);
-  const hash::Seed seed = hash::expand_seed(seed_arg(info[3]));
+  const hash::Seed seed = seed_of(info[3]);
   const hash::HashKernel* k = hash_kernel_arg(info[4]);
   uint64_t* dst = out_data(env, out, count);
   k->bytes_fixed(static_cast<const uint8_t*>(typed_data(bytes)), key_size, count, seed, dst);

@@ -1,59 +1,57 @@
-// The JavaScript face of core::StrTable: argument checks and typed-array
-// views only. Keys arrive as bytes (src/strmap.ts encodes strings as WTF-8);
-// the idiomatic API (string keys, iteration, options, dispose) is src/strmap.ts.
+// The JavaScript face of core::StrTable: how byte keys cross the boundary;
+// the rest is MapBinding's. Keys arrive as bytes (src/strmap.ts encodes
+// strings as WTF-8); the idiomatic API (string keys, iteration, options,
+// dispose) is src/strmap.ts.
 #pragma once
 #include <napi.h>
 
-#include <memory>
+#include <cstdint>
+#include <utility>
+#include <vector>
 
-#include "addon/async_batch.h"
-#include "addon/binding_args.h"
+#include "addon/map_binding.h"
 #include "core/str_map.h"
 
 namespace tophash::addon {
 
-class StrMapBinding : public Napi::ObjectWrap<StrMapBinding> {
+class StrMapBinding : public MapBinding<StrMapBinding, core::StrTable> {
  public:
-  static Napi::Function Define(Napi::Env env);
-  // Module functions for single operations, called as
-  // f(handle, bytes: Uint8Array, length: number[, value]) where the key is
-  // bytes[0 .. length) and handle is the External stored as `this.handle`
-  // (see U64MapBinding::DefineHandleFunctions for why).
-  static void DefineHandleFunctions(Napi::Env env, Napi::Object exports);
-  explicit StrMapBinding(const Napi::CallbackInfo& info);
-  ~StrMapBinding() override;
+  static constexpr uint64_t kMagic = 0x95e0c4b7a1d3f268ull;
+  static constexpr const char* kName = "StrMap";
+  static constexpr const char* kPrefix = "str";
+  // A key is (bytes: Uint8Array, length: number), the key being
+  // bytes[0 .. length); a batch is (bytes, offsets) (see packed_keys.h).
+  static constexpr size_t kKeyArgs = 2;
 
- private:
-  core::StrTable& open_table(Napi::Env env);
-  void report_memory(Napi::Env env);
-  static StrMapBinding& from_handle(const Napi::CallbackInfo& info);
+  using MapBinding::MapBinding;
 
-  static Napi::Value Get(const Napi::CallbackInfo& info);
-  static Napi::Value Set(const Napi::CallbackInfo& info);
-  static Napi::Value Has(const Napi::CallbackInfo& info);
-  static Napi::Value Delete(const Napi::CallbackInfo& info);
-  Napi::Value Clear(const Napi::CallbackInfo& info);
-  Napi::Value Size(const Napi::CallbackInfo& info);
-  Napi::Value GetBatch(const Napi::CallbackInfo& info);
-  Napi::Value HasBatch(const Napi::CallbackInfo& info);
-  Napi::Value SetBatch(const Napi::CallbackInfo& info);
-  Napi::Value DeleteBatch(const Napi::CallbackInfo& info);
-  Napi::Value Scan(const Napi::CallbackInfo& info);
-  Napi::Value Stats(const Napi::CallbackInfo& info);
-  Napi::Value Close(const Napi::CallbackInfo& info);
-  Napi::Value GetBatchAsync(const Napi::CallbackInfo& info);
-  Napi::Value SetBatchAsync(const Napi::CallbackInfo& info);
-  Napi::Value QueueBatch(const Napi::CallbackInfo& info, AsyncBatch::Op op,
-                         const core::ByteBatch& keys, const double* values_to_set);
-  // Called on the JS thread when an async batch settles.
-  void finish_async(Napi::Env env);
-
-  std::unique_ptr<core::StrTable> table_;
-  ReportedMemory memory_;
-  // An async batch is running on the libuv pool: every other call is EBUSY.
-  bool busy_ = false;
-  // close() arrived while busy: free the table when the batch settles.
-  bool close_pending_ = false;
+  static std::pair<core::ByteProbe, uint64_t> probe(core::StrTable& t,
+                                                    const Napi::CallbackInfo& info);
+  static core::ByteBatch batch_arg(const Napi::CallbackInfo& info);
+  // A batch's keys copied for the pool, offsets rebased to the copy's first byte.
+  struct Owned {
+    std::vector<uint8_t> bytes;
+    std::vector<uint32_t> offsets;
+    core::ByteBatch view() const { return {bytes.data(), offsets.data(), offsets.size() - 1}; }
+  };
+  static Owned own(const core::ByteBatch& keys);
+  // scan() -> [bytes: Uint8Array, offsets: Uint32Array, values: Float64Array, next],
+  // key i being bytes[offsets[i] .. offsets[i + 1]).
+  struct ScanOut {
+    std::vector<uint8_t> bytes;
+    std::vector<uint32_t> offsets{0};
+    std::vector<double> values;
+    void reserve(size_t n) {
+      offsets.reserve(n + 1);
+      values.reserve(n);
+    }
+    void add(const core::ByteSlot& key, double value);
+    // Stays well inside u32 offsets however long the keys are.
+    bool full(size_t at_least) const {
+      return values.size() >= at_least || bytes.size() >= (size_t{1} << 30);
+    }
+    Napi::Value result(Napi::Env env, uint64_t next) const;
+  };
 };
 
 }  // namespace tophash::addon

@@ -2,6 +2,10 @@
 #pragma once
 #include <napi.h>
 
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
 #include "core/u64_map.h"
 
 namespace tophash::addon {
@@ -19,5 +23,23 @@ T* exact_array(const Napi::Value& v, napi_typedarray_type kind, const char* kind
 
 // Key for a single operation: an integer number in [0, 2^53) or a bigint in [0, 2^64).
 uint64_t single_key(const Napi::Value& v, const char* name);
+
+// A new typed array (Napi::Uint8Array, Float64Array, ...) holding a copy of
+// n elements.
+template <class Array, class T>
+Array copy_out(Napi::Env env, const T* data, size_t n) {
+  auto out = Array::New(env, n);
+  if (n != 0) std::memcpy(out.Data(), data, n * sizeof(T));
+  return out;
+}
+template <class Array, class T>
+Array copy_out(Napi::Env env, const std::vector<T>& v) {
+  return copy_out<Array>(env, v.data(), v.size());
+}
+
+// What a scan reserves for `at_least` entries up front: the caller's count
+// is only a target, so a huge one grows the vectors as entries arrive
+// instead of asking for all the memory at once.
+inline size_t scan_reserve(size_t at_least) { return std::min<size_t>(at_least, 4096) + 16; }
 
 }  // namespace tophash::addon

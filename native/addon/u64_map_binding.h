@@ -1,63 +1,53 @@
-// The JavaScript face of core::U64Table: argument checks and typed-array
-// views only. The idiomatic API (iteration, options, dispose) is src/u64map.ts.
+// The JavaScript face of core::U64Table: how u64 keys cross the boundary;
+// the rest is MapBinding's. The idiomatic API (iteration, options, dispose)
+// is src/u64map.ts.
 #pragma once
 #include <napi.h>
 
-#include <memory>
+#include <cstdint>
+#include <utility>
+#include <vector>
 
-#include "addon/async_batch.h"
-#include "addon/binding_args.h"
+#include "addon/map_binding.h"
 #include "core/u64_map.h"
 
 namespace tophash::addon {
 
-class U64MapBinding : public Napi::ObjectWrap<U64MapBinding> {
+class U64MapBinding : public MapBinding<U64MapBinding, core::U64Table> {
  public:
-  static Napi::Function Define(Napi::Env env);
-  // Module functions for single operations, called as f(handle, key[, value])
-  // where handle is the External the constructor stores as `this.handle`.
-  // Skipping ObjectWrap's unwrap (a runtime private-property lookup) halves
-  // the cost of a single get.
-  static void DefineHandleFunctions(Napi::Env env, Napi::Object exports);
-  explicit U64MapBinding(const Napi::CallbackInfo& info);
-  ~U64MapBinding() override;
+  static constexpr uint64_t kMagic = 0x7a3c1e9b4d2f6a81ull;
+  static constexpr const char* kName = "U64Map";
+  static constexpr const char* kPrefix = "map";
+  // A key is one argument: a number or a bigint; a batch, one typed array.
+  static constexpr size_t kKeyArgs = 1;
 
- private:
-  // Checks the receiver's type tag and that the map is open.
-  core::U64Table& table(const Napi::CallbackInfo& info);
-  // Tells V8 how many off-heap bytes this map holds now.
-  void report_memory(Napi::Env env);
+  using MapBinding::MapBinding;
 
-  // Single operations take (handle, key[, value]): see DefineHandleFunctions.
-  static U64MapBinding& from_handle(const Napi::CallbackInfo& info);
-  core::U64Table& open_table(Napi::Env env);
-  static Napi::Value Get(const Napi::CallbackInfo& info);
-  static Napi::Value Set(const Napi::CallbackInfo& info);
-  static Napi::Value Has(const Napi::CallbackInfo& info);
-  static Napi::Value Delete(const Napi::CallbackInfo& info);
-  Napi::Value Clear(const Napi::CallbackInfo& info);
-  Napi::Value Size(const Napi::CallbackInfo& info);
-  Napi::Value GetBatch(const Napi::CallbackInfo& info);
-  Napi::Value HasBatch(const Napi::CallbackInfo& info);
-  Napi::Value SetBatch(const Napi::CallbackInfo& info);
-  Napi::Value DeleteBatch(const Napi::CallbackInfo& info);
-  Napi::Value Scan(const Napi::CallbackInfo& info);
-  Napi::Value Stats(const Napi::CallbackInfo& info);
-  Napi::Value Close(const Napi::CallbackInfo& info);
-  Napi::Value GetBatchAsync(const Napi::CallbackInfo& info);
-  Napi::Value SetBatchAsync(const Napi::CallbackInfo& info);
-
-  Napi::Value QueueBatch(const Napi::CallbackInfo& info, AsyncBatch::Op op,
-                         const core::KeyBatch& keys, const double* values_to_set);
-  // Called on the JS thread when an async batch settles.
-  void finish_async(Napi::Env env);
-
-  std::unique_ptr<core::U64Table> table_;
-  ReportedMemory memory_;
-  // An async batch is running on the libuv pool: every other call is EBUSY.
-  bool busy_ = false;
-  // close() arrived while busy: free the table when the batch settles.
-  bool close_pending_ = false;
+  static std::pair<uint64_t, uint64_t> probe(core::U64Table& t, const Napi::CallbackInfo& info);
+  static core::KeyBatch batch_arg(const Napi::CallbackInfo& info);
+  // A batch's keys copied for the pool.
+  struct Owned {
+    core::KeyBatch::Kind kind;
+    size_t count;
+    std::vector<uint8_t> data;
+    core::KeyBatch view() const { return {kind, data.data(), count}; }
+  };
+  static Owned own(const core::KeyBatch& keys);
+  // scan() -> [keys: BigUint64Array, values: Float64Array, next]
+  struct ScanOut {
+    std::vector<uint64_t> keys;
+    std::vector<double> values;
+    void reserve(size_t n) {
+      keys.reserve(n);
+      values.reserve(n);
+    }
+    void add(uint64_t key, double value) {
+      keys.push_back(key);
+      values.push_back(value);
+    }
+    bool full(size_t at_least) const { return values.size() >= at_least; }
+    Napi::Value result(Napi::Env env, uint64_t next) const;
+  };
 };
 
 }  // namespace tophash::addon

@@ -1,9 +1,9 @@
 // BpfMap: eBPF's BPF_MAP_TYPE_HASH / LRU_HASH semantics over the native
-// engine (native/core/bpf_map.h). The binding checks every argument and
-// reports eBPF outcomes as status numbers; this layer owns the receiver and
-// closed checks and turns those numbers into CodedErrors thrown from the
-// caller's frame.
-import { closedError, CodedError, describe, typeError } from '../runtime/errors';
+// engine (native/core/bpf_map.h). This layer validates the constructor's
+// options (README, Design: validation policy), owns the receiver and closed
+// checks and turns the binding's status numbers into CodedErrors thrown from
+// the caller's frame; the binding checks each call's arguments.
+import { closedError, CodedError, describe, rangeError, typeError } from '../runtime/errors';
 import { native, type BpfMapStats, type NativeBpfMap } from '../runtime/native';
 import { optionalString, parseSeed } from '../runtime/options';
 import type { HashKernelName, MatchKernelName } from '../runtime/kernel-names';
@@ -135,6 +135,20 @@ function statusMessage(status: number, map: BpfMap): string {
   }
 }
 
+const MAP_TYPES = "'hash' or 'lru_hash'";
+// The engine's limits (native/core/fixed_map.h, bpf_map.h).
+const MAX_KEY_SIZE = 256;
+const MAX_VALUE_SIZE = 65536;
+const MAX_ENTRIES = 2 ** 31;
+
+// An integer in [1, max], else a TypeError or RangeError naming it.
+function integerOption(value: unknown, max: number, what: string): number {
+  const expected = `an integer in [1, ${max}]`;
+  if (typeof value !== 'number') throw typeError(expected, what, value);
+  if (!Number.isInteger(value) || value < 1 || value > max) throw rangeError(expected, what, value);
+  return value;
+}
+
 function optionsObject(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null) throw typeError('an options object', what, value);
   return value as Record<string, unknown>;
@@ -186,26 +200,28 @@ export class BpfMap implements Iterable<[Uint8Array, Uint8Array]> {
    */
   constructor(options: BpfMapOptions) {
     const o = optionsObject(options, 'options');
-    const valueSize = o.valueSize;
-    // A bad valueSize is reported by the native constructor; the scratch array just must not throw first.
-    const scratch = new Uint8Array(
-      typeof valueSize === 'number' && valueSize >= 1 && valueSize <= 65536 ? valueSize : 0,
-    );
+    const type = o.type;
+    if (typeof type !== 'string') throw typeError(MAP_TYPES, 'options.type', type);
+    if (type !== 'hash' && type !== 'lru_hash') throw rangeError(MAP_TYPES, 'options.type', type);
+    const keySize = integerOption(o.keySize, MAX_KEY_SIZE, 'options.keySize');
+    const valueSize = integerOption(o.valueSize, MAX_VALUE_SIZE, 'options.valueSize');
+    const maxEntries = integerOption(o.maxEntries, MAX_ENTRIES, 'options.maxEntries');
+    const scratch = new Uint8Array(valueSize);
     this.#native = new NativeBpf(
-      o.type as string,
-      o.keySize as number,
-      o.valueSize as number,
-      o.maxEntries as number,
+      type,
+      keySize,
+      valueSize,
+      maxEntries,
       parseSeed(o.seed),
       optionalString(o.match, 'options.match'),
       optionalString(o.hash, 'options.hash'),
       scratch,
     );
     this.#scratch = scratch;
-    this.#type = o.type as BpfMapType;
-    this.#keySize = o.keySize as number;
-    this.#valueSize = o.valueSize as number;
-    this.#maxEntries = o.maxEntries as number;
+    this.#type = type;
+    this.#keySize = keySize;
+    this.#valueSize = valueSize;
+    this.#maxEntries = maxEntries;
   }
 
   static #open(self: unknown): NativeBpfMap {

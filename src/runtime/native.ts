@@ -154,7 +154,7 @@ export interface CpuInfo {
   };
 }
 
-/** What {@link NativeAddon.memoryFloor} measured. */
+/** What {@link NativeHooks.memoryFloor} measured. */
 export interface MemoryFloorResult {
   /** Size of the region. */
   bytes: number;
@@ -220,31 +220,6 @@ export interface NativeAddon {
     /** Status: 0 ok, 2 ENOENT. */
     delete(handle: NativeMapHandle, key: Uint8Array): number;
   };
-  /**
-   * Packs keys[start..] as WTF-8 into bytes/offsets (offsets[start] is where the next key goes),
-   * one Node-API read per string (via UTF-16, or V8's UTF-8 when `viaUtf8`); stops at the first
-   * element it does not take and returns its index (see native/addon/str_keys.h).
-   */
-  packStrings(
-    keys: readonly unknown[],
-    start: number,
-    bytes: Uint8Array,
-    offsets: Uint32Array,
-    units: Uint16Array,
-    viaUtf8: boolean,
-  ): number;
-  /**
-   * Packs keys.join('') cut at `lengths` as WTF-8; mode 0 reads UTF-16, 1 V8's UTF-8 kept when
-   * ASCII, 2 Latin-1 (caller guarantees ASCII). Total bytes, or -(i + 1) for key i over the limit.
-   */
-  packJoined(
-    joined: string,
-    lengths: Uint32Array,
-    bytes: Uint8Array,
-    offsets: Uint32Array,
-    units: Uint16Array,
-    mode: number,
-  ): number;
   kernels(): KernelInfo[];
   cpu(): CpuInfo;
   hashBytes(data: Uint8Array, seed?: bigint, kernel?: string): bigint;
@@ -265,6 +240,15 @@ export interface NativeAddon {
     seed?: bigint,
     kernel?: string,
   ): BigUint64Array;
+}
+
+/**
+ * Test and benchmark hooks: a second addon, tophash_hooks.node, built beside tophash.node so the
+ * shipped addon does not carry them. Loaded by {@link loadHooks}.
+ *
+ * @internal
+ */
+export interface NativeHooks {
   /** V8's total of external bytes reported by addons (for tests). */
   externalMemory(): number;
   /**
@@ -305,10 +289,7 @@ function load(): NativeAddon {
     }
     return requireAddon(file);
   }
-  const root = packageRoot();
-  const candidates = ['build/Release/tophash.node', 'build/Debug/tophash.node', 'build-cmake/Release/tophash.node'].map(
-    (p) => path.join(root, p),
-  );
+  const candidates = builtFiles('tophash.node');
   for (const file of candidates) {
     if (fs.existsSync(file)) return requireAddon(file);
   }
@@ -316,6 +297,27 @@ function load(): NativeAddon {
     `tophash: the native addon is not built (looked for ${candidates.join(', ')}). ` +
       'Run `npm rebuild tophash` (or `npm run build` in a clone); it needs python3, make and a C++17 compiler.',
   );
+}
+
+// Where the node-gyp build (Release, then Debug) and the cmake-js build put `name`.
+function builtFiles(name: string): string[] {
+  const root = packageRoot();
+  return ['build/Release', 'build/Debug', 'build-cmake/Release'].map((dir) => path.join(root, dir, name));
+}
+
+/**
+ * The test and benchmark hooks addon: beside TOPHASH_NATIVE's file when that is set, else from the
+ * build folders tophash.node is looked for in.
+ *
+ * @internal
+ */
+export function loadHooks(): NativeHooks {
+  const explicit = process.env.TOPHASH_NATIVE;
+  const beside = explicit ? [path.join(path.dirname(path.resolve(explicit)), 'tophash_hooks.node')] : [];
+  const file = [...beside, ...builtFiles('tophash_hooks.node')].find((f) => fs.existsSync(f));
+  if (file === undefined) throw new Error('tophash: tophash_hooks.node is not built (run `npm run build`).');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(file) as NativeHooks;
 }
 
 function requireAddon(file: string): NativeAddon {

@@ -8,7 +8,7 @@
 //       cache lines of the region (Sattolo driven by splitmix64(42)),
 //       `chaseSteps` steps -> ns per step (the load-to-use latency).
 // AnonHugePages of the region is read back from /proc/self/smaps (Linux).
-#include "addon/memory_floor.h"
+#include "hooks/memory_floor.h"
 
 #include <cerrno>
 #include <chrono>
