@@ -146,6 +146,20 @@ describe('hash()', () => {
     ]);
   });
 
+  it('gives each seed its own result when calls alternate between seeds', () => {
+    // The binding keeps the last expanded seed: a stale one would repeat the first result.
+    const one = hash('tophash', { seed: 1n, family: 'aes' });
+    const two = hash('tophash', { seed: 2n, family: 'aes' });
+    expect(two).not.toBe(one);
+    for (let i = 0; i < 4; i++) {
+      expect(hash('tophash', { seed: 1n, family: 'aes' })).toBe(one);
+      expect(hash('tophash', { seed: 2n, family: 'aes' })).toBe(two);
+      expect(hashBatch(new BigUint64Array([5n]), { seed: BigInt(i % 2) + 1n, family: 'aes' })[0]).toBe(
+        hash(new Uint8Array([5, 0, 0, 0, 0, 0, 0, 0]), { seed: BigInt(i % 2) + 1n, family: 'aes' }),
+      );
+    }
+  });
+
   it('aes, vaes and aes-portable agree bit for bit on every length 0..256', () => {
     const aesKernels = kernels().filter((k) => k.kind === 'hash' && k.supported && k.name.includes('aes'));
     fc.assert(

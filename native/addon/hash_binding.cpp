@@ -31,8 +31,17 @@ const hash::HashKernel* hash_kernel_arg(const Napi::Value& v) {
 }
 
 // hash() and hashBatch() without a seed use 0: a stable, documented result.
-hash::Seed seed_of(const Napi::Value& v) {
-  return hash::expand_seed(seed_arg(v, "seed", SeedDefault::kZero));
+// Callers repeat one seed, so the last expansion is kept (per thread: workers
+// call in parallel); expanding costs about as much as hashing a short key.
+const hash::Seed& seed_of(const Napi::Value& v) {
+  thread_local uint64_t last_seed = 0;
+  thread_local hash::Seed last = hash::expand_seed(0);
+  const uint64_t seed = seed_arg(v, "seed", SeedDefault::kZero);
+  if (seed != last_seed) {
+    last = hash::expand_seed(seed);
+    last_seed = seed;
+  }
+  return last;
 }
 
 // A typed array's bytes, for the overlap check.
@@ -119,7 +128,7 @@ Napi::Value HashBytes(const Napi::CallbackInfo& info) {
   if (!is_typed(info[0], napi_uint8_array))
     throw_type(env, "a Uint8Array", "data", describe(info[0]));
   auto data = info[0].As<Napi::Uint8Array>();
-  hash::Seed seed = seed_of(info[1]);
+  const hash::Seed& seed = seed_of(info[1]);
   const hash::HashKernel* k = hash_kernel_arg(info[2]);
   return Napi::BigInt::New(env, k->bytes(data.Data(), data.ElementLength(), seed));
 }
@@ -136,7 +145,7 @@ Napi::Value HashU64Batch(const Napi::CallbackInfo& info) {
     throw_range(env, "a BigUint64Array of length " + std::to_string(keys.ElementLength()), "out",
                 "length " + std::to_string(out.ElementLength()));
   }
-  hash::Seed seed = seed_of(info[2]);
+  const hash::Seed& seed = seed_of(info[2]);
   const hash::HashKernel* k = hash_kernel_arg(info[3]);
   k->u64_many(keys.Data(), keys.ElementLength(), seed, out.Data());
   return env.Undefined();
@@ -164,7 +173,7 @@ Napi::Value HashPackedBatch(const Napi::CallbackInfo& info) {
   const size_t count = n_offsets - 1;
   const Span offsets_span = span_of(offsets);
   Napi::Value out = out_arg(info[2], count, span_of(bytes), &offsets_span);
-  const hash::Seed seed = seed_of(info[3]);
+  const hash::Seed& seed = seed_of(info[3]);
   const hash::HashKernel* k = hash_kernel_arg(info[4]);
   uint64_t* dst = out_data(env, out, count);
   const auto* data = static_cast<const uint8_t*>(typed_data(bytes));
@@ -192,7 +201,7 @@ Napi::Value HashFixedBatch(const Napi::CallbackInfo& info) {
   }
   const size_t count = bytes_len / key_size;
   Napi::Value out = out_arg(info[2], count, span_of(bytes), nullptr);
-  const hash::Seed seed = seed_of(info[3]);
+  const hash::Seed& seed = seed_of(info[3]);
   const hash::HashKernel* k = hash_kernel_arg(info[4]);
   uint64_t* dst = out_data(env, out, count);
   k->bytes_fixed(static_cast<const uint8_t*>(typed_data(bytes)), key_size, count, seed, dst);
