@@ -1,4 +1,4 @@
-// The random-read floor of benchmark W8 (bench-workloads.md, "W8 physical
+// The random-read floor of benchmark W8 (bench/WORKLOADS.md, "W8: the physical
 // limit"): an anonymous mmap of `bytes`, madvise'd MADV_NOHUGEPAGE or
 // MADV_HUGEPAGE, every page touched; then
 //  (i)  `reads` independent random 8-byte reads from `streams` interleaved
