@@ -8,7 +8,11 @@ namespace tophash::cpu {
 namespace {
 
 // Default hash kernels, best first: the first one this CPU supports wins.
-constexpr const char* kHashDefaultOrder[] = {"aes", "fold"};
+// vaes before aes: it is the same function, and measured (CPU time, this
+// project's hash bench) it matched aes on single keys and beat it on every
+// batch and long input (u64 batches 0.28 vs 0.47 ns/key, 16-byte keys 0.27 vs
+// 0.42, 1 KiB 23 vs 32 ns, 1 MiB 83 vs 54 GB/s on an AMD EPYC).
+constexpr const char* kHashDefaultOrder[] = {"vaes", "aes", "fold"};
 
 constexpr uint32_t kOsBits = kOsAvx | kOsAvx512;
 

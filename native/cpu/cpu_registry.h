@@ -9,7 +9,7 @@
 //      non-empty (error messages say "for TOPHASH_FORCE_MATCH" etc.);
 //   3. else the default: for match the best supported kernel (the last
 //      supported one in match_kernels()); for hash the first supported name of
-//      kHashDefaultOrder in cpu_registry.cpp ("aes", then "fold").
+//      kHashDefaultOrder in cpu_registry.cpp ("vaes", "aes", then "fold").
 // An unknown or unsupported name returns nullptr and sets *error (if error is
 // non-null), e.g.
 //   Expected one of scalar, swar, sse2, avx2, avx512 for match but received 'foo'

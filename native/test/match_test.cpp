@@ -404,7 +404,10 @@ TEST(Registry, HashDefaultAndForce) {
   const tophash::hash::HashKernel* h = cpu::select_hash(nullptr, &err);
   ASSERT_NE(h, nullptr) << err;
 #if defined(__x86_64__)
-  EXPECT_STREQ(h->name, cpu::supported(tophash::hash::kHashAes.needs) ? "aes" : "fold");
+  const char* want = cpu::supported(tophash::hash::kHashVaes.needs)  ? "vaes"
+                     : cpu::supported(tophash::hash::kHashAes.needs) ? "aes"
+                                                                     : "fold";
+  EXPECT_STREQ(h->name, want);
 #else
   EXPECT_STREQ(h->name, "fold");
 #endif
