@@ -13,7 +13,7 @@
 //   - > 128 bytes: the lane chain costs one round per 128-byte chunk, so AES-NI
 //     is bound by its 16 rounds per chunk (16 B/cycle) and VAES by 8 (32 B/cycle).
 //   - u64_many and 16-byte bytes_fixed: 8 (AES-NI) or 16 (VAES, two per
-//     register) keys in flight, three rounds each.
+//     register) keys in flight, four rounds each.
 #if defined(__x86_64__)
 
 #include <immintrin.h>
@@ -64,7 +64,10 @@ TH_NI_INLINE __m128i start(const Keys& K, size_t len) {
 
 TH_NI_INLINE uint64_t out64(__m128i x) { return static_cast<uint64_t>(_mm_cvtsi128_si64(x)); }
 
-TH_NI_INLINE uint64_t fin1(__m128i x, const Keys& K) { return out64(E(E(E(x, K.k1), K.k2), K.k3)); }
+// fin_1: with one lane the tree is a round keyed by K0, so the block sees four rounds.
+TH_NI_INLINE uint64_t fin1(__m128i x, const Keys& K) {
+  return out64(E(E(E(E(x, K.k1), K.k0), K.k2), K.k3));
+}
 
 TH_NI_INLINE uint64_t fin2(__m128i a, __m128i b, const Keys& K) {
   a = E(a, K.k1);
@@ -175,6 +178,7 @@ TH_NI_INLINE void ni_u64_x2(const uint8_t* keys, uint64_t* out, __m128i S8, cons
     b[j] = X(_mm_unpackhi_epi64(k, z), S8);
   }
   for (int j = 0; j < pairs; ++j) a[j] = E(a[j], K.k1), b[j] = E(b[j], K.k1);
+  for (int j = 0; j < pairs; ++j) a[j] = E(a[j], K.k0), b[j] = E(b[j], K.k0);
   for (int j = 0; j < pairs; ++j) a[j] = E(a[j], K.k2), b[j] = E(b[j], K.k2);
   for (int j = 0; j < pairs; ++j) a[j] = E(a[j], K.k3), b[j] = E(b[j], K.k3);
   for (int j = 0; j < pairs; ++j)
@@ -198,11 +202,12 @@ TH_NI void ni_bytes_many(const uint8_t* data, const uint32_t* offsets, size_t n,
 }
 
 // Eight 16-byte keys: each is exactly one block (no tail assembly) and S is
-// the batch's, so a key costs three rounds; eight chains cover their latency.
+// the batch's, so a key costs four rounds; eight chains cover their latency.
 TH_NI_INLINE void ni_fixed16_x8(const uint8_t* p, uint64_t* out, __m128i S, const Keys& K) {
   __m128i v[8];
   for (int j = 0; j < 8; ++j) v[j] = X(L(p + 16 * j), S);
   for (int j = 0; j < 8; ++j) v[j] = E(v[j], K.k1);
+  for (int j = 0; j < 8; ++j) v[j] = E(v[j], K.k0);
   for (int j = 0; j < 8; ++j) v[j] = E(v[j], K.k2);
   for (int j = 0; j < 8; ++j) v[j] = E(v[j], K.k3);
   for (int j = 0; j < 4; ++j)
@@ -289,16 +294,31 @@ TH_VAES void vaes_bytes_many(const uint8_t* data, const uint32_t* offsets, size_
     out[i] = vaes_hash(data + offsets[i], offsets[i + 1] - offsets[i], K);
 }
 
-// Sixteen 16-byte keys, two per 256-bit register: eight chains of three
+// The round keys in both halves of a 256-bit register.
+struct Keys2 {
+  __m256i k0, k1, k2, k3;
+};
+
+TH_VAES_INLINE Keys2 broadcast_keys(const Keys& K) {
+  return {B2(K.k0), B2(K.k1), B2(K.k2), B2(K.k3)};
+}
+
+// fin_1's four rounds on n registers of two blocks each.
+template <int n>
+TH_VAES_INLINE void fin1_x2(__m256i* v, const Keys2& K) {
+  for (int j = 0; j < n; ++j) v[j] = E2(v[j], K.k1);
+  for (int j = 0; j < n; ++j) v[j] = E2(v[j], K.k0);
+  for (int j = 0; j < n; ++j) v[j] = E2(v[j], K.k2);
+  for (int j = 0; j < n; ++j) v[j] = E2(v[j], K.k3);
+}
+
+// Sixteen 16-byte keys, two per 256-bit register: eight chains of four
 // rounds at half the instructions of ni_fixed16_x8. The low halves come out
 // as (h0, h2, h1, h3) after unpacklo; vpermq puts them back in order.
-TH_VAES_INLINE void vaes_fixed16_x16(const uint8_t* p, uint64_t* out, __m256i s, __m256i k1,
-                                     __m256i k2, __m256i k3) {
+TH_VAES_INLINE void vaes_fixed16_x16(const uint8_t* p, uint64_t* out, __m256i s, const Keys2& K) {
   __m256i v[8];
   for (int j = 0; j < 8; ++j) v[j] = _mm256_xor_si256(L2(p + 32 * j), s);
-  for (int j = 0; j < 8; ++j) v[j] = E2(v[j], k1);
-  for (int j = 0; j < 8; ++j) v[j] = E2(v[j], k2);
-  for (int j = 0; j < 8; ++j) v[j] = E2(v[j], k3);
+  fin1_x2<8>(v, K);
   for (int j = 0; j < 4; ++j)
     _mm256_storeu_si256(
         reinterpret_cast<__m256i*>(out + 4 * j),
@@ -311,8 +331,9 @@ TH_VAES void vaes_bytes_fixed(const uint8_t* data, size_t key_size, size_t n, co
   const __m128i S = start(K, key_size);
   size_t i = 0;
   if (key_size == 16) {
-    const __m256i s = B2(S), k1 = B2(K.k1), k2 = B2(K.k2), k3 = B2(K.k3);
-    for (; i + 16 <= n; i += 16) vaes_fixed16_x16(data + 16 * i, out + i, s, k1, k2, k3);
+    const __m256i s = B2(S);
+    const Keys2 K2 = broadcast_keys(K);
+    for (; i + 16 <= n; i += 16) vaes_fixed16_x16(data + 16 * i, out + i, s, K2);
     for (; i + 8 <= n; i += 8) ni_fixed16_x8(data + 16 * i, out + i, S, K);
   }
   if (key_size == 8)
@@ -321,26 +342,25 @@ TH_VAES void vaes_bytes_fixed(const uint8_t* data, size_t key_size, size_t n, co
 }
 
 // 16 keys per iteration: each 256-bit load holds 4 keys, unpacked into two
-// registers of two (k, 0) blocks, so 8 independent chains of 3 rounds.
+// registers of two (k, 0) blocks, so 8 independent chains of 4 rounds.
 TH_VAES void vaes_u64_many(const uint64_t* keys, size_t n, const Seed& seed, uint64_t* out) {
   const Keys K = load_keys(seed);
   const __m128i S8 = start(K, 8);
-  const __m256i s8 = B2(S8), k1 = B2(K.k1), k2 = B2(K.k2), k3 = B2(K.k3);
+  const __m256i s8 = B2(S8);
+  const Keys2 K2 = broadcast_keys(K);
   const __m256i z = _mm256_setzero_si256();
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    __m256i a[4], b[4];
+    __m256i v[8];  // v[2j], v[2j+1]: the low and high key pairs of load j
     for (int j = 0; j < 4; ++j) {
       __m256i k = L2(reinterpret_cast<const uint8_t*>(keys + i + 4 * j));
-      a[j] = _mm256_xor_si256(_mm256_unpacklo_epi64(k, z), s8);
-      b[j] = _mm256_xor_si256(_mm256_unpackhi_epi64(k, z), s8);
+      v[2 * j] = _mm256_xor_si256(_mm256_unpacklo_epi64(k, z), s8);
+      v[2 * j + 1] = _mm256_xor_si256(_mm256_unpackhi_epi64(k, z), s8);
     }
-    for (int j = 0; j < 4; ++j) a[j] = E2(a[j], k1), b[j] = E2(b[j], k1);
-    for (int j = 0; j < 4; ++j) a[j] = E2(a[j], k2), b[j] = E2(b[j], k2);
-    for (int j = 0; j < 4; ++j) a[j] = E2(a[j], k3), b[j] = E2(b[j], k3);
+    fin1_x2<8>(v, K2);
     for (int j = 0; j < 4; ++j)
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i + 4 * j),
-                          _mm256_unpacklo_epi64(a[j], b[j]));
+                          _mm256_unpacklo_epi64(v[2 * j], v[2 * j + 1]));
   }
   for (; i + 2 <= n; i += 2)
     ni_u64_x2(reinterpret_cast<const uint8_t*>(keys + i), out + i, S8, K, 1);

@@ -101,6 +101,7 @@ inline Blk start(const Keys& K, size_t len) {
 template <int m>
 inline uint64_t fin(Blk* v, const Keys& K) {
   for (int i = 0; i < m; ++i) v[i] = E(v[i], K.k1);
+  if (m == 1) v[0] = E(v[0], K.k0);  // one lane: the tree is a round keyed by K0
   for (int h = m / 2; h >= 1; h /= 2)
     for (int j = 0; j < h; ++j) v[j] = E(v[j], v[j + h]);
   return E(E(v[0], K.k2), K.k3).lo;

@@ -142,21 +142,21 @@ constexpr uint64_t kGoldenFoldU64[] = {
 };
 // aes-portable, for kGoldenSeeds[0] then [1].
 constexpr Golden kGoldenAes[] = {
-    {0, 0x4bd232ac6a270f60ull},    {1, 0x2fe3ed060f2eee83ull},    {2, 0x98dd254a6c8c0902ull},
-    {3, 0x56f246a3b678d39eull},    {4, 0x9033932b10770e2cull},    {5, 0xa4fc5c8dd84fa42bull},
-    {7, 0x2e2265a367a1abafull},    {8, 0x606f803dfe782cd2ull},    {9, 0x4b57a37501ad1cddull},
-    {12, 0xbb678de5608f118aull},   {15, 0x43e8a5e33f9f7fb8ull},   {16, 0xe1a833d3db48d08bull},
+    {0, 0xb3c179cbb2f1ce70ull},    {1, 0x0a94b8a1631954d1ull},    {2, 0xbc317e3e468398c9ull},
+    {3, 0x95732ce78484018cull},    {4, 0x5cd1d97691ce9d5full},    {5, 0x599c3f8cbd378a11ull},
+    {7, 0xabaefad6e246380dull},    {8, 0xfbd938aa01411747ull},    {9, 0xe6b0853dcc9dc4edull},
+    {12, 0x1030f1ca29913963ull},   {15, 0xb7cee336dd621bdfull},   {16, 0x3c3cac6499c615f0ull},
     {17, 0x2a10339d85b05b7aull},   {24, 0x464ce36d7172b191ull},   {31, 0x338d31eb1fd4420cull},
     {32, 0x3f9f8bd6ab392973ull},   {33, 0x7726ff2f8f18ae8dull},   {48, 0x7a1081a1cafe566dull},
     {63, 0x78f41156ae54cdcaull},   {64, 0x51151b723556addaull},   {65, 0x3c2c6e42c1c3c52aull},
     {96, 0x4fe530500ddbe063ull},   {127, 0x0c9893757dce6bf3ull},  {128, 0x6d5093d6b70832b2ull},
     {129, 0xfb1920e06be38d26ull},  {200, 0xefcbe8f6d0f840e4ull},  {255, 0xd1cd767f0a934ff5ull},
     {256, 0x648c024f57db2b3aull},  {257, 0x6ece80d9d114b937ull},  {1000, 0xecc78df9cc6a3005ull},
-    {4096, 0xcb9958842b91ba79ull}, {0, 0x952f0d9166903d57ull},    {1, 0xeba1a2940b6e8123ull},
-    {2, 0x5f256310428c275cull},    {3, 0x18c92fb9a49bf151ull},    {4, 0xf811e25b47bbcb91ull},
-    {5, 0x9cacb71dfa3daae7ull},    {7, 0x211c674e4046700full},    {8, 0x16be97e11d1be075ull},
-    {9, 0xf7c8b980e53fbb6aull},    {12, 0xce79ecf10675ff14ull},   {15, 0xf504b45782591537ull},
-    {16, 0x86fcbe57ca251d64ull},   {17, 0xe3aae7863fed0221ull},   {24, 0x281cd8580f0c141cull},
+    {4096, 0xcb9958842b91ba79ull}, {0, 0xe236e7f347270786ull},    {1, 0x1734dfe8b8e89410ull},
+    {2, 0x4cd86cfb6af6b656ull},    {3, 0x227d8dd7cf8cadfeull},    {4, 0x20bd33e491c34adcull},
+    {5, 0x47d4bb37d77541b0ull},    {7, 0x8918b42008d7a206ull},    {8, 0x7deaacbfb34c635aull},
+    {9, 0x6f473da1f6bb4735ull},    {12, 0x8703ed94aae1f88cull},   {15, 0x1089a9a11e6962b9ull},
+    {16, 0x81914bcb714d452bull},   {17, 0xe3aae7863fed0221ull},   {24, 0x281cd8580f0c141cull},
     {31, 0xb7b81bc2a3eaac08ull},   {32, 0xf55906bef9a88241ull},   {33, 0x793e0d12eacb9afeull},
     {48, 0x8d2b0ec5f138bc6bull},   {63, 0xf6ef7c04434eedf4ull},   {64, 0xd0f4769b77203c7eull},
     {65, 0x68fcff6e99f84c3bull},   {96, 0x0271ab8b28759c7eull},   {127, 0xd1d545446bcc9178ull},
@@ -166,8 +166,8 @@ constexpr Golden kGoldenAes[] = {
 };
 // u64(kGoldenKeys[i]) for kGoldenSeeds[0] then [1].
 constexpr uint64_t kGoldenAesU64[] = {
-    0xfa7e4013f3bafa77ull, 0xcc0088e9da39b23cull, 0x27bba3645fe03eb0ull, 0x01c1b472a69a28dcull,
-    0x238e51f7b973f825ull, 0xfceb663fa9cc11d6ull, 0x720a8137a5785caeull, 0x0dfb68c6e206833dull,
+    0x72b871b7cc00a04dull, 0xdaa683e1dfe3956eull, 0x5568a2585d143be7ull, 0x494117369f67f516ull,
+    0x0f4b8f2485cf8e47ull, 0xc35bf447082d9868ull, 0x1f7c4a14ce5ac371ull, 0x55e1cbe989068c46ull,
 };
 // GOLDEN-END
 
