@@ -1,4 +1,4 @@
-// The engine under BpfMap (issue 4): eBPF's BPF_MAP_TYPE_HASH and
+// The engine under BpfMap: eBPF's BPF_MAP_TYPE_HASH and
 // BPF_MAP_TYPE_LRU_HASH over the table of table.h, with keySize-byte keys
 // (the size classes of fixed_map.h) and valueSize-byte values.
 //
