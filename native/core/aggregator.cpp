@@ -24,6 +24,7 @@ struct U64Ops {
   static void insert(Table& t, View k, uint32_t row) { t.assign(k, t.hash(k), row); }
   static void erase(Table& t, View k) { t.erase(k, t.hash(k)); }
   static void emit(ScanOut* out, const Owned& k) { out->u64_keys.push_back(k); }
+  static void truncate(ScanOut* out, size_t n) { out->u64_keys.resize(n); }
   static size_t heap_bytes(const Owned&) { return 0; }
   static EntryView entry(const Owned& k, const double* row) { return {k, nullptr, 0, row}; }
 };
@@ -54,6 +55,10 @@ struct BytesOps {
   static void emit(ScanOut* out, const Owned& k) {
     out->key_bytes.insert(out->key_bytes.end(), k.begin(), k.end());
     out->key_offsets.push_back(static_cast<uint32_t>(out->key_bytes.size()));
+  }
+  static void truncate(ScanOut* out, size_t n) {
+    out->key_bytes.resize(out->key_offsets[n]);
+    out->key_offsets.resize(n + 1);
   }
   static size_t heap_bytes(const Owned& k) { return k.capacity() > 15 ? k.capacity() + 1 : 0; }
   static EntryView entry(const Owned& k, const double* row) {
@@ -169,17 +174,24 @@ class KeyedAggregator final : public Aggregator {
     for (uint32_t r = 0; r < used_; ++r) init_row(r);
   }
 
+  // With del, nothing is erased until every group is in out, so running out
+  // of memory while appending leaves the map as it was. An erase itself can
+  // fail only while the table grows (it evacuates first); then out keeps
+  // exactly the entries erased so far and *next is cursor again, so the
+  // next call returns the rest of those groups and nothing is lost.
   ScanStatus scan(uint64_t cursor, size_t max_count, bool del, ScanOut* out,
                   uint64_t* next) override {
-    std::vector<uint32_t> group;
+    const size_t start = out->count;
+    std::vector<uint32_t> group, taken;
     uint64_t cur = cursor;
+    ScanStatus status = ScanStatus::kOk;
     for (;;) {
       group.clear();
       const uint64_t after =
           table_.scan(cur, [&](const auto&, uint32_t row) { group.push_back(row); });
       if (out->count + group.size() > max_count) {
-        *next = cur;
-        return out->count == 0 ? ScanStatus::kNoSpace : ScanStatus::kOk;
+        if (out->count == 0) status = ScanStatus::kNoSpace;
+        break;
       }
       for (uint32_t row : group) {
         Ops::emit(out, keys_[row]);
@@ -187,18 +199,13 @@ class KeyedAggregator final : public Aggregator {
         out->rows.insert(out->rows.end(), r, r + stride_);
       }
       out->count += group.size();
-      if (del) {
-        for (uint32_t row : group) {
-          Ops::erase(table_, Ops::view(keys_[row]));
-          free_row(row);
-        }
-      }
+      if (del) taken.insert(taken.end(), group.begin(), group.end());
       cur = after;
-      if (cur == 0 || out->count == max_count) {
-        *next = cur;
-        return ScanStatus::kOk;
-      }
+      if (cur == 0 || out->count == max_count) break;
     }
+    *next = cur;
+    if (del) erase_taken(taken, start, cursor, out, next);
+    return status;
   }
 
   void visit_entries(const EntryVisitor& visit) const override {
@@ -303,6 +310,25 @@ class KeyedAggregator final : public Aggregator {
     key_heap_ -= Ops::heap_bytes(keys_[row]);
     keys_[row] = Owned{};
     free_.push_back(row);
+  }
+
+  // scan()'s deletion: rows taken[i] are out's entries start + i.
+  void erase_taken(const std::vector<uint32_t>& taken, size_t start, uint64_t cursor, ScanOut* out,
+                   uint64_t* next) {
+    size_t j = 0;
+    try {
+      free_.reserve(free_.size() + taken.size());  // so free_row cannot throw
+      for (; j < taken.size(); ++j) {
+        Ops::erase(table_, Ops::view(keys_[taken[j]]));
+        free_row(taken[j]);
+      }
+    } catch (const std::bad_alloc&) {
+      Ops::truncate(out, start + j);
+      out->rows.resize((start + j) * stride_);
+      out->count = start + j;
+      if (j == 0) throw;
+      *next = cursor;
+    }
   }
 
   // CLOCK: see the header. Only called when every row below used_ is live.
