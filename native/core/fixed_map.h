@@ -52,6 +52,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <type_traits>
 
 #include "core/byte_keys.h"
@@ -84,6 +85,10 @@ class FixedMap {
   TableStats stats() const;
   uint64_t bytes() const;
   bool growing() const;
+#ifdef TOPHASH_TABLE_CHECKS
+  // The table's check_invariants() (core/table_debug.h); test builds only.
+  std::string check_invariants() const;
+#endif
 
   // key points at key_size() bytes.
   const double* find(const uint8_t* key) const;

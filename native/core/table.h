@@ -214,6 +214,9 @@ struct StorageOf<P, std::void_t<typename P::Storage>> {
 };
 }  // namespace table_detail
 
+// The invariant checker of table_debug.h, for tests: it reads the internals.
+struct TableDebug;
+
 // Policy supplies: Key (slot type), Probe (lookup type), equal(Key, Probe),
 // hash(Hasher, Probe), hash_stored(Hasher, Key), and either
 //   store(Key&, Probe)                  keys live entirely in the slot, or
@@ -452,6 +455,8 @@ class Table {
   }
 
  private:
+  friend struct TableDebug;
+
   // One generation of buckets plus the overflow buckets chained from it, and
   // the storage of its keys' out-of-slot bytes.
   struct BucketArray {

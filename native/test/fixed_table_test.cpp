@@ -56,6 +56,7 @@ std::vector<std::string> key_pool(size_t size, size_t n, uint64_t seed) {
 }
 
 void expect_same(const FixedMap& m, const Oracle& oracle) {
+  ASSERT_EQ(m.check_invariants(), "");
   ASSERT_EQ(m.size(), oracle.size());
   for (auto& [k, v] : oracle) {
     const double* got = m.find(bytes_of(k));
@@ -109,6 +110,7 @@ TEST_P(FixedTableTest, RandomOpsMatchOracleForEveryKeySize) {
           }
         }
       }
+      ASSERT_EQ(m.check_invariants(), "") << "round " << round;
     }
     expect_same(m, oracle);
     m.clear();

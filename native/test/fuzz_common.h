@@ -1,12 +1,14 @@
 // What every libFuzzer target here shares: a reader that turns the fuzzer's
 // bytes into choices (zeros once they run out), the pick of a supported
 // kernel from a byte, and a check that aborts (libFuzzer reports an abort as
-// a crash and saves the input).
+// a crash and saves the input), plain or naming a broken table invariant.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "cpu/cpu_registry.h"
@@ -44,6 +46,13 @@ const T* pick(const std::vector<const T*>& all, uint8_t b) {
 
 inline void check(bool ok) {
   if (!ok) std::abort();
+}
+
+// Aborts, naming it, on the problem a check_invariants() found ("" is none).
+inline void check_sound(const std::string& problem) {
+  if (problem.empty()) return;
+  std::fprintf(stderr, "table invariant broken: %s\n", problem.c_str());
+  std::abort();
 }
 
 }  // namespace tophash::fuzz

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/str_map.h"
+#include "core/table_debug.h"
 #include "cpu/cpu_registry.h"
 #include "test/fuzz_common.h"
 
@@ -116,6 +117,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
     check(t.size() == ref.size());
+    fuzz::check_sound(core::check_invariants(t));
   }
   return 0;
 }

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/table_debug.h"
 #include "core/u64_map.h"
 #include "cpu/cpu_registry.h"
 #include "test/fuzz_common.h"
@@ -123,6 +124,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
     check(t.size() == ref.size());
+    fuzz::check_sound(core::check_invariants(t));
   }
   return 0;
 }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/str_map.h"
+#include "core/table_debug.h"
 #include "cpu/cpu_registry.h"
 #include "test/kernel_pairs.h"
 
@@ -106,6 +107,7 @@ std::vector<std::string> key_pool(uint64_t seed, size_t n) {
 }
 
 void expect_same(const StrTable& t, const Oracle& oracle) {
+  ASSERT_EQ(check_invariants(t), "");
   ASSERT_EQ(t.size(), oracle.size());
   for (auto& [k, v] : oracle) {
     const double* got = find(t, k);
@@ -167,6 +169,7 @@ TEST_P(StrTableTest, RandomOpsMatchOracle) {
         }
       }
     }
+    if (round < 4000 || round % 64 == 0) ASSERT_EQ(check_invariants(t), "") << "round " << round;
   }
   expect_same(t, oracle);
 }
@@ -184,6 +187,7 @@ TEST_P(StrTableTest, GrowthRelocatesLongKeysAndKeepsEverything) {
       // Keys in both arrays (and so both arenas) stay findable mid-evacuation.
       if (i % 101 == 0) {
         for (size_t j = 0; j <= i; j += 97) ASSERT_NE(find(t, pool[j]), nullptr) << j;
+        ASSERT_EQ(check_invariants(t), "") << "insert " << i;
       }
     }
   }

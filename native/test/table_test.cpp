@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/table_debug.h"
 #include "core/u64_map.h"
 #include "cpu/cpu_registry.h"
 #include "test/kernel_pairs.h"
@@ -30,6 +31,7 @@ class TableTest : public testing::TestWithParam<KernelPair> {
 };
 
 void expect_same(const U64Table& t, const std::unordered_map<uint64_t, double>& oracle) {
+  ASSERT_EQ(check_invariants(t), "");
   ASSERT_EQ(t.size(), oracle.size());
   for (auto& [k, v] : oracle) {
     const double* got = t.find(k, t.hash(k));
@@ -76,6 +78,9 @@ TEST_P(TableTest, RandomOpsMatchOracle) {
         }
       }
     }
+    // Every mutation while the table grows through its first sizes, then a
+    // sample (a check walks the whole table).
+    if (round < 4000 || round % 64 == 0) ASSERT_EQ(check_invariants(t), "") << "round " << round;
   }
   expect_same(t, oracle);
 }
@@ -92,8 +97,10 @@ TEST_P(TableTest, GrowsIncrementallyAndKeepsEverything) {
     if (t.growing()) {
       saw_growing = true;
       // Every key stays findable mid-evacuation.
-      if (i % 997 == 0)
+      if (i % 997 == 0) {
         ASSERT_NE(t.find(oracle.begin()->first, t.hash(oracle.begin()->first)), nullptr);
+        ASSERT_EQ(check_invariants(t), "") << "insert " << i;
+      }
     }
     max_b = t.stats().B;
   }
@@ -149,6 +156,7 @@ TEST_P(TableTest, DeleteHeavyChurnTriggersSameSizeGrowthAndStaysBounded) {
       B = t.stats().B;
     }
     max_bytes = std::max<uint64_t>(max_bytes, t.bytes());
+    ASSERT_EQ(check_invariants(t), "") << "round " << round;
   }
   expect_same(t, oracle);
   EXPECT_GT(t.stats().same_size_grows, 0u) << "overflow chains were never compacted";
@@ -200,6 +208,7 @@ TEST_P(TableTest, IterationDuringGrowthAndDeletesYieldsSurvivorsExactlyOnce) {
           deleted.insert(*it);
         }
       }
+      if (cursor % 8 == 0) ASSERT_EQ(check_invariants(t), "");  // a sample: a check walks it all
     } while (cursor != 0);
     for (uint64_t k : initial) {
       if (deleted.count(k)) {
@@ -210,6 +219,22 @@ TEST_P(TableTest, IterationDuringGrowthAndDeletesYieldsSurvivorsExactlyOnce) {
     }
     for (uint64_t k : added) EXPECT_LE(emitted.count(k), 1u);
   }
+}
+
+TEST_P(TableTest, InvariantCheckerCatchesACorruptTophash) {
+  U64Table t = make(5);
+  for (uint64_t i = 0; i < 100; ++i) t.assign(i, t.hash(i), 1.0);
+  ASSERT_EQ(check_invariants(t), "");
+  uint8_t* top = TableDebug::occupied_tophash(t);
+  ASSERT_NE(top, nullptr);
+  *top = *top == 255 ? kMinTopHash : *top + 1;  // still a tag, the wrong one
+  EXPECT_NE(check_invariants(t).find("tophash is not the top byte"), std::string::npos)
+      << check_invariants(t);
+  *top = kEmptyOne;  // the entry vanishes without the count knowing
+  EXPECT_NE(check_invariants(t).find("size() is 100 but the chains hold 99"), std::string::npos)
+      << check_invariants(t);
+  *top = kEvacuatedX;
+  EXPECT_NE(check_invariants(t).find("evacuation mark"), std::string::npos) << check_invariants(t);
 }
 
 // BpfMap's hooks: erase hands back the old value, and group_cursor names the
