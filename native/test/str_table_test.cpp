@@ -169,7 +169,9 @@ TEST_P(StrTableTest, RandomOpsMatchOracle) {
         }
       }
     }
-    if (round < 4000 || round % 64 == 0) ASSERT_EQ(check_invariants(t), "") << "round " << round;
+    if (round < 4000 || round % 64 == 0) {
+      ASSERT_EQ(check_invariants(t), "") << "round " << round;
+    }
   }
   expect_same(t, oracle);
 }

@@ -80,7 +80,9 @@ TEST_P(TableTest, RandomOpsMatchOracle) {
     }
     // Every mutation while the table grows through its first sizes, then a
     // sample (a check walks the whole table).
-    if (round < 4000 || round % 64 == 0) ASSERT_EQ(check_invariants(t), "") << "round " << round;
+    if (round < 4000 || round % 64 == 0) {
+      ASSERT_EQ(check_invariants(t), "") << "round " << round;
+    }
   }
   expect_same(t, oracle);
 }
@@ -208,7 +210,9 @@ TEST_P(TableTest, IterationDuringGrowthAndDeletesYieldsSurvivorsExactlyOnce) {
           deleted.insert(*it);
         }
       }
-      if (cursor % 8 == 0) ASSERT_EQ(check_invariants(t), "");  // a sample: a check walks it all
+      if (cursor % 8 == 0) {  // a sample: a check walks it all
+        ASSERT_EQ(check_invariants(t), "");
+      }
     } while (cursor != 0);
     for (uint64_t k : initial) {
       if (deleted.count(k)) {
