@@ -51,7 +51,8 @@ class BpfImpl final : public BpfMap::Impl {
         value_size_(value_size),
         value_stride_(round_up8(value_size)),
         ref_offset_(value_stride_ + N),
-        pool_(max_entries, lru_ ? value_stride_ + N + 8 : value_stride_),
+        pool_(max_entries, lru_ ? value_stride_ + N + 8 : value_stride_,
+              lru_ ? ref_offset_ : RecordPool::kNoClock),
         t_(m, h, seed, 0) {}
 
   uint64_t size() const override { return t_.size(); }
@@ -193,9 +194,7 @@ class BpfImpl final : public BpfMap::Impl {
   }
 
   void mark_used(uint32_t i) {
-    if (!lru_) return;
-    uint8_t& ref = pool_.at(i)[ref_offset_];
-    if (ref == 0) ref = 1;  // a clean line stays clean on repeat hits
+    if (lru_) pool_.touch(i);
   }
 
   BpfStatus update_one(const Key& k, uint64_t h, const uint8_t* value, uint64_t flags) {
@@ -221,10 +220,7 @@ class BpfImpl final : public BpfMap::Impl {
       }
       uint8_t* r = pool_.at(i);
       std::memcpy(r, value, value_size_);
-      if (lru_) {
-        std::memcpy(r + value_stride_, k.b, N);
-        r[ref_offset_] = 0;
-      }
+      if (lru_) std::memcpy(r + value_stride_, k.b, N);
       return BpfStatus::kOk;
     } catch (const std::bad_alloc&) {
       return BpfStatus::kNoMemory;
@@ -246,21 +242,13 @@ class BpfImpl final : public BpfMap::Impl {
   // caller's. Only called with every record in use. Throws std::bad_alloc
   // with the table unchanged (the hand may have moved on).
   uint32_t evict() {
-    for (;;) {
-      const uint32_t i = hand_;
-      hand_ = hand_ + 1 == pool_.capacity() ? 0 : hand_ + 1;
-      uint8_t* r = pool_.at(i);
-      if (r[ref_offset_] != 0) {
-        r[ref_offset_] = 0;
-        continue;
-      }
-      Key victim;
-      std::memcpy(victim.b, r + value_stride_, N);
-      uint32_t erased = RecordPool::kNil;
-      t_.erase(victim, t_.hash(victim), &erased);
-      ++evictions_;
-      return i;
-    }
+    const uint32_t i = pool_.clock_victim();
+    Key victim;
+    std::memcpy(victim.b, pool_.at(i) + value_stride_, N);
+    uint32_t erased = RecordPool::kNil;
+    t_.erase(victim, t_.hash(victim), &erased);
+    ++evictions_;
+    return i;
   }
 
   const bool lru_;
@@ -270,7 +258,6 @@ class BpfImpl final : public BpfMap::Impl {
   const size_t ref_offset_;
   RecordPool pool_;
   T t_;
-  uint32_t hand_ = 0;
   uint64_t evictions_ = 0;
 };
 
