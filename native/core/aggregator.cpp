@@ -89,7 +89,8 @@ class KeyedAggregator final : public Aggregator {
       : Aggregator(o),
         table_(match, hash, seed, 0),
         gen_offset_(stride_ * sizeof(double)),
-        pool_(static_cast<uint32_t>(o.max_entries), gen_offset_ + 8, gen_offset_ + 4) {
+        pool_(static_cast<uint32_t>(o.max_entries), gen_offset_ + 8, gen_offset_ + 4,
+              RecordPool::kOneChunk) {
     // Row 0 has memory from the start, so an unresolved handle (row 0,
     // kNoGen) always has a generation to compare against.
     pool_.give(pool_.take());
@@ -272,9 +273,9 @@ class KeyedAggregator final : public Aggregator {
   // A row's record in the pool: stride_ doubles, then its generation (u32)
   // and the CLOCK reference byte.
   static double* row_of(uint8_t* record) { return reinterpret_cast<double*>(record); }
-  double* record(uint32_t row) { return row_of(pool_.at(row)); }
-  const double* record(uint32_t row) const { return row_of(pool_.at(row)); }
-  uint32_t gen(uint32_t row) const { return gen_in(pool_.at(row)); }
+  double* record(uint32_t row) { return row_of(pool_.view().at(row)); }
+  const double* record(uint32_t row) const { return row_of(pool_.view().at(row)); }
+  uint32_t gen(uint32_t row) const { return gen_in(pool_.view().at(row)); }
   uint32_t gen_in(const uint8_t* record) const {
     uint32_t g;
     std::memcpy(&g, record + gen_offset_, sizeof g);
@@ -293,7 +294,7 @@ class KeyedAggregator final : public Aggregator {
   void bump(uint32_t row) {
     const uint32_t g = gen(row) + 1;
     const uint32_t next = g == kNoGen ? 0 : g;
-    std::memcpy(pool_.at(row) + gen_offset_, &next, sizeof next);
+    std::memcpy(pool_.view().at(row) + gen_offset_, &next, sizeof next);
   }
 
   // A row for a new key. Callers keep the map below maxEntries, so the pool

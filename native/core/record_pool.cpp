@@ -6,12 +6,12 @@
 
 namespace tophash::core {
 
-RecordPool::RecordPool(uint32_t capacity, size_t stride, size_t ref_offset)
+RecordPool::RecordPool(uint32_t capacity, size_t stride, size_t ref_offset, size_t chunk_bytes)
     : capacity_(capacity), stride_(stride), ref_offset_(ref_offset) {
   // The largest power of two of records that fits a chunk, and no more than
   // the pool needs.
   shift_ = 0;
-  while (shift_ < 31 && (stride << (shift_ + 1)) <= kChunkBytes &&
+  while (shift_ < 31 && (stride << (shift_ + 1)) <= chunk_bytes &&
          (uint64_t{1} << shift_) < capacity) {
     ++shift_;
   }
@@ -47,6 +47,7 @@ void RecordPool::grow() {
       zeroed_free(chunks_[0], size_t{first_records_} * stride_);
       chunks_[0] = chunk;
     }
+    first_ = chunk;
     bytes_ += (n - first_records_) * stride_;
     allocated_ += static_cast<uint32_t>(n - first_records_);
     first_records_ = static_cast<uint32_t>(n);

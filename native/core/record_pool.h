@@ -16,6 +16,11 @@
 // records, so an index maps to its record with a shift, a mask and one load
 // from a short array, and a pool of a few records costs a few records.
 //
+// The Aggregator, whose every event indexes a row, builds its pool as one
+// chunk (kOneChunk): the rows are then one array that doubles, indexed by a
+// multiply alone, and move when it grows, as a vector's would. BpfMap keeps
+// 2 MiB chunks: its maps may declare 2^31 records of 64 KiB.
+//
 // CLOCK (SECOND CHANCE)
 //
 // A pool built with a reference-byte offset keeps, at that offset in each
@@ -43,25 +48,32 @@ class RecordPool {
   static constexpr size_t kChunkBytes = size_t{2} << 20;
   static constexpr uint32_t kFirstRecords = 16;
   static constexpr size_t kNoClock = SIZE_MAX;
+  // A chunk size for pools that stay one array (see view()).
+  static constexpr size_t kOneChunk = SIZE_MAX;
 
   // capacity < kNil records of stride bytes (a multiple of 8, at least 8);
-  // ref_offset is where each record's reference byte sits (kNoClock: none).
-  RecordPool(uint32_t capacity, size_t stride, size_t ref_offset = kNoClock);
+  // ref_offset is where each record's reference byte sits (kNoClock: none);
+  // a full chunk is at most chunk_bytes.
+  RecordPool(uint32_t capacity, size_t stride, size_t ref_offset = kNoClock,
+             size_t chunk_bytes = kChunkBytes);
   ~RecordPool();
   RecordPool(const RecordPool&) = delete;
   RecordPool& operator=(const RecordPool&) = delete;
 
   // Indexing as plain values, for loops that must not reload the pool's
   // members after every store through a record pointer. Valid until take().
+  uint8_t* at(uint32_t i) const { return chunks_[i >> shift_] + size_t{i & mask_} * stride_; }
+
+  // A pool built with kOneChunk as plain values: the records are one array,
+  // so indexing needs no load from the chunk list, and a loop holding these
+  // locals need not reload the pool's members after every store through a
+  // record pointer. Valid until take().
   struct View {
-    uint8_t* const* chunks;
-    unsigned shift;
-    uint32_t mask;
+    uint8_t* first;
     size_t stride;
-    uint8_t* at(uint32_t i) const { return chunks[i >> shift] + size_t{i & mask} * stride; }
+    uint8_t* at(uint32_t i) const { return first + size_t{i} * stride; }
   };
-  View view() const { return {chunks_.data(), shift_, mask_, stride_}; }
-  uint8_t* at(uint32_t i) const { return view().at(i); }
+  View view() const { return {first_, stride_}; }
 
   // A free record's index, unreferenced, or kNil when all `capacity` are in
   // use. Throws std::bad_alloc, pool unchanged, when memory runs out. May
@@ -98,6 +110,7 @@ class RecordPool {
   void grow();
 
   std::vector<uint8_t*> chunks_;
+  uint8_t* first_ = nullptr;  // chunks_[0]
   uint32_t capacity_;
   size_t stride_;
   size_t ref_offset_;

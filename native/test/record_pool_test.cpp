@@ -57,6 +57,28 @@ TEST(RecordPool, FirstChunkDoublesKeepingContentsThenStaysPut) {
   }
 }
 
+TEST(RecordPool, OneChunkPoolIsOneArrayThatDoubles) {
+  // Past the 2 MiB a chunked pool would stop at: 100000 records of 64 bytes.
+  RecordPool pool(100000, 64, RecordPool::kNoClock, RecordPool::kOneChunk);
+  uint64_t last_bytes = 0;
+  for (uint32_t i = 0; i < 100000; ++i) {
+    ASSERT_EQ(pool.take(), i);
+    std::memcpy(pool.at(i), &i, sizeof i);
+    if (pool.bytes() != last_bytes) {
+      EXPECT_TRUE(last_bytes == 0 || pool.bytes() == 2 * last_bytes ||
+                  pool.bytes() == 100000u * 64);
+      last_bytes = pool.bytes();
+    }
+  }
+  const RecordPool::View rows = pool.view();
+  for (uint32_t i = 0; i < 100000; i += 999) {
+    ASSERT_EQ(rows.at(i), pool.at(i));
+    uint32_t v;
+    std::memcpy(&v, rows.at(i), sizeof v);
+    ASSERT_EQ(v, i);
+  }
+}
+
 TEST(RecordPool, ClearHandsOutFromZeroAgainAndKeepsTheMemory) {
   RecordPool pool(50, 16);
   for (int i = 0; i < 40; ++i) pool.take();
