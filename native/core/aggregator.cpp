@@ -7,6 +7,9 @@
 #include <type_traits>
 
 #include "core/record_pool.h"
+#ifdef TOPHASH_TABLE_CHECKS
+#include "core/table_debug.h"
+#endif
 
 namespace tophash::core {
 
@@ -263,6 +266,22 @@ class KeyedAggregator final : public Aggregator {
 
   const char* match_name() const override { return table_.match_kernel()->name; }
   const char* hash_name() const override { return table_.hasher().kernel->name; }
+
+#ifdef TOPHASH_TABLE_CHECKS
+  std::string check_invariants() const override {
+    std::string problem = core::check_invariants(table_, pool_.in_use());
+    // Each entry's row keeps the entry's key (drains and eviction erase by it).
+    uint64_t cur = 0;
+    while (problem.empty()) {
+      cur = table_.scan(cur, [&](const auto&, uint32_t row) {
+        const uint32_t* found = Ops::find(table_, Ops::view(keys_[row]));
+        if (found == nullptr || *found != row) problem = "a row's key does not lead to it";
+      });
+      if (cur == 0) break;
+    }
+    return problem;
+  }
+#endif
 
   uint64_t bytes() const override {
     return table_.bytes() + pool_.bytes() + keys_.capacity() * sizeof(Owned) +

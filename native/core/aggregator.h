@@ -147,6 +147,11 @@ class Aggregator {
   virtual const char* hash_name() const = 0;
   // Off-heap bytes held, without walking the entries (for V8's accounting).
   virtual uint64_t bytes() const = 0;
+#ifdef TOPHASH_TABLE_CHECKS
+  // core/table_debug.h's check of the key table and its rows ("" when
+  // sound); test builds only.
+  virtual std::string check_invariants() const = 0;
+#endif
 
  protected:
   explicit Aggregator(const AggOptions& o) : options_(o), stride_(kRecordHeader + o.hist.size()) {}

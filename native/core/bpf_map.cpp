@@ -9,6 +9,9 @@
 #include "core/byte_keys.h"
 #include "core/fixed_map.h"
 #include "core/record_pool.h"
+#ifdef TOPHASH_TABLE_CHECKS
+#include "core/table_debug.h"
+#endif
 
 namespace tophash::core {
 
@@ -19,6 +22,9 @@ struct BpfMap::Impl {
   virtual BpfStats stats() const = 0;
   virtual const char* match_name() const = 0;
   virtual const char* hash_name() const = 0;
+#ifdef TOPHASH_TABLE_CHECKS
+  virtual std::string check_invariants() const = 0;
+#endif
   virtual const uint8_t* lookup(const uint8_t* key) = 0;
   virtual BpfStatus update(const uint8_t* key, const uint8_t* value, uint64_t flags) = 0;
   virtual BpfStatus erase(const uint8_t* key) = 0;
@@ -67,6 +73,11 @@ class BpfImpl final : public BpfMap::Impl {
   }
   const char* match_name() const override { return t_.match_kernel()->name; }
   const char* hash_name() const override { return t_.hasher().kernel->name; }
+#ifdef TOPHASH_TABLE_CHECKS
+  std::string check_invariants() const override {
+    return core::check_invariants(t_, pool_.in_use());
+  }
+#endif
 
   const uint8_t* lookup(const uint8_t* key) override {
     const Key k = pad(key);
@@ -300,6 +311,9 @@ uint64_t BpfMap::bytes() const { return impl_->bytes(); }
 BpfStats BpfMap::stats() const { return impl_->stats(); }
 const char* BpfMap::match_name() const { return impl_->match_name(); }
 const char* BpfMap::hash_name() const { return impl_->hash_name(); }
+#ifdef TOPHASH_TABLE_CHECKS
+std::string BpfMap::check_invariants() const { return impl_->check_invariants(); }
+#endif
 const uint8_t* BpfMap::lookup(const uint8_t* key) { return impl_->lookup(key); }
 BpfStatus BpfMap::update(const uint8_t* key, const uint8_t* value, uint64_t flags) {
   return impl_->update(key, value, flags);

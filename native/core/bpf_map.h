@@ -41,6 +41,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/table.h"
@@ -93,6 +94,10 @@ class BpfMap {
   BpfStats stats() const;
   const char* match_name() const;
   const char* hash_name() const;
+#ifdef TOPHASH_TABLE_CHECKS
+  // core/table_debug.h's check of the table and its records; test builds only.
+  std::string check_invariants() const;
+#endif
 
   // Keys point at key_size() bytes, values at value_size() bytes.
   // The value, valid until the next write, or nullptr. Counts as use (LRU).

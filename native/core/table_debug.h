@@ -166,4 +166,16 @@ std::string check_invariants(const Table<Policy, Value>& t) {
   return TableDebug::check(t);
 }
 
+// The same for a table whose values index a record pool: also one record in
+// use per entry.
+template <class Policy, class Value>
+std::string check_invariants(const Table<Policy, Value>& t, uint64_t records_in_use) {
+  std::string problem = TableDebug::check(t);
+  if (problem.empty() && records_in_use != t.size()) {
+    problem = std::to_string(records_in_use) + " records in use for " + std::to_string(t.size()) +
+              " entries";
+  }
+  return problem;
+}
+
 }  // namespace tophash::core

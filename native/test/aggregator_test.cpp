@@ -133,6 +133,7 @@ class AggregatorTest : public testing::Test {
     a.apply(ids.data(), values.data(), ids.size(), s);
   }
   static std::map<uint64_t, std::vector<double>> all_u64(Aggregator& a) {
+    EXPECT_EQ(a.check_invariants(), "");
     ScanOut out;
     uint64_t next = 0;
     EXPECT_EQ(a.scan(0, SIZE_MAX, false, &out, &next), ScanStatus::kOk);
@@ -184,6 +185,7 @@ TEST_F(AggregatorTest, KeyedEventsAndHandlesMatchAnOracle) {
       int why = 0;
       ASSERT_EQ(a->first_invalid_event(ids.data(), values.data(), ids.size(), s, &why), ids.size());
       a->apply(ids.data(), values.data(), ids.size(), s);
+      ASSERT_EQ(a->check_invariants(), "");
     }
     auto got = all_u64(*a);
     ASSERT_EQ(got.size(), oracle.size());

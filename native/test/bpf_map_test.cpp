@@ -43,8 +43,10 @@ std::string value_of(uint64_t v, size_t size) {
   return s;
 }
 
-// Every entry through lookup_batch (which does not count as use).
+// Every entry through lookup_batch (which does not count as use), after
+// checking the table.
 Model dump(BpfMap& m, size_t count = 1u << 20) {
+  EXPECT_EQ(m.check_invariants(), "");
   Model seen;
   uint64_t cursor = 0;
   for (;;) {
@@ -106,6 +108,7 @@ TEST_P(BpfMapTest, HashMapFollowsFlagsAndTheModel) {
           }
         }
         ASSERT_EQ(m->size(), model.size());
+        ASSERT_EQ(m->check_invariants(), "");
       }
       ASSERT_EQ(dump(*m), model);
       ASSERT_EQ(dump(*m, 40), model);

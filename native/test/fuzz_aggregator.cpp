@@ -289,6 +289,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       check(agg->size() == ref.size());
       check(agg->stats().dropped == dropped);
     }
+    fuzz::check_sound(agg->check_invariants());
   }
   return 0;
 }

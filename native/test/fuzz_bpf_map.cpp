@@ -236,6 +236,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     check(map.size() <= max_entries);
     if (!lru) check(map.size() == ref.size());
+    fuzz::check_sound(map.check_invariants());
   }
   return 0;
 }
