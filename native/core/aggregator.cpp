@@ -182,8 +182,12 @@ class KeyedAggregator final : public Aggregator {
     pool_.clear();
   }
 
+  // Only the live rows: a free row's first bytes link the pool's free list.
   void zero() override {
-    for (uint32_t r = 0; r < pool_.handed_out(); ++r) init_row(r);
+    uint64_t cur = 0;
+    do {
+      cur = table_.scan(cur, [&](const auto&, uint32_t row) { init_row(row); });
+    } while (cur != 0);
   }
 
   // With del, nothing is erased until every group is in out, so running out

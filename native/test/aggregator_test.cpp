@@ -241,6 +241,28 @@ TEST_F(AggregatorTest, DropCountsEveryEventOfANewKeyWhenFull) {
   for (uint64_t k = 0; k < 4; ++k) EXPECT_EQ(got.at(k)[0], 3);
 }
 
+// zero() after a delete: the freed row is on the pool's free list, and
+// zeroing it too would break the list, so two later keys shared a row.
+TEST_F(AggregatorTest, ZeroKeepsFreedRowsFree) {
+  auto a = make(AggOptions{});
+  auto record = [&](uint64_t k, double v) {
+    const uint32_t id = kKeyedEvent;
+    a->apply(&id, &v, 1, one(k));
+  };
+  for (uint64_t k = 1; k <= 3; ++k) record(k, 10);
+  ASSERT_TRUE(a->erase(one(2)));
+  a->zero();
+  record(4, 1);
+  record(5, 1);
+  record(5, 1);
+  const auto all = all_u64(*a);
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all.at(1)[0], 0);
+  EXPECT_EQ(all.at(3)[0], 0);
+  EXPECT_EQ(all.at(4)[0], 1);
+  EXPECT_EQ(all.at(5)[0], 2);
+}
+
 TEST_F(AggregatorTest, HandlesReResolveAfterEvictionEraseDrainAndClear) {
   AggOptions o;
   o.max_entries = 3;
