@@ -22,6 +22,7 @@
 #include "core/table_debug.h"
 #include "cpu/cpu_registry.h"
 #include "test/kernel_pairs.h"
+#include "test/table_oracle.h"
 
 namespace tophash::core {
 namespace {
@@ -151,24 +152,9 @@ TEST_P(StrTableTest, RandomOpsMatchOracle) {
   Oracle oracle;
   for (int round = 0; round < 20000; ++round) {
     const std::string& key = pool[rng() % pool.size()];
-    switch (rng() % 4) {
-      case 0:
-      case 1: {
-        const double v = static_cast<double>(rng() % 1000);
-        ASSERT_EQ(assign(t, key, v), oracle.count(key) == 0);
-        oracle[key] = v;
-        break;
-      }
-      case 2: ASSERT_EQ(erase(t, key), oracle.erase(key) == 1); break;
-      default: {
-        const double* got = find(t, key);
-        auto it = oracle.find(key);
-        ASSERT_EQ(got != nullptr, it != oracle.end());
-        if (got) {
-          ASSERT_EQ(*got, it->second);
-        }
-      }
-    }
+    ASSERT_NO_FATAL_FAILURE(test::random_op(
+        rng, oracle, key, [&](double v) { return assign(t, key, v); },
+        [&] { return erase(t, key); }, [&] { return find(t, key); }));
     if (round < 4000 || round % 64 == 0) {
       ASSERT_EQ(check_invariants(t), "") << "round " << round;
     }
@@ -231,21 +217,10 @@ TEST_P(StrTableTest, BatchesAgreeWithSingleOps) {
   std::vector<uint8_t> found(probes.size()), has(probes.size());
   const size_t hits = get_batch(t, pb.view(), out.data(), found.data());
   EXPECT_EQ(has_batch(t, pb.view(), has.data()), hits);
-  size_t expect_hits = 0;
-  for (size_t i = 0; i < probes.size(); ++i) {
-    const double* single = find(t, probes[i]);
-    auto it = oracle.find(probes[i]);
-    ASSERT_EQ(found[i], it != oracle.end());
-    ASSERT_EQ(found[i], single != nullptr);
-    ASSERT_EQ(has[i], found[i]);
-    if (it != oracle.end()) {
-      ++expect_hits;
-      ASSERT_EQ(out[i], it->second);
-    } else {
-      ASSERT_TRUE(std::isnan(out[i]));
-    }
-  }
-  EXPECT_EQ(hits, expect_hits);
+  ASSERT_NO_FATAL_FAILURE(test::expect_batch_agrees(
+      oracle, probes.size(), [&](size_t i) { return probes[i]; },
+      [&](size_t i) { return find(t, probes[i]) != nullptr; }, out.data(), found.data(), has.data(),
+      hits));
   // found is optional.
   EXPECT_EQ(get_batch(t, pb.view(), out.data(), nullptr), hits);
 

@@ -15,6 +15,7 @@
 #include "core/u64_map.h"
 #include "cpu/cpu_registry.h"
 #include "test/kernel_pairs.h"
+#include "test/table_oracle.h"
 
 namespace tophash::core {
 namespace {
@@ -59,25 +60,9 @@ TEST_P(TableTest, RandomOpsMatchOracle) {
     uint64_t key = rng() % 3000;
     if (rng() % 5 == 0) key = rng();  // full 64-bit keys too
     const uint64_t h = t.hash(key);
-    switch (rng() % 4) {
-      case 0:
-      case 1: {
-        double v = static_cast<double>(rng() % 1000);
-        bool added = t.assign(key, h, v);
-        ASSERT_EQ(added, oracle.count(key) == 0);
-        oracle[key] = v;
-        break;
-      }
-      case 2: ASSERT_EQ(t.erase(key, h), oracle.erase(key) == 1); break;
-      default: {
-        const double* got = t.find(key, h);
-        auto it = oracle.find(key);
-        ASSERT_EQ(got != nullptr, it != oracle.end());
-        if (got) {
-          ASSERT_EQ(*got, it->second);
-        }
-      }
-    }
+    ASSERT_NO_FATAL_FAILURE(test::random_op(
+        rng, oracle, key, [&](double v) { return t.assign(key, h, v); },
+        [&] { return t.erase(key, h); }, [&] { return t.find(key, h); }));
     // Every mutation while the table grows through its first sizes, then a
     // sample (a check walks the whole table).
     if (round < 4000 || round % 64 == 0) {
@@ -301,19 +286,13 @@ TEST_P(TableTest, BatchesAgreeWithSingleOps) {
   std::vector<uint8_t> found(probe.size()), has(probe.size());
   size_t hits = get_batch(t, pb, out.data(), found.data());
   EXPECT_EQ(has_batch(t, pb, has.data()), hits);
-  size_t expect_hits = 0;
-  for (size_t i = 0; i < probe.size(); ++i) {
-    auto it = oracle.find(static_cast<uint64_t>(probe[i]));
-    ASSERT_EQ(found[i], it != oracle.end());
-    ASSERT_EQ(has[i], found[i]);
-    if (it != oracle.end()) {
-      ++expect_hits;
-      ASSERT_EQ(out[i], it->second);
-    } else {
-      ASSERT_TRUE(std::isnan(out[i]));
-    }
-  }
-  EXPECT_EQ(hits, expect_hits);
+  auto key = [&](size_t i) {
+    return static_cast<uint64_t>(probe[i]);
+  };
+  ASSERT_NO_FATAL_FAILURE(test::expect_batch_agrees(
+      oracle, probe.size(), key,
+      [&](size_t i) { return t.find(key(i), t.hash(key(i))) != nullptr; }, out.data(), found.data(),
+      has.data(), hits));
 
   std::vector<uint32_t> dels(2000);
   for (size_t i = 0; i < dels.size(); ++i) dels[i] = static_cast<uint32_t>(i * 2);
