@@ -542,6 +542,9 @@ class Table {
     size_t n = static_cast<size_t>(a.count / 512);
     if (n < 8) n = 8;
     if (n < at_least) n = at_least;
+    // Room in the list first: if that throws, no chunk is lost.
+    if (a.overflow_chunks.size() == a.overflow_chunks.capacity())
+      a.overflow_chunks.reserve(2 * a.overflow_chunks.size() + 1);
     auto* chunk = static_cast<Bucket*>(zeroed_alloc(n * sizeof(Bucket)));
     if (chunk == nullptr) throw std::bad_alloc();
     a.overflow_chunks.emplace_back(chunk, n);
