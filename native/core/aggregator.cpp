@@ -6,6 +6,11 @@
 #include <new>
 #include <type_traits>
 
+#include "core/record_pool.h"
+#ifdef TOPHASH_TABLE_CHECKS
+#include "core/table_debug.h"
+#endif
+
 namespace tophash::core {
 
 namespace {
@@ -24,6 +29,7 @@ struct U64Ops {
   static void insert(Table& t, View k, uint32_t row) { t.assign(k, t.hash(k), row); }
   static void erase(Table& t, View k) { t.erase(k, t.hash(k)); }
   static void emit(ScanOut* out, const Owned& k) { out->u64_keys.push_back(k); }
+  static void truncate(ScanOut* out, size_t n) { out->u64_keys.resize(n); }
   static size_t heap_bytes(const Owned&) { return 0; }
   static EntryView entry(const Owned& k, const double* row) { return {k, nullptr, 0, row}; }
 };
@@ -55,6 +61,10 @@ struct BytesOps {
     out->key_bytes.insert(out->key_bytes.end(), k.begin(), k.end());
     out->key_offsets.push_back(static_cast<uint32_t>(out->key_bytes.size()));
   }
+  static void truncate(ScanOut* out, size_t n) {
+    out->key_bytes.resize(out->key_offsets[n]);
+    out->key_offsets.resize(n + 1);
+  }
   static size_t heap_bytes(const Owned& k) { return k.capacity() > 15 ? k.capacity() + 1 : 0; }
   static EntryView entry(const Owned& k, const double* row) {
     return {0, reinterpret_cast<const uint8_t*>(k.data()), k.size(), row};
@@ -66,18 +76,27 @@ class KeyedAggregator final : public Aggregator {
   using View = typename Ops::View;
   using Owned = typename Ops::Owned;
 
+  // A row's generation never takes this value, so it marks "unresolved".
+  static constexpr uint32_t kNoGen = UINT32_MAX;
+
   struct Handle {
     Owned key{};
     uint32_t row = 0;
-    uint32_t gen = 0;  // 0 never matches a row: unresolved
+    uint32_t gen = kNoGen;
     bool live = false;
   };
 
  public:
   KeyedAggregator(const AggOptions& o, const simd::MatchKernel* match, const hash::HashKernel* hash,
                   uint64_t seed)
-      : Aggregator(o), table_(match, hash, seed, 0) {
-    grow_pool();  // so a handle's (row 0, gen 0) always has a row to compare against
+      : Aggregator(o),
+        table_(match, hash, seed, 0),
+        gen_offset_(stride_ * sizeof(double)),
+        pool_(static_cast<uint32_t>(o.max_entries), gen_offset_ + 8, gen_offset_ + 4,
+              RecordPool::kOneChunk) {
+    // Row 0 has memory from the start, so an unresolved handle (row 0,
+    // kNoGen) always has a generation to compare against.
+    pool_.give(pool_.take());
   }
 
   size_t first_invalid_event(const uint32_t* ids, const double* values, size_t n,
@@ -122,7 +141,7 @@ class KeyedAggregator final : public Aggregator {
     h.key = Ops::own(Ops::key_at(key, 0));
     key_heap_ += Ops::heap_bytes(h.key);
     h.row = 0;
-    h.gen = 0;
+    h.gen = kNoGen;
     h.live = true;
     ++live_handles_;
     return id;
@@ -155,31 +174,40 @@ class KeyedAggregator final : public Aggregator {
   void clear() override {
     table_.clear();
     // Every row's generation moves on, so no handle matches a row any more.
-    for (uint32_t r = 0; r < used_; ++r) bump(r);
+    for (uint32_t r = 0; r < pool_.handed_out(); ++r) bump(r);
     for (auto& k : keys_) {
       key_heap_ -= Ops::heap_bytes(k);
       k = Owned{};
     }
-    free_.clear();
-    used_ = 0;
-    hand_ = 0;
+    pool_.clear();
   }
 
+  // Only the live rows: a free row's first bytes link the pool's free list.
   void zero() override {
-    for (uint32_t r = 0; r < used_; ++r) init_row(r);
+    uint64_t cur = 0;
+    do {
+      cur = table_.scan(cur, [&](const auto&, uint32_t row) { init_row(row); });
+    } while (cur != 0);
   }
 
+  // With del, nothing is erased until every group is in out, so running out
+  // of memory while appending leaves the map as it was. An erase itself can
+  // fail only while the table grows (it evacuates first); then out keeps
+  // exactly the entries erased so far and *next is cursor again, so the
+  // next call returns the rest of those groups and nothing is lost.
   ScanStatus scan(uint64_t cursor, size_t max_count, bool del, ScanOut* out,
                   uint64_t* next) override {
-    std::vector<uint32_t> group;
+    const size_t start = out->count;
+    std::vector<uint32_t> group, taken;
     uint64_t cur = cursor;
+    ScanStatus status = ScanStatus::kOk;
     for (;;) {
       group.clear();
       const uint64_t after =
           table_.scan(cur, [&](const auto&, uint32_t row) { group.push_back(row); });
       if (out->count + group.size() > max_count) {
-        *next = cur;
-        return out->count == 0 ? ScanStatus::kNoSpace : ScanStatus::kOk;
+        if (out->count == 0) status = ScanStatus::kNoSpace;
+        break;
       }
       for (uint32_t row : group) {
         Ops::emit(out, keys_[row]);
@@ -187,18 +215,13 @@ class KeyedAggregator final : public Aggregator {
         out->rows.insert(out->rows.end(), r, r + stride_);
       }
       out->count += group.size();
-      if (del) {
-        for (uint32_t row : group) {
-          Ops::erase(table_, Ops::view(keys_[row]));
-          free_row(row);
-        }
-      }
+      if (del) taken.insert(taken.end(), group.begin(), group.end());
       cur = after;
-      if (cur == 0 || out->count == max_count) {
-        *next = cur;
-        return ScanStatus::kOk;
-      }
+      if (cur == 0 || out->count == max_count) break;
     }
+    *next = cur;
+    if (del) erase_taken(taken, start, cursor, out, next);
+    return status;
   }
 
   void visit_entries(const EntryVisitor& visit) const override {
@@ -222,7 +245,7 @@ class KeyedAggregator final : public Aggregator {
       // A handle last resolved before its row was freed looks its key up:
       // another path may have inserted the key again since.
       const double* row = nullptr;
-      if (gen_[h.row] == h.gen) {
+      if (gen(h.row) == h.gen) {
         row = record(h.row);
       } else if (const uint32_t* r = Ops::find(table_, Ops::view(h.key))) {
         row = record(*r);
@@ -248,16 +271,39 @@ class KeyedAggregator final : public Aggregator {
   const char* match_name() const override { return table_.match_kernel()->name; }
   const char* hash_name() const override { return table_.hasher().kernel->name; }
 
+#ifdef TOPHASH_TABLE_CHECKS
+  std::string check_invariants() const override {
+    std::string problem = core::check_invariants(table_, pool_.in_use());
+    // Each entry's row keeps the entry's key (drains and eviction erase by it).
+    uint64_t cur = 0;
+    while (problem.empty()) {
+      cur = table_.scan(cur, [&](const auto&, uint32_t row) {
+        const uint32_t* found = Ops::find(table_, Ops::view(keys_[row]));
+        if (found == nullptr || *found != row) problem = "a row's key does not lead to it";
+      });
+      if (cur == 0) break;
+    }
+    return problem;
+  }
+#endif
+
   uint64_t bytes() const override {
-    return table_.bytes() + rows_.capacity() * sizeof(double) + gen_.capacity() * sizeof(uint32_t) +
-           ref_.capacity() + keys_.capacity() * sizeof(Owned) +
-           free_.capacity() * sizeof(uint32_t) + handles_.capacity() * sizeof(Handle) +
-           memo_.capacity() * sizeof(Memo) + key_heap_;
+    return table_.bytes() + pool_.bytes() + keys_.capacity() * sizeof(Owned) +
+           handles_.capacity() * sizeof(Handle) + memo_.capacity() * sizeof(Memo) + key_heap_;
   }
 
  private:
-  double* record(uint32_t row) { return rows_.data() + size_t{row} * stride_; }
-  const double* record(uint32_t row) const { return rows_.data() + size_t{row} * stride_; }
+  // A row's record in the pool: stride_ doubles, then its generation (u32)
+  // and the CLOCK reference byte.
+  static double* row_of(uint8_t* record) { return reinterpret_cast<double*>(record); }
+  double* record(uint32_t row) { return row_of(pool_.view().at(row)); }
+  const double* record(uint32_t row) const { return row_of(pool_.view().at(row)); }
+  uint32_t gen(uint32_t row) const { return gen_in(pool_.view().at(row)); }
+  uint32_t gen_in(const uint8_t* record) const {
+    uint32_t g;
+    std::memcpy(&g, record + gen_offset_, sizeof g);
+    return g;
+  }
 
   void init_row(uint32_t row) {
     double* r = record(row);
@@ -269,32 +315,25 @@ class KeyedAggregator final : public Aggregator {
   }
 
   void bump(uint32_t row) {
-    if (++gen_[row] == 0) gen_[row] = 1;
+    const uint32_t g = gen(row) + 1;
+    const uint32_t next = g == kNoGen ? 0 : g;
+    std::memcpy(pool_.view().at(row) + gen_offset_, &next, sizeof next);
   }
 
-  // Room for more rows: doubles the pool, never past maxEntries.
-  void grow_pool() {
-    const size_t cap = gen_.size();
-    size_t want = cap == 0 ? 16 : cap * 2;
-    if (want > options_.max_entries) want = static_cast<size_t>(options_.max_entries);
-    if (want <= cap) throw std::bad_alloc();  // not reached: callers check maxEntries first
-    rows_.resize(want * stride_);
-    gen_.resize(want, 1);
-    ref_.resize(want, 0);
-    keys_.resize(want);
-  }
-
+  // A row for a new key. Callers keep the map below maxEntries, so the pool
+  // has one; throws std::bad_alloc with nothing taken.
   uint32_t alloc_row() {
-    uint32_t row;
-    if (!free_.empty()) {
-      row = free_.back();
-      free_.pop_back();
-    } else {
-      if (used_ == gen_.size()) grow_pool();
-      row = used_++;
+    const uint32_t row = pool_.take();
+    if (row == RecordPool::kNil) throw std::bad_alloc();  // not reached
+    if (keys_.size() < pool_.allocated()) {
+      try {
+        keys_.resize(pool_.allocated());
+      } catch (...) {
+        pool_.give(row);
+        throw;
+      }
     }
     init_row(row);
-    ref_[row] = 0;
     return row;
   }
 
@@ -302,23 +341,33 @@ class KeyedAggregator final : public Aggregator {
     bump(row);
     key_heap_ -= Ops::heap_bytes(keys_[row]);
     keys_[row] = Owned{};
-    free_.push_back(row);
+    pool_.give(row);
   }
 
-  // CLOCK: see the header. Only called when every row below used_ is live.
-  void evict_one() {
-    for (;;) {
-      if (hand_ >= used_) hand_ = 0;
-      const uint32_t row = hand_++;
-      if (ref_[row] != 0) {
-        ref_[row] = 0;
-        continue;
+  // scan()'s deletion: rows taken[i] are out's entries start + i.
+  void erase_taken(const std::vector<uint32_t>& taken, size_t start, uint64_t cursor, ScanOut* out,
+                   uint64_t* next) {
+    size_t j = 0;
+    try {
+      for (; j < taken.size(); ++j) {
+        Ops::erase(table_, Ops::view(keys_[taken[j]]));
+        free_row(taken[j]);
       }
-      Ops::erase(table_, Ops::view(keys_[row]));
-      free_row(row);
-      ++evicted_;
-      return;
+    } catch (const std::bad_alloc&) {
+      Ops::truncate(out, start + j);
+      out->rows.resize((start + j) * stride_);
+      out->count = start + j;
+      if (j == 0) throw;
+      *next = cursor;
     }
+  }
+
+  // CLOCK (record_pool.h). Only called when every row handed out is live.
+  void evict_one() {
+    const uint32_t row = pool_.clock_victim();
+    Ops::erase(table_, Ops::view(keys_[row]));
+    free_row(row);
+    ++evicted_;
   }
 
   // The row of key k, inserting it if new; kNoRecord when the map is full
@@ -330,7 +379,6 @@ class KeyedAggregator final : public Aggregator {
       if (options_.on_full == OnFull::kDrop) return kNoRecord;
       evict_one();
     }
-    free_.reserve(free_.size() + 1);  // so free_row below cannot throw
     const uint32_t row = alloc_row();
     try {
       keys_[row] = Ops::own(k);
@@ -350,9 +398,9 @@ class KeyedAggregator final : public Aggregator {
   __attribute__((noinline)) uint32_t resolve_staged(View key, bool* inserted) {
     if constexpr (std::is_same_v<Ops, U64Ops>) {
       Memo& m = memo_[(key * 0x9E3779B97F4A7C15ull) >> (64 - kMemoBits)];
-      if (m.gen != 0 && m.key == key && gen_[m.row] == m.gen) return m.row;
+      if (m.key == key && gen(m.row) == m.gen) return m.row;
       const uint32_t row = resolve(key, inserted);
-      if (row != kNoRecord) m = Memo{key, row, gen_[row]};
+      if (row != kNoRecord) m = Memo{key, row, gen(row)};
       return row;
     } else {
       return resolve(key, inserted);
@@ -366,13 +414,17 @@ class KeyedAggregator final : public Aggregator {
     const int64_t lmin = h.min, lmax = h.max, lstep = h.step;
     const double* bounds = h.bounds.data();
     const size_t nbounds = h.bounds.size();
-    const size_t stride = stride_;
-    // Locals rather than members: the byte store to ref below may alias
-    // anything, which would make the compiler reload every member per event.
-    // resolve() may grow the pool, so they are refreshed after it.
-    double* rows = rows_.data();
-    const uint32_t* gen = gen_.data();
-    uint8_t* ref = ref_.data();
+    // Locals rather than members: the byte store to the reference byte
+    // below may alias anything, which would make the compiler reload every
+    // member per event. resolve() may grow the pool, so the view is
+    // refreshed after it.
+    RecordPool::View pool = pool_.view();
+    const size_t gen_offset = gen_offset_, ref_offset = pool_.ref_offset();
+    const auto gen_at = [&](uint32_t row) {
+      uint32_t g;
+      std::memcpy(&g, pool.at(row) + gen_offset, sizeof g);
+      return g;
+    };
     Handle* handles = handles_.data();
     uint64_t dropped = 0;
     for (size_t i = 0; i < n; ++i) {
@@ -382,20 +434,16 @@ class KeyedAggregator final : public Aggregator {
       bool inserted = false;
       if (id & kKeyedEvent) {
         row = resolve_staged(Ops::key_at(keys, id & ~kKeyedEvent), &inserted);
-        rows = rows_.data();
-        gen = gen_.data();
-        ref = ref_.data();
+        pool = pool_.view();
       } else {
         Handle& hd = handles[id];
         row = hd.row;
-        if (__builtin_expect(gen[row] != hd.gen, 0)) {
+        if (__builtin_expect(gen_at(row) != hd.gen, 0)) {
           row = resolve(Ops::view(hd.key), &inserted);
-          rows = rows_.data();
-          gen = gen_.data();
-          ref = ref_.data();
+          pool = pool_.view();
           if (row != kNoRecord) {
             hd.row = row;
-            hd.gen = gen[row];
+            hd.gen = gen_at(row);
           }
         }
       }
@@ -403,7 +451,8 @@ class KeyedAggregator final : public Aggregator {
         ++dropped;
         continue;
       }
-      double* r = rows + size_t{row} * stride;
+      uint8_t* rec = pool.at(row);
+      double* r = row_of(rec);
       const double c = r[0] + 1, s = r[1] + v, lo = r[2], hi = r[3];
       r[0] = c;
       r[1] = s;
@@ -412,7 +461,7 @@ class KeyedAggregator final : public Aggregator {
       // A key's first event leaves it unreferenced, so a key seen once is
       // evicted before one seen again (new pages start on the kernel's
       // inactive LRU list for the same reason).
-      ref[row] = !inserted;
+      rec[ref_offset] = !inserted;
       if constexpr (K == HistKind::kLog2) {
         r[kRecordHeader + log2_bucket(v, k)] += 1;
       } else if constexpr (K == HistKind::kLinear) {
@@ -428,19 +477,15 @@ class KeyedAggregator final : public Aggregator {
   struct Memo {
     uint64_t key = 0;
     uint32_t row = 0;
-    uint32_t gen = 0;  // 0: empty
+    uint32_t gen = kNoGen;  // empty: matches no row
   };
   static constexpr unsigned kMemoBits = 10;
 
   typename Ops::Table table_;
   std::vector<Memo> memo_ = std::vector<Memo>(std::is_same_v<Ops, U64Ops> ? 1u << kMemoBits : 0);
-  std::vector<double> rows_;
-  std::vector<uint32_t> gen_;
-  std::vector<uint8_t> ref_;
-  std::vector<Owned> keys_;
-  std::vector<uint32_t> free_;
-  uint32_t used_ = 0;  // rows ever handed out since the last clear (high-water mark)
-  uint32_t hand_ = 0;
+  const size_t gen_offset_;
+  RecordPool pool_;
+  std::vector<Owned> keys_;  // by row
   std::vector<Handle> handles_;
   std::vector<uint32_t> free_handles_;
   uint64_t live_handles_ = 0;

@@ -3,11 +3,12 @@
 // KEYS AND RECORDS
 //
 // A key (u64, or bytes: strings and encoded label tuples) maps through the
-// ordinary table (core/table.h) to a u32 record index. Records live in a pool
-// of fixed-stride rows of doubles, [count, sum, min, max, hist[0..nb)], grown
-// by doubling as keys arrive (never past maxEntries) and recycled through a
-// free list. Each row has a generation, bumped whenever the row is freed
-// (delete, drain, clear, eviction), which is what keeps handles honest.
+// ordinary table (core/table.h) to a u32 record index. Records live in the
+// record pool BpfMap uses too (core/record_pool.h), allocated as keys arrive
+// (never past maxEntries) and recycled through its free list: a row of
+// doubles, [count, sum, min, max, hist[0..nb)], then the row's generation
+// and CLOCK reference byte. The generation is bumped whenever the row is
+// freed (delete, drain, clear, eviction), which is what keeps handles honest.
 //
 // EVENTS AND HANDLES
 //
@@ -22,13 +23,13 @@
 //
 // FULL MAPS: maxEntries bounds the keys. 'drop' discards the events of new
 // keys once full (counted in dropped). 'lru' evicts an approximately least
-// recently used key with CLOCK (second chance): every update after a key's
-// first sets the row's reference byte; the hand sweeps rows, clearing set
-// bytes, and evicts the first row it finds clear. A new key starts
-// unreferenced, so keys seen once go before keys seen again (the kernel's
-// LRU lists start new entries as inactive for the same reason). Exact LRU
-// would relink a list node on every event (dependent writes to other rows'
-// cache lines); CLOCK costs one byte store per event, evicts in O(1)
+// recently used key with the pool's CLOCK (second chance): every update
+// after a key's first sets the row's reference byte, and the hand evicts the
+// first row it finds clear. A new key starts unreferenced, so keys seen once
+// go before keys seen again (the kernel's LRU lists start new entries as
+// inactive for the same reason). Exact LRU would relink a list node on every
+// event (dependent writes to other rows' cache lines); CLOCK costs one byte
+// store per event into the row the event updates anyway, evicts in O(1)
 // amortised, and keeps every key touched since the hand last passed it (the
 // kernel's BPF LRU maps are approximate too).
 #pragma once
@@ -146,6 +147,11 @@ class Aggregator {
   virtual const char* hash_name() const = 0;
   // Off-heap bytes held, without walking the entries (for V8's accounting).
   virtual uint64_t bytes() const = 0;
+#ifdef TOPHASH_TABLE_CHECKS
+  // core/table_debug.h's check of the key table and its rows ("" when
+  // sound); test builds only.
+  virtual std::string check_invariants() const = 0;
+#endif
 
  protected:
   explicit Aggregator(const AggOptions& o) : options_(o), stride_(kRecordHeader + o.hist.size()) {}

@@ -9,6 +9,9 @@
 #include "core/byte_keys.h"
 #include "core/fixed_map.h"
 #include "core/record_pool.h"
+#ifdef TOPHASH_TABLE_CHECKS
+#include "core/table_debug.h"
+#endif
 
 namespace tophash::core {
 
@@ -19,6 +22,9 @@ struct BpfMap::Impl {
   virtual BpfStats stats() const = 0;
   virtual const char* match_name() const = 0;
   virtual const char* hash_name() const = 0;
+#ifdef TOPHASH_TABLE_CHECKS
+  virtual std::string check_invariants() const = 0;
+#endif
   virtual const uint8_t* lookup(const uint8_t* key) = 0;
   virtual BpfStatus update(const uint8_t* key, const uint8_t* value, uint64_t flags) = 0;
   virtual BpfStatus erase(const uint8_t* key) = 0;
@@ -51,7 +57,8 @@ class BpfImpl final : public BpfMap::Impl {
         value_size_(value_size),
         value_stride_(round_up8(value_size)),
         ref_offset_(value_stride_ + N),
-        pool_(max_entries, lru_ ? value_stride_ + N + 8 : value_stride_),
+        pool_(max_entries, lru_ ? value_stride_ + N + 8 : value_stride_,
+              lru_ ? ref_offset_ : RecordPool::kNoClock),
         t_(m, h, seed, 0) {}
 
   uint64_t size() const override { return t_.size(); }
@@ -66,6 +73,11 @@ class BpfImpl final : public BpfMap::Impl {
   }
   const char* match_name() const override { return t_.match_kernel()->name; }
   const char* hash_name() const override { return t_.hasher().kernel->name; }
+#ifdef TOPHASH_TABLE_CHECKS
+  std::string check_invariants() const override {
+    return core::check_invariants(t_, pool_.in_use());
+  }
+#endif
 
   const uint8_t* lookup(const uint8_t* key) override {
     const Key k = pad(key);
@@ -193,9 +205,7 @@ class BpfImpl final : public BpfMap::Impl {
   }
 
   void mark_used(uint32_t i) {
-    if (!lru_) return;
-    uint8_t& ref = pool_.at(i)[ref_offset_];
-    if (ref == 0) ref = 1;  // a clean line stays clean on repeat hits
+    if (lru_) pool_.touch(i);
   }
 
   BpfStatus update_one(const Key& k, uint64_t h, const uint8_t* value, uint64_t flags) {
@@ -221,10 +231,7 @@ class BpfImpl final : public BpfMap::Impl {
       }
       uint8_t* r = pool_.at(i);
       std::memcpy(r, value, value_size_);
-      if (lru_) {
-        std::memcpy(r + value_stride_, k.b, N);
-        r[ref_offset_] = 0;
-      }
+      if (lru_) std::memcpy(r + value_stride_, k.b, N);
       return BpfStatus::kOk;
     } catch (const std::bad_alloc&) {
       return BpfStatus::kNoMemory;
@@ -246,21 +253,13 @@ class BpfImpl final : public BpfMap::Impl {
   // caller's. Only called with every record in use. Throws std::bad_alloc
   // with the table unchanged (the hand may have moved on).
   uint32_t evict() {
-    for (;;) {
-      const uint32_t i = hand_;
-      hand_ = hand_ + 1 == pool_.capacity() ? 0 : hand_ + 1;
-      uint8_t* r = pool_.at(i);
-      if (r[ref_offset_] != 0) {
-        r[ref_offset_] = 0;
-        continue;
-      }
-      Key victim;
-      std::memcpy(victim.b, r + value_stride_, N);
-      uint32_t erased = RecordPool::kNil;
-      t_.erase(victim, t_.hash(victim), &erased);
-      ++evictions_;
-      return i;
-    }
+    const uint32_t i = pool_.clock_victim();
+    Key victim;
+    std::memcpy(victim.b, pool_.at(i) + value_stride_, N);
+    uint32_t erased = RecordPool::kNil;
+    t_.erase(victim, t_.hash(victim), &erased);
+    ++evictions_;
+    return i;
   }
 
   const bool lru_;
@@ -270,7 +269,6 @@ class BpfImpl final : public BpfMap::Impl {
   const size_t ref_offset_;
   RecordPool pool_;
   T t_;
-  uint32_t hand_ = 0;
   uint64_t evictions_ = 0;
 };
 
@@ -313,6 +311,9 @@ uint64_t BpfMap::bytes() const { return impl_->bytes(); }
 BpfStats BpfMap::stats() const { return impl_->stats(); }
 const char* BpfMap::match_name() const { return impl_->match_name(); }
 const char* BpfMap::hash_name() const { return impl_->hash_name(); }
+#ifdef TOPHASH_TABLE_CHECKS
+std::string BpfMap::check_invariants() const { return impl_->check_invariants(); }
+#endif
 const uint8_t* BpfMap::lookup(const uint8_t* key) { return impl_->lookup(key); }
 BpfStatus BpfMap::update(const uint8_t* key, const uint8_t* value, uint64_t flags) {
   return impl_->update(key, value, flags);

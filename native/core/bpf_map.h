@@ -1,4 +1,4 @@
-// The engine under BpfMap (issue 4): eBPF's BPF_MAP_TYPE_HASH and
+// The engine under BpfMap: eBPF's BPF_MAP_TYPE_HASH and
 // BPF_MAP_TYPE_LRU_HASH over the table of table.h, with keySize-byte keys
 // (the size classes of fixed_map.h) and valueSize-byte values.
 //
@@ -9,7 +9,8 @@
 // uint32_t>. As in the kernel's preallocated hashtab, "full" is "no free
 // record", decided before the table is touched, so E2BIG leaves the map
 // exactly as it was, and a record never moves when the table grows or
-// evacuates (slots do). An update of a present key overwrites its record in
+// evacuates (slots do; records move only while the pool fits one chunk,
+// on an insert). An update of a present key overwrites its record in
 // place, so a full hash map still accepts updates of its keys.
 //
 // An update probes twice for a new key (find, then Table::assign): the
@@ -20,20 +21,11 @@
 // LRU: CLOCK (SECOND CHANCE) OVER THE POOL
 //
 // An lru_hash record also holds a copy of its key (to erase the victim from
-// the table) and a reference byte. lookup and update of a present key set the
-// byte (a store into the record they touch anyway, and only when it is
-// clear); a new key starts with it clear. Eviction is needed only when every
-// record is in use, so a clock hand sweeps the dense pool: a record with the
-// byte set has it cleared and is passed over, the first with it clear is the
-// victim. Each clear is paid for by the lookup that set it, so eviction is
-// O(1) amortised; a new key sits just behind the hand and survives a full
-// revolution. This is the kernel's own approximation: its LRU lists carry a
-// `ref` bit set on lookup and rotate referenced nodes instead of evicting
-// them (kernel/bpf/bpf_lru_list.c), so "fill, look up half, insert half
-// again" keeps the looked-up half in both. An exact LRU list would cost two
-// more random cache lines (the neighbours' links) per lookup.
-// bpf_map_test.cpp measures the hit rate against an exact LRU on a skewed
-// trace.
+// the table) and the pool's reference byte (record_pool.h, CLOCK). lookup
+// and update of a present key set it; a new key starts with it clear. So
+// "fill, look up half, insert half again" keeps the looked-up half, as the
+// kernel's LRU lists do. bpf_map_test.cpp measures the hit rate against an
+// exact LRU on a skewed trace.
 //
 // ITERATION: GROUPS AND CURSORS
 //
@@ -49,6 +41,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/table.h"
@@ -101,6 +94,10 @@ class BpfMap {
   BpfStats stats() const;
   const char* match_name() const;
   const char* hash_name() const;
+#ifdef TOPHASH_TABLE_CHECKS
+  // core/table_debug.h's check of the table and its records; test builds only.
+  std::string check_invariants() const;
+#endif
 
   // Keys point at key_size() bytes, values at value_size() bytes.
   // The value, valid until the next write, or nullptr. Counts as use (LRU).

@@ -7,6 +7,9 @@
 #include <stdexcept>
 
 #include "core/batch_pipeline.h"
+#ifdef TOPHASH_TABLE_CHECKS
+#include "core/table_debug.h"
+#endif
 
 namespace tophash::core {
 
@@ -25,6 +28,9 @@ struct FixedMap::Impl {
   virtual TableStats stats() const = 0;
   virtual uint64_t bytes() const = 0;
   virtual bool growing() const = 0;
+#ifdef TOPHASH_TABLE_CHECKS
+  virtual std::string check_invariants() const = 0;
+#endif
   virtual const double* find(const uint8_t* key) const = 0;
   virtual bool assign(const uint8_t* key, double value) = 0;
   virtual bool erase(const uint8_t* key) = 0;
@@ -75,6 +81,9 @@ class FixedImpl final : public FixedMap::Impl {
   TableStats stats() const override { return t_.stats(); }
   uint64_t bytes() const override { return t_.bytes(); }
   bool growing() const override { return t_.growing(); }
+#ifdef TOPHASH_TABLE_CHECKS
+  std::string check_invariants() const override { return core::check_invariants(t_); }
+#endif
 
   const double* find(const uint8_t* key) const override {
     const Key k = pad(key);
@@ -179,6 +188,9 @@ uint64_t FixedMap::size() const { return impl_->size(); }
 TableStats FixedMap::stats() const { return impl_->stats(); }
 uint64_t FixedMap::bytes() const { return impl_->bytes(); }
 bool FixedMap::growing() const { return impl_->growing(); }
+#ifdef TOPHASH_TABLE_CHECKS
+std::string FixedMap::check_invariants() const { return impl_->check_invariants(); }
+#endif
 const double* FixedMap::find(const uint8_t* key) const { return impl_->find(key); }
 bool FixedMap::assign(const uint8_t* key, double value) { return impl_->assign(key, value); }
 bool FixedMap::erase(const uint8_t* key) { return impl_->erase(key); }

@@ -1,6 +1,7 @@
 // Fixed-width byte keys of keySize bytes (1..256), eBPF's key_size: the
-// engine under BpfMap (issue 4). This step gives them f64 values (FixedMap);
-// what BpfMap adds is written down at the end of this comment.
+// engine under BpfMap. FixedMap gives them f64 values, which lets the table
+// over these keys be tested on its own; what BpfMap adds is written down at
+// the end of this comment.
 //
 // WHY SIZE CLASSES, NOT A RUNTIME STRIDE
 //
@@ -32,7 +33,7 @@
 // Measured at N = 1e6 (batches, avx2/aes): keySize 8 hits in ~42 ns, 13 and
 // 16 (class 16) both ~53 ns: the padded 13-byte key costs nothing extra.
 //
-// WHAT BPFMAP (ISSUE 4) ADDS ON TOP: core/bpf_map.h, which keeps this
+// WHAT BPFMAP ADDS ON TOP: core/bpf_map.h, which keeps this
 // file's size classes and puts Table<FixedKeyPolicy<N>, uint32_t> over a
 // record pool (core/record_pool.h) of valueSize-byte values:
 //
@@ -51,6 +52,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <type_traits>
 
 #include "core/byte_keys.h"
@@ -83,6 +85,10 @@ class FixedMap {
   TableStats stats() const;
   uint64_t bytes() const;
   bool growing() const;
+#ifdef TOPHASH_TABLE_CHECKS
+  // The table's check_invariants() (core/table_debug.h); test builds only.
+  std::string check_invariants() const;
+#endif
 
   // key points at key_size() bytes.
   const double* find(const uint8_t* key) const;

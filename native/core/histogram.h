@@ -104,8 +104,8 @@ inline uint32_t le_bucket(double v, const double* bounds, size_t n) {
   return static_cast<uint32_t>(std::lower_bound(bounds, bounds + n, v) - bounds);
 }
 
-// One spec's bucket function, chosen once; index() is for tests and single
-// lookups, batch loops switch on kind outside the loop.
+// The bucket of v under spec s, switching on the kind per call: for tests and
+// single lookups. Batch loops switch on the kind once, outside the loop.
 inline uint32_t hist_index(const HistSpec& s, double v) {
   switch (s.kind) {
     case HistKind::kLog2: return log2_bucket(v, s.k);

@@ -6,11 +6,12 @@
 
 namespace tophash::core {
 
-RecordPool::RecordPool(uint32_t capacity, size_t stride) : capacity_(capacity), stride_(stride) {
+RecordPool::RecordPool(uint32_t capacity, size_t stride, size_t ref_offset, size_t chunk_bytes)
+    : capacity_(capacity), stride_(stride), ref_offset_(ref_offset) {
   // The largest power of two of records that fits a chunk, and no more than
   // the pool needs.
   shift_ = 0;
-  while (shift_ < 31 && (stride << (shift_ + 1)) <= kChunkBytes &&
+  while (shift_ < 31 && (stride << (shift_ + 1)) <= chunk_bytes &&
          (uint64_t{1} << shift_) < capacity) {
     ++shift_;
   }
@@ -18,7 +19,9 @@ RecordPool::RecordPool(uint32_t capacity, size_t stride) : capacity_(capacity), 
 }
 
 RecordPool::~RecordPool() {
-  for (size_t c = 0; c < chunks_.size(); ++c) zeroed_free(chunks_[c], chunk_records(c) * stride_);
+  for (size_t c = 0; c < chunks_.size(); ++c) {
+    zeroed_free(chunks_[c], (c == 0 ? first_records_ : chunk_records(c)) * stride_);
+  }
 }
 
 size_t RecordPool::chunk_records(size_t chunk) const {
@@ -28,25 +31,49 @@ size_t RecordPool::chunk_records(size_t chunk) const {
   return static_cast<size_t>(left < full ? left : full);
 }
 
-uint32_t RecordPool::take() {
-  if (free_head_ != kNil) {
-    const uint32_t i = free_head_;
-    std::memcpy(&free_head_, at(i), sizeof free_head_);
-    ++in_use_;
-    return i;
-  }
-  if (watermark_ == capacity_) return kNil;
-  const uint32_t i = watermark_;
-  if ((i >> shift_) == chunks_.size()) {
-    const size_t n = chunk_records(chunks_.size());
-    chunks_.reserve(chunks_.size() + 1);  // may throw: before the allocation
+// Room for record allocated_: chunk 0 doubles until full, then a new chunk.
+void RecordPool::grow() {
+  if (chunks_.empty() || (chunks_.size() == 1 && first_records_ < chunk_records(0))) {
+    const size_t full = chunk_records(0);
+    size_t n = first_records_ == 0 ? kFirstRecords : size_t{first_records_} * 2;
+    if (n > full) n = full;
+    chunks_.reserve(1);  // may throw: before the allocation
     auto* chunk = static_cast<uint8_t*>(zeroed_alloc(n * stride_));
     if (chunk == nullptr) throw std::bad_alloc();
-    chunks_.push_back(chunk);
-    bytes_ += n * stride_;
+    if (chunks_.empty()) {
+      chunks_.push_back(chunk);
+    } else {
+      std::memcpy(chunk, chunks_[0], size_t{first_records_} * stride_);
+      zeroed_free(chunks_[0], size_t{first_records_} * stride_);
+      chunks_[0] = chunk;
+    }
+    first_ = chunk;
+    bytes_ += (n - first_records_) * stride_;
+    allocated_ += static_cast<uint32_t>(n - first_records_);
+    first_records_ = static_cast<uint32_t>(n);
+    return;
   }
-  ++watermark_;
+  const size_t n = chunk_records(chunks_.size());
+  chunks_.reserve(chunks_.size() + 1);  // may throw: before the allocation
+  auto* chunk = static_cast<uint8_t*>(zeroed_alloc(n * stride_));
+  if (chunk == nullptr) throw std::bad_alloc();
+  chunks_.push_back(chunk);
+  bytes_ += n * stride_;
+  allocated_ += static_cast<uint32_t>(n);
+}
+
+uint32_t RecordPool::take() {
+  uint32_t i;
+  if (free_head_ != kNil) {
+    i = free_head_;
+    std::memcpy(&free_head_, at(i), sizeof free_head_);
+  } else {
+    if (watermark_ == capacity_) return kNil;
+    if (watermark_ == allocated_) grow();
+    i = watermark_++;
+  }
   ++in_use_;
+  if (ref_offset_ != kNoClock) at(i)[ref_offset_] = 0;
   return i;
 }
 
@@ -54,6 +81,23 @@ void RecordPool::give(uint32_t i) {
   std::memcpy(at(i), &free_head_, sizeof free_head_);
   free_head_ = i;
   --in_use_;
+}
+
+void RecordPool::clear() {
+  watermark_ = 0;
+  free_head_ = kNil;
+  in_use_ = 0;
+  hand_ = 0;
+}
+
+uint32_t RecordPool::clock_victim() {
+  for (;;) {
+    if (hand_ >= watermark_) hand_ = 0;
+    const uint32_t i = hand_++;
+    uint8_t& ref = at(i)[ref_offset_];
+    if (ref == 0) return i;
+    ref = 0;
+  }
 }
 
 }  // namespace tophash::core

@@ -64,9 +64,14 @@
 //
 // Growth is incremental. Starting it only allocates the new array (zero pages
 // from mmap, so even that is cheap) and keeps the old one. Every later write
-// first evacuates the old bucket its key maps to, then the oldest bucket not
-// yet evacuated, so a single insert never moves more than two old buckets
-// (with their overflow chains) and no insert pays for a whole rehash. Old
+// first evacuates the old bucket its key maps to, then the next
+// kEvacuatePerWrite (3) buckets not yet evacuated, so one write moves at most
+// four old buckets (with their overflow chains) and no write pays for a whole
+// rehash. An insert may pay twice: if its share finishes one growth and the
+// table is then due for another (say inserts during a same-size growth
+// pushed it past the load factor), it starts that one and does its share
+// there too: eight old buckets at most. A third cannot follow, since a
+// finished growth leaves the chains packed and the load under the limit. Old
 // bucket i splits into new buckets i ("X") and i + 2^(B-1) ("Y") by the next
 // hash bit; its tophash bytes are overwritten with kEvacuatedX/Y/Empty so
 // readers know to look in the new array. When the last old bucket is moved
@@ -136,9 +141,11 @@ inline constexpr int kBucketSlots = 8;
 // Load factor 6.5 as the ratio Go uses: count > 13 * 2^B / 2.
 inline constexpr uint64_t kLoadFactorNum = 13;
 inline constexpr uint64_t kLoadFactorDen = 2;
+// 2^56 buckets is beyond any address space: growth past it is refused
+// (bad_alloc) long before a shift could overflow.
 inline constexpr unsigned kMaxB = 56;
 // Old buckets each write evacuates in order during growth, besides its own.
-inline constexpr int kEvacuatePerWrite = 3;  // 2^56 buckets is beyond any address space
+inline constexpr int kEvacuatePerWrite = 3;
 
 inline uint8_t tophash_of(uint64_t hash) {
   uint8_t top = static_cast<uint8_t>(hash >> 56);
@@ -206,6 +213,9 @@ struct StorageOf<P, std::void_t<typename P::Storage>> {
   static constexpr bool kDeclared = true;
 };
 }  // namespace table_detail
+
+// The invariant checker of table_debug.h, for tests: it reads the internals.
+struct TableDebug;
 
 // Policy supplies: Key (slot type), Probe (lookup type), equal(Key, Probe),
 // hash(Hasher, Probe), hash_stored(Hasher, Key), and either
@@ -445,6 +455,8 @@ class Table {
   }
 
  private:
+  friend struct TableDebug;
+
   // One generation of buckets plus the overflow buckets chained from it, and
   // the storage of its keys' out-of-slot bytes.
   struct BucketArray {
@@ -530,6 +542,9 @@ class Table {
     size_t n = static_cast<size_t>(a.count / 512);
     if (n < 8) n = 8;
     if (n < at_least) n = at_least;
+    // Room in the list first: if that throws, no chunk is lost.
+    if (a.overflow_chunks.size() == a.overflow_chunks.capacity())
+      a.overflow_chunks.reserve(2 * a.overflow_chunks.size() + 1);
     auto* chunk = static_cast<Bucket*>(zeroed_alloc(n * sizeof(Bucket)));
     if (chunk == nullptr) throw std::bad_alloc();
     a.overflow_chunks.emplace_back(chunk, n);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <new>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -94,7 +95,14 @@ void Graveyard::bury(void* p, size_t bytes) {
   if (p == nullptr) return;
   const bool paged = zeroed_is_paged(bytes);
   const size_t size = paged ? zeroed_paged_size(bytes) : bytes;
-  blocks_.push_back(Block{static_cast<char*>(p), size, paged});
+  try {
+    blocks_.push_back(Block{static_cast<char*>(p), size, paged});
+  } catch (const std::bad_alloc&) {
+    // The table retires an array half-way through a write and cannot undo
+    // it: pay for the free now rather than fail.
+    zeroed_free(p, bytes);
+    return;
+  }
   bytes_ += size;
 }
 

@@ -39,6 +39,7 @@ class Graveyard {
   Graveyard& operator=(const Graveyard&) = delete;
   ~Graveyard() { release_all(); }
 
+  // Never throws: a block it cannot keep is freed at once.
   void bury(void* p, size_t bytes);
   // Frees up to kBudget bytes; cheap when empty.
   void release_some() {

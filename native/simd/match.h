@@ -35,7 +35,9 @@ struct MatchKernel {
   void (*match_tag_many)(const uint64_t* ctrls, const uint8_t* tags, size_t n, uint8_t* masks);
 };
 
-// Defined one per ISA translation unit; absent ones are nullptr on other archs.
+// Defined one per ISA translation unit. A kernel for another architecture is
+// not declared at all (its file compiles to nothing there), so code that
+// names one must sit under the same #if; cpu_registry lists what exists.
 extern const MatchKernel kMatchScalar;
 extern const MatchKernel kMatchSwar;
 #if defined(__x86_64__) || defined(_M_X64)

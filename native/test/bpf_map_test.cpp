@@ -1,7 +1,7 @@
 // BpfMap's engine (core/bpf_map.h) against an exact model, once per (match,
 // hash) kernel pair: flags, E2BIG, ENOENT, get-next-key walks, whole-group
 // batches with ENOSPC, lookup-and-delete, partial batch writes, the lru_hash
-// clock (and its hit rate beside an exact LRU), and the record pool.
+// clock (and its hit rate beside an exact LRU).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "core/bpf_map.h"
-#include "core/record_pool.h"
 #include "cpu/cpu_registry.h"
 #include "test/kernel_pairs.h"
 
@@ -44,8 +43,10 @@ std::string value_of(uint64_t v, size_t size) {
   return s;
 }
 
-// Every entry through lookup_batch (which does not count as use).
+// Every entry through lookup_batch (which does not count as use), after
+// checking the table.
 Model dump(BpfMap& m, size_t count = 1u << 20) {
+  EXPECT_EQ(m.check_invariants(), "");
   Model seen;
   uint64_t cursor = 0;
   for (;;) {
@@ -107,6 +108,7 @@ TEST_P(BpfMapTest, HashMapFollowsFlagsAndTheModel) {
           }
         }
         ASSERT_EQ(m->size(), model.size());
+        ASSERT_EQ(m->check_invariants(), "");
       }
       ASSERT_EQ(dump(*m), model);
       ASSERT_EQ(dump(*m, 40), model);
@@ -423,31 +425,6 @@ TEST(BpfMapLimits, RejectsBadSizes) {
   std::string k(256, 'k'), v(kMaxBpfValueSize, 'v');
   ASSERT_EQ(big.update(bytes_of(k), bytes_of(v), kBpfAny), BpfStatus::kOk);
   EXPECT_EQ(std::memcmp(big.lookup(bytes_of(k)), v.data(), v.size()), 0);
-}
-
-TEST(RecordPool, HandsOutEveryRecordOnceAndReusesFreedOnes) {
-  // A stride that makes chunks of 16 records, and a capacity that ends mid-chunk.
-  RecordPool pool(100, RecordPool::kChunkBytes / 16);
-  std::vector<uint32_t> taken;
-  for (int i = 0; i < 100; ++i) {
-    const uint32_t r = pool.take();
-    ASSERT_NE(r, RecordPool::kNil);
-    std::memset(pool.at(r), i, pool.stride());  // every byte is the record's (ASan checks)
-    taken.push_back(r);
-  }
-  EXPECT_EQ(pool.take(), RecordPool::kNil);
-  EXPECT_EQ(pool.in_use(), 100u);
-  std::vector<uint32_t> sorted = taken;
-  std::sort(sorted.begin(), sorted.end());
-  EXPECT_EQ(std::unique(sorted.begin(), sorted.end()), sorted.end());
-  EXPECT_EQ(pool.bytes(), 100 * pool.stride());
-  for (int i = 0; i < 100; ++i) ASSERT_EQ(pool.at(taken[i])[pool.stride() - 1], i);
-  pool.give(taken[10]);
-  pool.give(taken[20]);
-  EXPECT_EQ(pool.in_use(), 98u);
-  const uint32_t a = pool.take(), b = pool.take();
-  EXPECT_TRUE((a == taken[20] && b == taken[10]));
-  EXPECT_EQ(pool.take(), RecordPool::kNil);
 }
 
 }  // namespace

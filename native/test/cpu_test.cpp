@@ -11,8 +11,11 @@
 #include <string>
 
 #include "../cpu/cpu_features.h"
+#include "test/scoped_env.h"
 
 namespace {
+
+using tophash::test::ScopedEnv;
 
 namespace cpu = tophash::cpu;
 
@@ -118,28 +121,6 @@ TEST(Cpu, ProbedOnce) { EXPECT_EQ(&cpu::info(), &cpu::info()); }
 // death-test style). info() is probed once per process, possibly already while
 // gtest registers parameterized tests, so the mask goes into the environment
 // the child inherits; the parent probes first so its own result is unaffected.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) {
-      had_ = true;
-      old_ = old;
-    }
-    setenv(name, value, 1);
-  }
-  ~ScopedEnv() {
-    if (had_)
-      setenv(name_, old_.c_str(), 1);
-    else
-      unsetenv(name_);
-  }
-
- private:
-  const char* name_;
-  bool had_ = false;
-  std::string old_;
-};
-
 int masked_child(const char* mask, bool expect_applied, uint32_t expect_features) {
   const uint32_t f = cpu::info().features;
   if (expect_applied && f != expect_features) {

@@ -13,11 +13,13 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/fixed_map.h"
 #include "cpu/cpu_registry.h"
 #include "test/kernel_pairs.h"
+#include "test/table_oracle.h"
 
 namespace tophash::core {
 namespace {
@@ -56,6 +58,7 @@ std::vector<std::string> key_pool(size_t size, size_t n, uint64_t seed) {
 }
 
 void expect_same(const FixedMap& m, const Oracle& oracle) {
+  ASSERT_EQ(m.check_invariants(), "");
   ASSERT_EQ(m.size(), oracle.size());
   for (auto& [k, v] : oracle) {
     const double* got = m.find(bytes_of(k));
@@ -91,24 +94,10 @@ TEST_P(FixedTableTest, RandomOpsMatchOracleForEveryKeySize) {
     // Enough inserts to grow a few times; deletes to reuse slots.
     for (int round = 0; round < 3000; ++round) {
       const std::string& key = pool[rng() % pool.size()];
-      switch (rng() % 4) {
-        case 0:
-        case 1: {
-          const double v = static_cast<double>(rng() % 1000);
-          ASSERT_EQ(m.assign(bytes_of(key), v), oracle.count(key) == 0);
-          oracle[key] = v;
-          break;
-        }
-        case 2: ASSERT_EQ(m.erase(bytes_of(key)), oracle.erase(key) == 1); break;
-        default: {
-          const double* got = m.find(bytes_of(key));
-          auto it = oracle.find(key);
-          ASSERT_EQ(got != nullptr, it != oracle.end());
-          if (got) {
-            ASSERT_EQ(*got, it->second);
-          }
-        }
-      }
+      ASSERT_NO_FATAL_FAILURE(test::random_op(
+          rng, oracle, key, [&](double v) { return m.assign(bytes_of(key), v); },
+          [&] { return m.erase(bytes_of(key)); }, [&] { return m.find(bytes_of(key)); }));
+      ASSERT_EQ(m.check_invariants(), "") << "round " << round;
     }
     expect_same(m, oracle);
     m.clear();
@@ -146,20 +135,10 @@ TEST_P(FixedTableTest, BatchesAgreeWithSingleOps) {
     std::vector<uint8_t> found(probes.size()), has(probes.size());
     const size_t hits = m.get_batch(bytes_of(pb), probes.size(), out.data(), found.data());
     EXPECT_EQ(m.has_batch(bytes_of(pb), probes.size(), has.data()), hits);
-    size_t expect_hits = 0;
-    for (size_t i = 0; i < probes.size(); ++i) {
-      auto it = oracle.find(probes[i]);
-      ASSERT_EQ(found[i], it != oracle.end());
-      ASSERT_EQ(found[i], m.find(bytes_of(probes[i])) != nullptr);
-      ASSERT_EQ(has[i], found[i]);
-      if (it != oracle.end()) {
-        ++expect_hits;
-        ASSERT_EQ(out[i], it->second);
-      } else {
-        ASSERT_TRUE(std::isnan(out[i]));
-      }
-    }
-    EXPECT_EQ(hits, expect_hits);
+    ASSERT_NO_FATAL_FAILURE(test::expect_batch_agrees(
+        oracle, probes.size(), [&](size_t i) { return probes[i]; },
+        [&](size_t i) { return m.find(bytes_of(probes[i])) != nullptr; }, out.data(), found.data(),
+        has.data(), hits));
 
     std::vector<std::string> dels(probes.begin(), probes.begin() + 800);
     size_t expect_deleted = 0;
@@ -206,19 +185,10 @@ INSTANTIATE_TEST_SUITE_P(AllKernels, FixedTableTest, testing::ValuesIn(supported
                          pair_name);
 
 TEST(FixedKeys, SizeClasses) {
-  EXPECT_EQ(fixed_key_class(0), 0u);
-  EXPECT_EQ(fixed_key_class(1), 8u);
-  EXPECT_EQ(fixed_key_class(8), 8u);
-  EXPECT_EQ(fixed_key_class(9), 16u);
-  EXPECT_EQ(fixed_key_class(13), 16u);
-  EXPECT_EQ(fixed_key_class(17), 24u);
-  EXPECT_EQ(fixed_key_class(33), 48u);
-  EXPECT_EQ(fixed_key_class(37), 48u);
-  EXPECT_EQ(fixed_key_class(49), 64u);
-  EXPECT_EQ(fixed_key_class(65), 96u);
-  EXPECT_EQ(fixed_key_class(129), 192u);
-  EXPECT_EQ(fixed_key_class(256), 256u);
-  EXPECT_EQ(fixed_key_class(257), 0u);
+  const std::pair<size_t, size_t> classes[] = {{0, 0},     {1, 8},     {8, 8},   {9, 16},  {13, 16},
+                                               {17, 24},   {33, 48},   {37, 48}, {49, 64}, {65, 96},
+                                               {129, 192}, {256, 256}, {257, 0}};
+  for (auto [size, cls] : classes) EXPECT_EQ(fixed_key_class(size), cls) << "keySize " << size;
   for (size_t s = 1; s <= kMaxFixedKeySize; ++s) {
     const size_t c = fixed_key_class(s);
     ASSERT_GE(c, s);

@@ -26,7 +26,6 @@
 
 using namespace tophash;
 using fuzz::check;
-using fuzz::pick;
 using fuzz::Reader;
 
 namespace {
@@ -75,8 +74,7 @@ Key key_from(Reader& r) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Reader r{data, size};
-  const simd::MatchKernel* match = pick(cpu::match_kernels(), r.byte());
-  const hash::HashKernel* hasher = pick(cpu::hash_kernels(), r.byte());
+  const fuzz::Kernels kernels = fuzz::pick_kernels(r);
   core::AggOptions o;
   o.key_kind = (r.byte() & 1) ? core::AggKeyKind::kBytes : core::AggKeyKind::kU64;
   o.hist = hist_from(r);
@@ -84,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   o.on_full = (r.byte() & 1) ? core::OnFull::kLru : core::OnFull::kDrop;
   const bool lru = o.on_full == core::OnFull::kLru;
   const bool bytes_keys = o.key_kind == core::AggKeyKind::kBytes;
-  auto agg = core::make_aggregator(o, match, hasher, r.byte());
+  auto agg = core::make_aggregator(o, kernels.match, kernels.hash, r.byte());
   const size_t nb = o.hist.size();
 
   std::map<std::string, Row> ref;  // 'drop': the exact aggregate of every key held
@@ -289,6 +287,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       check(agg->size() == ref.size());
       check(agg->stats().dropped == dropped);
     }
+    fuzz::check_sound(agg->check_invariants());
   }
   return 0;
 }

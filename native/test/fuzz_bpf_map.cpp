@@ -25,7 +25,6 @@
 
 using namespace tophash;
 using fuzz::check;
-using fuzz::pick;
 using fuzz::Reader;
 
 namespace {
@@ -211,14 +210,13 @@ struct Fixture {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Reader r{data, size};
-  const simd::MatchKernel* match = pick(cpu::match_kernels(), r.byte());
-  const hash::HashKernel* hasher = pick(cpu::hash_kernels(), r.byte());
+  const fuzz::Kernels kernels = fuzz::pick_kernels(r);
   const bool lru = (r.byte() & 1) != 0;
   const size_t key_size = kKeySizes[r.byte() % (sizeof kKeySizes / sizeof kKeySizes[0])];
   const size_t value_size = 1 + r.byte() % 40;
   const uint64_t max_entries = 1 + r.byte() % 40;
   core::BpfMap map(lru ? core::BpfType::kLruHash : core::BpfType::kHash, key_size, value_size,
-                   max_entries, match, hasher, r.byte());
+                   max_entries, kernels.match, kernels.hash, r.byte());
   std::map<std::string, std::string> ref;
   Fixture f{map, lru, key_size, value_size, ref};
   while (!r.empty()) {
@@ -236,6 +234,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     check(map.size() <= max_entries);
     if (!lru) check(map.size() == ref.size());
+    fuzz::check_sound(map.check_invariants());
   }
   return 0;
 }

@@ -12,12 +12,12 @@
 #include <vector>
 
 #include "core/str_map.h"
+#include "core/table_debug.h"
 #include "cpu/cpu_registry.h"
 #include "test/fuzz_common.h"
 
 using namespace tophash;
 using fuzz::check;
-using fuzz::pick;
 using fuzz::Reader;
 
 namespace {
@@ -37,8 +37,7 @@ std::string key_from(Reader& r) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Reader r{data, size};
-  const simd::MatchKernel* match = pick(cpu::match_kernels(), r.byte());
-  const hash::HashKernel* hasher = pick(cpu::hash_kernels(), r.byte());
+  const fuzz::Kernels kernels = fuzz::pick_kernels(r);
 
   // The packed-batch validator on raw input: it must not read out of range
   // and must agree with a direct check.
@@ -58,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(core::first_invalid_key(batch, bytes_len) == expect);
   }
 
-  core::StrTable t(match, hasher, r.byte(), r.byte() % 64);
+  core::StrTable t(kernels.match, kernels.hash, r.byte(), r.byte() % 64);
   std::unordered_map<std::string, double> ref;
   while (!r.empty()) {
     const uint8_t op = r.byte() % 6;
@@ -102,20 +101,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       }
       case 5: {  // full scan
-        std::unordered_map<std::string, double> seen;
-        uint64_t cursor = 0;
-        do {
-          cursor = t.scan(cursor, [&](const core::ByteSlot& s, double v) {
-            const core::ByteView view = core::key_bytes(s);
-            check(seen.emplace(std::string(reinterpret_cast<const char*>(view.data), view.len), v)
-                      .second);
-          });
-        } while (cursor != 0);
-        check(seen == ref);
+        auto key_of = [](const core::ByteSlot& s) {
+          const core::ByteView view = core::key_bytes(s);
+          return std::string(reinterpret_cast<const char*>(view.data), view.len);
+        };
+        check(fuzz::scanned<decltype(ref)>(t, key_of) == ref);
         break;
       }
     }
     check(t.size() == ref.size());
+    fuzz::check_sound(core::check_invariants(t));
   }
   return 0;
 }

@@ -9,13 +9,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/table_debug.h"
 #include "core/u64_map.h"
 #include "cpu/cpu_registry.h"
 #include "test/fuzz_common.h"
 
 using namespace tophash;
 using fuzz::check;
-using fuzz::pick;
 using fuzz::Reader;
 
 namespace {
@@ -33,9 +33,8 @@ uint64_t key_from(Reader& r) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Reader r{data, size};
-  const simd::MatchKernel* match = pick(cpu::match_kernels(), r.byte());
-  const hash::HashKernel* hasher = pick(cpu::hash_kernels(), r.byte());
-  core::U64Table t(match, hasher, r.byte(), r.byte() % 64);
+  const fuzz::Kernels kernels = fuzz::pick_kernels(r);
+  core::U64Table t(kernels.match, kernels.hash, r.byte(), r.byte() % 64);
   std::unordered_map<uint64_t, double> ref;
 
   while (!r.empty()) {
@@ -113,16 +112,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         break;
       case 8: {  // full scan: every entry exactly once
-        std::unordered_map<uint64_t, double> seen;
-        uint64_t cursor = 0;
-        do {
-          cursor = t.scan(cursor, [&](uint64_t k, double v) { check(seen.emplace(k, v).second); });
-        } while (cursor != 0);
-        check(seen == ref);
+        check(fuzz::scanned<decltype(ref)>(t, [](uint64_t k) { return k; }) == ref);
         break;
       }
     }
     check(t.size() == ref.size());
+    fuzz::check_sound(core::check_invariants(t));
   }
   return 0;
 }

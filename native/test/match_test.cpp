@@ -16,8 +16,11 @@
 #include "../cpu/cpu_features.h"
 #include "../cpu/cpu_registry.h"
 #include "../simd/match.h"
+#include "test/scoped_env.h"
 
 namespace {
+
+using tophash::test::ScopedEnv;
 
 using tophash::simd::kMatchScalar;
 using tophash::simd::MatchKernel;
@@ -255,32 +258,6 @@ TEST(MatchScalar, KnownValues) {
 }
 
 // ---- registry ----
-
-// Sets an env var for the scope of a test and restores it afterwards.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) {
-      had_ = true;
-      old_ = old;
-    }
-    if (value)
-      setenv(name, value, 1);
-    else
-      unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (had_)
-      setenv(name_, old_.c_str(), 1);
-    else
-      unsetenv(name_);
-  }
-
- private:
-  const char* name_;
-  bool had_ = false;
-  std::string old_;
-};
 
 std::vector<std::string> names_of_match() {
   std::vector<std::string> out;

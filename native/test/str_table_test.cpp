@@ -19,8 +19,10 @@
 #include <vector>
 
 #include "core/str_map.h"
+#include "core/table_debug.h"
 #include "cpu/cpu_registry.h"
 #include "test/kernel_pairs.h"
+#include "test/table_oracle.h"
 
 namespace tophash::core {
 namespace {
@@ -106,6 +108,7 @@ std::vector<std::string> key_pool(uint64_t seed, size_t n) {
 }
 
 void expect_same(const StrTable& t, const Oracle& oracle) {
+  ASSERT_EQ(check_invariants(t), "");
   ASSERT_EQ(t.size(), oracle.size());
   for (auto& [k, v] : oracle) {
     const double* got = find(t, k);
@@ -149,23 +152,11 @@ TEST_P(StrTableTest, RandomOpsMatchOracle) {
   Oracle oracle;
   for (int round = 0; round < 20000; ++round) {
     const std::string& key = pool[rng() % pool.size()];
-    switch (rng() % 4) {
-      case 0:
-      case 1: {
-        const double v = static_cast<double>(rng() % 1000);
-        ASSERT_EQ(assign(t, key, v), oracle.count(key) == 0);
-        oracle[key] = v;
-        break;
-      }
-      case 2: ASSERT_EQ(erase(t, key), oracle.erase(key) == 1); break;
-      default: {
-        const double* got = find(t, key);
-        auto it = oracle.find(key);
-        ASSERT_EQ(got != nullptr, it != oracle.end());
-        if (got) {
-          ASSERT_EQ(*got, it->second);
-        }
-      }
+    ASSERT_NO_FATAL_FAILURE(test::random_op(
+        rng, oracle, key, [&](double v) { return assign(t, key, v); },
+        [&] { return erase(t, key); }, [&] { return find(t, key); }));
+    if (round < 4000 || round % 64 == 0) {
+      ASSERT_EQ(check_invariants(t), "") << "round " << round;
     }
   }
   expect_same(t, oracle);
@@ -184,6 +175,7 @@ TEST_P(StrTableTest, GrowthRelocatesLongKeysAndKeepsEverything) {
       // Keys in both arrays (and so both arenas) stay findable mid-evacuation.
       if (i % 101 == 0) {
         for (size_t j = 0; j <= i; j += 97) ASSERT_NE(find(t, pool[j]), nullptr) << j;
+        ASSERT_EQ(check_invariants(t), "") << "insert " << i;
       }
     }
   }
@@ -225,21 +217,10 @@ TEST_P(StrTableTest, BatchesAgreeWithSingleOps) {
   std::vector<uint8_t> found(probes.size()), has(probes.size());
   const size_t hits = get_batch(t, pb.view(), out.data(), found.data());
   EXPECT_EQ(has_batch(t, pb.view(), has.data()), hits);
-  size_t expect_hits = 0;
-  for (size_t i = 0; i < probes.size(); ++i) {
-    const double* single = find(t, probes[i]);
-    auto it = oracle.find(probes[i]);
-    ASSERT_EQ(found[i], it != oracle.end());
-    ASSERT_EQ(found[i], single != nullptr);
-    ASSERT_EQ(has[i], found[i]);
-    if (it != oracle.end()) {
-      ++expect_hits;
-      ASSERT_EQ(out[i], it->second);
-    } else {
-      ASSERT_TRUE(std::isnan(out[i]));
-    }
-  }
-  EXPECT_EQ(hits, expect_hits);
+  ASSERT_NO_FATAL_FAILURE(test::expect_batch_agrees(
+      oracle, probes.size(), [&](size_t i) { return probes[i]; },
+      [&](size_t i) { return find(t, probes[i]) != nullptr; }, out.data(), found.data(), has.data(),
+      hits));
   // found is optional.
   EXPECT_EQ(get_batch(t, pb.view(), out.data(), nullptr), hits);
 

@@ -11,9 +11,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/table_debug.h"
 #include "core/u64_map.h"
 #include "cpu/cpu_registry.h"
 #include "test/kernel_pairs.h"
+#include "test/table_oracle.h"
 
 namespace tophash::core {
 namespace {
@@ -30,6 +32,7 @@ class TableTest : public testing::TestWithParam<KernelPair> {
 };
 
 void expect_same(const U64Table& t, const std::unordered_map<uint64_t, double>& oracle) {
+  ASSERT_EQ(check_invariants(t), "");
   ASSERT_EQ(t.size(), oracle.size());
   for (auto& [k, v] : oracle) {
     const double* got = t.find(k, t.hash(k));
@@ -57,24 +60,13 @@ TEST_P(TableTest, RandomOpsMatchOracle) {
     uint64_t key = rng() % 3000;
     if (rng() % 5 == 0) key = rng();  // full 64-bit keys too
     const uint64_t h = t.hash(key);
-    switch (rng() % 4) {
-      case 0:
-      case 1: {
-        double v = static_cast<double>(rng() % 1000);
-        bool added = t.assign(key, h, v);
-        ASSERT_EQ(added, oracle.count(key) == 0);
-        oracle[key] = v;
-        break;
-      }
-      case 2: ASSERT_EQ(t.erase(key, h), oracle.erase(key) == 1); break;
-      default: {
-        const double* got = t.find(key, h);
-        auto it = oracle.find(key);
-        ASSERT_EQ(got != nullptr, it != oracle.end());
-        if (got) {
-          ASSERT_EQ(*got, it->second);
-        }
-      }
+    ASSERT_NO_FATAL_FAILURE(test::random_op(
+        rng, oracle, key, [&](double v) { return t.assign(key, h, v); },
+        [&] { return t.erase(key, h); }, [&] { return t.find(key, h); }));
+    // Every mutation while the table grows through its first sizes, then a
+    // sample (a check walks the whole table).
+    if (round < 4000 || round % 64 == 0) {
+      ASSERT_EQ(check_invariants(t), "") << "round " << round;
     }
   }
   expect_same(t, oracle);
@@ -92,8 +84,10 @@ TEST_P(TableTest, GrowsIncrementallyAndKeepsEverything) {
     if (t.growing()) {
       saw_growing = true;
       // Every key stays findable mid-evacuation.
-      if (i % 997 == 0)
+      if (i % 997 == 0) {
         ASSERT_NE(t.find(oracle.begin()->first, t.hash(oracle.begin()->first)), nullptr);
+        ASSERT_EQ(check_invariants(t), "") << "insert " << i;
+      }
     }
     max_b = t.stats().B;
   }
@@ -149,6 +143,7 @@ TEST_P(TableTest, DeleteHeavyChurnTriggersSameSizeGrowthAndStaysBounded) {
       B = t.stats().B;
     }
     max_bytes = std::max<uint64_t>(max_bytes, t.bytes());
+    ASSERT_EQ(check_invariants(t), "") << "round " << round;
   }
   expect_same(t, oracle);
   EXPECT_GT(t.stats().same_size_grows, 0u) << "overflow chains were never compacted";
@@ -200,6 +195,9 @@ TEST_P(TableTest, IterationDuringGrowthAndDeletesYieldsSurvivorsExactlyOnce) {
           deleted.insert(*it);
         }
       }
+      if (cursor % 8 == 0) {  // a sample: a check walks it all
+        ASSERT_EQ(check_invariants(t), "");
+      }
     } while (cursor != 0);
     for (uint64_t k : initial) {
       if (deleted.count(k)) {
@@ -210,6 +208,22 @@ TEST_P(TableTest, IterationDuringGrowthAndDeletesYieldsSurvivorsExactlyOnce) {
     }
     for (uint64_t k : added) EXPECT_LE(emitted.count(k), 1u);
   }
+}
+
+TEST_P(TableTest, InvariantCheckerCatchesACorruptTophash) {
+  U64Table t = make(5);
+  for (uint64_t i = 0; i < 100; ++i) t.assign(i, t.hash(i), 1.0);
+  ASSERT_EQ(check_invariants(t), "");
+  uint8_t* top = TableDebug::occupied_tophash(t);
+  ASSERT_NE(top, nullptr);
+  *top = *top == 255 ? kMinTopHash : *top + 1;  // still a tag, the wrong one
+  EXPECT_NE(check_invariants(t).find("tophash is not the top byte"), std::string::npos)
+      << check_invariants(t);
+  *top = kEmptyOne;  // the entry vanishes without the count knowing
+  EXPECT_NE(check_invariants(t).find("size() is 100 but the chains hold 99"), std::string::npos)
+      << check_invariants(t);
+  *top = kEvacuatedX;
+  EXPECT_NE(check_invariants(t).find("evacuation mark"), std::string::npos) << check_invariants(t);
 }
 
 // BpfMap's hooks: erase hands back the old value, and group_cursor names the
@@ -272,19 +286,13 @@ TEST_P(TableTest, BatchesAgreeWithSingleOps) {
   std::vector<uint8_t> found(probe.size()), has(probe.size());
   size_t hits = get_batch(t, pb, out.data(), found.data());
   EXPECT_EQ(has_batch(t, pb, has.data()), hits);
-  size_t expect_hits = 0;
-  for (size_t i = 0; i < probe.size(); ++i) {
-    auto it = oracle.find(static_cast<uint64_t>(probe[i]));
-    ASSERT_EQ(found[i], it != oracle.end());
-    ASSERT_EQ(has[i], found[i]);
-    if (it != oracle.end()) {
-      ++expect_hits;
-      ASSERT_EQ(out[i], it->second);
-    } else {
-      ASSERT_TRUE(std::isnan(out[i]));
-    }
-  }
-  EXPECT_EQ(hits, expect_hits);
+  auto key = [&](size_t i) {
+    return static_cast<uint64_t>(probe[i]);
+  };
+  ASSERT_NO_FATAL_FAILURE(test::expect_batch_agrees(
+      oracle, probe.size(), key,
+      [&](size_t i) { return t.find(key(i), t.hash(key(i))) != nullptr; }, out.data(), found.data(),
+      has.data(), hits));
 
   std::vector<uint32_t> dels(2000);
   for (size_t i = 0; i < dels.size(); ++i) dels[i] = static_cast<uint32_t>(i * 2);
