@@ -153,7 +153,12 @@ export function runBaselines(workload: 'w1' | 'w2', n: number, plan: Plan, keys:
     const why = (r.stderr ?? '').trim().split('\n')[0] || String(r.error ?? `exit status ${r.status}`);
     return TABLES.map((t) => unavailable(t, `run failed: ${why}`));
   }
-  const parsed = JSON.parse(r.stdout) as { rows: ProgramRow[] };
+  let parsed: { rows: ProgramRow[] };
+  try {
+    parsed = JSON.parse(r.stdout) as { rows: ProgramRow[] };
+  } catch {
+    return TABLES.map((t) => unavailable(t, `unreadable output: ${r.stdout.slice(0, 80)}`));
+  }
   return TABLES.map((t) => {
     const p = parsed.rows.find((x) => x.id === t.id);
     if (p === undefined || !p.available) return unavailable(t, p?.reason ?? 'not run');
