@@ -4,15 +4,18 @@
 // hit and miss. Behaviour only: no timing is asserted.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import type { Plan } from '../bench/harness';
 import { makeKeySet, makeStrKeySet } from '../bench/keys';
 import { buildBaselines, runBaselines } from '../bench/native-baselines';
 
+/** The compiler resolves absl's hash library (libabsl-dev ships it with the headers). */
 function hasGxxAndAbsl(): boolean {
   const probe = spawnSync(process.env.CXX ?? 'g++', ['-print-file-name=libabsl_hash.so'], { encoding: 'utf8' });
-  return probe.status === 0 && fs.existsSync(probe.stdout.trim()) && fs.existsSync('/usr/include/absl');
+  const lib = probe.stdout?.trim() ?? '';
+  return probe.status === 0 && path.isAbsolute(lib) && fs.existsSync(lib);
 }
 
 const ONE_PASS: Plan = { reps: 1, samples: 1, warmup: 0 };
