@@ -104,6 +104,11 @@ function compile(): Build {
     return { missing: `compile failed: ${first.trim()}` };
   }
   fs.renameSync(tmp, binary);
+  // Builds of earlier sources are never run again.
+  for (const f of fs.readdirSync(dir)) {
+    if (/^baselines-[0-9a-f]{16}$/.test(f) && path.join(dir, f) !== binary)
+      fs.rmSync(path.join(dir, f), { force: true });
+  }
   return { binary };
 }
 
