@@ -3,6 +3,7 @@
 import { U64Map, type MapStats } from '../../src/index';
 import { check, measure, planFor, type Measurement } from '../harness';
 import { makeKeySet, releaseKeyCache, toBigIntArray, type KeySet } from '../keys';
+import { baselineCells, runBaselines, verifyBaselines, type CxxRow } from '../native-baselines';
 import { fmtMops, fmtN, fmtNs, fmtRatio, MAP_OPS_COLUMNS, mdTable, samplesLine } from '../report';
 import { pickSizes, type BenchContext, type Workload, type WorkloadResult } from './types';
 
@@ -284,6 +285,8 @@ interface SizeResult {
   checksum: { present: string; absent: string };
   keyBuildMs: number;
   rows: Record<string, RowResult>;
+  /** The C++ tables, one key at a time (bench/native-baselines.ts). */
+  cxx: CxxRow[];
 }
 
 function ratio(base: Measurement, m: Measurement): number {
@@ -297,6 +300,7 @@ function render(results: SizeResult[]): string {
   lines.push(
     'Present keys: the first N splitmix64(42) outputs; absent keys: the next N; hits in Fisher–Yates order (splitmix64(43)). ' +
       'Number keys are `x >> 11` (HeapNumbers in V8); the BigInt and BigUint64Array rows use the full u64. ' +
+      'The C++ rows run the same u64 keys (checked by checksum) through each table with its default hash, one key at a time, `-O3 -march=native`, in this run. ' +
       'Median ns/op; "vs Map" = JS Map (number keys) ns / row ns from this run (> 1× = faster than JS Map).',
   );
   lines.push('');
@@ -331,6 +335,7 @@ function render(results: SizeResult[]): string {
       }
       rows.push(cells);
     }
+    rows.push(...baselineCells(r.n, r.cxx, base));
   }
   lines.push(mdTable(MAP_OPS_COLUMNS, rows));
   lines.push('');
@@ -375,7 +380,7 @@ export const w1: Workload = {
   id: 'W1',
   title: 'u64 keys: insert / hit / miss',
   sizes: (ctx) => pickSizes(ctx, FULL_SIZES, QUICK_SIZES),
-  steps: (ctx) => w1.sizes(ctx).length * ROWS.length * OPS.length,
+  steps: (ctx) => w1.sizes(ctx).length * (ROWS.length * OPS.length + 1),
   run(ctx: BenchContext): WorkloadResult {
     const results: SizeResult[] = [];
     const sizes = [...w1.sizes(ctx)].sort((a, b) => a - b);
@@ -394,6 +399,7 @@ export const w1: Workload = {
         checksum: ks.checksum,
         keyBuildMs: ks.buildMs,
         rows: {},
+        cxx: [],
       };
       for (const row of RUN_ORDER) {
         if (row.needsBigInt && d.big === null) {
@@ -402,6 +408,9 @@ export const w1: Workload = {
         res.rows[row.id] = runRow(row, d, ctx);
       }
       d.big = null;
+      ctx.progress.step(`W1 N=${fmtN(n)} C++ tables`);
+      res.cxx = runBaselines('w1', n, plan, ks);
+      verifyBaselines(res.cxx, `W1 N=${fmtN(n)}`, n, ks.hitSum);
       results.push(res);
     }
     releaseKeyCache();

@@ -8,6 +8,7 @@
 import { StrMap, type MapStats, type PackedKeys } from '../../src/index';
 import { check, gc, measure, planFor, type Measurement, type Plan } from '../harness';
 import { makeStrKeySet, materializeStrings, type StrKeySet } from '../keys';
+import { baselineCells, runBaselines, verifyBaselines, type CxxRow } from '../native-baselines';
 import { fmtMops, fmtN, fmtNs, fmtRatio, MAP_OPS_COLUMNS, mdTable, samplesLine } from '../report';
 import { pickSizes, type BenchContext, type Workload, type WorkloadResult } from './types';
 
@@ -326,6 +327,8 @@ interface SizeResult {
   meanBytes: number;
   keyBuildMs: number;
   rows: Record<string, RowResult>;
+  /** The C++ tables, one key at a time (bench/native-baselines.ts). */
+  cxx: CxxRow[];
   memory: MemoryResult;
 }
 
@@ -338,6 +341,7 @@ function render(results: SizeResult[]): string {
       'present keys even v, absent keys odd v (duplicates redrawn; the absent keys continue the stream); hits in Fisher–Yates order (splitmix64(43)). ' +
       '"fresh" = strings materialized with `Buffer#toString(\'latin1\')` before every sample (untimed), so V8 has not cached their hash; ' +
       '"hash cached" looks up with the inserted string objects. Packed = one `{ bytes, offsets }` per key set, built before timing. ' +
+      'The C++ rows run the same keys (checked by checksum) as `std::string`s, with copies for the lookups, through each table with its default hash, one key at a time, `-O3 -march=native`, in this run. ' +
       'Median ns/op; "vs Map" = JS Map (fresh strings) ns / row ns from this run (> 1× = faster than JS Map).',
   );
   lines.push('');
@@ -392,6 +396,7 @@ function render(results: SizeResult[]): string {
         ]);
       }
     }
+    rows.push(...baselineCells(r.n, r.cxx, base));
   }
   lines.push(mdTable(MAP_OPS_COLUMNS, rows));
   lines.push('');
@@ -444,7 +449,7 @@ export const w2: Workload = {
   id: 'W2',
   title: "string keys 'user:<int>': insert / hit / miss",
   sizes: (ctx) => pickSizes(ctx, FULL_SIZES, QUICK_SIZES),
-  steps: (ctx) => w2.sizes(ctx).length * (ROWS.length * OPS.length + 1),
+  steps: (ctx) => w2.sizes(ctx).length * (ROWS.length * OPS.length + 2),
   run(ctx: BenchContext): WorkloadResult {
     const results: SizeResult[] = [];
     const sizes = [...w2.sizes(ctx)].sort((a, b) => a - b);
@@ -461,6 +466,9 @@ export const w2: Workload = {
       const plan = plan2(n, ctx.quick);
       const rowsRes: Record<string, RowResult> = {};
       for (const row of ROWS) rowsRes[row.id] = runRow(row, d, ctx);
+      ctx.progress.step(`W2 N=${fmtN(n)} C++ tables`);
+      const cxx = runBaselines('w2', n, plan, ks);
+      verifyBaselines(cxx, `W2 N=${fmtN(n)}`, n, ks.hitSum);
       const memory = measureMemory(d);
       results.push({
         n,
@@ -473,6 +481,7 @@ export const w2: Workload = {
         meanBytes: ks.meanBytes,
         keyBuildMs: ks.buildMs,
         rows: rowsRes,
+        cxx,
         memory,
       });
     }
