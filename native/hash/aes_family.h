@@ -110,29 +110,16 @@
 #include <cstdint>
 #include <cstring>
 
+#include "hash/load.h"
+
 namespace tophash::hash::aesfam {
 
 // Length thresholds of the paths above.
 inline constexpr size_t kShortMax = 16;
 inline constexpr size_t kChunk = 128;  // 8 lanes x 16 bytes
 
-inline uint64_t load_le64(const uint8_t* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap64(v);
-#endif
-  return v;
-}
-
-inline uint32_t load_le32(const uint8_t* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap32(v);
-#endif
-  return v;
-}
+using hash::load_le32;
+using hash::load_le64;
 
 // The first len <= 16 bytes of p, zero-padded to a block, read only inside
 // [p, p+len). The branch on len is predictable for the usual fixed-size keys.

@@ -30,27 +30,13 @@
 #include <cstring>
 
 #include "hash/hash.h"
+#include "hash/load.h"
 
 namespace tophash::hash {
 namespace {
 
-inline uint64_t r8(const uint8_t* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap64(v);
-#endif
-  return v;
-}
-
-inline uint64_t r4(const uint8_t* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap32(v);
-#endif
-  return v;
-}
+inline uint64_t r8(const uint8_t* p) { return load_le64(p); }
+inline uint64_t r4(const uint8_t* p) { return load_le32(p); }
 
 #if defined(__SIZEOF_INT128__)
 __extension__ typedef unsigned __int128 u128;

@@ -13,25 +13,18 @@
 
 #include "../cpu/cpu_features.h"
 #include "match.h"
+#include "match_sse_word.h"
 
 #define TOPHASH_TARGET __attribute__((target("avx2,avx512f,avx512bw")))
 
 namespace tophash::simd {
 namespace {
 
-TOPHASH_TARGET inline SlotMask tag1(uint64_t ctrl, uint8_t tag) {
-  const __m128i c = _mm_cvtsi64_si128(static_cast<long long>(ctrl));
-  const __m128i t = _mm_set1_epi8(static_cast<char>(tag));
-  return static_cast<SlotMask>(_mm_movemask_epi8(_mm_cmpeq_epi8(c, t))) & 0xffu;
+TOPHASH_TARGET SlotMask match_tag(uint64_t ctrl, uint8_t tag) {
+  return sse_word::match_tag(ctrl, tag);
 }
 
-TOPHASH_TARGET SlotMask match_tag(uint64_t ctrl, uint8_t tag) { return tag1(ctrl, tag); }
-
-TOPHASH_TARGET SlotMask match_empty(uint64_t ctrl) {
-  const __m128i c = _mm_cvtsi64_si128(static_cast<long long>(ctrl));
-  const __m128i le1 = _mm_cmpeq_epi8(_mm_min_epu8(c, _mm_set1_epi8(1)), c);  // c <= 1
-  return static_cast<SlotMask>(_mm_movemask_epi8(le1)) & 0xffu;
-}
+TOPHASH_TARGET SlotMask match_empty(uint64_t ctrl) { return sse_word::match_empty(ctrl); }
 
 TOPHASH_TARGET void match_tag_many(const uint64_t* ctrls, const uint8_t* tags, size_t n,
                                    uint8_t* masks) {
@@ -59,7 +52,7 @@ TOPHASH_TARGET void match_tag_many(const uint64_t* ctrls, const uint8_t* tags, s
     std::memcpy(masks + i, &m, 4);
     i += 4;
   }
-  for (; i < n; ++i) masks[i] = static_cast<uint8_t>(tag1(ctrls[i], tags[i]));
+  for (; i < n; ++i) masks[i] = static_cast<uint8_t>(sse_word::match_tag(ctrls[i], tags[i]));
 }
 
 }  // namespace

@@ -9,28 +9,18 @@
 
 #include "../cpu/cpu_features.h"
 #include "match.h"
+#include "match_sse_word.h"
 
 #define TOPHASH_TARGET __attribute__((target("sse2")))
 
 namespace tophash::simd {
 namespace {
 
-// The control word goes in the low 8 bytes; the high 8 bytes are zero, so the
-// movemask is cut to 8 bits (otherwise tag 0 / empty would match them).
-TOPHASH_TARGET inline SlotMask tag1(uint64_t ctrl, uint8_t tag) {
-  const __m128i c = _mm_cvtsi64_si128(static_cast<long long>(ctrl));
-  const __m128i t = _mm_set1_epi8(static_cast<char>(tag));
-  return static_cast<SlotMask>(_mm_movemask_epi8(_mm_cmpeq_epi8(c, t))) & 0xffu;
+TOPHASH_TARGET SlotMask match_tag(uint64_t ctrl, uint8_t tag) {
+  return sse_word::match_tag(ctrl, tag);
 }
 
-TOPHASH_TARGET SlotMask match_tag(uint64_t ctrl, uint8_t tag) { return tag1(ctrl, tag); }
-
-// byte <= 1  <=>  saturating byte - 1 == 0
-TOPHASH_TARGET SlotMask match_empty(uint64_t ctrl) {
-  const __m128i c = _mm_cvtsi64_si128(static_cast<long long>(ctrl));
-  const __m128i le1 = _mm_cmpeq_epi8(_mm_subs_epu8(c, _mm_set1_epi8(1)), _mm_setzero_si128());
-  return static_cast<SlotMask>(_mm_movemask_epi8(le1)) & 0xffu;
-}
+TOPHASH_TARGET SlotMask match_empty(uint64_t ctrl) { return sse_word::match_empty(ctrl); }
 
 TOPHASH_TARGET void match_tag_many(const uint64_t* ctrls, const uint8_t* tags, size_t n,
                                    uint8_t* masks) {
@@ -63,7 +53,7 @@ TOPHASH_TARGET void match_tag_many(const uint64_t* ctrls, const uint8_t* tags, s
     std::memcpy(masks + i, &m, 2);
     i += 2;
   }
-  if (i < n) masks[i] = static_cast<uint8_t>(tag1(ctrls[i], tags[i]));
+  if (i < n) masks[i] = static_cast<uint8_t>(sse_word::match_tag(ctrls[i], tags[i]));
 }
 
 }  // namespace
