@@ -41,5 +41,5 @@ for variant in release sanitize; do
   cmake -S . -B "$dir" "${flags[@]}" >/dev/null
   cmake --build "$dir" -j "$jobs" >/dev/null
   run_suites "$dir" "$variant"
-  [ "$variant" = release ] && run_suites "$dir" sse2-only TOPHASH_CPU_MASK=0x1
+  if [ "$variant" = release ]; then run_suites "$dir" sse2-only TOPHASH_CPU_MASK=0x1; fi
 done
