@@ -59,8 +59,8 @@ export interface NativeBpfMap {
   close(): void;
 }
 
-/** What {@link BpfMap.stats} reports. */
-export interface BpfMapStats {
+/** What {@link BpfMap.stats} reports: the table's figures plus the eBPF map's own. */
+export interface BpfMapStats extends MapStats {
   /** `'hash'` or `'lru_hash'`. */
   type: 'hash' | 'lru_hash';
   /** Bytes per key. */
@@ -69,28 +69,12 @@ export interface BpfMapStats {
   valueSize: number;
   /** Most entries the map holds. */
   maxEntries: number;
-  /** Entries in the map. */
-  size: number;
-  /** log2 of the bucket count. */
-  B: number;
-  /** Bucket groups in the current array (2^B). */
-  buckets: number;
-  /** Overflow buckets chained off the array. */
-  overflowBuckets: number;
-  /** Average entries per bucket (growth starts past 6.5). */
-  loadFactor: number;
   /** Off-heap bytes the map holds, records included (also reported to V8). */
   bytes: number;
   /** Bytes of value records allocated so far (records are allocated in chunks on first use). */
   recordBytes: number;
-  /** An incremental evacuation is in progress. */
-  growing: boolean;
   /** Entries evicted to make room (`lru_hash` only). */
   evictions: number;
-  /** Match kernel in use. */
-  match: string;
-  /** Hash kernel in use. */
-  hash: string;
 }
 
 /**
