@@ -4,8 +4,11 @@
 # itself from the sources libgtest-dev ships), runs them under qemu-aarch64
 # (Debian's qemu-user), where every suite is instantiated once per match/hash
 # kernel pair the emulated CPU reports (scalar, swar, neon x aes-portable,
-# fold), then cross-builds the addon itself against Node's headers and checks
-# it is an aarch64 ELF exporting the Node-API entry point.
+# fold), then cross-builds the addon itself against Node's headers, checks it
+# is an aarch64 ELF exporting the Node-API entry point, and loads it in an
+# arm64 Node under qemu (Debian's nodejs:arm64 unpacked into a folder, not
+# installed: scripts/aarch64-node.sh), where scripts/aarch64-smoke.js checks
+# the Arm probe and every kernel pair against a JS Map.
 # Emulation says nothing about speed; the keyset quality suite runs at its
 # smoke size here (TOPHASH_HASH_QUALITY=smoke), the rest in full.
 #   scripts/test-aarch64.sh [gtest args...]   results: build-aarch64/results.json
@@ -34,3 +37,8 @@ file -b "$addon" | grep -q 'ARM aarch64' || { echo "$addon is not an aarch64 ELF
 aarch64-linux-gnu-nm -D --defined-only "$addon" | grep -q napi_register_module_v1 ||
   { echo "$addon does not export napi_register_module_v1" >&2; exit 1; }
 echo "$addon: $(file -b "$addon" | cut -d, -f1-2), exports napi_register_module_v1"
+
+echo "== aarch64: the cross-built addon in an arm64 Node under qemu =="
+bash scripts/aarch64-node.sh "$dir/node-root"
+TOPHASH_NATIVE="$PWD/$addon" qemu-aarch64 -L "$PWD/$dir/node-root" "$dir/node-root/usr/bin/node" \
+  scripts/aarch64-smoke.js
