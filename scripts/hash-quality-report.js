@@ -41,7 +41,7 @@ for (const row of keysets.values()) {
   const r = [...row.seeds.values()];
   const sum = (f) => r.reduce((a, x) => a + f(x), 0);
   print(
-    `| ${row.keyset} | ${row.family} (${[...row.kernels].join(', ')}) | ${r[0].n.toLocaleString('en')} | ${r.length} | ` +
+    `| \`${row.keyset}\` | ${row.family} (${[...row.kernels].join(', ')}) | ${r[0].n.toLocaleString('en')} | ${r.length} | ` +
       `${sum((x) => x.c64)} (${fmt(sum((x) => x.e64))}) | ${sum((x) => x.lo)} (${fmt(sum((x) => x.e32))}) | ${sum((x) => x.hi)} | ` +
       `${Math.max(...r.map((x) => x.z)).toFixed(1)} |`,
   );
