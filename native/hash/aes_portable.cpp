@@ -84,17 +84,27 @@ inline Blk load16(const uint8_t* p) { return {aesfam::load_le64(p), aesfam::load
 
 struct Keys {
   Blk k0, k1, k2, k3;
-  const uint64_t (*short_start)[2];  // Seed::aes_start, or null while the seed is expanded
-  explicit Keys(const uint64_t* k, const uint64_t (*short_start)[2] = nullptr)
-      : k0{k[0], k[1]}, k1{k[2], k[3]}, k2{k[4], k[5]}, k3{k[6], k[7]}, short_start(short_start) {}
-  explicit Keys(const Seed& s) : Keys(s.k, s.aes_start) {}
+  const uint64_t* words;  // Seed::k, for the start of longer keys
+  const uint64_t (*short_start)[2];  // Seed::aes_start
+  explicit Keys(const Seed& s)
+      : k0{s.k[0], s.k[1]},
+        k1{s.k[2], s.k[3]},
+        k2{s.k[4], s.k[5]},
+        k3{s.k[6], s.k[7]},
+        words(s.k),
+        short_start(s.aes_start) {}
 };
 
-// S(len): three rounds of (seed, length), read from the seed up to 16 bytes.
+// The three rounds of S(len), from the seed words alone.
+inline Blk start_rounds(const uint64_t* k, size_t len) {
+  return E(E(E(x(Blk{k[0], k[1]}, Blk{uint64_t(len), 0}), Blk{k[2], k[3]}), Blk{k[4], k[5]}),
+           Blk{k[6], k[7]});
+}
+
+// S(len): read from the seed up to 16 bytes, else three rounds.
 inline Blk start(const Keys& K, size_t len) {
-  if (len <= aesfam::kShortMax && K.short_start != nullptr)
-    return Blk{K.short_start[len][0], K.short_start[len][1]};
-  return E(E(E(x(K.k0, Blk{uint64_t(len), 0}), K.k1), K.k2), K.k3);
+  if (len <= aesfam::kShortMax) return Blk{K.short_start[len][0], K.short_start[len][1]};
+  return start_rounds(K.words, len);
 }
 
 // fin_m of aes_family.h; v is clobbered.
@@ -192,7 +202,7 @@ void aesenc_portable(const uint8_t state[16], const uint8_t key[16], uint8_t out
 }
 
 void start_portable(const uint64_t k[8], size_t len, uint64_t out[2]) {
-  const Blk S = start(Keys(k), len);
+  const Blk S = start_rounds(k, len);
   out[0] = S.lo;
   out[1] = S.hi;
 }
