@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Native unit tests: the GoogleTest suites built plain and under ASan + UBSan.
+# Native unit tests: the GoogleTest suites built plain and under ASan + UBSan,
+# and the concurrency suites (offload: rings, shared aggregator, offload
+# thread) under ThreadSanitizer when clang is there.
 # The plain build runs twice: on this CPU as it is, and with
 # TOPHASH_CPU_MASK=0x1, which hides every feature above the x86-64 baseline,
 # so the SSE2-only path (what an old CPU or a bare VM gets; the build itself
@@ -43,3 +45,14 @@ for variant in release sanitize; do
   run_suites "$dir" "$variant"
   if [ "$variant" = release ]; then run_suites "$dir" sse2-only TOPHASH_CPU_MASK=0x1; fi
 done
+
+if command -v clang++ >/dev/null; then
+  echo "== native tests (ThreadSanitizer: offload rings and threads) =="
+  cmake -S . -B build-native-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTOPHASH_TSAN=ON \
+    -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+  cmake --build build-native-tsan -j "$jobs" >/dev/null
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 build-native-tsan/tophash_tsan_tests --gtest_brief=1 \
+    --gtest_output="json:build-native-tsan/results-tsan.json"
+else
+  echo "== native tests (ThreadSanitizer): skipped, clang++ not found =="
+fi

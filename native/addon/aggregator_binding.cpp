@@ -9,7 +9,9 @@
 #include "addon/errors.h"
 #include "addon/packed_keys.h"
 #include "addon/typed_arrays.h"
+#include "addon/offload_task.h"
 #include "core/exposition.h"
+#include "core/offload_thread.h"
 #include "core/str_map.h"
 #include "core/wtf8.h"
 #include "cpu/cpu_registry.h"
@@ -78,6 +80,12 @@ Napi::Function AggregatorBinding::Define(Napi::Env env) {
                          InstanceMethod<&AggregatorBinding::Scan>("scan"),
                          InstanceMethod<&AggregatorBinding::Render>("render"),
                          InstanceMethod<&AggregatorBinding::Stats>("stats"),
+                         InstanceMethod<&AggregatorBinding::Ring>("ring"),
+                         InstanceMethod<&AggregatorBinding::Sync>("sync"),
+                         InstanceMethod<&AggregatorBinding::SyncAsync>("syncAsync"),
+                         InstanceMethod<&AggregatorBinding::Wake>("wake"),
+                         InstanceMethod<&AggregatorBinding::Share>("share"),
+                         InstanceMethod<&AggregatorBinding::RenderAsync>("renderAsync"),
                          CloseMethod(),
                      });
 }
@@ -90,6 +98,36 @@ AggregatorBinding::AggregatorBinding(const Napi::CallbackInfo& info) : BindingBa
   Napi::Env env = info.Env();
   if (!info[0].IsObject()) throw_type(env, "an options object", "options", describe(info[0]));
   Napi::Object o = info[0].As<Napi::Object>();
+  const double ring_size = number_field(o, "ringSize", 65536);
+  if (!(is_int(ring_size) && ring_size >= core::EventRing::kMinCapacity &&
+        ring_size <= core::EventRing::kMaxCapacity &&
+        (static_cast<uint32_t>(ring_size) & (static_cast<uint32_t>(ring_size) - 1)) == 0)) {
+    throw_range(env, "a power of two in [16, 2^24]", "options.ringSize",
+                describe(o.Get("ringSize")));
+  }
+  const double timeout = number_field(o, "syncTimeoutMs", 5000);
+  if (!(is_int(timeout) && timeout >= 0 && timeout <= 3600000))
+    throw_range(env, "an integer in [0, 3600000]", "options.syncTimeoutMs",
+                describe(o.Get("syncTimeoutMs")));
+  const auto deadline = std::chrono::milliseconds(static_cast<int64_t>(timeout));
+  const auto capacity = static_cast<uint32_t>(ring_size);
+  if (!o.Get("attach").IsUndefined()) {
+    const double id = number_field(o, "attach", 0);
+    std::shared_ptr<core::SharedAggregator> shared =
+        is_int(id) && id > 0 ? core::SharedAggregator::find(static_cast<uint64_t>(id)) : nullptr;
+    if (shared == nullptr || shared->closed())
+      throw_code(env, "ERR_CLOSED",
+                 "The Aggregator this token shares is closed (or the token is not from this "
+                 "process)");
+    if (!shared->offloaded())
+      throw_range(env, "a token from share()", "token", describe(o.Get("attach")));
+    guard_alloc(env, kOutOfMemory, [&] {
+      engine_ = std::make_unique<AggregatorRecorder>(shared, false, capacity, deadline);
+    });
+    report_memory(env);
+    return;
+  }
+  const bool offload = o.Get("offload").ToBoolean().Value();
   core::AggOptions opts;
   const std::string key_kind = string_field(o, "keyKind");
   if (key_kind == "u64") {
@@ -151,13 +189,30 @@ AggregatorBinding::AggregatorBinding(const Napi::CallbackInfo& info) : BindingBa
   const uint64_t seed = seed_arg(o.Get("seed"), "options.seed", SeedDefault::kRandom);
   const KernelChoice kernels =
       kernels_arg(o.Get("match"), o.Get("hash"), "options.match", "options.hash");
-  guard_alloc(env, kOutOfMemory,
-              [&] { engine_ = core::make_aggregator(opts, kernels.match, kernels.hash, seed); });
+  guard_alloc(env, kOutOfMemory, [&] {
+    auto shared = core::SharedAggregator::create(
+        core::make_aggregator(opts, kernels.match, kernels.hash, seed), offload);
+    engine_ = std::make_unique<AggregatorRecorder>(std::move(shared), true, capacity, deadline);
+  });
   report_memory(env);
 }
 
+AggregatorBinding::Locked AggregatorBinding::locked(Napi::Env env) {
+  AggregatorRecorder& r = open(env);
+  core::SharedAggregator& shared = r.shared();
+  auto lock = shared.lock(r.timeout());
+  if (!lock.owns_lock()) {
+    throw_code(env, "ETIMEDOUT",
+               "The Aggregator stayed busy for " + std::to_string(r.timeout().count()) +
+                   " ms (options.syncTimeoutMs); nothing was done");
+  }
+  if (shared.closed()) throw_code(env, "ERR_CLOSED", "This Aggregator is closed");
+  if (r.ring()) shared.drain(*r.ring());
+  return Locked(std::move(lock), shared);
+}
+
 bool AggregatorBinding::bytes_keys() const {
-  return engine_->options().key_kind == core::AggKeyKind::kBytes;
+  return engine_->shared().options().key_kind == core::AggKeyKind::kBytes;
 }
 
 core::StagedKeys AggregatorBinding::single(const Napi::CallbackInfo& info, size_t at) {
@@ -176,11 +231,11 @@ core::StagedKeys AggregatorBinding::single(const Napi::CallbackInfo& info, size_
   return k;
 }
 
-void AggregatorBinding::check_events(Napi::Env env, const uint32_t* ids, const double* values,
-                                     size_t n, const core::StagedKeys& keys,
+void AggregatorBinding::check_events(Napi::Env env, core::Aggregator& a, const uint32_t* ids,
+                                     const double* values, size_t n, const core::StagedKeys& keys,
                                      const char* values_name) {
   int why = 0;
-  const size_t bad = open(env).first_invalid_event(ids, values, n, keys, &why);
+  const size_t bad = a.first_invalid_event(ids, values, n, keys, &why);
   if (bad == n) return;
   if (why == 1) {
     throw_range(env, "a finite number", indexed(values_name, bad),
@@ -193,9 +248,12 @@ void AggregatorBinding::check_events(Napi::Env env, const uint32_t* ids, const d
 void AggregatorBinding::apply_checked(Napi::Env env, const uint32_t* ids, const double* values,
                                       size_t n, const core::StagedKeys& keys,
                                       const char* values_name) {
-  check_events(env, ids, values, n, keys, values_name);
-  core::Aggregator& a = *engine_;
-  guard_alloc(env, kOutOfMemory, [&] { a.apply(ids, values, n, keys); });
+  {
+    Locked g = locked(env);
+    core::Aggregator& a = g.engine();
+    check_events(env, a, ids, values, n, keys, values_name);
+    guard_alloc(env, kOutOfMemory, [&] { a.apply(ids, values, n, keys); });
+  }
   report_memory(env);
 }
 
@@ -243,7 +301,10 @@ Napi::Value AggregatorBinding::Apply(const Napi::CallbackInfo& info) {
 Napi::Value AggregatorBinding::ApplyAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const StagedBatch b = staged_batch(info);
-  check_events(env, b.ids, b.values, b.n, b.keys, "values");
+  {
+    Locked g = locked(env);
+    check_events(env, g.engine(), b.ids, b.values, b.n, b.keys, "values");
+  }
   std::vector<uint32_t> ids(b.ids, b.ids + b.n);
   std::vector<double> values(b.values, b.values + b.n);
   std::vector<uint64_t> u64;
@@ -257,8 +318,8 @@ Napi::Value AggregatorBinding::ApplyAsync(const Napi::CallbackInfo& info) {
     for (uint32_t& o : offsets) o -= base;
   }
   const size_t n = b.n, nkeys = b.keys.count;
-  auto run = [this, n, nkeys, ids = std::move(ids), values = std::move(values),
-              u64 = std::move(u64), bytes = std::move(bytes),
+  auto run = [shared = engine_->shared_ptr(), n, nkeys, ids = std::move(ids),
+              values = std::move(values), u64 = std::move(u64), bytes = std::move(bytes),
               offsets = std::move(offsets)](double*, uint8_t*) {
     core::StagedKeys keys;
     keys.count = nkeys;
@@ -267,7 +328,12 @@ Napi::Value AggregatorBinding::ApplyAsync(const Napi::CallbackInfo& info) {
       keys.bytes = bytes.data();
       keys.offsets = offsets.data();
     }
-    engine().apply(ids.data(), values.data(), n, keys);
+    // Only this thread adds handles or releases them, and it is EBUSY until
+    // this settles, so the ids checked above are still live.
+    auto lock = shared->lock(std::chrono::hours(24));
+    if (shared->closed()) return size_t{0};
+    shared->engine()->apply(ids.data(), values.data(), n, keys);
+    shared->note_bytes();
     return n;
   };
   return queue(info, "tophash:Aggregator.flush", AsyncBatch::Op::kRun, n, std::move(run), 0,
@@ -327,59 +393,81 @@ Napi::Value AggregatorBinding::RecordBytes(const Napi::CallbackInfo& info) {
 // addHandle(key) or addHandle(bytes, length) -> handle id
 Napi::Value AggregatorBinding::AddHandle(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::Aggregator& a = open(env);
   core::StagedKeys k = single(info, 0);
-  const uint32_t id = guard_alloc(env, kOutOfMemory, [&] { return a.add_handle(k); });
+  Locked g = locked(env);
+  core::Aggregator& a = g.engine();
+  auto& mine = engine_->handles();
+  const uint32_t id = guard_alloc(env, kOutOfMemory, [&] {
+    const uint32_t made = a.add_handle(k);
+    try {
+      mine.insert(made);
+    } catch (...) {
+      a.release_handle(made);
+      throw;
+    }
+    return made;
+  });
   return Napi::Number::New(env, id);
 }
 
 // releaseHandles(ids: Uint32Array, n) -> released
 Napi::Value AggregatorBinding::ReleaseHandles(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::Aggregator& a = open(env);
   const double nd = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
   if (!(is_int(nd) && nd >= 0 && nd < 4294967296.0))
     throw_range(env, "a count", "n", describe(info[1]));
   const size_t n = static_cast<size_t>(nd);
   const uint32_t* ids =
       typed_at_least<uint32_t>(info[0], napi_uint32_array, "Uint32Array", n, "ids");
+  Locked g = locked(env);
+  core::Aggregator& a = g.engine();
+  auto& mine = engine_->handles();
   size_t released = 0;
-  for (size_t i = 0; i < n; ++i) released += a.release_handle(ids[i]);
+  // Only this recorder's own handles: another thread's are not its to free.
+  for (size_t i = 0; i < n; ++i) {
+    if (mine.erase(ids[i]) != 0) released += a.release_handle(ids[i]);
+  }
   return Napi::Number::New(env, static_cast<double>(released));
 }
 
 // get(key) / get(bytes, length) -> Float64Array row (count, sum, min, max, hist...) | undefined
 Napi::Value AggregatorBinding::Get(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::Aggregator& a = open(env);
-  const double* row = a.find(single(info, 0));
+  core::StagedKeys k = single(info, 0);
+  Locked g = locked(env);
+  core::Aggregator& a = g.engine();
+  const double* row = a.find(k);
   if (row == nullptr) return env.Undefined();
   return copy_out<Napi::Float64Array>(env, row, a.stride());
 }
 
 Napi::Value AggregatorBinding::Delete(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::Aggregator& a = open(env);
   core::StagedKeys k = single(info, 0);
+  Locked g = locked(env);
+  core::Aggregator& a = g.engine();
   const bool deleted = guard_alloc(env, kOutOfMemory, [&] { return a.erase(k); });
   return Napi::Boolean::New(env, deleted);
 }
 
 Napi::Value AggregatorBinding::Clear(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::Aggregator& a = open(env);
-  guard_alloc(env, kOutOfMemory, [&] { a.clear(); });
+  {
+    Locked g = locked(env);
+    core::Aggregator& a = g.engine();
+    guard_alloc(env, kOutOfMemory, [&] { a.clear(); });
+  }
   report_memory(env);
   return env.Undefined();
 }
 
 Napi::Value AggregatorBinding::Zero(const Napi::CallbackInfo& info) {
-  open(info.Env()).zero();
+  locked(info.Env()).engine().zero();
   return info.Env().Undefined();
 }
 
 Napi::Value AggregatorBinding::Size(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(open(info.Env()).size()));
+  return Napi::Number::New(info.Env(), static_cast<double>(locked(info.Env()).engine().size()));
 }
 
 // scan(cursor: number, count: number, del: boolean)
@@ -387,7 +475,6 @@ Napi::Value AggregatorBinding::Size(const Napi::CallbackInfo& info) {
 // Whole bucket groups only; ENOSPC when the first group alone exceeds count.
 Napi::Value AggregatorBinding::Scan(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::Aggregator& a = open(env);
   const double c = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
   if (!core::is_valid_f64_key(c))
     throw_range(env, "a cursor returned by lookupBatch", "inBatch", describe(info[0]));
@@ -398,9 +485,13 @@ Napi::Value AggregatorBinding::Scan(const Napi::CallbackInfo& info) {
   core::ScanOut out;
   uint64_t next = 0;
   const size_t max_count = count > 4294967295.0 ? SIZE_MAX : static_cast<size_t>(count);
-  core::ScanStatus st = guard_alloc(env, kOutOfMemory, [&] {
-    return a.scan(static_cast<uint64_t>(c), max_count, del, &out, &next);
-  });
+  core::ScanStatus st;
+  {
+    Locked g = locked(env);
+    core::Aggregator& a = g.engine();
+    st = guard_alloc(env, kOutOfMemory,
+                     [&] { return a.scan(static_cast<uint64_t>(c), max_count, del, &out, &next); });
+  }
   if (st == core::ScanStatus::kNoSpace) {
     throw_code(env, "ENOSPC",
                "count is smaller than the next bucket group; retry with a larger count");
@@ -424,16 +515,14 @@ Napi::Value AggregatorBinding::Scan(const Napi::CallbackInfo& info) {
 constexpr size_t kKeepTextBytes = size_t{16} << 20;
 
 // render(head, tail, name, labelHeads: string[], leTails: string[] | null,
-//   omitSum, handleIds?: Uint32Array) -> string: head, the sample lines of
-// every entry (scan order) or of the given handles' keys (that order, zeros
-// for a key without an entry), then tail. src/exposition.ts prepares the
-// strings (and validates the names); see core/exposition.h.
-Napi::Value AggregatorBinding::Render(const Napi::CallbackInfo& info) {
+//   omitSum, handleIds?: Uint32Array): see Render.
+AggregatorBinding::RenderRequest AggregatorBinding::render_request(const Napi::CallbackInfo& info,
+                                                                   size_t stride) {
   Napi::Env env = info.Env();
-  core::Aggregator& a = open(env);
-  const std::string head = string_arg(info[0], "head");
-  const std::string tail = string_arg(info[1], "tail");
-  core::ExpositionLayout layout;
+  RenderRequest r;
+  r.head = string_arg(info[0], "head");
+  r.tail = string_arg(info[1], "tail");
+  core::ExpositionLayout& layout = r.layout;
   layout.name = string_arg(info[2], "name");
   layout.label_heads = strings_arg(info[3], "labelHeads");
   layout.u64_keys = !bytes_keys();
@@ -442,52 +531,99 @@ Napi::Value AggregatorBinding::Render(const Napi::CallbackInfo& info) {
   layout.histogram = !info[4].IsNull();
   if (layout.histogram) {
     layout.le_tails = strings_arg(info[4], "leTails");
-    if (layout.le_tails.size() + core::kRecordHeader + 1 != a.stride())
+    if (layout.le_tails.size() + core::kRecordHeader + 1 != stride)
       throw_range(env, "one le per bucket bound", "leTails", describe(info[4]));
   }
   layout.omit_sum = info[5].ToBoolean().Value();
-  const uint32_t* ids = nullptr;
-  size_t n = 0;
-  const bool by_handles = !info[6].IsUndefined();
-  if (by_handles) {
+  r.by_handles = !info[6].IsUndefined();
+  if (r.by_handles) {
     if (!is_typed(info[6], napi_uint32_array))
       throw_type(env, "a Uint32Array", "handleIds", describe(info[6]));
     auto ta = info[6].As<Napi::TypedArray>();
-    ids = static_cast<const uint32_t*>(typed_data(ta));
-    n = ta.ElementLength();
-    const size_t bad = a.first_dead_handle(ids, n);
-    if (bad != n)
-      throw_range(env, "a live handle id", indexed("handleIds", bad), std::to_string(ids[bad]));
+    const auto* ids = static_cast<const uint32_t*>(typed_data(ta));
+    r.handle_ids.assign(ids, ids + ta.ElementLength());
   }
+  return r;
+}
+
+bool AggregatorBinding::render_text(core::Aggregator& a, const RenderRequest& r, std::string* out,
+                                    size_t* bad) {
+  const uint32_t* ids = r.handle_ids.data();
+  const size_t n = r.handle_ids.size();
+  if (r.by_handles) {
+    *bad = a.first_dead_handle(ids, n);
+    if (*bad != n) return false;
+  }
+  out->append(r.head);
+  const core::EntryVisitor write = [&](const core::EntryView& e) {
+    core::append_series(out, r.layout, e);
+  };
+  if (r.by_handles) {
+    a.visit_handles(ids, n, write);
+  } else {
+    a.visit_entries(write);
+  }
+  out->append(r.tail);
+  return true;
+}
+
+// render(...) -> string: head, the sample lines of every entry (scan order)
+// or of the given handles' keys (that order, zeros for a key without an
+// entry), then tail. src/metrics/exposition.ts prepares the strings (and
+// validates the names); see core/exposition.h.
+Napi::Value AggregatorBinding::Render(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const RenderRequest request =
+      render_request(info, open(env).shared().options().hist.size() + core::kRecordHeader);
   text_.clear();
-  guard_alloc(env, kOutOfMemory, [&] {
-    text_.append(head);
-    const core::EntryVisitor write = [&](const core::EntryView& e) {
-      core::append_series(&text_, layout, e);
-    };
-    if (by_handles) {
-      a.visit_handles(ids, n, write);
-    } else {
-      a.visit_entries(write);
-    }
-    text_.append(tail);
-  });
-  const auto* bytes = reinterpret_cast<const uint8_t*>(text_.data());
-  napi_value out;
-  // Exposition text is nearly always ASCII, which V8 takes as a plain copy.
-  const napi_status st = core::all_ascii(bytes, text_.size())
-                             ? napi_create_string_latin1(env, text_.data(), text_.size(), &out)
-                             : napi_create_string_utf8(env, text_.data(), text_.size(), &out);
+  {
+    Locked g = locked(env);
+    size_t bad = 0;
+    const bool ok = guard_alloc(env, kOutOfMemory,
+                                [&] { return render_text(g.engine(), request, &text_, &bad); });
+    if (!ok)
+      throw_range(env, "a live handle id", indexed("handleIds", bad),
+                  std::to_string(request.handle_ids[bad]));
+  }
+  napi_value out = exposition_string(env, text_);
   if (text_.capacity() > kKeepTextBytes) std::string().swap(text_);
   report_memory(env);
-  NAPI_THROW_IF_FAILED(env, st, Napi::Value());
   return Napi::Value(env, out);
+}
+
+// renderAsync(same arguments) -> Promise<string>: rendered on the libuv
+// pool under the aggregator's lock, so a scrape costs the event loop only
+// the string's creation.
+Napi::Value AggregatorBinding::RenderAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  AggregatorRecorder& r = open(env);
+  auto request = std::make_shared<RenderRequest>(
+      render_request(info, r.shared().options().hist.size() + core::kRecordHeader));
+  return OffloadTask::Start(env, "tophash:Aggregator.render", r.shared_ptr(), r.ring(), r.timeout(),
+                            [request](core::SharedAggregator& shared, OffloadTask::Result* result) {
+                              size_t bad = 0;
+                              if (!render_text(*shared.engine(), *request, &result->text, &bad)) {
+                                result->code = "ERANGE";
+                                result->message = "Expected a live handle id for handleIds[" +
+                                                  std::to_string(bad) + "] but received " +
+                                                  std::to_string(request->handle_ids[bad]);
+                                return;
+                              }
+                              result->has_text = true;
+                            });
 }
 
 Napi::Value AggregatorBinding::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const core::Aggregator& a = open(env);
-  core::AggStats s = a.stats();
+  core::AggStats s;
+  const char* match;
+  const char* hash;
+  {
+    Locked g = locked(env);
+    s = g.shared().stats();
+    match = g.engine().match_name();
+    hash = g.engine().hash_name();
+  }
   auto o = Napi::Object::New(env);
   o.Set("entries", static_cast<double>(s.entries));
   o.Set("events", static_cast<double>(s.events));
@@ -496,9 +632,57 @@ Napi::Value AggregatorBinding::Stats(const Napi::CallbackInfo& info) {
   o.Set("evicted", static_cast<double>(s.evicted));
   o.Set("handles", static_cast<double>(s.handles));
   o.Set("bytes", static_cast<double>(s.bytes + text_.capacity()));
-  o.Set("match", a.match_name());
-  o.Set("hash", a.hash_name());
+  o.Set("match", match);
+  o.Set("hash", hash);
   return o;
+}
+
+// ring() -> [buffer: ArrayBuffer, capacity, idsOffset, valuesOffset,
+// keysOffset] | undefined (not offloaded). The buffer is the ring's own
+// memory; it keeps the ring alive as long as any view of it exists, so a
+// producer that outlives close() writes into memory that is still there
+// (and sees the closed flag).
+Napi::Value AggregatorBinding::Ring(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  AggregatorRecorder& r = open(env);
+  if (!r.ring()) return env.Undefined();
+  auto* keep = new std::shared_ptr<core::EventRing>(r.ring());
+  core::EventRing& ring = **keep;
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(
+      env, ring.data(), ring.bytes(),
+      [](Napi::Env, void*, std::shared_ptr<core::EventRing>* hold) { delete hold; }, keep);
+  auto out = Napi::Array::New(env, 5);
+  out.Set(0u, buffer);
+  out.Set(1u, static_cast<double>(ring.capacity()));
+  out.Set(2u, static_cast<double>(ring.ids_offset()));
+  out.Set(3u, static_cast<double>(ring.values_offset()));
+  out.Set(4u, static_cast<double>(ring.keys_offset()));
+  return out;
+}
+
+// sync(): drains this thread's ring now (locked() does it).
+Napi::Value AggregatorBinding::Sync(const Napi::CallbackInfo& info) {
+  { Locked g = locked(info.Env()); }
+  report_memory(info.Env());
+  return info.Env().Undefined();
+}
+
+// syncAsync() -> Promise<undefined>: the same on the libuv pool.
+Napi::Value AggregatorBinding::SyncAsync(const Napi::CallbackInfo& info) {
+  AggregatorRecorder& r = open(info.Env());
+  return OffloadTask::Start(info.Env(), "tophash:Aggregator.flush", r.shared_ptr(), r.ring(),
+                            r.timeout(), [](core::SharedAggregator&, OffloadTask::Result*) {});
+}
+
+Napi::Value AggregatorBinding::Wake(const Napi::CallbackInfo& info) {
+  core::OffloadThread::wake();
+  return info.Env().Undefined();
+}
+
+// share() -> the id Aggregator.attach finds this aggregator by.
+Napi::Value AggregatorBinding::Share(const Napi::CallbackInfo& info) {
+  AggregatorRecorder& r = open(info.Env());
+  return Napi::Number::New(info.Env(), static_cast<double>(r.shared().id()));
 }
 
 }  // namespace tophash::addon

@@ -1,6 +1,9 @@
 // The JavaScript face of core::Aggregator: argument checks and typed-array
-// views only. Staging, handles, key encoding and readout objects are
-// src/aggregator.ts.
+// views only. Staging, the event ring's views, handles, key encoding and
+// readout objects are src/metrics/. Every use of the engine goes through
+// locked(), which takes the shared aggregator's lock (other threads may
+// record into it: see core/shared_aggregator.h) and first drains this
+// thread's ring, so a read sees every event this thread recorded before it.
 #pragma once
 #include <napi.h>
 
@@ -9,11 +12,13 @@
 #include <vector>
 
 #include "addon/binding_base.h"
+#include "addon/aggregator_recorder.h"
 #include "core/aggregator.h"
+#include "core/exposition.h"
 
 namespace tophash::addon {
 
-class AggregatorBinding : public BindingBase<AggregatorBinding, core::Aggregator> {
+class AggregatorBinding : public BindingBase<AggregatorBinding, AggregatorRecorder> {
  public:
   static constexpr uint64_t kMagic = 0xc41a8e5f27d06b93ull;
   static constexpr const char* kName = "Aggregator";
@@ -29,6 +34,23 @@ class AggregatorBinding : public BindingBase<AggregatorBinding, core::Aggregator
   void release_extra() { std::string().swap(text_); }
 
  private:
+  // The engine under its lock, this thread's ring drained; the lock is held
+  // until this goes out of scope. Throws ETIMEDOUT when the lock was not
+  // free within the recorder's timeout, ERR_CLOSED once the owner closed.
+  class Locked {
+   public:
+    Locked(std::unique_lock<core::DeadlineMutex> lock, core::SharedAggregator& shared)
+        : lock_(std::move(lock)), shared_(shared) {}
+    ~Locked() { shared_.note_bytes(); }
+    Locked(Locked&&) = delete;  // returned by copy elision only
+    core::Aggregator& engine() { return *shared_.engine(); }
+    core::SharedAggregator& shared() { return shared_; }
+
+   private:
+    std::unique_lock<core::DeadlineMutex> lock_;
+    core::SharedAggregator& shared_;
+  };
+  Locked locked(Napi::Env env);
   bool bytes_keys() const;
   // One key from (key) for u64 or (bytes, length) for byte keys, as a
   // StagedKeys of count 1 backed by scratch_u64_ when needed.
@@ -56,10 +78,33 @@ class AggregatorBinding : public BindingBase<AggregatorBinding, core::Aggregator
   Napi::Value Scan(const Napi::CallbackInfo& info);
   Napi::Value Render(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
+  // Offload: the ring's memory for JavaScript's views, draining this
+  // thread's ring now (sync) or on the libuv pool (syncAsync), waking the
+  // offload thread, the token other threads attach with, and render on the
+  // libuv pool.
+  Napi::Value Ring(const Napi::CallbackInfo& info);
+  Napi::Value Sync(const Napi::CallbackInfo& info);
+  Napi::Value SyncAsync(const Napi::CallbackInfo& info);
+  Napi::Value Wake(const Napi::CallbackInfo& info);
+  Napi::Value Share(const Napi::CallbackInfo& info);
+  Napi::Value RenderAsync(const Napi::CallbackInfo& info);
+
+  // render()'s arguments, copied so the libuv pool can use them too.
+  struct RenderRequest {
+    std::string head, tail;
+    core::ExpositionLayout layout;
+    bool by_handles = false;
+    std::vector<uint32_t> handle_ids;
+  };
+  RenderRequest render_request(const Napi::CallbackInfo& info, size_t stride);
+  // The text of a request into *out (engine locked); false when a handle id
+  // is dead, with its index in *bad.
+  static bool render_text(core::Aggregator& a, const RenderRequest& r, std::string* out,
+                          size_t* bad);
 
   // Throws a RangeError naming the first bad event (id or value).
-  void check_events(Napi::Env env, const uint32_t* ids, const double* values, size_t n,
-                    const core::StagedKeys& keys, const char* values_name);
+  void check_events(Napi::Env env, core::Aggregator& a, const uint32_t* ids, const double* values,
+                    size_t n, const core::StagedKeys& keys, const char* values_name);
   void apply_checked(Napi::Env env, const uint32_t* ids, const double* values, size_t n,
                      const core::StagedKeys& keys, const char* values_name);
 

@@ -3,9 +3,14 @@
 // the id is a handle id or points at a key staged alongside) and the whole
 // batch crosses into native code once (native/core/aggregator.h). Every read
 // flushes first, so reads always see every event recorded before them.
+//
+// Offloaded (offload: true), events go into a ring the native offload thread
+// drains instead (event-ring.ts; native/core/shared_aggregator.h), and other
+// threads attach to the same aggregation with share()/attach().
 import { closedError, CodedError, rangeError, typeError, withCallerStack } from '../runtime/errors';
 import { boundTails, checkFamily, familyHead, labelHeads, omitsSum, type ExpositionFamily } from './exposition';
-import { parseHistSpec, type HistLayout, type HistSpec } from './histogram';
+import { parseHistSpec, specOf, type HistLayout, type HistSpec } from './histogram';
+import { ProducerRing, RingHandle, type NativeRing, type OnRingFull } from './event-ring';
 import { LabelTrie, type TrieNode } from './label-trie';
 import { native } from '../runtime/native';
 import { formatHistogram, formatStats } from './print';
@@ -61,6 +66,39 @@ export interface AggregatorOptions {
    * as U64Map's and BpfMap's `hash` option. An unknown or unsupported name throws a RangeError.
    */
   hash?: HashKernelName;
+  /**
+   * Offload aggregation to a native thread: recording only appends `(handle, value)` to a ring that
+   * JavaScript writes directly (no native call per event), and one thread per process, started with
+   * the first offloaded aggregator and stopped with the last, drains every ring in batches. Reads
+   * still see every event this thread recorded before them. Needed for {@link Aggregator.share}.
+   */
+  offload?: boolean;
+  /** Offload: what a full ring does: aggregate here and now (`'flush'`, default) or drop the event (counted in `stats().dropped`). */
+  onRingFull?: OnRingFull;
+  /** Offload: events per ring (a power of two in [16, 2^24], default 65536). */
+  ringSize?: number;
+  /**
+   * How long a call waits for the aggregator's lock (held by the offload thread or another thread's
+   * read) before failing with `code: 'ETIMEDOUT'`, in ms (default 5000).
+   */
+  syncTimeoutMs?: number;
+}
+
+/**
+ * What {@link Aggregator.share} returns: plain data to post to a worker_thread, where
+ * {@link Aggregator.attach} turns it into a recorder of the same aggregation.
+ */
+export interface AggregatorToken {
+  /** Marks the object as a token. */
+  readonly tophash: 'Aggregator.share';
+  /** The token format. */
+  readonly version: 1;
+  /** The process the aggregator lives in (tokens do not cross processes). */
+  readonly pid: number;
+  /** The aggregator's id in that process. */
+  readonly id: number;
+  /** The options the recorder needs (key kind, histogram, batching). */
+  readonly options: Readonly<AggregatorOptions>;
 }
 
 /** One key's aggregate, as {@link Aggregator.get} returns it. */
@@ -101,6 +139,8 @@ export interface AggStats {
   match: string;
   /** The key table's hash kernel. */
   hash: string;
+  /** Offloaded: whether this is the owner (false for a recorder made by {@link Aggregator.attach}). */
+  offloaded?: { owner: boolean };
 }
 
 /** The result of {@link Aggregator.lookupBatch} and {@link Aggregator.lookupAndDeleteBatch}. */
@@ -185,11 +225,29 @@ interface NativeAggregator {
   ): string;
   stats(): NativeAggStats;
   close(): void;
+  /** Offloaded only: this thread's ring. */
+  ring(): NativeRing | undefined;
+  /** Aggregates this thread's ring now. */
+  sync(): void;
+  /** sync() on the libuv pool. */
+  syncAsync(): Promise<void>;
+  /** Ends the offload thread's sleep. */
+  wake(): void;
+  /** The id attach() finds this aggregator by. */
+  share(): number;
+  /** render() on the libuv pool. */
+  renderAsync(...args: Parameters<NativeAggregator['render']>): Promise<string>;
 }
 
 type NativeAggregatorClass = new (options: Record<string, unknown>) => NativeAggregator;
 
 const KEYED = 0x80000000;
+// The constructor's private path for attach().
+const ATTACH = Symbol('tophash.aggregator.attach');
+const NOT_POSTABLE =
+  'An Aggregator cannot be posted to another thread: post aggregator.share() and call Aggregator.attach(token) there';
+// Ring views: header words (event_ring.h).
+const RING_CLOSED = 32;
 const MAX_KEY_BYTES = 64 * 1024;
 const KIND_U64 = 0;
 const KIND_STRING = 1;
@@ -217,6 +275,13 @@ export const READ_ROWS = Symbol('tophash.aggregator.readRows');
  * @internal
  */
 export const RENDER_TEXT = Symbol('tophash.aggregator.renderText');
+
+/**
+ * {@link RENDER_TEXT} rendered on the libuv pool (not public API): what tophash/prom's scrapes use.
+ *
+ * @internal
+ */
+export const RENDER_TEXT_ASYNC = Symbol('tophash.aggregator.renderTextAsync');
 
 /** What {@link RENDER_TEXT} renders: a histogram family when the aggregator has a histogram, else a summary. @internal */
 export interface AggRenderFamily {
@@ -295,7 +360,13 @@ export class Aggregator<K extends AggKey = AggKey> {
   #pending: number[] = [];
   #registry: FinalizationRegistry<number>;
   #scratch = new Uint8Array(1024);
-  #cache = new LabelTrie<Handle>();
+  #cache = new LabelTrie<Handle | RingHandle>();
+  // Offloaded: this thread's ring; null otherwise.
+  #ring: ProducerRing | null = null;
+  // Made by attach(): close() detaches rather than closes.
+  #attached = false;
+  // What share() puts in a token.
+  #tokenOptions: AggregatorOptions;
 
   /**
    * Creates an empty aggregator. Throws TypeError/RangeError naming a bad option, e.g.
@@ -336,20 +407,108 @@ export class Aggregator<K extends AggKey = AggKey> {
     if (!Number.isSafeInteger(batch) || batch < 1 || batch > 2 ** 20) {
       throw rangeError('an integer in [1, 2^20]', 'options.batchSize', batch);
     }
+    const offload = options.offload ?? false;
+    if (typeof offload !== 'boolean') throw typeError('a boolean', 'options.offload', offload);
+    const onRingFull = options.onRingFull ?? 'flush';
+    if (onRingFull !== 'flush' && onRingFull !== 'drop') {
+      throw rangeError("'flush' or 'drop'", 'options.onRingFull', onRingFull);
+    }
+    const ringSize = options.ringSize ?? 65536;
+    if (typeof ringSize !== 'number') throw typeError('a power of two', 'options.ringSize', ringSize);
+    if (!Number.isSafeInteger(ringSize) || ringSize < 16 || ringSize > 2 ** 24 || (ringSize & (ringSize - 1)) !== 0) {
+      throw rangeError('a power of two in [16, 2^24]', 'options.ringSize', ringSize);
+    }
+    const syncTimeoutMs = options.syncTimeoutMs ?? 5000;
+    if (typeof syncTimeoutMs !== 'number') throw typeError('an integer', 'options.syncTimeoutMs', syncTimeoutMs);
+    if (!Number.isSafeInteger(syncTimeoutMs) || syncTimeoutMs < 0 || syncTimeoutMs > 3_600_000) {
+      throw rangeError('an integer in [0, 3600000]', 'options.syncTimeoutMs', syncTimeoutMs);
+    }
+    const attachId = (options as { [ATTACH]?: number })[ATTACH];
     const Native = (native as unknown as { Aggregator: NativeAggregatorClass }).Aggregator;
-    this.#native = new Native({
-      keyKind: this.#kind === KIND_U64 ? 'u64' : 'bytes',
-      ...histOptions,
-      maxEntries,
-      onFull,
-      seed: parseSeed(options.seed),
-      match: optionalString(options.match, 'options.match'),
-      hash: optionalString(options.hash, 'options.hash'),
-    });
+    this.#native =
+      attachId !== undefined
+        ? new Native({ attach: attachId, ringSize, syncTimeoutMs })
+        : new Native({
+            keyKind: this.#kind === KIND_U64 ? 'u64' : 'bytes',
+            ...histOptions,
+            maxEntries,
+            onFull,
+            seed: parseSeed(options.seed),
+            match: optionalString(options.match, 'options.match'),
+            hash: optionalString(options.hash, 'options.hash'),
+            offload: offload || attachId !== undefined,
+            ringSize,
+            syncTimeoutMs,
+          });
+    this.#attached = attachId !== undefined;
+    this.#tokenOptions = {
+      key: this.#kind === KIND_U64 ? 'u64' : this.#kind === KIND_STRING ? 'string' : { labels: [...labelNames] },
+      hist: specOf(histOptions),
+      batchSize: batch,
+      offload: true,
+      onRingFull,
+      ringSize,
+      syncTimeoutMs,
+    };
     this.#s = new Staging(batch, this.#kind !== KIND_U64, () => this.flush());
+    const n = this.#native;
+    const ring = n.ring();
+    if (ring !== undefined) {
+      this.#ring = new ProducerRing(
+        ring,
+        onRingFull,
+        () => n.sync(),
+        () => n.wake(),
+      );
+    }
     this.#registry = new FinalizationRegistry((id: number) => {
       if (this.#native !== null) this.#pending.push(id);
     });
+    // Structured clone copies own enumerable properties and would deliver `{}`; reading this one
+    // throws instead, so postMessage(aggregator) fails and says what to post.
+    Object.defineProperty(this, 'notPostable', {
+      enumerable: true,
+      get() {
+        throw new TypeError(NOT_POSTABLE);
+      },
+    });
+  }
+
+  /**
+   * A token for {@link Aggregator.attach}: plain data to post to a worker_thread of this process.
+   * Needs `offload: true`. Every recorder attached with it records into this one aggregation.
+   *
+   * @example
+   * ```ts
+   * const agg = new Aggregator({ key: 'u64', offload: true });
+   * new Worker('./worker.js', { workerData: agg.share() });
+   * // worker.js: const rec = Aggregator.attach(workerData); rec.record(7, 1.5);
+   * ```
+   */
+  share(): AggregatorToken {
+    const n = this.#open();
+    if (this.#ring === null) {
+      throw new CodedError('EINVAL', 'share() needs an offloaded Aggregator: create it with offload: true');
+    }
+    return { tophash: 'Aggregator.share', version: 1, pid: process.pid, id: n.share(), options: this.#tokenOptions };
+  }
+
+  /**
+   * A recorder of the aggregation that {@link Aggregator.share} made the token for, for this
+   * thread: its own ring, handles and staging; reads see the whole aggregation. `close()` on it
+   * detaches (its events stay); `close()` on the owner makes it throw `ERR_CLOSED`. A worker that
+   * ends, or is terminated, hands in every event it recorded.
+   */
+  static attach<K extends AggKey = AggKey>(token: AggregatorToken): Aggregator<K> {
+    if (typeof token !== 'object' || token === null || token.tophash !== 'Aggregator.share') {
+      throw typeError('a token from Aggregator#share()', 'token', token);
+    }
+    if (token.version !== 1) throw rangeError('a version 1 token', 'token.version', token.version);
+    if (token.pid !== process.pid) {
+      throw rangeError(`a token made in this process (pid ${process.pid})`, 'token.pid', token.pid);
+    }
+    if (typeof token.id !== 'number') throw typeError('an aggregator id', 'token.id', token.id);
+    return new Aggregator<K>({ ...token.options, [ATTACH]: token.id } as AggregatorOptions);
   }
 
   #open(): NativeAggregator {
@@ -446,11 +605,11 @@ export class Aggregator<K extends AggKey = AggKey> {
   // tuple. The cache is bounded: past CACHE_ENTRIES nodes it starts over
   // (dropped handles are released as they are collected). undefined: a key
   // too long to cache.
-  #stringHandle(key: unknown, index = -1): Handle | undefined {
+  #stringHandle(key: unknown, index = -1): Handle | RingHandle | undefined {
     if (typeof key !== 'string') throw typeError('a string', keyName(index), key);
     if (key.length > CACHE_KEY_CHARS) return undefined;
     const cache = this.#cache;
-    let h = cache.root[key] as Handle | undefined;
+    let h = cache.root[key] as Handle | RingHandle | undefined;
     if (h === undefined) {
       h = this.#makeHandle(key, keyName(index));
       if (cache.nodes >= CACHE_ENTRIES) cache.clear();
@@ -459,7 +618,7 @@ export class Aggregator<K extends AggKey = AggKey> {
     return h;
   }
 
-  #labelHandle(key: unknown, index = -1): Handle | undefined {
+  #labelHandle(key: unknown, index = -1): Handle | RingHandle | undefined {
     if (typeof key !== 'object' || key === null) {
       throw typeError('a label object or array of label values', keyName(index), key);
     }
@@ -482,7 +641,7 @@ export class Aggregator<K extends AggKey = AggKey> {
       if (chars > CACHE_KEY_CHARS) return undefined;
       const next = node[v];
       if (i === last) {
-        if (next !== undefined) return next as Handle;
+        if (next !== undefined) return next as Handle | RingHandle;
         const h = this.#makeHandle(key, keyName(index));
         if (cache.nodes >= CACHE_ENTRIES) cache.clear();
         else cache.leaf(node, v, h);
@@ -504,6 +663,18 @@ export class Aggregator<K extends AggKey = AggKey> {
   record(key: K, value: number): void {
     if (typeof value !== 'number' || value - value !== 0) throw badValue(value);
     this.#open();
+    const r = this.#ring;
+    if (r !== null && this.#kind === KIND_U64) {
+      // The key goes into the ring's keys lane at the event's slot.
+      if (r.ctl[RING_CLOSED] !== 0) throw closedError('Aggregator');
+      if (r.head === r.limit && !r.makeRoom()) return;
+      const slot = r.head & r.mask;
+      u64Words(key, 'key', r.keyWords, 2 * slot);
+      r.ids[slot] = KEYED | slot;
+      r.values[slot] = value;
+      r.publish();
+      return;
+    }
     let s = this.#s;
     if (this.#kind === KIND_U64) {
       const j = s.nkeys;
@@ -514,6 +685,12 @@ export class Aggregator<K extends AggKey = AggKey> {
       const h = this.#kind === KIND_STRING ? this.#stringHandle(key) : this.#labelHandle(key);
       if (h !== undefined) {
         h.record(value);
+        return;
+      }
+      if (r !== null) {
+        // Too long to cache: aggregated here, after this thread's ring.
+        const [bytes, len] = this.#single(key);
+        this.#native!.recordBytes(bytes as Uint8Array, Uint32Array.of(0, len as number), Float64Array.of(value));
         return;
       }
       const need = this.#maxEncoded(key);
@@ -599,7 +776,7 @@ export class Aggregator<K extends AggKey = AggKey> {
   // nothing), then the events are staged as handle events. false when a key
   // is too long to cache: the caller packs the batch instead.
   #recordCached(keys: readonly unknown[], values: Float64Array): boolean {
-    const handles: Handle[] = new Array<Handle>(keys.length);
+    const handles: (Handle | RingHandle)[] = new Array<Handle | RingHandle>(keys.length);
     for (let i = 0; i < keys.length; i++) {
       const h = this.#kind === KIND_STRING ? this.#stringHandle(keys[i], i) : this.#labelHandle(keys[i], i);
       if (h === undefined) return false;
@@ -622,11 +799,11 @@ export class Aggregator<K extends AggKey = AggKey> {
     return this.#makeHandle(key, 'key');
   }
 
-  #makeHandle(key: unknown, what: string): Handle {
+  #makeHandle(key: unknown, what: string): Handle | RingHandle {
     const n = this.#open();
     const [k, len] = this.#single(key, what);
     const id = n.addHandle(k, len);
-    const h = new Handle(this.#s, id);
+    const h = this.#ring === null ? new Handle(this.#s, id) : new RingHandle(this.#ring, id);
     this.#registry.register(h, id);
     return h;
   }
@@ -648,6 +825,12 @@ export class Aggregator<K extends AggKey = AggKey> {
    */
   async flushAsync(): Promise<void> {
     const n = this.#open();
+    if (this.#ring !== null) {
+      // Offloaded: nothing to copy and nothing to hold busy; the ring is drained on the pool.
+      await withCallerStack(() => n.syncAsync());
+      if (this.#native !== null) this.flush();
+      return;
+    }
     const s = this.#s;
     const count = s.n;
     if (count === 0) {
@@ -682,11 +865,13 @@ export class Aggregator<K extends AggKey = AggKey> {
     if (this.#native !== null) this.flush();
   }
 
-  /** Aggregates what is staged now. Every read does this first. */
+  /** Aggregates what is staged now (offloaded: this thread's ring). Every read does this first. */
   flush(): void {
     const n = this.#open();
     const s = this.#s;
-    if (s.n > 0) {
+    if (this.#ring !== null) {
+      n.sync();
+    } else if (s.n > 0) {
       const count = s.n;
       const nkeys = s.nkeys;
       s.reset();
@@ -828,10 +1013,10 @@ export class Aggregator<K extends AggKey = AggKey> {
   /** Counters: keys, staged/flushed events, drops, evictions (flushes what is staged). */
   stats(): AggStats {
     const n = this.#open();
-    const staged = this.#s.n;
+    const staged = this.#ring === null ? this.#s.n : this.#ring.waiting;
     this.flush();
     const s = n.stats();
-    return {
+    const st: AggStats = {
       entries: s.entries,
       staged,
       flushed: s.events,
@@ -843,6 +1028,8 @@ export class Aggregator<K extends AggKey = AggKey> {
       match: s.match,
       hash: s.hash,
     };
+    if (this.#ring !== null) st.offloaded = { owner: !this.#attached };
+    return st;
   }
 
   #keyText(key: K): string {
@@ -890,6 +1077,19 @@ export class Aggregator<K extends AggKey = AggKey> {
    * edge, so a value equal to an edge is counted in the next `le` up.
    */
   toPrometheus(opts: AggPrometheusOptions): string {
+    return this[RENDER_TEXT](this.#family(opts));
+  }
+
+  /**
+   * {@link Aggregator.toPrometheus} rendered on the libuv thread pool: the event loop pays only for
+   * the call and the string's creation, so a scrape of many series does not delay it. Events
+   * recorded before the call are included.
+   */
+  async toPrometheusAsync(opts: AggPrometheusOptions): Promise<string> {
+    return this[RENDER_TEXT_ASYNC](this.#family(opts));
+  }
+
+  #family(opts: AggPrometheusOptions): AggRenderFamily {
     this.#open();
     if (typeof opts !== 'object' || opts === null) throw typeError('an options object', 'options', opts);
     const { name, help, label = 'key', openMetrics = false } = opts;
@@ -905,13 +1105,13 @@ export class Aggregator<K extends AggKey = AggKey> {
         label,
       );
     }
-    return this[RENDER_TEXT]({
+    return {
       name,
       help,
       labelNames: this.#kind === KIND_LABELS ? this.#labelNames : [label],
       openMetrics,
       eof: openMetrics,
-    });
+    };
   }
 
   /**
@@ -919,7 +1119,17 @@ export class Aggregator<K extends AggKey = AggKey> {
    * keys in that order, a key without an entry rendered as zeros; without, every entry.
    */
   [RENDER_TEXT](f: AggRenderFamily, handles?: readonly AggHandle[]): string {
+    return this.#open().render(...this.#renderArgs(f, handles));
+  }
+
+  /** @internal See {@link RENDER_TEXT_ASYNC}. */
+  [RENDER_TEXT_ASYNC](f: AggRenderFamily, handles?: readonly AggHandle[]): Promise<string> {
     const n = this.#open();
+    const args = this.#renderArgs(f, handles);
+    return withCallerStack(() => n.renderAsync(...args));
+  }
+
+  #renderArgs(f: AggRenderFamily, handles?: readonly AggHandle[]): Parameters<NativeAggregator['render']> {
     const layout = this.#layout;
     const family: ExpositionFamily = {
       name: f.name,
@@ -934,10 +1144,10 @@ export class Aggregator<K extends AggKey = AggKey> {
     let ids: Uint32Array | undefined;
     if (handles !== undefined) {
       ids = new Uint32Array(handles.length);
-      for (let i = 0; i < handles.length; i++) ids[i] = (handles[i] as Handle).id;
+      for (let i = 0; i < handles.length; i++) ids[i] = (handles[i] as Handle | RingHandle).id;
     }
     this.flush();
-    return n.render(
+    return [
       familyHead(family, f.openMetrics),
       f.eof ? '# EOF\n' : '',
       f.name,
@@ -945,7 +1155,7 @@ export class Aggregator<K extends AggKey = AggKey> {
       layout === undefined ? null : boundTails(layout.bounds, f.openMetrics),
       layout !== undefined && omitsSum(layout.bounds, f.openMetrics),
       ids,
-    );
+    ];
   }
 
   /** @internal See {@link READ_ROWS}. Flushes first. */
@@ -964,7 +1174,11 @@ export class Aggregator<K extends AggKey = AggKey> {
     return { keys, rows, stride: this.#stride };
   }
 
-  /** Frees the native memory now; later calls throw a CodedError with code `ERR_CLOSED`. */
+  /**
+   * Frees the native memory now; later calls throw a CodedError with code `ERR_CLOSED`, and so do
+   * the recorders attached to it. On a recorder from {@link Aggregator.attach}, detaches: its
+   * events stay in the aggregation, and only this recorder is closed.
+   */
   close(): void {
     const n = this.#native;
     if (n === null) return;
@@ -972,7 +1186,10 @@ export class Aggregator<K extends AggKey = AggKey> {
     this.#s.neuter();
     this.#pending = [];
     this.#cache.clear();
+    // Hands in what the ring holds (a recorder from attach() only detaches).
     n.close();
+    // This thread's handles write into the ring no more (the owner's close marks every ring).
+    if (this.#ring !== null) this.#ring.ctl[RING_CLOSED] = 1;
   }
 
   /** Same as {@link Aggregator.close}, for `using`. */

@@ -264,3 +264,17 @@ export function parseHistSpec(
 export function histogramLayout(spec: HistSpec): HistLayout {
   return parseHistSpec(spec, 'spec').layout as HistLayout;
 }
+
+/** The spec that {@link parseHistSpec} turns into these native options (what a share() token carries). */
+export function specOf(native: NativeHistOptions): HistSpec | undefined {
+  switch (native.hist) {
+    case 'log2':
+      return { log2: { k: native.k ?? 0 } };
+    case 'linear':
+      return { linear: { min: native.min ?? 0, max: native.max ?? 0, step: native.step ?? 1 } };
+    case 'buckets':
+      return { buckets: [...(native.bounds ?? [])] };
+    default:
+      return undefined;
+  }
+}
