@@ -43,6 +43,8 @@ export type {
   AggBatch,
   AggBatchOptions,
   AggPrometheusOptions,
+  AggregatorToken,
+  OnRingFull,
   HistSpec,
   HistLayout,
   BpfMapOptions,

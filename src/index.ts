@@ -55,6 +55,8 @@ export type {
   AggBatch,
   AggBatchOptions,
   AggPrometheusOptions,
+  AggregatorToken,
 } from './metrics/aggregator';
+export type { OnRingFull } from './metrics/event-ring';
 export { histogramLayout } from './metrics/histogram';
 export type { HistSpec, HistLayout } from './metrics/histogram';

@@ -14,6 +14,7 @@ export {
 export type {
   LabelValues,
   HistogramChild,
+  HistogramOptions,
   CounterChild,
   GaugeChild,
   ExpositionFamily,

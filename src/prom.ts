@@ -21,7 +21,7 @@
  *
  * @packageDocumentation
  */
-export { Histogram, type HistogramChild } from './prom/histogram';
+export { Histogram, type HistogramChild, type HistogramOptions } from './prom/histogram';
 export { Counter, type CounterChild } from './prom/counter';
 export { Gauge, type GaugeChild } from './prom/gauge';
 export { Registry } from './prom/registry';

@@ -207,7 +207,9 @@ AggregatorBinding::Locked AggregatorBinding::locked(Napi::Env env) {
                    " ms (options.syncTimeoutMs); nothing was done");
   }
   if (shared.closed()) throw_code(env, "ERR_CLOSED", "This Aggregator is closed");
-  if (r.ring()) shared.drain(*r.ring());
+  // Every ring, not only this thread's: the lock is held anyway, and a
+  // scrape then includes what every thread published up to now.
+  shared.drain_all();
   return Locked(std::move(lock), shared);
 }
 
@@ -599,7 +601,7 @@ Napi::Value AggregatorBinding::RenderAsync(const Napi::CallbackInfo& info) {
   AggregatorRecorder& r = open(env);
   auto request = std::make_shared<RenderRequest>(
       render_request(info, r.shared().options().hist.size() + core::kRecordHeader));
-  return OffloadTask::Start(env, "tophash:Aggregator.render", r.shared_ptr(), r.ring(), r.timeout(),
+  return OffloadTask::Start(env, "tophash:Aggregator.render", r.shared_ptr(), r.timeout(),
                             [request](core::SharedAggregator& shared, OffloadTask::Result* result) {
                               size_t bad = 0;
                               if (!render_text(*shared.engine(), *request, &result->text, &bad)) {
@@ -670,8 +672,8 @@ Napi::Value AggregatorBinding::Sync(const Napi::CallbackInfo& info) {
 // syncAsync() -> Promise<undefined>: the same on the libuv pool.
 Napi::Value AggregatorBinding::SyncAsync(const Napi::CallbackInfo& info) {
   AggregatorRecorder& r = open(info.Env());
-  return OffloadTask::Start(info.Env(), "tophash:Aggregator.flush", r.shared_ptr(), r.ring(),
-                            r.timeout(), [](core::SharedAggregator&, OffloadTask::Result*) {});
+  return OffloadTask::Start(info.Env(), "tophash:Aggregator.flush", r.shared_ptr(), r.timeout(),
+                            [](core::SharedAggregator&, OffloadTask::Result*) {});
 }
 
 Napi::Value AggregatorBinding::Wake(const Napi::CallbackInfo& info) {

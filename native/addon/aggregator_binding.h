@@ -2,8 +2,8 @@
 // views only. Staging, the event ring's views, handles, key encoding and
 // readout objects are src/metrics/. Every use of the engine goes through
 // locked(), which takes the shared aggregator's lock (other threads may
-// record into it: see core/shared_aggregator.h) and first drains this
-// thread's ring, so a read sees every event this thread recorded before it.
+// record into it: see core/shared_aggregator.h) and first drains every
+// ring, so a read sees every event this thread recorded before it.
 #pragma once
 #include <napi.h>
 
@@ -34,7 +34,7 @@ class AggregatorBinding : public BindingBase<AggregatorBinding, AggregatorRecord
   void release_extra() { std::string().swap(text_); }
 
  private:
-  // The engine under its lock, this thread's ring drained; the lock is held
+  // The engine under its lock, every ring drained; the lock is held
   // until this goes out of scope. Throws ETIMEDOUT when the lock was not
   // free within the recorder's timeout, ERR_CLOSED once the owner closed.
   class Locked {

@@ -18,21 +18,17 @@ napi_value exposition_string(Napi::Env env, const std::string& text) {
 
 OffloadTask::OffloadTask(Napi::Env env, const char* resource_name,
                          std::shared_ptr<core::SharedAggregator> shared,
-                         std::shared_ptr<core::EventRing> ring, std::chrono::milliseconds timeout,
-                         Job job)
+                         std::chrono::milliseconds timeout, Job job)
     : Napi::AsyncWorker(env, resource_name),
       deferred_(Napi::Promise::Deferred::New(env)),
       shared_(std::move(shared)),
-      ring_(std::move(ring)),
       timeout_(timeout),
       job_(std::move(job)) {}
 
 Napi::Promise OffloadTask::Start(Napi::Env env, const char* resource_name,
                                  std::shared_ptr<core::SharedAggregator> shared,
-                                 std::shared_ptr<core::EventRing> ring,
                                  std::chrono::milliseconds timeout, Job job) {
-  auto* task = new OffloadTask(env, resource_name, std::move(shared), std::move(ring), timeout,
-                               std::move(job));
+  auto* task = new OffloadTask(env, resource_name, std::move(shared), timeout, std::move(job));
   Napi::Promise promise = task->deferred_.Promise();
   task->Queue();
   return promise;
@@ -52,7 +48,7 @@ void OffloadTask::Execute() {
     return;
   }
   try {
-    if (ring_) shared_->drain(*ring_);
+    shared_->drain_all();
     job_(*shared_, &result_);
   } catch (const std::bad_alloc&) {
     result_ = Result();

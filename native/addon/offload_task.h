@@ -1,9 +1,8 @@
-// Work on a shared aggregator done on the libuv pool: draining the calling
-// thread's ring (flushAsync) and rendering exposition text (scrapes off the
-// event loop). The task holds its own references to the aggregator and the
-// ring, so a close() meanwhile is seen as ERR_CLOSED under the lock rather
-// than as freed memory; it takes the lock with the recorder's deadline and
-// rejects with ETIMEDOUT past it.
+// Work on a shared aggregator done on the libuv pool: draining the rings
+// (flushAsync) and rendering exposition text (scrapes off the event loop).
+// The task holds its own reference to the aggregator, so a close() meanwhile
+// is seen as ERR_CLOSED under the lock rather than as freed memory; it takes
+// the lock with the recorder's deadline and rejects with ETIMEDOUT past it.
 #pragma once
 #include <napi.h>
 
@@ -28,12 +27,11 @@ class OffloadTask : public Napi::AsyncWorker {
     const char* code = nullptr;  // reject with err.code = code
     std::string message;
   };
-  // Runs on the pool with the lock held and the ring drained.
+  // Runs on the pool with the lock held and every ring drained.
   using Job = std::function<void(core::SharedAggregator&, Result*)>;
 
   static Napi::Promise Start(Napi::Env env, const char* resource_name,
                              std::shared_ptr<core::SharedAggregator> shared,
-                             std::shared_ptr<core::EventRing> ring,
                              std::chrono::milliseconds timeout, Job job);
 
   void Execute() override;
@@ -42,12 +40,11 @@ class OffloadTask : public Napi::AsyncWorker {
 
  private:
   OffloadTask(Napi::Env env, const char* resource_name,
-              std::shared_ptr<core::SharedAggregator> shared, std::shared_ptr<core::EventRing> ring,
-              std::chrono::milliseconds timeout, Job job);
+              std::shared_ptr<core::SharedAggregator> shared, std::chrono::milliseconds timeout,
+              Job job);
 
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<core::SharedAggregator> shared_;
-  std::shared_ptr<core::EventRing> ring_;
   std::chrono::milliseconds timeout_;
   Job job_;
   Result result_;

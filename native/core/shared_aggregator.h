@@ -7,9 +7,10 @@
 // may drain any ring, since a ring's consumer is "the lock holder":
 //   - the offload thread (core/offload_thread.h) drains every ring in
 //     batches, so the recording thread only appends;
-//   - a recorder about to read drains its own ring first, which is what
-//     makes reads see every event the reading thread recorded before them
-//     (read-your-writes) without waiting for the offload thread;
+//   - every locked use (a read, a batch, a scrape) drains every ring first,
+//     which is what makes reads see every event the reading thread recorded
+//     before them (read-your-writes) without waiting for the offload thread,
+//     and what every other thread has published by then;
 //   - a producer that finds its ring full drains it itself ('flush').
 // Locks are taken with a deadline: a reader waits a bounded time and then
 // fails (ETIMEDOUT in JavaScript) instead of hanging behind a long batch.

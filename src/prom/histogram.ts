@@ -3,7 +3,7 @@ import { format } from 'node:util';
 
 import * as client from 'prom-client';
 
-import { Aggregator, READ_ROWS, RENDER_TEXT, type AggHandle, type LabelKey } from '../metrics/aggregator';
+import { Aggregator, READ_ROWS, RENDER_TEXT_ASYNC, type AggHandle, type LabelKey } from '../metrics/aggregator';
 import { compileObserve, copyLabels, LabelIndex, type IndexedSeries, type LabelObject } from '../metrics/label-index';
 import { rangeError, typeError } from '../runtime/errors';
 import { fastFormatRegisters } from './registry';
@@ -43,6 +43,15 @@ interface SampleValue {
   exemplar?: null;
 }
 
+/** tophash's options for {@link Histogram}, beside prom-client's configuration. */
+export interface HistogramOptions {
+  /**
+   * Record through an offloaded {@link Aggregator}: `observe` appends to a ring that a native
+   * thread drains, so the event loop does no aggregation at all (default false).
+   */
+  offload?: boolean;
+}
+
 /** A histogram child bound to one label set, as `labels(...)` returns it. */
 export interface HistogramChild<T extends string> {
   /** Observes value for the bound labels. */
@@ -80,12 +89,14 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
    * registry), exactly as prom-client does.
    *
    * @param config - prom-client's histogram options: `name`, `help`, `labelNames`, `buckets`,
-   *   `registers`, `aggregator`, `collect`
+   *   `registers`, `aggregator`, `collect`; and tophash's `offload` (see {@link HistogramOptions})
    */
-  constructor(config: client.HistogramConfiguration<T>) {
+  constructor(config: client.HistogramConfiguration<T> & HistogramOptions) {
     rejectExemplars(config, 'Histogram');
     const buckets = isObject(config) && config.buckets !== undefined ? config.buckets : DEFAULT_BUCKETS;
     checkBuckets(buckets);
+    const offload = (isObject(config) ? config.offload : undefined) ?? false;
+    if (typeof offload !== 'boolean') throw typeError('a boolean', 'config.offload', offload);
     super(config);
     // prom-client installs observe as an own property; ours replaces it below.
     delete (this as { observe?: unknown }).observe;
@@ -94,8 +105,8 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     const hist = { buckets: this.bounds };
     const agg: Aggregator<LabelKey> | Aggregator<number> =
       names.length > 0
-        ? new Aggregator<LabelKey>({ key: { labels: names }, hist })
-        : new Aggregator<number>({ key: 'u64', hist });
+        ? new Aggregator<LabelKey>({ key: { labels: names }, hist, offload })
+        : new Aggregator<number>({ key: 'u64', hist, offload });
     this.agg = agg;
     this.index = new LabelIndex<HistogramSeries>(names, (labels, values) => ({
       labels,
@@ -299,7 +310,8 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     const handles: AggHandle[] = [];
     for (const s of this.index.series()) handles.push(s.handle);
     const family = { name: this.name, help: this.help, labelNames: this.index.names, openMetrics, eof: false };
-    return this.agg[RENDER_TEXT](family, handles);
+    // Rendered on the libuv pool: a scrape costs the event loop the string's creation only.
+    return this.agg[RENDER_TEXT_ASYNC](family, handles);
   }
 }
 
