@@ -45,6 +45,7 @@ export type {
   AggPrometheusOptions,
   AggregatorToken,
   OnRingFull,
+  SharedOptions,
   HistSpec,
   HistLayout,
   BpfMapOptions,

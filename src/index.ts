@@ -56,6 +56,7 @@ export type {
   AggBatchOptions,
   AggPrometheusOptions,
   AggregatorToken,
+  SharedOptions,
 } from './metrics/aggregator';
 export type { OnRingFull } from './metrics/event-ring';
 export { histogramLayout } from './metrics/histogram';

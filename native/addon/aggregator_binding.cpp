@@ -86,6 +86,8 @@ Napi::Function AggregatorBinding::Define(Napi::Env env) {
                          InstanceMethod<&AggregatorBinding::Wake>("wake"),
                          InstanceMethod<&AggregatorBinding::Share>("share"),
                          InstanceMethod<&AggregatorBinding::RenderAsync>("renderAsync"),
+                         InstanceMethod<&AggregatorBinding::Publish>("publish"),
+                         StaticMethod<&AggregatorBinding::UnlinkShared>("unlinkShared"),
                          CloseMethod(),
                      });
 }
@@ -189,12 +191,88 @@ AggregatorBinding::AggregatorBinding(const Napi::CallbackInfo& info) : BindingBa
   const uint64_t seed = seed_arg(o.Get("seed"), "options.seed", SeedDefault::kRandom);
   const KernelChoice kernels =
       kernels_arg(o.Get("match"), o.Get("hash"), "options.match", "options.hash");
+  std::string segment_name;
+  core::SegmentGeometry geometry;
+  const Napi::Value shared_opt = o.Get("shared");
+  if (!shared_opt.IsUndefined()) {
+    if (!shared_opt.IsObject())
+      throw_type(env, "an object { name }", "options.shared", describe(shared_opt));
+    const Napi::Object so = shared_opt.As<Napi::Object>();
+    segment_name = string_arg(so.Get("name"), "options.shared.name");
+    const double shards = number_field(so, "shards", geometry.shards);
+    const double shard_bytes =
+        number_field(so, "shardBytes", static_cast<double>(geometry.shard_bytes));
+    if (!(is_int(shards) && shards >= 1 && shards <= 4096))
+      throw_range(env, "an integer in [1, 4096]", "options.shared.shards",
+                  describe(so.Get("shards")));
+    if (!(is_int(shard_bytes) && shard_bytes >= 4096 && shard_bytes <= 68719476736.0 &&
+          std::fmod(shard_bytes, 64) == 0))
+      throw_range(env, "a multiple of 64 in [4096, 2^36]", "options.shared.shardBytes",
+                  describe(so.Get("shardBytes")));
+    geometry.shards = static_cast<uint32_t>(shards);
+    geometry.shard_bytes = static_cast<uint64_t>(shard_bytes);
+  }
   guard_alloc(env, kOutOfMemory, [&] {
     auto shared = core::SharedAggregator::create(
         core::make_aggregator(opts, kernels.match, kernels.hash, seed), offload);
     engine_ = std::make_unique<AggregatorRecorder>(std::move(shared), true, capacity, deadline);
   });
+  if (!segment_name.empty()) {
+    core::SharedAggregator& shared = engine_->shared();
+    auto lock = shared.lock(deadline);
+    try {
+      guard_alloc(env, kOutOfMemory, [&] {
+        shared.set_segment(
+            core::SharedSegment::open(segment_name, opts, geometry, *shared.engine()));
+      });
+    } catch (const core::SegmentError& e) {
+      lock.unlock();
+      engine_.reset();
+      throw_code(env, e.code(), e.what());
+    }
+  }
   report_memory(env);
+}
+
+core::Aggregator& AggregatorBinding::Locked::read_view(Napi::Env env) {
+  if (shared_.segment() == nullptr) return *shared_.engine();
+  try {
+    guard_alloc(env, kOutOfMemory, [&] { view_ = shared_.merged_view(); });
+  } catch (const core::SegmentError& e) {
+    throw_code(env, e.code(), e.what());
+  }
+  return *view_;
+}
+
+void AggregatorBinding::Locked::refuse_if_shared(Napi::Env env, const char* what) {
+  if (shared_.segment() == nullptr) return;
+  throw_code(env, "ENOTSUP",
+             std::string(what) +
+                 " is not supported on an Aggregator shared between processes (it would act "
+                 "on this process's shard only)");
+}
+
+// unlinkShared(name) -> whether a segment of that name existed.
+Napi::Value AggregatorBinding::UnlinkShared(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string name = string_arg(info[0], "name");
+  try {
+    return Napi::Boolean::New(env, core::SharedSegment::unlink(name));
+  } catch (const core::SegmentError& e) {
+    throw_code(env, e.code(), e.what());
+  }
+}
+
+// publish(): this process's shard of the shared segment, now.
+Napi::Value AggregatorBinding::Publish(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Locked g = locked(env);
+  try {
+    g.shared().publish();
+  } catch (const core::SegmentError& e) {
+    throw_code(env, e.code(), e.what());
+  }
+  return env.Undefined();
 }
 
 AggregatorBinding::Locked AggregatorBinding::locked(Napi::Env env) {
@@ -437,7 +515,7 @@ Napi::Value AggregatorBinding::Get(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   core::StagedKeys k = single(info, 0);
   Locked g = locked(env);
-  core::Aggregator& a = g.engine();
+  core::Aggregator& a = g.read_view(env);
   const double* row = a.find(k);
   if (row == nullptr) return env.Undefined();
   return copy_out<Napi::Float64Array>(env, row, a.stride());
@@ -447,6 +525,7 @@ Napi::Value AggregatorBinding::Delete(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   core::StagedKeys k = single(info, 0);
   Locked g = locked(env);
+  g.refuse_if_shared(env, "delete()");
   core::Aggregator& a = g.engine();
   const bool deleted = guard_alloc(env, kOutOfMemory, [&] { return a.erase(k); });
   return Napi::Boolean::New(env, deleted);
@@ -456,6 +535,7 @@ Napi::Value AggregatorBinding::Clear(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   {
     Locked g = locked(env);
+    g.refuse_if_shared(env, "clear()");
     core::Aggregator& a = g.engine();
     guard_alloc(env, kOutOfMemory, [&] { a.clear(); });
   }
@@ -464,12 +544,15 @@ Napi::Value AggregatorBinding::Clear(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value AggregatorBinding::Zero(const Napi::CallbackInfo& info) {
-  locked(info.Env()).engine().zero();
+  Locked g = locked(info.Env());
+  g.refuse_if_shared(info.Env(), "zero()");
+  g.engine().zero();
   return info.Env().Undefined();
 }
 
 Napi::Value AggregatorBinding::Size(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(locked(info.Env()).engine().size()));
+  Locked g = locked(info.Env());
+  return Napi::Number::New(info.Env(), static_cast<double>(g.read_view(info.Env()).size()));
 }
 
 // scan(cursor: number, count: number, del: boolean)
@@ -490,7 +573,8 @@ Napi::Value AggregatorBinding::Scan(const Napi::CallbackInfo& info) {
   core::ScanStatus st;
   {
     Locked g = locked(env);
-    core::Aggregator& a = g.engine();
+    if (del) g.refuse_if_shared(env, "lookupAndDeleteBatch()");
+    core::Aggregator& a = g.read_view(env);
     st = guard_alloc(env, kOutOfMemory,
                      [&] { return a.scan(static_cast<uint64_t>(c), max_count, del, &out, &next); });
   }
@@ -548,22 +632,38 @@ AggregatorBinding::RenderRequest AggregatorBinding::render_request(const Napi::C
   return r;
 }
 
-bool AggregatorBinding::render_text(core::Aggregator& a, const RenderRequest& r, std::string* out,
-                                    size_t* bad) {
+bool AggregatorBinding::render_text(core::Aggregator& handles, core::Aggregator& rows,
+                                    const RenderRequest& r, std::string* out, size_t* bad) {
   const uint32_t* ids = r.handle_ids.data();
   const size_t n = r.handle_ids.size();
   if (r.by_handles) {
-    *bad = a.first_dead_handle(ids, n);
+    *bad = handles.first_dead_handle(ids, n);
     if (*bad != n) return false;
   }
   out->append(r.head);
   const core::EntryVisitor write = [&](const core::EntryView& e) {
     core::append_series(out, r.layout, e);
   };
-  if (r.by_handles) {
-    a.visit_handles(ids, n, write);
+  if (!r.by_handles) {
+    rows.visit_entries(write);
+  } else if (&rows == &handles) {
+    handles.visit_handles(ids, n, write);
   } else {
-    a.visit_entries(write);
+    // Shared between processes: the handles' keys, with the merged rows.
+    handles.visit_handles(ids, n, [&](const core::EntryView& e) {
+      core::EntryView merged = e;
+      uint32_t offsets[2] = {0, static_cast<uint32_t>(e.len)};
+      core::StagedKeys k;
+      k.count = 1;
+      if (e.bytes != nullptr) {
+        k.bytes = e.bytes;
+        k.offsets = offsets;
+      } else {
+        k.u64 = &e.u64;
+      }
+      merged.row = rows.find(k);
+      write(merged);
+    });
   }
   out->append(r.tail);
   return true;
@@ -580,9 +680,11 @@ Napi::Value AggregatorBinding::Render(const Napi::CallbackInfo& info) {
   text_.clear();
   {
     Locked g = locked(env);
+    core::Aggregator& handles = g.engine();
+    core::Aggregator& rows = g.read_view(env);
     size_t bad = 0;
     const bool ok = guard_alloc(env, kOutOfMemory,
-                                [&] { return render_text(g.engine(), request, &text_, &bad); });
+                                [&] { return render_text(handles, rows, request, &text_, &bad); });
     if (!ok)
       throw_range(env, "a live handle id", indexed("handleIds", bad),
                   std::to_string(request.handle_ids[bad]));
@@ -601,18 +703,21 @@ Napi::Value AggregatorBinding::RenderAsync(const Napi::CallbackInfo& info) {
   AggregatorRecorder& r = open(env);
   auto request = std::make_shared<RenderRequest>(
       render_request(info, r.shared().options().hist.size() + core::kRecordHeader));
+  auto job = [request](core::SharedAggregator& shared, OffloadTask::Result* result) {
+    std::unique_ptr<core::Aggregator> view;
+    if (shared.segment() != nullptr) view = shared.merged_view();
+    size_t bad = 0;
+    if (!render_text(*shared.engine(), view ? *view : *shared.engine(), *request, &result->text,
+                     &bad)) {
+      result->code = "ERANGE";
+      result->message = "Expected a live handle id for handleIds[" + std::to_string(bad) +
+                        "] but received " + std::to_string(request->handle_ids[bad]);
+      return;
+    }
+    result->has_text = true;
+  };
   return OffloadTask::Start(env, "tophash:Aggregator.render", r.shared_ptr(), r.timeout(),
-                            [request](core::SharedAggregator& shared, OffloadTask::Result* result) {
-                              size_t bad = 0;
-                              if (!render_text(*shared.engine(), *request, &result->text, &bad)) {
-                                result->code = "ERANGE";
-                                result->message = "Expected a live handle id for handleIds[" +
-                                                  std::to_string(bad) + "] but received " +
-                                                  std::to_string(request->handle_ids[bad]);
-                                return;
-                              }
-                              result->has_text = true;
-                            });
+                            std::move(job));
 }
 
 Napi::Value AggregatorBinding::Stats(const Napi::CallbackInfo& info) {

@@ -45,10 +45,18 @@ class AggregatorBinding : public BindingBase<AggregatorBinding, AggregatorRecord
     Locked(Locked&&) = delete;  // returned by copy elision only
     core::Aggregator& engine() { return *shared_.engine(); }
     core::SharedAggregator& shared() { return shared_; }
+    // What a read sees: the engine, or for an aggregator shared between
+    // processes every process's shard merged (this one's published first).
+    // Throws the segment's errors as coded JavaScript errors.
+    core::Aggregator& read_view(Napi::Env env);
+    // Mutations other than recording act on one process's shard only, which
+    // no reader could tell apart from the others: refused when shared.
+    void refuse_if_shared(Napi::Env env, const char* what);
 
    private:
     std::unique_lock<core::DeadlineMutex> lock_;
     core::SharedAggregator& shared_;
+    std::unique_ptr<core::Aggregator> view_;
   };
   Locked locked(Napi::Env env);
   bool bytes_keys() const;
@@ -88,6 +96,9 @@ class AggregatorBinding : public BindingBase<AggregatorBinding, AggregatorRecord
   Napi::Value Wake(const Napi::CallbackInfo& info);
   Napi::Value Share(const Napi::CallbackInfo& info);
   Napi::Value RenderAsync(const Napi::CallbackInfo& info);
+  // Processes: publishes this process's shard now.
+  Napi::Value Publish(const Napi::CallbackInfo& info);
+  static Napi::Value UnlinkShared(const Napi::CallbackInfo& info);
 
   // render()'s arguments, copied so the libuv pool can use them too.
   struct RenderRequest {
@@ -99,8 +110,10 @@ class AggregatorBinding : public BindingBase<AggregatorBinding, AggregatorRecord
   RenderRequest render_request(const Napi::CallbackInfo& info, size_t stride);
   // The text of a request into *out (engine locked); false when a handle id
   // is dead, with its index in *bad.
-  static bool render_text(core::Aggregator& a, const RenderRequest& r, std::string* out,
-                          size_t* bad);
+  // handles: the engine the handle ids belong to; rows: where the rows come
+  // from (the engine, or the merged view of a shared aggregator).
+  static bool render_text(core::Aggregator& handles, core::Aggregator& rows, const RenderRequest& r,
+                          std::string* out, size_t* bad);
 
   // Throws a RangeError naming the first bad event (id or value).
   void check_events(Napi::Env env, core::Aggregator& a, const uint32_t* ids, const double* values,

@@ -54,6 +54,10 @@ void OffloadTask::Execute() {
     result_ = Result();
     result_.code = "ENOMEM";
     result_.message = "Out of memory: the aggregator could not grow";
+  } catch (const core::SegmentError& e) {
+    result_ = Result();
+    result_.code = e.code();
+    result_.message = e.what();
   }
   shared_->note_bytes();
 }

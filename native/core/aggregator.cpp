@@ -161,6 +161,22 @@ class KeyedAggregator final : public Aggregator {
     return row == nullptr ? nullptr : record(*row);
   }
 
+  bool merge_row(const StagedKeys& key, const double* src) override {
+    bool inserted = false;
+    const uint32_t row = resolve(Ops::key_at(key, 0), &inserted);
+    if (row == kNoRecord) {
+      ++dropped_;
+      return false;
+    }
+    double* r = record(row);
+    r[0] += src[0];
+    r[1] += src[1];
+    r[2] = src[2] < r[2] ? src[2] : r[2];
+    r[3] = src[3] > r[3] ? src[3] : r[3];
+    for (size_t i = kRecordHeader; i < stride_; ++i) r[i] += src[i];
+    return true;
+  }
+
   bool erase(const StagedKeys& key) override {
     const View k = Ops::key_at(key, 0);
     const uint32_t* row = Ops::find(table_, k);

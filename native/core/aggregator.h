@@ -123,6 +123,11 @@ class Aggregator {
   virtual bool release_handle(uint32_t id) = 0;
   // The row of key 0 of `key`, or nullptr.
   virtual const double* find(const StagedKeys& key) const = 0;
+  // Adds a row of another aggregation with the same spec (count, sum, min,
+  // max, buckets) into key 0's entry, inserting it (subject to maxEntries)
+  // when new: how the shards of a shared segment merge. false when the key
+  // was new and the aggregator full ('drop'). Throws std::bad_alloc.
+  virtual bool merge_row(const StagedKeys& key, const double* row) = 0;
   virtual bool erase(const StagedKeys& key) = 0;
   virtual void clear() = 0;
   virtual void zero() = 0;

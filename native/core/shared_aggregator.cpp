@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "core/offload_thread.h"
+#include "cpu/cpu_registry.h"
 
 namespace tophash::core {
 
@@ -103,6 +104,15 @@ AggStats SharedAggregator::stats() const {
 void SharedAggregator::close() {
   if (closed()) return;
   drain_all();
+  if (segment_) {
+    // The last publish; a failure (the shard too small) must not stop the
+    // close, and the previous snapshot stays counted.
+    try {
+      segment_->close(*engine_);
+    } catch (const SegmentError&) {
+    }
+    segment_.reset();
+  }
   for (const auto& ring : rings_) ring->close();
   closed_.store(true, std::memory_order_release);
   engine_.reset();
@@ -114,6 +124,26 @@ void SharedAggregator::note_bytes() {
   uint64_t b = engine_ ? engine_->bytes() : 0;
   for (const auto& ring : rings_) b += ring->bytes();
   bytes_.store(b, std::memory_order_relaxed);
+}
+
+}  // namespace tophash::core
+
+namespace tophash::core {
+
+void SharedAggregator::publish() {
+  if (segment_ && engine_) segment_->publish(*engine_);
+}
+
+std::unique_ptr<Aggregator> SharedAggregator::merged_view() {
+  publish();
+  AggOptions o = options_;
+  o.max_entries = kMaxAggEntries;
+  o.on_full = OnFull::kDrop;
+  std::string unused;
+  auto view = make_aggregator(o, cpu::select_match(nullptr, &unused),
+                              cpu::select_hash(nullptr, &unused), 0x5eed);
+  segment_->merge_into(*view);
+  return view;
 }
 
 }  // namespace tophash::core

@@ -29,6 +29,7 @@
 #include "core/aggregator.h"
 #include "core/deadline_mutex.h"
 #include "core/event_ring.h"
+#include "core/shared_segment.h"
 
 namespace tophash::core {
 
@@ -73,6 +74,17 @@ class SharedAggregator {
   // Holding the lock: refreshes bytes().
   void note_bytes();
 
+  // Processes: the segment this aggregation publishes its shard to (see
+  // core/shared_segment.h), or nullptr.
+  void set_segment(std::unique_ptr<SharedSegment> segment) { segment_ = std::move(segment); }
+  SharedSegment* segment() { return segment_.get(); }
+  // Holding the lock: publishes this process's shard. Throws SegmentError.
+  void publish();
+  // Holding the lock: this process's shard published, then every shard
+  // merged into a new engine of the same spec (what reads of a shared
+  // aggregator see). Throws SegmentError, std::bad_alloc.
+  std::unique_ptr<Aggregator> merged_view();
+
  private:
   SharedAggregator(std::unique_ptr<Aggregator> engine, bool offload, uint64_t id);
 
@@ -82,6 +94,7 @@ class SharedAggregator {
   DeadlineMutex mutex_;
   std::unique_ptr<Aggregator> engine_;
   std::vector<std::shared_ptr<EventRing>> rings_;
+  std::unique_ptr<SharedSegment> segment_;
   // Dropped events of rings already removed.
   double removed_dropped_ = 0;
   uint64_t rejected_ = 0;

@@ -82,6 +82,28 @@ export interface AggregatorOptions {
    * read) before failing with `code: 'ETIMEDOUT'`, in ms (default 5000).
    */
   syncTimeoutMs?: number;
+  /**
+   * Share the aggregation between processes (node:cluster workers, or any processes on this host)
+   * through a named POSIX shared-memory segment, created by the first process that opens it. Each
+   * process aggregates its own events and publishes them to its own shard of the segment (on
+   * `flush()`, every `flushMs`, and before every read); reads merge every process's shard. A
+   * process killed at any point leaves its last published shard counted. Processes must agree on
+   * `key` and `hist` (a clear error names what differs). `delete`, `clear`, `zero` and
+   * `lookupAndDeleteBatch` throw `ENOTSUP` on a shared aggregator.
+   */
+  shared?: SharedOptions;
+}
+
+/** Options for an {@link Aggregator} shared between processes: see {@link AggregatorOptions.shared}. */
+export interface SharedOptions {
+  /** The segment's name: 1 to 200 characters of `[A-Za-z0-9._-]`. */
+  name: string;
+  /** Processes the segment holds at once (its shards; default 16). Only the creator's value counts. */
+  shards?: number;
+  /** Bytes per shard (default 2 MiB; two snapshots of this process's entries must fit). Only the creator's value counts. */
+  shardBytes?: number;
+  /** How often this process publishes its shard unprompted, in ms (default 1000; 0: only on flush and reads). */
+  flushMs?: number;
 }
 
 /**
@@ -235,6 +257,8 @@ interface NativeAggregator {
   wake(): void;
   /** The id attach() finds this aggregator by. */
   share(): number;
+  /** Shared between processes: publishes this process's shard. */
+  publish(): void;
   /** render() on the libuv pool. */
   renderAsync(...args: Parameters<NativeAggregator['render']>): Promise<string>;
 }
@@ -323,6 +347,24 @@ function keyTexts(bytes: Uint8Array, offsets: Uint32Array): string[] {
   return keys;
 }
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const SEGMENT_NAME = /^[A-Za-z0-9._-]{1,200}$/;
+
+function checkSegmentName(name: unknown, what: string): asserts name is string {
+  if (typeof name !== 'string') throw typeError('a segment name (string)', what, name);
+  if (!SEGMENT_NAME.test(name)) throw rangeError('1 to 200 characters of [A-Za-z0-9._-]', what, name);
+}
+
+function parseShared(shared: unknown): SharedOptions | undefined {
+  if (shared === undefined) return undefined;
+  if (typeof shared !== 'object' || shared === null) throw typeError('an object { name }', 'options.shared', shared);
+  const o = shared as Record<string, unknown>;
+  checkSegmentName(o.name, 'options.shared.name');
+  const flushMs = o.flushMs ?? 1000;
+  if (typeof flushMs !== 'number' || !Number.isSafeInteger(flushMs) || flushMs < 0 || flushMs > 2 ** 31 - 1) {
+    throw rangeError('an integer number of ms', 'options.shared.flushMs', flushMs);
+  }
+  return { ...(o as unknown as SharedOptions), flushMs };
+}
 
 /**
  * eBPF/bpftrace-style aggregation in native code: per key, count, sum, min, max (avg derived) and
@@ -367,6 +409,9 @@ export class Aggregator<K extends AggKey = AggKey> {
   #attached = false;
   // What share() puts in a token.
   #tokenOptions: AggregatorOptions;
+  // Shared between processes: publishes this process's shard every flushMs.
+  #publishTimer: NodeJS.Timeout | undefined;
+  #shared = false;
 
   /**
    * Creates an empty aggregator. Throws TypeError/RangeError naming a bad option, e.g.
@@ -424,6 +469,10 @@ export class Aggregator<K extends AggKey = AggKey> {
       throw rangeError('an integer in [0, 3600000]', 'options.syncTimeoutMs', syncTimeoutMs);
     }
     const attachId = (options as { [ATTACH]?: number })[ATTACH];
+    const shared = parseShared(options.shared);
+    if (shared !== undefined && attachId !== undefined) {
+      throw rangeError('no shared option on an attached recorder', 'options.shared', shared);
+    }
     const Native = (native as unknown as { Aggregator: NativeAggregatorClass }).Aggregator;
     this.#native =
       attachId !== undefined
@@ -439,6 +488,10 @@ export class Aggregator<K extends AggKey = AggKey> {
             offload: offload || attachId !== undefined,
             ringSize,
             syncTimeoutMs,
+            shared:
+              shared === undefined
+                ? undefined
+                : { name: `/${shared.name}`, shards: shared.shards, shardBytes: shared.shardBytes },
           });
     this.#attached = attachId !== undefined;
     this.#tokenOptions = {
@@ -464,6 +517,18 @@ export class Aggregator<K extends AggKey = AggKey> {
     this.#registry = new FinalizationRegistry((id: number) => {
       if (this.#native !== null) this.#pending.push(id);
     });
+    this.#shared = shared !== undefined;
+    if (shared !== undefined && shared.flushMs !== 0) {
+      // A failed publish (ENOSPC) surfaces on the next flush() or read, which publish too.
+      this.#publishTimer = setInterval(() => {
+        try {
+          if (this.#native !== null && !this.#busy) this.flush();
+        } catch {
+          // see above
+        }
+      }, shared.flushMs ?? 1000);
+      this.#publishTimer.unref();
+    }
     // Structured clone copies own enumerable properties and would deliver `{}`; reading this one
     // throws instead, so postMessage(aggregator) fails and says what to post.
     Object.defineProperty(this, 'notPostable', {
@@ -491,6 +556,16 @@ export class Aggregator<K extends AggKey = AggKey> {
       throw new CodedError('EINVAL', 'share() needs an offloaded Aggregator: create it with offload: true');
     }
     return { tophash: 'Aggregator.share', version: 1, pid: process.pid, id: n.share(), options: this.#tokenOptions };
+  }
+
+  /**
+   * Removes the shared-memory segment `name` (see {@link AggregatorOptions.shared}); processes that
+   * have it open keep using it. false when there was none.
+   */
+  static unlinkShared(name: string): boolean {
+    checkSegmentName(name, 'name');
+    const Native = (native as unknown as { Aggregator: { unlinkShared(name: string): boolean } }).Aggregator;
+    return Native.unlinkShared(`/${name}`);
   }
 
   /**
@@ -887,6 +962,7 @@ export class Aggregator<K extends AggKey = AggKey> {
       this.#pending = [];
       n.releaseHandles(ids, ids.length);
     }
+    if (this.#shared) n.publish();
   }
 
   // ---- reading ----
@@ -1182,6 +1258,14 @@ export class Aggregator<K extends AggKey = AggKey> {
   close(): void {
     const n = this.#native;
     if (n === null) return;
+    if (this.#publishTimer !== undefined) clearInterval(this.#publishTimer);
+    if (this.#shared && !this.#busy) {
+      try {
+        this.flush(); // staged events go into the last publish
+      } catch {
+        // the native close publishes again, and keeps the previous snapshot if that fails
+      }
+    }
     this.#native = null;
     this.#s.neuter();
     this.#pending = [];
