@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -46,6 +47,10 @@ struct RawHeader {
   double bounds[kMaxBounds];
 };
 static_assert(sizeof(RawHeader) <= kSegmentHeaderBytes, "the header outgrew its reserved bytes");
+// Offsets the tests and the fuzz target rely on (they corrupt these fields).
+static_assert(offsetof(RawHeader, version) == 8 && offsetof(RawHeader, ready) == 16 &&
+                  offsetof(RawHeader, total_bytes) == 72,
+              "the header's field offsets are part of the format");
 
 // Owner word: state in the high half, pid in the low half.
 enum ShardState : uint32_t { kFree = 0, kOwned = 1, kOrphaned = 2 };

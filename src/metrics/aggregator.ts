@@ -96,7 +96,7 @@ export interface AggregatorOptions {
 
 /** Options for an {@link Aggregator} shared between processes: see {@link AggregatorOptions.shared}. */
 export interface SharedOptions {
-  /** The segment's name: 1 to 200 characters of `[A-Za-z0-9._-]`. */
+  /** The segment's name: 1 to 200 characters of `[A-Za-z0-9._-]`, the first a letter or digit. */
   name: string;
   /** Processes the segment holds at once (its shards; default 16). Only the creator's value counts. */
   shards?: number;
@@ -347,11 +347,12 @@ function keyTexts(bytes: Uint8Array, offsets: Uint32Array): string[] {
   return keys;
 }
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const SEGMENT_NAME = /^[A-Za-z0-9._-]{1,200}$/;
+const SEGMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
 function checkSegmentName(name: unknown, what: string): asserts name is string {
   if (typeof name !== 'string') throw typeError('a segment name (string)', what, name);
-  if (!SEGMENT_NAME.test(name)) throw rangeError('1 to 200 characters of [A-Za-z0-9._-]', what, name);
+  if (!SEGMENT_NAME.test(name))
+    throw rangeError('1 to 200 characters of [A-Za-z0-9._-], the first a letter or digit', what, name);
 }
 
 function parseShared(shared: unknown): SharedOptions | undefined {
