@@ -9,7 +9,8 @@ import { w5 } from './w5';
 import { w6 } from './w6';
 import { w7 } from './w7';
 import { w8 } from './w8';
+import { w9 } from './w9';
 
-export const WORKLOADS: readonly Workload[] = [w1, w2, w3, w4, w5, w6, w7, w8];
+export const WORKLOADS: readonly Workload[] = [w1, w2, w3, w4, w5, w6, w7, w8, w9];
 
 export type { BenchContext, Workload, WorkloadResult } from './types';
