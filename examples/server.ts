@@ -14,7 +14,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { Counter, Gauge, Histogram, Registry } from '../src/prom';
+import { ClusterRegistry, Counter, Gauge, Histogram, Registry } from '../src/prom';
 
 /** What {@link startServer} returns. */
 export interface ExampleServer {
@@ -28,37 +28,47 @@ export interface ExampleServer {
 
 const ROUTES = new Set(['/api/items', '/api/slow', '/api/error']);
 
+/** The metrics' names, for a cluster's primary to clear their shared segments. */
+export const METRIC_NAMES = ['http_request_duration_seconds', 'http_requests_total', 'http_requests_in_flight'];
+
 /**
  * Starts the example service.
  *
  * @param port - the TCP port (0 picks a free one)
  * @param host - the interface to listen on
+ * @param cluster - share the metrics between processes under this name (examples/cluster-server.ts):
+ *   every process's /metrics then serves the merged view
  */
-export async function startServer(port: number, host = '127.0.0.1'): Promise<ExampleServer> {
-  const registry = new Registry();
+export async function startServer(port: number, host = '127.0.0.1', cluster?: string): Promise<ExampleServer> {
+  const registry = cluster === undefined ? new Registry() : new ClusterRegistry();
+  // Published every 250 ms (and on each scrape), so any worker's /metrics is at most that stale.
+  const shared = cluster === undefined ? undefined : { name: cluster, flushMs: 250 };
   const latency = new Histogram({
-    name: 'http_request_duration_seconds',
+    name: METRIC_NAMES[0],
     help: 'HTTP request latency by route, method and status code',
     labelNames: ['route', 'method', 'status_code'],
     registers: [registry],
+    shared,
   });
   const requests = new Counter({
-    name: 'http_requests_total',
+    name: METRIC_NAMES[1],
     help: 'HTTP requests handled',
     labelNames: ['route', 'method', 'status_code'],
     registers: [registry],
+    shared,
   });
   const inFlight = new Gauge({
-    name: 'http_requests_in_flight',
+    name: METRIC_NAMES[2],
     help: 'Requests being handled',
     registers: [registry],
+    shared,
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/metrics') {
       res.writeHead(200, { 'content-type': registry.contentType });
-      res.end(await registry.metrics());
+      res.end(registry instanceof ClusterRegistry ? await registry.clusterMetrics() : await registry.metrics());
       return;
     }
     // Unknown paths share one label value, so a scanner cannot blow up the series count.

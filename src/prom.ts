@@ -22,6 +22,7 @@
  * @packageDocumentation
  */
 export { Histogram, type HistogramChild, type HistogramOptions } from './prom/histogram';
+export { ClusterRegistry, type SharedMetricOptions } from './prom/cluster';
 export { Counter, type CounterChild } from './prom/counter';
 export { Gauge, type GaugeChild } from './prom/gauge';
 export { Registry } from './prom/registry';

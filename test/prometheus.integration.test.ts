@@ -45,63 +45,77 @@ async function query(base: string, promql: string): Promise<VectorResult[]> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A real Prometheus server scraping `target` every second, in its own temp dir. */
+async function startPrometheus(
+  target: string,
+  job: string,
+): Promise<{ base: string; log: () => string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'tophash-prom-'));
+  const config = join(dir, 'prometheus.yml');
+  writeFileSync(
+    config,
+    [
+      'global:',
+      '  scrape_interval: 1s',
+      '  evaluation_interval: 1s',
+      'scrape_configs:',
+      `  - job_name: ${job}`,
+      '    static_configs:',
+      `      - targets: ['${target}']`,
+      '',
+    ].join('\n'),
+  );
+  const prom = spawn(
+    'prometheus',
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  prom.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const base = `http://127.0.0.1:${port}/`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}-/ready`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 150) throw new Error(`Prometheus did not become ready:\n${log}`);
+    await sleep(100);
+  }
+  return {
+    base,
+    log: () => log,
+    stop: async () => {
+      if (prom.exitCode === null) {
+        const exited = new Promise((resolve) => prom.once('exit', resolve));
+        prom.kill('SIGTERM');
+        await Promise.race([exited, sleep(5000).then(() => prom.kill('SIGKILL'))]);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 describe.skipIf(!haveProm)('Prometheus scrapes the example server', () => {
   let app: ExampleServer;
-  let prom: ChildProcess | undefined;
+  let prom: Awaited<ReturnType<typeof startPrometheus>> | undefined;
   let promBase = '';
-  let dir = '';
-  let promLog = '';
 
   beforeAll(async () => {
     app = await startServer(0);
-    const target = new URL(app.url).host;
-    const port = await freePort();
-    dir = mkdtempSync(join(tmpdir(), 'tophash-prom-'));
-    const config = join(dir, 'prometheus.yml');
-    writeFileSync(
-      config,
-      [
-        'global:',
-        '  scrape_interval: 1s',
-        '  evaluation_interval: 1s',
-        'scrape_configs:',
-        '  - job_name: tophash-example',
-        '    static_configs:',
-        `      - targets: ['${target}']`,
-        '',
-      ].join('\n'),
-    );
-    prom = spawn(
-      'prometheus',
-      [
-        `--config.file=${config}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--log.level=warn',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    prom.stderr!.on('data', (chunk: Buffer) => (promLog += chunk.toString()));
-    promBase = `http://127.0.0.1:${port}/`;
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`${promBase}-/ready`)).ok) break;
-      } catch {
-        // not listening yet
-      }
-      if (i > 150) throw new Error(`Prometheus did not become ready:\n${promLog}`);
-      await sleep(100);
-    }
+    prom = await startPrometheus(new URL(app.url).host, 'tophash-example');
+    promBase = prom.base;
   });
 
   afterAll(async () => {
-    if (prom && prom.exitCode === null) {
-      const exited = new Promise((resolve) => prom!.once('exit', resolve));
-      prom.kill('SIGTERM');
-      await Promise.race([exited, sleep(5000).then(() => prom!.kill('SIGKILL'))]);
-    }
+    await prom?.stop();
     await app?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('stores _count and _sum equal to what the server recorded, per route', async () => {
@@ -147,7 +161,7 @@ describe.skipIf(!haveProm)('Prometheus scrapes the example server', () => {
       if (done) break;
       if (Date.now() > deadline) {
         throw new Error(
-          `Prometheus never showed the expected values.\nexpected ${JSON.stringify([...expected])}\nlast ${last}\n${promLog}`,
+          `Prometheus never showed the expected values.\nexpected ${JSON.stringify([...expected])}\nlast ${last}\n${prom!.log()}`,
         );
       }
       await sleep(250);
@@ -159,6 +173,72 @@ describe.skipIf(!haveProm)('Prometheus scrapes the example server', () => {
     const [up] = await query(promBase, 'up{job="tophash-example"}');
     expect(up.value[1]).toBe('1');
   }, 55_000);
+});
+
+// examples/cluster-server.ts: node:cluster workers sharing the port and, through shared memory,
+// their metrics. Prometheus scrapes whichever worker the primary hands the connection to; every
+// scrape must show the requests of all workers.
+describe.skipIf(!haveProm || process.platform !== 'linux')('Prometheus scrapes the node:cluster example', () => {
+  const script = join(__dirname, '..', 'dist', 'examples', 'cluster-server.js');
+  let server: ChildProcess | undefined;
+  let prom: Awaited<ReturnType<typeof startPrometheus>> | undefined;
+  let base = '';
+
+  beforeAll(async () => {
+    const port = await freePort();
+    server = spawn(process.execPath, [script, '--port', String(port), '--workers', '3'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    base = `http://127.0.0.1:${port}/`;
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`${base}metrics`)).ok) break;
+      } catch {
+        // workers not listening yet
+      }
+      if (i > 200) throw new Error('the cluster example did not start');
+      await sleep(50);
+    }
+    prom = await startPrometheus(`127.0.0.1:${port}`, 'tophash-cluster');
+  });
+
+  afterAll(async () => {
+    await prom?.stop();
+    if (server && server.exitCode === null) {
+      const exited = new Promise((resolve) => server!.once('exit', resolve));
+      server.kill('SIGTERM');
+      await Promise.race([exited, sleep(5000).then(() => server!.kill('SIGKILL'))]);
+    }
+  });
+
+  it('stores a _count equal to the requests sent across all workers', async () => {
+    const sent = 120;
+    // Separate connections, so the primary spreads them over the workers.
+    await Promise.all(
+      Array.from({ length: sent }, async (_, i) => {
+        const res = await fetch(`${base}${i % 4 === 0 ? 'api/error' : 'api/items'}`, {
+          headers: { connection: 'close' },
+        });
+        await res.text();
+      }),
+    );
+    const deadline = Date.now() + 40_000;
+    let last = '';
+    for (;;) {
+      const [count] = await query(prom!.base, 'sum(http_request_duration_seconds_count{job="tophash-cluster"})');
+      const [total] = await query(prom!.base, 'sum(http_requests_total{job="tophash-cluster"})');
+      last = JSON.stringify({ count: count?.value[1], total: total?.value[1] });
+      if (count !== undefined && Number(count.value[1]) === sent && Number(total?.value[1]) === sent) break;
+      if (Date.now() > deadline)
+        throw new Error(`Prometheus never showed ${sent} requests; last ${last}\n${prom!.log()}`);
+      await sleep(250);
+    }
+    const [errors] = await query(
+      prom!.base,
+      'sum(http_request_duration_seconds_count{job="tophash-cluster",status_code="500"})',
+    );
+    expect(Number(errors.value[1])).toBe(sent / 4);
+  }, 60_000);
 });
 
 describe('example server plumbing', () => {

@@ -13,8 +13,12 @@ import {
   valueFamily,
   valueIndex,
   valueMetricObject,
+  refuseShared,
+  sharedValuesFor,
+  type SharedValues,
   type ValueSeries,
 } from './value-series';
+import { sharedOption, type SharedMetricOptions } from './cluster';
 
 /** A counter child bound to one label set, as `labels(...)` returns it. */
 export interface CounterChild {
@@ -38,19 +42,22 @@ export class Counter<T extends string = string> extends client.Counter<T> {
   /** How prom-client's cluster registry aggregates this metric across workers. */
   declare readonly aggregator: client.Aggregator;
   private index!: LabelIndex<ValueSeries>;
+  private shared?: SharedValues;
 
   /**
    * Creates the counter and registers it in `config.registers` (default: the global registry).
    *
    * @param config - prom-client's counter options: `name`, `help`, `labelNames`, `registers`,
-   *   `aggregator`, `collect`
+   *   `aggregator`, `collect`; and tophash's `shared` (see {@link SharedMetricOptions})
    */
-  constructor(config: client.CounterConfiguration<T>) {
+  constructor(config: client.CounterConfiguration<T> & SharedMetricOptions) {
     rejectExemplars(config, 'Counter');
+    sharedOption(config); // checked before prom-client registers the metric
     super(config);
     delete (this as { inc?: unknown }).inc;
     this.index = valueIndex([...this.labelNames] as string[]);
     this.reset();
+    this.shared = sharedValuesFor(config, this, () => this.index);
     fastFormatRegisters(this as { registers?: unknown });
   }
 
@@ -100,6 +107,7 @@ export class Counter<T extends string = string> extends client.Counter<T> {
   remove(...values: string[]): void;
   remove(labels: LabelValues<T>): void;
   remove(...args: unknown[]): void {
+    refuseShared(this.shared, 'remove()');
     removeValueSeries(this, this.index, args);
   }
 
@@ -107,19 +115,20 @@ export class Counter<T extends string = string> extends client.Counter<T> {
   reset(): void {
     // prom-client's constructor calls reset() before this class has set its fields.
     if (this.index === undefined) return super.reset();
+    refuseShared(this.shared, 'reset()');
     resetValueSeries(this.index);
   }
 
   /** The metric as prom-client's registry reads it. */
   async get(): Promise<client.MetricObjectWithValues<client.MetricValue<T>>> {
-    const metric = await valueMetricObject(this, this.index);
+    const metric = await valueMetricObject(this, this.index, this.shared);
     return metric as client.MetricObjectWithValues<client.MetricValue<T>>;
   }
 
   /** @internal */
   async [FAMILY](): Promise<ExpositionFamily> {
     await runCollect(this as { collect?: () => unknown });
-    return valueFamily(this, 'counter', this.index);
+    return valueFamily(this, 'counter', this.index, this.shared);
   }
 }
 

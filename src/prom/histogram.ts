@@ -6,6 +6,8 @@ import * as client from 'prom-client';
 import { Aggregator, READ_ROWS, RENDER_TEXT_ASYNC, type AggHandle, type LabelKey } from '../metrics/aggregator';
 import { compileObserve, copyLabels, LabelIndex, type IndexedSeries, type LabelObject } from '../metrics/label-index';
 import { rangeError, typeError } from '../runtime/errors';
+import { refuseShared } from './value-series';
+import { segmentName, sharedOption, type SharedMetricOptions } from './cluster';
 import { fastFormatRegisters } from './registry';
 import {
   checkLabelNames,
@@ -83,6 +85,8 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
   private agg!: Aggregator<LabelKey> | Aggregator<number>;
   private index!: LabelIndex<HistogramSeries>;
   private bounds!: readonly number[];
+  // Created with `shared`: reads and scrapes cover every process's series.
+  private shared = false;
 
   /**
    * Creates the histogram and registers it in `config.registers` (default: prom-client's global
@@ -90,23 +94,28 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
    *
    * @param config - prom-client's histogram options: `name`, `help`, `labelNames`, `buckets`,
    *   `registers`, `aggregator`, `collect`; and tophash's `offload` (see {@link HistogramOptions})
+   *   and `shared` (see {@link SharedMetricOptions})
    */
-  constructor(config: client.HistogramConfiguration<T> & HistogramOptions) {
+  constructor(config: client.HistogramConfiguration<T> & HistogramOptions & SharedMetricOptions) {
     rejectExemplars(config, 'Histogram');
     const buckets = isObject(config) && config.buckets !== undefined ? config.buckets : DEFAULT_BUCKETS;
     checkBuckets(buckets);
     const offload = (isObject(config) ? config.offload : undefined) ?? false;
     if (typeof offload !== 'boolean') throw typeError('a boolean', 'config.offload', offload);
+    const shared = sharedOption(config);
     super(config);
     // prom-client installs observe as an own property; ours replaces it below.
     delete (this as { observe?: unknown }).observe;
     this.bounds = [...buckets];
     const names = [...this.labelNames] as string[];
     const hist = { buckets: this.bounds };
+    const across =
+      shared === undefined ? undefined : { name: segmentName(shared.name, this.name), flushMs: shared.flushMs };
+    this.shared = across !== undefined;
     const agg: Aggregator<LabelKey> | Aggregator<number> =
       names.length > 0
-        ? new Aggregator<LabelKey>({ key: { labels: names }, hist, offload })
-        : new Aggregator<number>({ key: 'u64', hist, offload });
+        ? new Aggregator<LabelKey>({ key: { labels: names }, hist, offload, shared: across })
+        : new Aggregator<number>({ key: 'u64', hist, offload, shared: across });
     this.agg = agg;
     this.index = new LabelIndex<HistogramSeries>(names, (labels, values) => ({
       labels,
@@ -204,6 +213,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
    * @param labels - the label set
    */
   zero(labels: LabelValues<T>): void {
+    refuseShared(this.shared, 'zero()');
     const series = this.index.resolve(labels);
     // prom-client's zero() starts the series afresh, reported under these labels.
     series.labels = copyLabels(labels);
@@ -219,6 +229,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
   remove(...values: string[]): void;
   remove(labels: LabelValues<T>): void;
   remove(...args: unknown[]): void {
+    refuseShared(this.shared, 'remove()');
     const labels = labelsFromArgs(this.labelNames, args);
     checkLabelNames(this.labelNames, labels);
     const series = this.index.remove(labels);
@@ -232,9 +243,24 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
   reset(): void {
     // prom-client's constructor calls reset() before this class has set its fields.
     if (this.index === undefined) return super.reset();
+    refuseShared(this.shared, 'reset()');
     this.agg.flush();
     this.agg.clear();
     this.index.clear();
+  }
+
+  /** Shared: every process's series (as READ_ROWS keys them), in scan order. */
+  private mergedSeries(): { labels: Record<string, string>; key: string }[] {
+    const names = this.index.names;
+    return this.agg[READ_ROWS]().keys.map((key) => {
+      const labels: Record<string, string> = {};
+      if (names.length > 0) {
+        key.split('\0').forEach((v, i) => {
+          if (v !== '') labels[names[i]] = v;
+        });
+      }
+      return { labels, key };
+    });
   }
 
   private deleteKey(series: HistogramSeries): void {
@@ -246,7 +272,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
    * Every series' aggregate from one bulk readout of the aggregator (one native scan, rows
    * indexed by key text) rather than an encode, native lookup and copy per series.
    */
-  private reader(): (series: HistogramSeries) => SeriesReading {
+  private reader(): (series: { readonly key: string }) => SeriesReading {
     const { keys, rows, stride } = this.agg[READ_ROWS]();
     const at = new Map<string, number>();
     for (let i = 0; i < keys.length; i++) at.set(keys[i], i * stride);
@@ -263,7 +289,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     const bucketName = `${name}_bucket`;
     const values: SampleValue[] = [];
     const read = this.reader();
-    for (const series of this.index.series()) {
+    for (const series of this.shared ? this.mergedSeries() : this.index.series()) {
       const { count, sum, hist } = read(series);
       const shared = series.labels;
       const line = (labels: Record<string, string | number>, value: number, metricName: string, exemplar?: null) =>
@@ -307,9 +333,11 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
    */
   async [TEXT](openMetrics: boolean): Promise<string> {
     await runCollect(this as { collect?: () => unknown });
+    const family = { name: this.name, help: this.help, labelNames: this.index.names, openMetrics, eof: false };
+    // Shared: every process's series, not only those this one has handles for.
+    if (this.shared) return this.agg[RENDER_TEXT_ASYNC](family);
     const handles: AggHandle[] = [];
     for (const s of this.index.series()) handles.push(s.handle);
-    const family = { name: this.name, help: this.help, labelNames: this.index.names, openMetrics, eof: false };
     // Rendered on the libuv pool: a scrape costs the event loop the string's creation only.
     return this.agg[RENDER_TEXT_ASYNC](family, handles);
   }
