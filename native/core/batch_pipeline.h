@@ -24,21 +24,10 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/prefetch.h"
 #include "core/table.h"
 
 namespace tophash::core::batch {
-
-// To GCC a prefetch has no side effect, so a function that only prefetches
-// counts as const and calls to it are deleted (stage_prefetch_stored was, in
-// full). The empty volatile asm naming the address keeps every prefetch.
-inline void prefetch_read(const void* p) {
-  __builtin_prefetch(p, 0, 3);
-  asm volatile("" : : "r"(p));
-}
-inline void prefetch_write(const void* p) {
-  __builtin_prefetch(p, 1, 3);
-  asm volatile("" : : "r"(p));
-}
 
 // Lines of a bucket worth prefetching for a write: all of a small bucket,
 // the control word and the first keys of a big one (fixed keys of 256 bytes).

@@ -28,8 +28,8 @@ struct ByteSource {
   static void prefetch_stored(const ByteSlot& s, const ByteProbe& p) {
     if (s.hi != p.hi || p.len <= kInlineKeyBytes) return;
     const auto* k = reinterpret_cast<const char*>(static_cast<uintptr_t>(s.lo));
-    batch::prefetch_read(k);
-    batch::prefetch_read(k + p.len - 1);
+    prefetch_read(k);
+    prefetch_read(k + p.len - 1);
   }
 };
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/prefetch.h"
 #include "core/u64_map.h"
 
 namespace tophash::core {
@@ -14,9 +15,6 @@ namespace tophash::core {
 namespace {
 
 constexpr size_t kChunk = 64;
-
-inline void prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
-inline void prefetch_write(const void* p) { __builtin_prefetch(p, 1, 3); }
 
 // Widens keys [start, start+n) of the batch to u64. Float64 keys were
 // validated beforehand, so the cast is exact.
@@ -48,9 +46,9 @@ void load_keys(const KeyBatch& keys, size_t start, size_t n, uint64_t* dst) {
 // overlap as the first ones do.
 inline void prefetch_bucket(const U64Table::Bucket* b) {
   const char* p = reinterpret_cast<const char*>(b);
-  prefetch(p);
-  prefetch(p + 64);
-  prefetch(p + 128);
+  prefetch_read(p);
+  prefetch_read(p + 64);
+  prefetch_read(p + 128);
 }
 
 struct LookupChunk {
@@ -93,8 +91,8 @@ void stage_match(const U64Table& t, LookupChunk* c) {
     const U64Table::Bucket* b = c->buckets[i];
     if (c->masks[i] != 0) {  // already requested; a hint to keep them close
       const int slot = __builtin_ctz(c->masks[i]);
-      prefetch(&b->keys[slot]);
-      prefetch(&b->values[slot]);
+      prefetch_read(&b->keys[slot]);
+      prefetch_read(&b->values[slot]);
     }
   }
 }
