@@ -17,6 +17,13 @@
 // Writes run two deep: the next chunk is hashed and its buckets prefetched
 // before the current one is applied in batch order.
 //
+// Each stage is a function of its own that is never inlined. A call per
+// chunk of keys is noise next to a chunk's cache misses, and it leaves one
+// symbol per stage and key kind in the binary, which
+// scripts/check-pipeline-stages.js finds and checks for prefetches: a
+// compiler that drops a stage fails the tests rather than quietly slowing
+// batches down.
+//
 // A Source describes the batch:
 //   static constexpr size_t kChunk;    keys per chunk
 //   size_t count() const;
@@ -100,8 +107,8 @@ struct HasPrefetchStored<Source, Key, Probe,
     : std::true_type {};
 
 template <class TableT, class Source>
-void stage_hash_and_prefetch(const TableT& t, const Source& src, size_t start,
-                             LookupChunk<TableT, Source>* c) {
+[[gnu::noinline]] void stage_hash_and_prefetch(const TableT& t, const Source& src, size_t start,
+                                               LookupChunk<TableT, Source>* c) {
   c->start = start;
   c->n = chunk_length(src, start);
   src.load(start, c->n, t.hasher(), c->probes, c->hashes);
@@ -118,7 +125,7 @@ void stage_hash_and_prefetch(const TableT& t, const Source& src, size_t start,
 // link lies beyond the lines prefetched with it, so for a key that will be
 // chased the link's line is fetched now, a stage before the chase reads it.
 template <class TableT, class Source>
-void stage_match(const TableT& t, LookupChunk<TableT, Source>* c) {
+[[gnu::noinline]] void stage_match(const TableT& t, LookupChunk<TableT, Source>* c) {
   using Bucket = typename TableT::Bucket;
   for (size_t i = 0; i < c->n; ++i) c->ctrls[i] = c->buckets[i]->ctrl();
   t.match_kernel()->match_tag_many(c->ctrls, c->tags, c->n, c->masks);
@@ -141,7 +148,7 @@ void stage_match(const TableT& t, LookupChunk<TableT, Source>* c) {
 // reads beyond the slot (a long byte key's arena bytes), the slot's line
 // having been requested a stage earlier.
 template <class TableT, class Source>
-void stage_chase(LookupChunk<TableT, Source>* c) {
+[[gnu::noinline]] void stage_chase(LookupChunk<TableT, Source>* c) {
   constexpr bool kStoredBytes =
       HasPrefetchStored<Source, typename TableT::Key, ProbeOf<TableT>>::value;
   for (size_t i = 0; i < c->n; ++i) {
@@ -198,8 +205,8 @@ struct WriteChunk {
 // bucket in the current array and, during growth, the old bucket the write
 // must evacuate first.
 template <class TableT, class Source>
-void stage_write_prefetch(const TableT& t, const Source& src, size_t start,
-                          WriteChunk<TableT, Source>* c) {
+[[gnu::noinline]] void stage_write_prefetch(const TableT& t, const Source& src, size_t start,
+                                            WriteChunk<TableT, Source>* c) {
   c->start = start;
   c->n = chunk_length(src, start);
   src.load(start, c->n, t.hasher(), c->probes, c->hashes);

@@ -3,7 +3,8 @@
 // are dropped: g++ 12 at -O3 removed the overflow-chase stage of the u64
 // batch lookups that way (clang kept it). The empty volatile asm naming the
 // address is a side effect the compiler must keep, and the prefetch with it.
-// Every prefetch in the engine goes through these two.
+// Every prefetch in the engine goes through these two, and
+// scripts/check-pipeline-stages.js checks the batch stages still hold one.
 #pragma once
 
 namespace tophash::core {
