@@ -5,7 +5,8 @@
 # (Debian's qemu-user), where every suite is instantiated once per match/hash
 # kernel pair the emulated CPU reports (scalar, swar, neon x aes-portable,
 # fold), then cross-builds the addon itself against Node's headers, checks it
-# is an aarch64 ELF exporting the Node-API entry point, and loads it in an
+# is an aarch64 ELF exporting the Node-API entry point and keeping every
+# batch pipeline stage (scripts/check-pipeline-stages.js), and loads it in an
 # arm64 Node under qemu (Debian's nodejs:arm64 unpacked into a folder, not
 # installed: scripts/aarch64-node.sh), where scripts/aarch64-smoke.js checks
 # the Arm probe and every kernel pair against a JS Map.
@@ -37,6 +38,7 @@ file -b "$addon" | grep -q 'ARM aarch64' || { echo "$addon is not an aarch64 ELF
 aarch64-linux-gnu-nm -D --defined-only "$addon" | grep -q napi_register_module_v1 ||
   { echo "$addon does not export napi_register_module_v1" >&2; exit 1; }
 echo "$addon: $(file -b "$addon" | cut -d, -f1-2), exports napi_register_module_v1"
+OBJDUMP=aarch64-linux-gnu-objdump node scripts/check-pipeline-stages.js "$addon"
 
 echo "== aarch64: the cross-built addon in an arm64 Node under qemu =="
 bash scripts/aarch64-node.sh "$dir/node-root"

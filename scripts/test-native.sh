@@ -7,7 +7,10 @@
 # so the SSE2-only path (what an old CPU or a bare VM gets; the build itself
 # uses no -m flags) is tested on any machine. Each run is split into one
 # shard per core; results land in build-native-*/results-*.json, which
-# scripts/kernel-report.js turns into the table of which kernels ran.
+# scripts/kernel-report.js turns into the table of which kernels ran. The
+# release build's test executable is also checked for every batch pipeline
+# stage (scripts/check-pipeline-stages.js), as the addon is by npm test: the
+# two are built with different flags.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -43,7 +46,11 @@ for variant in release sanitize; do
   cmake -S . -B "$dir" "${flags[@]}" >/dev/null
   cmake --build "$dir" -j "$jobs" >/dev/null
   run_suites "$dir" "$variant"
-  if [ "$variant" = release ]; then run_suites "$dir" sse2-only TOPHASH_CPU_MASK=0x1; fi
+  if [ "$variant" = release ]; then
+    run_suites "$dir" sse2-only TOPHASH_CPU_MASK=0x1
+    echo "== batch pipeline stages (cmake release build) =="
+    node scripts/check-pipeline-stages.js "$dir/tophash_tests"
+  fi
 done
 
 if command -v clang++ >/dev/null; then

@@ -1,49 +1,71 @@
-// The batch pipeline of u64_batch.cpp, generic over the key kind, for the
-// byte-key maps (str_batch.cpp, fixed_map.cpp). Per chunk of keys: load and
-// hash them all (bytes_many), prefetch every home bucket, and only then match
-// and compare. Lookups run three chunks deep: while chunk k is resolved,
-// chunk k+1 has been matched (its slot and value lines are in flight) and
-// chunk k+2 hashed (its bucket lines are in flight). A Source whose keys may
-// live outside the slot (long byte keys in the arena) gets a fourth stage:
-// chunk k+1's matched slots, whose lines were prefetched a stage earlier,
-// are read and the arena bytes of a plausible match prefetched, so the
-// compare in stage k does not wait for a third miss. Writes run two deep:
-// the next chunk is hashed and its buckets prefetched before the current one
-// is applied in batch order.
+// The batch pipeline behind every map's batches: u64 keys (u64_batch.cpp),
+// variable-length byte keys (str_batch.cpp) and fixed-width keys
+// (fixed_map.cpp); batch_operations.h builds get/has/set/delete on it.
+//
+// Per chunk of keys: load and hash them all with the kernel's many-key entry
+// point, prefetch every home bucket, and only then match and compare.
+// Lookups keep four chunks in flight, so the memory latency of one chunk
+// hides behind the work on the others. While chunk r is resolved:
+//
+//   r+1  chased   keys with no tag match whose chain goes on have their
+//                 overflow bucket prefetched; matched keys whose bytes live
+//                 outside the slot (long byte keys) have those prefetched
+//   r+2  matched  4 (AVX2) or 8 (AVX-512) buckets' control words compared
+//                 per instruction; matched slots' lines prefetched
+//   r+3  hashed   home buckets' lines in flight
+//
+// Writes run two deep: the next chunk is hashed and its buckets prefetched
+// before the current one is applied in batch order.
+//
+// Each stage is a function of its own that is never inlined. A call per
+// chunk of keys is noise next to a chunk's cache misses, and it leaves one
+// symbol per stage and key kind in the binary, which
+// scripts/check-pipeline-stages.js finds and checks for prefetches: a
+// compiler that drops a stage fails the tests rather than quietly slowing
+// batches down.
 //
 // A Source describes the batch:
-//   using Item = ...;                  what a chunk keeps per key (a probe)
 //   static constexpr size_t kChunk;    keys per chunk
 //   size_t count() const;
-//   void load(size_t start, size_t n, const Hasher&, Item* items, uint64_t* hashes) const;
-//   static Probe probe(const Item&);   the table's Probe for an item
-//   optional: static void prefetch_stored(const Key& slot, const Item&);
+//   void load(size_t start, size_t n, const Hasher&, ProbeOf<TableT>* probes,
+//             uint64_t* hashes) const;
+//   optional: static void prefetch_stored(const Key& slot, const ProbeOf<TableT>&);
+//     starts loading what comparing the probe with a matched slot will read
+//     beyond the slot.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
 #include <utility>
 
+#include "core/prefetch.h"
 #include "core/table.h"
 
 namespace tophash::core::batch {
 
-// To GCC a prefetch has no side effect, so a function that only prefetches
-// counts as const and calls to it are deleted (stage_prefetch_stored was, in
-// full). The empty volatile asm naming the address keeps every prefetch.
-inline void prefetch_read(const void* p) {
-  __builtin_prefetch(p, 0, 3);
-  asm volatile("" : : "r"(p));
-}
-inline void prefetch_write(const void* p) {
-  __builtin_prefetch(p, 1, 3);
-  asm volatile("" : : "r"(p));
-}
+// What a chunk keeps per key: the table's probe, by value.
+template <class TableT>
+using ProbeOf = std::remove_cv_t<std::remove_reference_t<typename TableT::Probe>>;
 
-// Lines of a bucket worth prefetching for a write: all of a small bucket,
-// the control word and the first keys of a big one (fixed keys of 256 bytes).
+// Lines of a bucket worth prefetching at first sight of its address: all of
+// a small bucket, the control word and the first keys of a big one (fixed
+// keys of 256 bytes). Prefetching only the control word's line first and the
+// matched slot's lines a stage later fetched fewer lines but measured 1.5x
+// slower on U64Map at 1e8 keys (102 against 68 ns/key, CPU time): every
+// random access there misses the TLB, and the later prefetches did not
+// overlap as the first ones do.
 template <class Bucket>
 constexpr size_t kPrefetchLines = sizeof(Bucket) <= 256 ? (sizeof(Bucket) + 63) / 64 : 2;
+
+// Whether those lines hold the whole bucket, its overflow link included.
+template <class Bucket>
+constexpr bool kWholeBucketPrefetched = 64 * kPrefetchLines<Bucket> >= sizeof(Bucket);
+
+template <class Bucket>
+inline void prefetch_bucket_for_read(const Bucket* b) {
+  const char* p = reinterpret_cast<const char*>(b);
+  for (size_t i = 0; i < kPrefetchLines<Bucket>; ++i) prefetch_read(p + 64 * i);
+}
 
 template <class Bucket>
 inline void prefetch_bucket_for_write(const Bucket* b) {
@@ -51,13 +73,16 @@ inline void prefetch_bucket_for_write(const Bucket* b) {
   for (size_t i = 0; i < kPrefetchLines<Bucket>; ++i) prefetch_write(p + 64 * i);
 }
 
-// The same lines for a lookup, at first sight of the bucket's address: on
-// U64Map at 1e8 keys, prefetching only the control word's line first and the
-// matched slot's lines a stage later measured 1.5x slower (u64_batch.cpp).
+// A home bucket with no tag match whose chain may go on: the key, if
+// present, is in an overflow bucket.
 template <class Bucket>
-inline void prefetch_bucket_for_read(const Bucket* b) {
-  const char* p = reinterpret_cast<const char*>(b);
-  for (size_t i = 0; i < kPrefetchLines<Bucket>; ++i) prefetch_read(p + 64 * i);
+inline bool may_continue(const Bucket* b, uint8_t mask) {
+  return mask == 0 && !b->ends_chain();
+}
+
+template <class Source>
+inline size_t chunk_length(const Source& src, size_t start) {
+  return src.count() - start < Source::kChunk ? src.count() - start : Source::kChunk;
 }
 
 template <class TableT, class Source>
@@ -65,7 +90,7 @@ struct LookupChunk {
   static constexpr size_t kN = Source::kChunk;
   size_t start = 0;
   size_t n = 0;
-  typename Source::Item items[kN];
+  ProbeOf<TableT> probes[kN];
   uint64_t hashes[kN];
   const typename TableT::Bucket* buckets[kN];
   uint8_t tags[kN];
@@ -73,12 +98,20 @@ struct LookupChunk {
   uint8_t masks[kN];
 };
 
+template <class Source, class Key, class Probe, class = void>
+struct HasPrefetchStored : std::false_type {};
+template <class Source, class Key, class Probe>
+struct HasPrefetchStored<Source, Key, Probe,
+                         std::void_t<decltype(Source::prefetch_stored(
+                             std::declval<const Key&>(), std::declval<const Probe&>()))>>
+    : std::true_type {};
+
 template <class TableT, class Source>
-void stage_hash_and_prefetch(const TableT& t, const Source& src, size_t start,
-                             LookupChunk<TableT, Source>* c) {
+[[gnu::noinline]] void stage_hash_and_prefetch(const TableT& t, const Source& src, size_t start,
+                                               LookupChunk<TableT, Source>* c) {
   c->start = start;
-  c->n = src.count() - start < Source::kChunk ? src.count() - start : Source::kChunk;
-  src.load(start, c->n, t.hasher(), c->items, c->hashes);
+  c->n = chunk_length(src, start);
+  src.load(start, c->n, t.hasher(), c->probes, c->hashes);
   for (size_t i = 0; i < c->n; ++i) {
     const auto* b = t.home_bucket(c->hashes[i]);
     c->buckets[i] = b;
@@ -87,35 +120,45 @@ void stage_hash_and_prefetch(const TableT& t, const Source& src, size_t start,
   }
 }
 
+// The matched slots' lines were requested with the bucket when the bucket is
+// small: prefetching them again keeps them close. A big bucket's overflow
+// link lies beyond the lines prefetched with it, so for a key that will be
+// chased the link's line is fetched now, a stage before the chase reads it.
 template <class TableT, class Source>
-void stage_match(const TableT& t, LookupChunk<TableT, Source>* c) {
+[[gnu::noinline]] void stage_match(const TableT& t, LookupChunk<TableT, Source>* c) {
+  using Bucket = typename TableT::Bucket;
   for (size_t i = 0; i < c->n; ++i) c->ctrls[i] = c->buckets[i]->ctrl();
   t.match_kernel()->match_tag_many(c->ctrls, c->tags, c->n, c->masks);
   for (size_t i = 0; i < c->n; ++i) {
+    const Bucket* b = c->buckets[i];
     if (c->masks[i] != 0) {
       const int slot = __builtin_ctz(c->masks[i]);
-      prefetch_read(&c->buckets[i]->keys[slot]);
-      prefetch_read(&c->buckets[i]->values[slot]);
+      prefetch_read(&b->keys[slot]);
+      prefetch_read(&b->values[slot]);
+    } else if constexpr (!kWholeBucketPrefetched<Bucket>) {
+      if (!b->ends_chain()) prefetch_read(&b->overflow);
     }
   }
 }
 
-template <class Source, class Key, class = void>
-struct HasPrefetchStored : std::false_type {};
-template <class Source, class Key>
-struct HasPrefetchStored<
-    Source, Key,
-    std::void_t<decltype(Source::prefetch_stored(std::declval<const Key&>(),
-                                                 std::declval<const typename Source::Item&>()))>>
-    : std::true_type {};
-
-// Reads the matched slots of a matched chunk and lets the Source prefetch
-// what a compare will touch beyond them.
+// For the keys that must go on to an overflow bucket (about 5% at load 6):
+// prefetch it a stage before the resolve loop walks to it. Left to the
+// resolve loop, each such key is a chain of dependent misses that stalls the
+// keys behind it. For matched keys the Source may prefetch what the compare
+// reads beyond the slot (a long byte key's arena bytes), the slot's line
+// having been requested a stage earlier.
 template <class TableT, class Source>
-void stage_prefetch_stored(LookupChunk<TableT, Source>* c) {
+[[gnu::noinline]] void stage_chase(LookupChunk<TableT, Source>* c) {
+  constexpr bool kStoredBytes =
+      HasPrefetchStored<Source, typename TableT::Key, ProbeOf<TableT>>::value;
   for (size_t i = 0; i < c->n; ++i) {
-    if (c->masks[i] != 0) {
-      Source::prefetch_stored(c->buckets[i]->keys[__builtin_ctz(c->masks[i])], c->items[i]);
+    const auto* b = c->buckets[i];
+    if (may_continue(b, c->masks[i])) {
+      if (b->overflow != nullptr) prefetch_bucket_for_read(b->overflow);
+    } else if constexpr (kStoredBytes) {
+      if (c->masks[i] != 0) {
+        Source::prefetch_stored(b->keys[__builtin_ctz(c->masks[i])], c->probes[i]);
+      }
     }
   }
 }
@@ -124,42 +167,29 @@ void stage_prefetch_stored(LookupChunk<TableT, Source>* c) {
 template <class TableT, class Source, class OnResult>
 void lookup_pipeline(const TableT& t, const Source& src, OnResult&& on_result) {
   if (src.count() == 0) return;
-  constexpr bool kDeep = HasPrefetchStored<Source, typename TableT::Key>::value;
-  // Chunks in flight: hashed, matched, (slots read,) being resolved.
-  constexpr int kDepth = kDeep ? 4 : 3;
+  constexpr size_t kDepth = 4;
   LookupChunk<TableT, Source> chunks[kDepth];
   size_t next_start = 0;
-  size_t started = 0;  // chunks started
-  size_t resolved = 0;  // chunks resolved
+  size_t started = 0;
   auto start_chunk = [&]() {
-    stage_hash_and_prefetch(t, src, next_start, &chunks[started % kDepth]);
-    next_start += chunks[started % kDepth].n;
+    LookupChunk<TableT, Source>* c = &chunks[started % kDepth];
+    stage_hash_and_prefetch(t, src, next_start, c);
+    next_start += c->n;
     ++started;
   };
-  // Before resolving chunk r: chunk r is matched (and its slots read, deep),
-  // chunk r+1 hashed (and matched, deep), chunk r+2 hashed (deep). Each turn
-  // hashes the next chunk, moves the ones in between a stage on, resolves r.
-  for (int j = 0; j < kDepth - 1 && next_start < src.count(); ++j) start_chunk();
+  // Fill: chunk 0 chased, 1 matched, 2 hashed; the loop hashes 3.
+  for (size_t j = 0; j < kDepth - 1 && next_start < src.count(); ++j) start_chunk();
   stage_match(t, &chunks[0]);
-  if constexpr (kDeep) {
-    if (started > 1) stage_match(t, &chunks[1]);
-    stage_prefetch_stored(&chunks[0]);
-  }
-  while (resolved < started) {
+  if (started > 1) stage_match(t, &chunks[1]);
+  stage_chase(&chunks[0]);
+  for (size_t resolved = 0; resolved < started; ++resolved) {
     if (next_start < src.count()) start_chunk();
-    const size_t newest = started - 1;
-    if constexpr (kDeep) {
-      if (resolved + 2 <= newest) stage_match(t, &chunks[(resolved + 2) % kDepth]);
-      if (resolved + 1 <= newest) stage_prefetch_stored(&chunks[(resolved + 1) % kDepth]);
-    } else {
-      if (resolved + 1 <= newest) stage_match(t, &chunks[(resolved + 1) % kDepth]);
-    }
-    LookupChunk<TableT, Source>& c = chunks[resolved % kDepth];
+    if (resolved + 2 < started) stage_match(t, &chunks[(resolved + 2) % kDepth]);
+    if (resolved + 1 < started) stage_chase(&chunks[(resolved + 1) % kDepth]);
+    const LookupChunk<TableT, Source>& c = chunks[resolved % kDepth];
     for (size_t i = 0; i < c.n; ++i) {
-      on_result(c.start + i,
-                t.find_from(c.buckets[i], Source::probe(c.items[i]), c.tags[i], c.masks[i]));
+      on_result(c.start + i, t.find_from(c.buckets[i], c.probes[i], c.tags[i], c.masks[i]));
     }
-    ++resolved;
   }
 }
 
@@ -167,23 +197,29 @@ template <class TableT, class Source>
 struct WriteChunk {
   size_t start = 0;
   size_t n = 0;
-  typename Source::Item items[Source::kChunk];
+  ProbeOf<TableT> probes[Source::kChunk];
   uint64_t hashes[Source::kChunk];
 };
 
+// Hashes the chunk and prefetches the lines its writes will touch: the
+// bucket in the current array and, during growth, the old bucket the write
+// must evacuate first.
 template <class TableT, class Source>
-void stage_write_prefetch(const TableT& t, const Source& src, size_t start,
-                          WriteChunk<TableT, Source>* c) {
+[[gnu::noinline]] void stage_write_prefetch(const TableT& t, const Source& src, size_t start,
+                                            WriteChunk<TableT, Source>* c) {
   c->start = start;
-  c->n = src.count() - start < Source::kChunk ? src.count() - start : Source::kChunk;
-  src.load(start, c->n, t.hasher(), c->items, c->hashes);
+  c->n = chunk_length(src, start);
+  src.load(start, c->n, t.hasher(), c->probes, c->hashes);
   for (size_t i = 0; i < c->n; ++i) {
     prefetch_bucket_for_write(t.write_bucket(c->hashes[i]));
     if (const auto* ob = t.pending_old_bucket(c->hashes[i])) prefetch_bucket_for_write(ob);
   }
 }
 
-// apply(i, Probe, hash) for every key, in batch order.
+// apply(i, probe, hash) for every key, in batch order, with the next chunk
+// hashed and prefetched before the current one is applied. A write that
+// starts a doubling makes the prefetches of the next chunk point at the old
+// array: harmless, just wasted.
 template <class TableT, class Source, class Apply>
 void write_pipeline(TableT& t, const Source& src, Apply&& apply) {
   if (src.count() == 0) return;
@@ -191,10 +227,10 @@ void write_pipeline(TableT& t, const Source& src, Apply&& apply) {
   int cur = 0;
   stage_write_prefetch(t, src, 0, &chunks[cur]);
   for (;;) {
-    WriteChunk<TableT, Source>& c = chunks[cur];
+    const WriteChunk<TableT, Source>& c = chunks[cur];
     const size_t next_start = c.start + c.n;
     if (next_start < src.count()) stage_write_prefetch(t, src, next_start, &chunks[cur ^ 1]);
-    for (size_t i = 0; i < c.n; ++i) apply(c.start + i, Source::probe(c.items[i]), c.hashes[i]);
+    for (size_t i = 0; i < c.n; ++i) apply(c.start + i, c.probes[i], c.hashes[i]);
     if (next_start >= src.count()) break;
     cur ^= 1;
   }

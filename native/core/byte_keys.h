@@ -55,6 +55,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/prefetch.h"
 #include "core/table.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -272,9 +273,7 @@ struct BytesPolicy {
   }
   static void prefetch_stored(const ByteSlot& s) {
     if (is_long_key(s)) {
-      const void* p = reinterpret_cast<const void*>(static_cast<uintptr_t>(s.lo));
-      __builtin_prefetch(p);
-      asm volatile("" : : "r"(p));  // see prefetch_read in batch_pipeline.h
+      prefetch_read(reinterpret_cast<const void*>(static_cast<uintptr_t>(s.lo)));
     }
   }
   static void forget(const ByteSlot& s, KeyArena& arena) {

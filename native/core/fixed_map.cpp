@@ -3,10 +3,9 @@
 // batch pays one indirect call (see fixed_map.h).
 #include "core/fixed_map.h"
 
-#include <limits>
 #include <stdexcept>
 
-#include "core/batch_pipeline.h"
+#include "core/batch_operations.h"
 #ifdef TOPHASH_TABLE_CHECKS
 #include "core/table_debug.h"
 #endif
@@ -47,7 +46,6 @@ namespace {
 
 template <size_t N>
 struct FixedSource {
-  using Item = FixedKey<N>;
   // Chunks of at most 4 KiB of keys: 64 short keys, 16 of 256 bytes.
   static constexpr size_t kChunk = 4096 / N < 16 ? 16 : (4096 / N > 64 ? 64 : 4096 / N);
   const uint8_t* keys;
@@ -55,16 +53,15 @@ struct FixedSource {
   size_t n_keys;
 
   size_t count() const { return n_keys; }
-  void load(size_t start, size_t n, const Hasher& h, Item* items, uint64_t* hashes) const {
+  void load(size_t start, size_t n, const Hasher& h, FixedKey<N>* probes, uint64_t* hashes) const {
     uint32_t offsets[kChunk + 1];
     for (size_t i = 0; i < n; ++i) {
-      items[i].assign(keys + (start + i) * key_size, key_size);
+      probes[i].assign(keys + (start + i) * key_size, key_size);
       offsets[i] = static_cast<uint32_t>(i * N);
     }
     offsets[n] = static_cast<uint32_t>(n * N);
-    h.kernel->bytes_many(items[0].b, offsets, n, h.seed, hashes);
+    h.kernel->bytes_many(probes[0].b, offsets, n, h.seed, hashes);
   }
-  static const Item& probe(const Item& k) { return k; }
 };
 
 template <size_t N>
@@ -103,40 +100,16 @@ class FixedImpl final : public FixedMap::Impl {
   }
 
   size_t get_batch(const uint8_t* keys, size_t count, double* out, uint8_t* found) const override {
-    size_t hits = 0;
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    batch::lookup_pipeline(t_, source(keys, count), [&](size_t i, const double* v) {
-      if (v != nullptr) {
-        out[i] = *v;
-        ++hits;
-      } else {
-        out[i] = nan;
-      }
-      if (found != nullptr) found[i] = v != nullptr;
-    });
-    return hits;
+    return batch::get(t_, source(keys, count), out, found);
   }
   size_t has_batch(const uint8_t* keys, size_t count, uint8_t* out) const override {
-    size_t hits = 0;
-    batch::lookup_pipeline(t_, source(keys, count), [&](size_t i, const double* v) {
-      out[i] = v != nullptr;
-      hits += v != nullptr;
-    });
-    return hits;
+    return batch::has(t_, source(keys, count), out);
   }
   size_t set_batch(const uint8_t* keys, size_t count, const double* values) override {
-    size_t added = 0;
-    batch::write_pipeline(t_, source(keys, count), [&](size_t i, const Key& k, uint64_t hash) {
-      added += t_.assign(k, hash, values[i]);
-    });
-    return added;
+    return batch::set(t_, source(keys, count), values);
   }
   size_t delete_batch(const uint8_t* keys, size_t count) override {
-    size_t deleted = 0;
-    batch::write_pipeline(t_, source(keys, count), [&](size_t, const Key& k, uint64_t hash) {
-      deleted += t_.erase(k, hash);
-    });
-    return deleted;
+    return batch::erase(t_, source(keys, count));
   }
 
  private:

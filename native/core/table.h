@@ -38,12 +38,13 @@
 // not found. A deleted slot is kEmptyOne and is reused by the next insert that
 // passes it.
 //
-// Batches (u64_batch.cpp, batch_pipeline.h) split this into stages across a
-// chunk of keys: hash them all, prefetch every bucket, match the control words
-// of 4 or 8 different keys in one AVX2/AVX-512 compare, then compare keys.
-// The per-key miss latency overlaps instead of adding up, which is where the
-// batch API earns its speed; wide SIMD inside one 8-byte control word would
-// buy nothing.
+// Batches (batch_pipeline.h, one pipeline for every key kind) split this
+// into stages across a chunk of keys: hash them all, prefetch every bucket,
+// match the control words of 4 or 8 different keys in one AVX2/AVX-512
+// compare, prefetch the overflow bucket of each key the match sends on down
+// its chain, then compare keys. The per-key miss latency overlaps instead of
+// adding up, which is where the batch API earns its speed; wide SIMD inside
+// one 8-byte control word would buy nothing.
 //
 // GROWTH, AND WHY 6.5
 //

@@ -1,0 +1,60 @@
+// get/has/set/delete over a batch of any key kind, for the maps whose values
+// are f64 (U64Map, StrMap, FixedMap): each map's batch entry points are one
+// line that hands its Source (batch_pipeline.h) to these. Each returns how
+// many keys hit, were new, or were deleted.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+#include "core/batch_pipeline.h"
+
+namespace tophash::core::batch {
+
+// out[i] = the value or NaN; found (optional) [i] = 1 or 0.
+template <class TableT, class Source>
+size_t get(const TableT& t, const Source& keys, double* out, uint8_t* found) {
+  size_t hits = 0;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  lookup_pipeline(t, keys, [&](size_t i, const double* v) {
+    if (v != nullptr) {
+      out[i] = *v;
+      ++hits;
+    } else {
+      out[i] = nan;
+    }
+    if (found != nullptr) found[i] = v != nullptr;
+  });
+  return hits;
+}
+
+template <class TableT, class Source>
+size_t has(const TableT& t, const Source& keys, uint8_t* out) {
+  size_t hits = 0;
+  lookup_pipeline(t, keys, [&](size_t i, const double* v) {
+    out[i] = v != nullptr;
+    hits += v != nullptr;
+  });
+  return hits;
+}
+
+// In batch order, so a key repeated in the batch ends with its last value.
+template <class TableT, class Source>
+size_t set(TableT& t, const Source& keys, const double* values) {
+  size_t added = 0;
+  write_pipeline(t, keys, [&](size_t i, const ProbeOf<TableT>& key, uint64_t hash) {
+    added += t.assign(key, hash, values[i]);
+  });
+  return added;
+}
+
+template <class TableT, class Source>
+size_t erase(TableT& t, const Source& keys) {
+  size_t deleted = 0;
+  write_pipeline(t, keys, [&](size_t, const ProbeOf<TableT>& key, uint64_t hash) {
+    deleted += t.erase(key, hash);
+  });
+  return deleted;
+}
+
+}  // namespace tophash::core::batch
