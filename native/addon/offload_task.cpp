@@ -2,6 +2,7 @@
 
 #include <new>
 
+#include "addon/external_string.h"
 #include "core/wtf8.h"
 
 namespace tophash::addon {
@@ -74,8 +75,16 @@ void OffloadTask::OnOK() {
     deferred_.Resolve(env.Undefined());
     return;
   }
-  napi_value text = exposition_string(env, result_.text);
-  std::string().swap(result_.text);
+  napi_value text;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(result_.text.data());
+  if (core::all_ascii(bytes, result_.text.size())) {
+    const napi_status st =
+        external_ascii_string(env, new std::string(std::move(result_.text)), &text);
+    NAPI_THROW_IF_FAILED_VOID(env, st);
+  } else {
+    text = exposition_string(env, result_.text);
+    std::string().swap(result_.text);
+  }
   deferred_.Resolve(Napi::Value(env, text));
 }
 
