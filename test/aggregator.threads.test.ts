@@ -190,3 +190,36 @@ describe('worker_threads lifecycle', () => {
     agg.close();
   });
 });
+
+describe('the lock deadline', () => {
+  it('a read that cannot get the lock within syncTimeoutMs fails with ETIMEDOUT instead of hanging', async () => {
+    const agg = new Aggregator<number>({ key: 'u64', offload: true, syncTimeoutMs: 1, maxEntries: 1_000_000 });
+    // flags[0]: the worker is about to hold the lock with one long batch; flags[1]: it is done.
+    const flags = new Int32Array(new SharedArrayBuffer(8));
+    const source = `
+      const { workerData } = require('node:worker_threads');
+      const { Aggregator } = require(workerData.entry);
+      const rec = Aggregator.attach(workerData.token, { syncTimeoutMs: 60000 });
+      const n = 2_000_000;
+      const keys = new Float64Array(n), values = new Float64Array(n);
+      for (let i = 0; i < n; i++) { keys[i] = i * 2654435761 % 2 ** 40; values[i] = 1; }
+      Atomics.store(workerData.flags, 0, 1);
+      rec.recordBatch(keys, values);
+      Atomics.store(workerData.flags, 1, 1);
+    `;
+    const w = new Worker(source, { eval: true, workerData: { entry, token: agg.share(), flags } });
+    while (Atomics.load(flags, 0) === 0) await new Promise((r) => setTimeout(r, 1));
+    let code: unknown;
+    while (code === undefined && Atomics.load(flags, 1) === 0) {
+      try {
+        agg.get(1);
+      } catch (err) {
+        code = (err as { code?: unknown }).code;
+      }
+    }
+    expect(code).toBe('ETIMEDOUT');
+    await new Promise((r) => w.once('exit', r));
+    expect(agg.size).toBe(1_000_000); // maxEntries; the rest were dropped // and it works again once the lock is free
+    agg.close();
+  });
+});

@@ -67,17 +67,22 @@ void run(uint64_t generation) {
     // freed right here.
     list.clear();
     s.passes.fetch_add(1, std::memory_order_relaxed);
-    if (work > 0) {
-      sleep = OffloadThread::kMinSleep;
-      continue;
-    }
+    // Even after a pass that found work, wait a little: a consumer right
+    // behind its producer reads the cache lines the producer is writing (and
+    // the head it stores per event), and each such line then bounces between
+    // the cores; a few microseconds behind, it reads only lines the producer
+    // has finished with, in batches.
+    if (work > 0) sleep = OffloadThread::kMinSleep;
     std::unique_lock<std::mutex> lock(s.mutex);
     s.cv.wait_for(lock, sleep, [&] {
       return s.generation != generation || s.woken.load(std::memory_order_relaxed);
     });
     s.woken.store(false, std::memory_order_relaxed);
-    sleep = std::min(
-        sleep * 2, std::chrono::duration_cast<std::chrono::microseconds>(OffloadThread::kMaxSleep));
+    if (work == 0) {
+      sleep =
+          std::min(sleep * 2,
+                   std::chrono::duration_cast<std::chrono::microseconds>(OffloadThread::kMaxSleep));
+    }
   }
 }
 

@@ -5,11 +5,12 @@
 //
 // Each pass drains every ring of every aggregator whose lock is free (one
 // that a reader holds is retried on the next pass, never waited for, so a
-// slow reader cannot stall the other aggregators). A pass that found work is
-// followed by another at once; an idle one sleeps, doubling the sleep from
-// kMinSleep to kMaxSleep, until wake() (which a producer calls every quarter
-// ring) or the sleep ends. The sleep bounds how stale another thread's view
-// can be; a recorder's own reads never wait for it (they drain their ring).
+// slow reader cannot stall the other aggregators). Between passes the
+// thread sleeps: kMinSleep after a pass that found work (so it drains in
+// batches instead of chasing its producers' cache lines), doubling up to
+// kMaxSleep while idle, and until wake() (which a producer calls every
+// quarter ring) or the sleep ends. The sleep bounds how stale another
+// thread's view can be; reads never wait for it (they drain every ring).
 #pragma once
 #include <chrono>
 #include <cstdint>

@@ -571,11 +571,15 @@ export class Aggregator<K extends AggKey = AggKey> {
 
   /**
    * A recorder of the aggregation that {@link Aggregator.share} made the token for, for this
-   * thread: its own ring, handles and staging; reads see the whole aggregation. `close()` on it
+   * thread: its own ring, handles and staging; reads see the whole aggregation. `options` sets this
+   * recorder's own ring and lock deadline (default: the owner's). `close()` on it
    * detaches (its events stay); `close()` on the owner makes it throw `ERR_CLOSED`. A worker that
    * ends, or is terminated, hands in every event it recorded.
    */
-  static attach<K extends AggKey = AggKey>(token: AggregatorToken): Aggregator<K> {
+  static attach<K extends AggKey = AggKey>(
+    token: AggregatorToken,
+    options?: Pick<AggregatorOptions, 'onRingFull' | 'ringSize' | 'syncTimeoutMs'>,
+  ): Aggregator<K> {
     if (typeof token !== 'object' || token === null || token.tophash !== 'Aggregator.share') {
       throw typeError('a token from Aggregator#share()', 'token', token);
     }
@@ -584,7 +588,15 @@ export class Aggregator<K extends AggKey = AggKey> {
       throw rangeError(`a token made in this process (pid ${process.pid})`, 'token.pid', token.pid);
     }
     if (typeof token.id !== 'number') throw typeError('an aggregator id', 'token.id', token.id);
-    return new Aggregator<K>({ ...token.options, [ATTACH]: token.id } as AggregatorOptions);
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw typeError('an options object', 'options', options);
+    }
+    const own = {
+      onRingFull: options?.onRingFull ?? token.options.onRingFull,
+      ringSize: options?.ringSize ?? token.options.ringSize,
+      syncTimeoutMs: options?.syncTimeoutMs ?? token.options.syncTimeoutMs,
+    };
+    return new Aggregator<K>({ ...token.options, ...own, [ATTACH]: token.id } as AggregatorOptions);
   }
 
   #open(): NativeAggregator {

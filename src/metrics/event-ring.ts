@@ -116,11 +116,20 @@ export class RingHandle implements AggHandle {
   record(value: number): void {
     if (typeof value !== 'number' || value - value !== 0) throw badValue(value);
     const r = this.r;
-    if (r.ctl[CLOSED] !== 0) throw closedError('Aggregator');
-    if (r.head === r.limit && !r.makeRoom()) return;
-    const slot = r.head & r.mask;
+    const ctl = r.ctl;
+    if (ctl[CLOSED] !== 0) throw closedError('Aggregator');
+    let h = r.head;
+    if (h === r.limit) {
+      if (!r.makeRoom()) return;
+      h = r.head;
+    }
+    const slot = h & r.mask;
     r.ids[slot] = this.id;
     r.values[slot] = value;
-    r.publish();
+    // publish(), written out: this is the hot path.
+    r.head = ++h;
+    if (PLAIN_PUBLISH) ctl[HEAD] = h;
+    else Atomics.store(ctl, HEAD, h);
+    if ((h & r.wakeMask) === 0) r.wake();
   }
 }
