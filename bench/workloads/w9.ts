@@ -12,12 +12,16 @@
 //       offloaded Aggregator (attached by token) vs 4 prom-client Histograms
 //       merged with AggregatorRegistry.aggregate(); end to end, from posting
 //       'go' to the merged result.
-//   (c) the merged scrape of 4 processes: needs the shared segments, so the
-//       row says it is pending.
+//   (c) the merged scrape of 4 node:cluster worker processes × 1000 series:
+//       prom-client's AggregatorRegistry.clusterMetrics() in the primary (asks
+//       every worker over IPC) vs tophash/prom's ClusterRegistry.clusterMetrics()
+//       in the primary (reads every worker's shard of a shared-memory segment),
+//       and the shared Aggregator's toPrometheusAsync() without a registry.
 //   (d) event-loop delay (monitorEventLoopDelay, 1 ms resolution) while
 //       registry.metrics() runs every 100 ms over 10,000 series.
 //
 // Every system's totals are checked against W3's oracle after its last sample.
+import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -26,13 +30,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { AggregatorRegistry, Histogram as PromHistogram, Registry as PromRegistry } from 'prom-client';
 import { Aggregator, type LabelKey } from '../../src/index';
-import { Histogram as TopHistogram, Registry as TopRegistry } from '../../src/prom';
+import { ClusterRegistry, Histogram as TopHistogram, Registry as TopRegistry } from '../../src/prom';
+import { segmentName } from '../../src/prom/cluster';
 import { gc, median } from '../harness';
 import { fmtDuration, fmtN, fmtNs, fmtRatio, mdTable } from '../report';
 import {
   BUCKET_SLOTS,
   DEFAULT_BUCKETS,
   LABEL_NAMES,
+  expositionTotals,
   generateEvents,
   generateScrapeEvents,
   selfTestEvents,
@@ -44,6 +50,8 @@ import {
   type Verified,
 } from '../w3-events';
 import { METRIC_HELP, METRIC_NAME, aggregatorReadout } from '../w3-systems';
+import type { W9ClusterEnv, W9ClusterReady } from '../w9-cluster-worker';
+import { w9HistogramConfig } from '../w9-histogram';
 import type { W9WorkerData, W9WorkerDone } from '../w9-worker';
 import { pickSizes, type BenchContext, type Workload, type WorkloadResult } from './types';
 
@@ -53,6 +61,10 @@ const ROUTES = 50;
 const WORKERS = 4;
 /** (b): the compiled worker, beside this file's folder (dist/bench/w9-worker.js). */
 const WORKER_FILE = path.join(__dirname, '..', 'w9-worker.js');
+/** (c): the compiled node:cluster worker (dist/bench/w9-cluster-worker.js), and W3's scrape events per series of the stream the workers share. */
+const CLUSTER_WORKER_FILE = path.join(__dirname, '..', 'w9-cluster-worker.js');
+const CLUSTER_EVENTS_PER_SERIES = 40;
+const QUICK_CLUSTER_EVENTS_PER_SERIES = 8;
 /** (d): W3's 10,000-series label space (500 routes) and its events per series. */
 const DELAY_ROUTES = 500;
 const DELAY_EVENTS_PER_SERIES = 20;
@@ -70,6 +82,7 @@ const BIG_RING = 1 << 20;
 const TARGETS = {
   recording: 100,
   workers: 20,
+  clusterScrape: 20,
   delayP99Ms: 1,
 };
 
@@ -151,13 +164,7 @@ async function promReadout(
 }
 
 function promHistogram(registry: PromRegistry): PromHistogram<string> {
-  return new PromHistogram({
-    name: METRIC_NAME,
-    help: METRIC_HELP,
-    labelNames: [...LABEL_NAMES],
-    buckets: [...DEFAULT_BUCKETS],
-    registers: [registry],
-  });
+  return new PromHistogram({ ...w9HistogramConfig(), registers: [registry] });
 }
 
 function labelsAggregator(offload: boolean, ringSize?: number): Aggregator<LabelKey> {
@@ -547,31 +554,219 @@ async function runWorkerSystem(
 // ---------------------------------------------------------------------------
 // (c) merged scrape of 4 processes
 
+/** One row of (c): a merged scrape of the 4 workers' series, timed in the primary. */
 interface ClusterRow {
+  id: 'prom-client' | 'tophash-registry' | 'tophash-aggregator';
   label: string;
   call: string;
-  note: string;
+  /** ms per merged scrape, every timed sample. */
+  samplesMs: number[];
+  medianMs: number;
+  /** Length of the merged text (characters). */
+  chars: number;
+  /** Series and Σ _count of the merged text (checked against the oracle). */
+  series: number;
+  count: number;
+  /** ms until the workers were ready (fork, build events, record, publish), the slowest worker. */
+  setupMs: number;
 }
 
-/**
- * (c) compares one scrape of the merged series of 4 processes (tophash's shared segments) with
- * prom-client's AggregatorRegistry.clusterMetrics() under node:cluster. This workload does not
- * drive processes sharing an aggregator yet, so both rows are reported as pending, in the table's
- * final shape.
- */
-function clusterScrapeRows(): ClusterRow[] {
-  return [
-    {
-      label: 'prom-client AggregatorRegistry under node:cluster, 4 workers × 1000 series',
-      call: 'clusterMetrics()',
-      note: 'pending: measured together with the tophash row',
-    },
-    {
-      label: 'tophash, 4 processes × 1000 series in shared segments',
-      call: 'merged scrape',
-      note: 'pending: needs shared segments',
-    },
-  ];
+/** Warm-up and timed scrapes of (c), in the primary. */
+function clusterPlan(quick: boolean): { samples: number; warmup: number } {
+  return quick ? { samples: 5, warmup: 1 } : { samples: 11, warmup: 2 };
+}
+
+/** The next W9ClusterReady of a cluster worker; rejects if it exits first. */
+function clusterReady(w: ClusterWorker): Promise<W9ClusterReady> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: unknown) => {
+      if (typeof m !== 'object' || m === null || (m as { w9?: unknown }).w9 !== 'ready') return;
+      w.off('message', onMessage);
+      w.off('exit', onExit);
+      resolve(m as W9ClusterReady);
+    };
+    const onExit = (code: number, signal: string | null) => {
+      w.off('message', onMessage);
+      reject(new Error(`W9 (c): a cluster worker ended (${signal ?? code}) before it was ready`));
+    };
+    w.on('message', onMessage);
+    w.once('exit', onExit);
+  });
+}
+
+/** Forks the workers of one system and waits until each has recorded (and published) its share. */
+async function forkClusterWorkers(
+  system: W9ClusterEnv['W9_CLUSTER_SYSTEM'],
+  clusterName: string,
+  perSeries: number,
+): Promise<{ workers: ClusterWorker[]; setupMs: number; events: number }> {
+  cluster.setupPrimary({ exec: CLUSTER_WORKER_FILE, args: [] });
+  const t0 = performance.now();
+  const workers: ClusterWorker[] = [];
+  const ready: Promise<W9ClusterReady>[] = [];
+  try {
+    for (let k = 0; k < WORKERS; k++) {
+      const env: W9ClusterEnv = {
+        W9_CLUSTER_SYSTEM: system,
+        W9_CLUSTER_NAME: clusterName,
+        W9_CLUSTER_ROUTES: String(ROUTES),
+        W9_CLUSTER_PER_SERIES: String(perSeries),
+        W9_CLUSTER_INDEX: String(k),
+        W9_CLUSTER_WORKERS: String(WORKERS),
+      };
+      const w = cluster.fork(env);
+      workers.push(w);
+      ready.push(clusterReady(w));
+    }
+    const done = await Promise.all(ready);
+    return { workers, setupMs: performance.now() - t0, events: done.reduce((s, d) => s + d.events, 0) };
+  } catch (err) {
+    await stopClusterWorkers(workers);
+    throw err;
+  }
+}
+
+/** Asks every worker to stop and waits for it to exit (kills it after 5 s). */
+async function stopClusterWorkers(workers: readonly ClusterWorker[]): Promise<void> {
+  await Promise.all(
+    workers.map(async (w) => {
+      if (w.isDead()) return;
+      const exited = new Promise((resolve) => w.once('exit', resolve));
+      if (w.isConnected()) w.send('stop');
+      else w.process.kill();
+      const timer = setTimeout(() => w.process.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
+}
+
+/** Warm-up, then the timed merged scrapes, each after a full GC; checks the last text. */
+async function timeMergedScrape(
+  what: string,
+  scrape: () => Promise<string>,
+  ev: Events,
+  quick: boolean,
+): Promise<{ samplesMs: number[]; text: string }> {
+  const plan = clusterPlan(quick);
+  const samplesMs: number[] = [];
+  let text = '';
+  for (let k = 0; k < plan.warmup + plan.samples; k++) {
+    gc();
+    const t0 = performance.now();
+    text = await scrape();
+    const ms = performance.now() - t0;
+    if (k === 0) verifyExposition(what, text, METRIC_NAME, ev.oracle);
+    if (k >= plan.warmup) samplesMs.push(ms);
+  }
+  verifyExposition(what, text, METRIC_NAME, ev.oracle);
+  return { samplesMs, text };
+}
+
+function clusterRow(
+  id: ClusterRow['id'],
+  label: string,
+  call: string,
+  timed: { samplesMs: number[]; text: string },
+  setupMs: number,
+): ClusterRow {
+  const t = expositionTotals(timed.text, METRIC_NAME);
+  return {
+    id,
+    label,
+    call,
+    samplesMs: timed.samplesMs,
+    medianMs: median(timed.samplesMs),
+    chars: timed.text.length,
+    series: t.series,
+    count: t.count,
+    setupMs,
+  };
+}
+
+/** (c), prom-client: 4 cluster workers with a Histogram each; the primary's AggregatorRegistry asks them over IPC. */
+async function runClusterPromClient(ev: Events, perSeries: number, quick: boolean, ctx: BenchContext) {
+  ctx.progress.step(
+    `W9 (c) ${WORKERS} cluster workers × ${fmtN(ev.space.series)} series: prom-client clusterMetrics()`,
+  );
+  const { workers, setupMs, events } = await forkClusterWorkers('prom-client', '', perSeries);
+  try {
+    if (events !== ev.n)
+      throw new Error(`bench verification failed: W9 (c) workers recorded ${events}, expected ${ev.n}`);
+    const registry = new AggregatorRegistry();
+    const timed = await timeMergedScrape(
+      'W9 (c) prom-client clusterMetrics()',
+      () => registry.clusterMetrics(),
+      ev,
+      quick,
+    );
+    return [
+      clusterRow(
+        'prom-client',
+        `prom-client: ${WORKERS} node:cluster workers, a Histogram each; AggregatorRegistry in the primary`,
+        'await registry.clusterMetrics()',
+        timed,
+        setupMs,
+      ),
+    ];
+  } finally {
+    await stopClusterWorkers(workers);
+  }
+}
+
+/** (c), tophash: 4 cluster workers with a shared tophash/prom Histogram each; the primary reads the segment. */
+async function runClusterTophash(ev: Events, perSeries: number, quick: boolean, ctx: BenchContext) {
+  ctx.progress.step(`W9 (c) ${WORKERS} cluster workers × ${fmtN(ev.space.series)} series: tophash shared segments`);
+  // Unique per run; unlinked first, so nothing an earlier run left is counted, and at the end.
+  const clusterName = `tophash-bench-w9-${process.pid}`;
+  ClusterRegistry.unlinkShared(clusterName, [METRIC_NAME]);
+  let agg: Aggregator<LabelKey> | null = null;
+  let registry: ClusterRegistry | null = null;
+  const { workers, setupMs, events } = await forkClusterWorkers('tophash', clusterName, perSeries);
+  try {
+    if (events !== ev.n)
+      throw new Error(`bench verification failed: W9 (c) workers recorded ${events}, expected ${ev.n}`);
+    const reg = (registry = new ClusterRegistry());
+    new TopHistogram({ ...w9HistogramConfig(), registers: [reg], shared: { name: clusterName, flushMs: 0 } });
+    const viaRegistry = await timeMergedScrape(
+      'W9 (c) tophash ClusterRegistry.clusterMetrics()',
+      () => reg.clusterMetrics(),
+      ev,
+      quick,
+    );
+    const a = (agg = new Aggregator<LabelKey>({
+      key: { labels: LABEL_NAMES },
+      hist: { buckets: DEFAULT_BUCKETS },
+      shared: { name: segmentName(clusterName, METRIC_NAME), flushMs: 0 },
+    }));
+    const viaAggregator = await timeMergedScrape(
+      'W9 (c) tophash shared Aggregator toPrometheusAsync()',
+      () => a.toPrometheusAsync({ name: METRIC_NAME, help: METRIC_HELP }),
+      ev,
+      quick,
+    );
+    return [
+      clusterRow(
+        'tophash-registry',
+        `tophash/prom: ${WORKERS} node:cluster workers, a Histogram each with \`shared\`; ClusterRegistry in the primary`,
+        'await registry.clusterMetrics()',
+        viaRegistry,
+        setupMs,
+      ),
+      clusterRow(
+        'tophash-aggregator',
+        'tophash: the same segment opened by a shared Aggregator in the primary, no registry',
+        'await agg.toPrometheusAsync()',
+        viaAggregator,
+        setupMs,
+      ),
+    ];
+  } finally {
+    await stopClusterWorkers(workers);
+    agg?.close();
+    registry?.clear();
+    ClusterRegistry.unlinkShared(clusterName, [METRIC_NAME]);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -591,14 +786,7 @@ function delaySystems(): DelaySystem[] {
   };
   const topHistogram = (ev: Events, offload: boolean) => {
     const registry = new TopRegistry();
-    const hist = new TopHistogram({
-      name: METRIC_NAME,
-      help: METRIC_HELP,
-      labelNames: [...LABEL_NAMES],
-      buckets: [...DEFAULT_BUCKETS],
-      registers: [registry],
-      offload,
-    });
+    const hist = new TopHistogram({ ...w9HistogramConfig(), registers: [registry], offload });
     const { route, method, status } = ev.space;
     fill((c) => hist.labels(route[c], method[c], status[c]), ev);
     return { scrape: () => registry.metrics(), dispose: () => registry.clear() };
@@ -723,11 +911,18 @@ interface Target {
   got: string;
 }
 
-function targetsOf(rec: RecResult[], workers: WorkerResult[], delay: DelayResult[]): Target[] {
+function targetsOf(
+  rec: RecResult[],
+  workers: WorkerResult[],
+  clusterRows: ClusterRow[],
+  delay: DelayResult[],
+): Target[] {
   const recBase = rec.find((r) => r.id === 'prom-client');
   const recOff = rec.find((r) => r.id === 'agg-offload');
   const wBase = workers.find((r) => r.id === 'prom-client');
   const wTop = workers.find((r) => r.id === 'tophash');
+  const cBase = clusterRows.find((r) => r.id === 'prom-client');
+  const cTop = clusterRows.find((r) => r.id === 'tophash-registry');
   const dTop = delay.find((r) => r.id === 'tophash-offload');
   const ratio = (a: number | undefined, b: number | undefined) =>
     a === undefined || b === undefined ? '—' : fmtRatio(a / b);
@@ -743,6 +938,11 @@ function targetsOf(rec: RecResult[], workers: WorkerResult[], delay: DelayResult
       got: ratio(wTop?.eventsPerSec, wBase?.eventsPerSec),
     },
     {
+      text: `(c) merged scrape of ${WORKERS} processes × 1000 series: ClusterRegistry.clusterMetrics() vs prom-client's AggregatorRegistry.clusterMetrics()`,
+      want: `≥ ${TARGETS.clusterScrape}×`,
+      got: ratio(cBase?.medianMs, cTop?.medianMs),
+    },
+    {
       text: '(d) event-loop delay p99 while tophash/prom (offload: true) is scraped every 100 ms',
       want: `< ${TARGETS.delayP99Ms} ms`,
       got: dTop === undefined ? '—' : `${dTop.p99Ms.toFixed(2)} ms`,
@@ -755,6 +955,8 @@ function render(
   ev: Events,
   rec: RecResult[],
   workers: WorkerResult[],
+  clusterEv: Events,
+  clusterRows: ClusterRow[],
   delayEv: Events,
   delay: DelayResult[],
   runMs: number,
@@ -861,19 +1063,52 @@ function render(
   );
 
   // (c)
+  const cPlan = clusterPlan(quick);
+  const perWorker = clusterEv.n / WORKERS / clusterEv.space.series;
   lines.push('');
-  lines.push('### (c) merged scrape, 4 processes × 1000 series');
+  lines.push(`### (c) merged scrape, ${WORKERS} processes × ${clusterEv.space.series.toLocaleString('en-US')} series`);
   lines.push('');
+  lines.push(
+    `The primary forks ${WORKERS} \`node:cluster\` workers; worker k records events [k·N/${WORKERS}, (k+1)·N/${WORKERS}) of W3's scrape stream ` +
+      `over its ${clusterEv.space.series.toLocaleString('en-US')} label sets (N = ${clusterEv.n.toLocaleString('en-US')}, event j in series j mod ${clusterEv.space.series.toLocaleString('en-US')}), ` +
+      `so every worker holds all ${clusterEv.space.series.toLocaleString('en-US')} series with ${perWorker} events each and the merged view has ` +
+      `${clusterEv.n.toLocaleString('en-US')} events. prom-client: a Histogram per worker (global registry) and an \`AggregatorRegistry\` constructed in the ` +
+      "worker (prom-client 15 installs the worker's IPC listener there, not on import); the primary's `AggregatorRegistry.clusterMetrics()` " +
+      'asks every worker for `getMetricsAsJSON()` over IPC and merges. tophash: a tophash/prom Histogram per worker with `shared: { name, flushMs: 0 }` ' +
+      'in a `ClusterRegistry`, published by one scrape in the worker before it reports ready (the segment is unlinked before the workers start and ' +
+      "after the run); the primary creates the same Histogram in a `ClusterRegistry` and its `clusterMetrics()` merges every worker's shard " +
+      'from shared memory (and publishes its own, empty one); the last row opens the segment with a shared `Aggregator` and renders it with ' +
+      '`toPrometheusAsync()`. The workers stay up, idle, while the primary scrapes. ' +
+      `Median of ${cPlan.samples} scrapes (+${cPlan.warmup} warm-up), each after a full GC, ms per merged scrape; the first and the last text of every row ` +
+      'are checked against W3\'s oracle (series, Σ _count, Σ _sum). "workers ready" is the untimed set-up: fork to every worker\'s ready.',
+  );
+  lines.push('');
+  const cBase = clusterRows.find((r) => r.id === 'prom-client');
   lines.push(
     mdTable(
       [
         { title: 'system', align: 'left' },
         { title: 'call', align: 'left' },
-        'median',
+        'median ms',
+        'min–max ms',
         'vs clusterMetrics()',
-        { title: 'note', align: 'left' },
+        'text chars',
+        'workers ready',
+        { title: 'verified', align: 'left' },
       ],
-      clusterScrapeRows().map((r) => [r.label, r.call, '—', '—', r.note]),
+      clusterRows.map((r) => {
+        const sorted = [...r.samplesMs].sort((x, y) => x - y);
+        return [
+          r.label,
+          r.call,
+          r.medianMs.toFixed(2),
+          `${sorted[0].toFixed(2)}–${sorted[sorted.length - 1].toFixed(2)}`,
+          cBase === undefined ? '—' : r === cBase ? '1×' : fmtRatio(cBase.medianMs / r.medianMs),
+          r.chars.toLocaleString('en-US'),
+          `${(r.setupMs / 1000).toFixed(2)} s`,
+          `✓ ${r.series} series, Σ _count ${r.count.toLocaleString('en-US')}`,
+        ];
+      }),
     ),
   );
 
@@ -918,7 +1153,8 @@ function render(
   lines.push('');
   lines.push('Targets (reported, not enforced):');
   lines.push('');
-  for (const t of targetsOf(rec, workers, delay)) lines.push(`- ${t.text}: target ${t.want}, measured ${t.got}`);
+  for (const t of targetsOf(rec, workers, clusterRows, delay))
+    lines.push(`- ${t.text}: target ${t.want}, measured ${t.got}`);
   return lines.join('\n');
 }
 
@@ -928,7 +1164,7 @@ export const w9: Workload = {
   id: 'W9',
   title: 'offload across cores',
   sizes: (ctx) => pickSizes(ctx, [1e7], [1e5]),
-  steps: () => recordSystems().length + 2 + delaySystems().length,
+  steps: () => recordSystems().length + 2 + 2 + delaySystems().length,
   async run(ctx: BenchContext): Promise<WorkloadResult> {
     selfTestEvents();
     const cores = os.availableParallelism();
@@ -947,6 +1183,19 @@ export const w9: Workload = {
       workers.push(await runWorkerSystem(system, ev, shared, ctx));
     }
 
+    const clusterPerSeries = ctx.quick ? QUICK_CLUSTER_EVENTS_PER_SERIES : CLUSTER_EVENTS_PER_SERIES;
+    const clusterEv = generateScrapeEvents(ROUTES, clusterPerSeries);
+    const clusterRows: ClusterRow[] = [
+      ...(await runClusterPromClient(clusterEv, clusterPerSeries, ctx.quick, ctx)),
+      ...(await runClusterTophash(clusterEv, clusterPerSeries, ctx.quick, ctx)),
+    ];
+    const promCount = clusterRows[0].count;
+    for (const r of clusterRows) {
+      if (r.count !== promCount) {
+        throw new Error(`bench verification failed: W9 (c) ${r.id}: Σ _count ${r.count}, prom-client's ${promCount}`);
+      }
+    }
+
     const perSeries = ctx.quick ? QUICK_DELAY_EVENTS_PER_SERIES : DELAY_EVENTS_PER_SERIES;
     const delayEv = generateScrapeEvents(DELAY_ROUTES, perSeries);
     const runMs = ctx.quick ? QUICK_DELAY_RUN_MS : DELAY_RUN_MS;
@@ -954,7 +1203,7 @@ export const w9: Workload = {
     for (const sys of delaySystems()) delay.push(await runDelaySystem(sys, delayEv, runMs, ctx));
 
     return {
-      markdown: render(cores, ev, rec, workers, delayEv, delay, runMs, ctx.quick),
+      markdown: render(cores, ev, rec, workers, clusterEv, clusterRows, delayEv, delay, runMs, ctx.quick),
       data: {
         cores,
         n,
@@ -962,7 +1211,13 @@ export const w9: Workload = {
         workers: WORKERS,
         recording: rec,
         threads: workers,
-        clusterScrape: clusterScrapeRows(),
+        clusterScrape: {
+          workers: WORKERS,
+          series: clusterEv.space.series,
+          events: clusterEv.n,
+          eventsPerSeries: clusterPerSeries,
+          rows: clusterRows,
+        },
         eventLoopDelay: {
           series: delayEv.space.series,
           eventsPerSeries: perSeries,
@@ -971,7 +1226,7 @@ export const w9: Workload = {
           resolutionMs: ELD_RESOLUTION_MS,
           rows: delay,
         },
-        targets: targetsOf(rec, workers, delay),
+        targets: targetsOf(rec, workers, clusterRows, delay),
       },
     };
   },
