@@ -162,7 +162,10 @@ export interface AggStats {
   /** The key table's hash kernel. */
   hash: string;
   /** Offloaded: whether this is the owner (false for a recorder made by {@link Aggregator.attach}). */
-  offloaded?: { owner: boolean };
+  offloaded?: {
+    /** true for the aggregator's creator, false for a recorder made by attach(). */
+    owner: boolean;
+  };
 }
 
 /** The result of {@link Aggregator.lookupBatch} and {@link Aggregator.lookupAndDeleteBatch}. */

@@ -21,7 +21,12 @@ export interface SharedMetricOptions {
    * published (every `flushMs`, default 1000, and on every scrape) counted. `remove`, `reset` and a
    * Histogram's `zero` throw `ENOTSUP` on a shared metric.
    */
-  shared?: { name: string; flushMs?: number };
+  shared?: {
+    /** The cluster's name: every process that creates the metric with it shares the metric. */
+    name: string;
+    /** How often this process publishes its series unprompted, in ms (default 1000; 0: only on scrapes). */
+    flushMs?: number;
+  };
 }
 
 /** The segment of metric `metricName` in cluster `name`. */
