@@ -25,6 +25,8 @@ constexpr uint64_t kMinShardBytes = 4096;
 constexpr uint64_t kMaxShardBytes = uint64_t{1} << 36;
 constexpr size_t kShardHeaderBytes = 64;
 constexpr size_t kSnapshotHeaderBytes = 32;
+// Counts are whole numbers of events; doubles hold them exactly below 2^53.
+constexpr double kMaxExactCount = 9007199254740992.0;
 // How long an opener waits for a creator to finish the header.
 constexpr auto kReadyWait = std::chrono::seconds(2);
 
@@ -246,14 +248,23 @@ bool merge_snapshot(const uint8_t* buffer, size_t buffer_bytes, Aggregator& view
     }
   }
   // Every row first: a bad one rejects the snapshot before anything merges.
+  // A row an engine wrote has a whole count below 2^53, whole bucket counts
+  // that add up to it, a finite sum, and min/max that are not NaN.
   std::vector<double> row(stride);
   for (uint64_t i = 0; i < count; ++i) {
     std::memcpy(row.data(), rows + i * stride * 8, stride * 8);
-    if (!(std::isfinite(row[0]) && row[0] >= 0 && std::isfinite(row[1]) && !std::isnan(row[2]) &&
-          !std::isnan(row[3])))
+    const double n = row[0];
+    if (!(n >= 0 && n <= kMaxExactCount && std::floor(n) == n && std::isfinite(row[1]) &&
+          !std::isnan(row[2]) && !std::isnan(row[3])))
       return false;
-    for (size_t j = kRecordHeader; j < stride; ++j) {
-      if (!(std::isfinite(row[j]) && row[j] >= 0)) return false;
+    if (stride > kRecordHeader) {
+      double buckets = 0;
+      for (size_t j = kRecordHeader; j < stride; ++j) {
+        if (!(row[j] >= 0 && row[j] <= kMaxExactCount && std::floor(row[j]) == row[j]))
+          return false;
+        buckets += row[j];
+      }
+      if (buckets != n) return false;
     }
   }
   const uint8_t* key_data = keys + (count + 1) * 4;
