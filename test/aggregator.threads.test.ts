@@ -2,6 +2,7 @@
 // land in the one aggregation (checked against a plain JS computation of the
 // same deterministic streams), a worker that exits or is terminated hands in
 // what it recorded, and the owner's close() reaches attached recorders.
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
@@ -149,6 +150,40 @@ describe('worker_threads lifecycle', () => {
     expect(count === acknowledged || count === acknowledged + 1).toBe(true);
     expect(agg.get(1)!.max).toBe(count);
     agg.close();
+  });
+
+  it('terminating workers in the middle of native calls never aborts the process', () => {
+    // A terminating worker's calls into the addon fail inside node-addon-api; such a failure must
+    // end quietly with the worker, not escape as a C++ exception that aborts every thread. A
+    // 16-slot ring calls into native code every 4 records, so terminate() lands inside one often.
+    // It runs in a child process so an abort fails this test rather than the test runner.
+    const script = `
+      const { Worker } = require('node:worker_threads');
+      const { Aggregator } = require(${JSON.stringify(entry)});
+      const source = \`
+        const { workerData } = require('node:worker_threads');
+        const { Aggregator } = require(workerData.entry);
+        const rec = Aggregator.attach(workerData.token, { ringSize: 16 });
+        const h = rec.handle(1);
+        for (let i = 1; ; i++) { h.record(i); rec.record(i & 7, i); Atomics.add(workerData.done, 0, 1); }\`;
+      (async () => {
+        for (let round = 0; round < 12; round++) {
+          const agg = new Aggregator({ key: 'u64', offload: true, ringSize: 16 });
+          const done = new Int32Array(new SharedArrayBuffer(4));
+          const workers = [0, 1, 2].map(() => new Worker(source, { eval: true,
+            workerData: { entry: ${JSON.stringify(entry)}, token: agg.share(), done } }));
+          while (Atomics.load(done, 0) < 3000) await new Promise((r) => setTimeout(r, 1));
+          await Promise.all(workers.map((w) => w.terminate()));
+          if (agg.get(1).count < 1) throw new Error('no events arrived');
+          agg.close();
+        }
+        console.log('survived');
+      })();
+    `;
+    const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.stderr).not.toMatch(/terminate called/);
+    expect({ status: run.status, signal: run.signal }).toEqual({ status: 0, signal: null });
+    expect(run.stdout.trim()).toBe('survived');
   });
 
   it("the owner's close() makes attached recorders throw ERR_CLOSED", async () => {
