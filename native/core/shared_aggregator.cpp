@@ -97,7 +97,9 @@ AggStats SharedAggregator::stats() const {
   for (const auto& ring : rings_) dropped += ring->dropped();
   s.dropped += static_cast<uint64_t>(dropped) + rejected_;
   s.events += static_cast<uint64_t>(dropped);
-  s.bytes += bytes() - engine_->bytes();
+  // The rings' bytes, counted here: bytes() is a snapshot from the last
+  // locked use and may be older than the engine's own figure.
+  for (const auto& ring : rings_) s.bytes += ring->bytes();
   return s;
 }
 

@@ -23,7 +23,6 @@ export interface ValueSeries extends IndexedSeries {
 export class SharedValues {
   readonly #agg: Aggregator<LabelKey> | Aggregator<number>;
   readonly #names: readonly string[];
-  readonly #timer: NodeJS.Timeout;
 
   constructor(
     segment: string,
@@ -36,8 +35,8 @@ export class SharedValues {
       names.length > 0
         ? new Aggregator<LabelKey>({ key: { labels: [...names] }, shared: { name: segment, flushMs: 0 } })
         : new Aggregator<number>({ key: 'u64', shared: { name: segment, flushMs: 0 } });
-    this.#timer = setInterval(() => this.sync(), flushMs > 0 ? flushMs : 2 ** 31 - 1);
-    this.#timer.unref();
+    // flushMs 0: synced on scrapes only.
+    if (flushMs > 0) setInterval(() => this.sync(), flushMs).unref();
   }
 
   /** Hands every series' change since the last sync to the shared aggregator and publishes. */
