@@ -21,6 +21,7 @@
  *
  * @packageDocumentation
  */
+import './prom/peer-check';
 export { Histogram, type HistogramChild, type HistogramOptions } from './prom/histogram';
 export { ClusterRegistry, type SharedMetricOptions } from './prom/cluster';
 export { Counter, type CounterChild } from './prom/counter';

@@ -92,7 +92,7 @@ const kinds: KeyKind<AggKey>[] = [
       const code = (i >> 1) % 2 === 0 ? 200 : '500';
       if (v % 3 === 0) return [route, code];
       if (v % 3 === 1) return { route, code };
-      const o: Record<string, string | number> = route === '' ? { code } : { code, route, extra: 'ignored' };
+      const o: Record<string, string | number> = route === '' ? { code } : { code, route };
       return o satisfies LabelKey;
     },
     id: (i) => `${strings[i % 6]}\0${(i >> 1) % 2 === 0 ? '200' : '500'}`,

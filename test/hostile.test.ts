@@ -39,6 +39,22 @@ function throwingProxy<T extends object>(target: T): T {
   });
 }
 
+// Argument errors carry Node's codes: a number outside its domain is ERR_OUT_OF_RANGE, any other
+// unacceptable value ERR_INVALID_ARG_VALUE, a wrong type ERR_INVALID_ARG_TYPE, a foreign receiver
+// ERR_INVALID_THIS.
+function expectNodeStyleCode(thrown: unknown): void {
+  if (!(thrown instanceof TypeError || thrown instanceof RangeError)) return;
+  const code = (thrown as { code?: unknown }).code;
+  const allowed =
+    thrown instanceof TypeError
+      ? ['ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'ERR_INVALID_THIS']
+      : ['ERR_OUT_OF_RANGE', 'ERR_INVALID_ARG_VALUE'];
+  expect(allowed, `err.code of "${thrown.message}"`).toContain(code);
+  if (thrown instanceof RangeError && /but received (-?[\d.e+]+n?|NaN|-?Infinity)$/.test(thrown.message)) {
+    expect(code, thrown.message).toBe('ERR_OUT_OF_RANGE');
+  }
+}
+
 function check<M>(make: () => M, snapshot: (m: M) => string, close: (m: M) => void, c: Case<M>): void {
   const m = make();
   try {
@@ -52,6 +68,7 @@ function check<M>(make: () => M, snapshot: (m: M) => string, close: (m: M) => vo
       }
       expect(thrown, 'the call must throw').toBeInstanceOf(c.outcome.throws);
       if (c.outcome.message) expect((thrown as Error).message).toMatch(c.outcome.message);
+      expectNodeStyleCode(thrown);
     } else {
       expect(c.call(m)).toEqual(c.outcome.returns);
     }
@@ -181,8 +198,9 @@ describe('U64Map under hostile input', () => {
       name: 'forEach callback that throws stops iteration',
       call: (m) =>
         m.forEach(() => {
-          throw new RangeError('from the callback');
+          throw Object.assign(new RangeError('from the callback'), { code: 'ERR_OUT_OF_RANGE' });
         }),
+      // The callback's own error passes through untouched (its code too).
       outcome: { throws: RangeError, message: /from the callback/ },
     },
     {

@@ -172,7 +172,9 @@ describe('bad input', () => {
 
   it('refuses methods borrowed onto a foreign receiver', () => {
     const get = U64Map.prototype.get;
-    expect(() => get.call({}, 1)).toThrow(new TypeError('Expected a U64Map for this but received an object'));
+    expect(() => get.call({}, 1)).toThrow(
+      Object.assign(new TypeError('Expected a U64Map for this but received an object'), { code: 'ERR_INVALID_THIS' }),
+    );
     expect(() => U64Map.prototype.setBatch.call(new Map() as never, new Float64Array(1), new Float64Array(1))).toThrow(
       /Expected a U64Map for this but received an instance of Map/,
     );

@@ -70,9 +70,11 @@ KernelChoice kernels_arg(const Napi::Value& match, const Napi::Value& hash, cons
   std::string error;
   KernelChoice k{};
   k.match = cpu::select_match(match_request.empty() ? nullptr : match_request.c_str(), &error);
-  if (k.match == nullptr) throw Napi::RangeError::New(match.Env(), error);
+  if (k.match == nullptr)
+    throw with_code(Napi::RangeError::New(match.Env(), error), "ERR_INVALID_ARG_VALUE");
   k.hash = cpu::select_hash(hash_request.empty() ? nullptr : hash_request.c_str(), &error);
-  if (k.hash == nullptr) throw Napi::RangeError::New(hash.Env(), error);
+  if (k.hash == nullptr)
+    throw with_code(Napi::RangeError::New(hash.Env(), error), "ERR_INVALID_ARG_VALUE");
   return k;
 }
 

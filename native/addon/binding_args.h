@@ -83,7 +83,9 @@ auto guard_alloc(Napi::Env env, const char* message, F&& f) -> decltype(f()) {
   } catch (const std::bad_alloc&) {
     throw_code(env, "ENOMEM", message);
   } catch (const std::length_error&) {
-    throw Napi::RangeError::New(env, std::string(message) + " (the size asked for is too large)");
+    throw with_code(
+        Napi::RangeError::New(env, std::string(message) + " (the size asked for is too large)"),
+        "ERR_OUT_OF_RANGE");
   }
 }
 

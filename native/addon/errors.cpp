@@ -69,16 +69,47 @@ std::string describe(const Napi::Value& v) {
   return "an object";
 }
 
+namespace {
+
+// describe() writes numbers as JavaScript prints them ("-1", "1.5e+300", "NaN", "12n"); a size is
+// written as a number and its unit ("70000 bytes").
+bool describes_a_number(const std::string& text) {
+  const std::string received = text.substr(0, text.find(' '));
+  if (received == "NaN" || received == "Infinity" || received == "-Infinity") return true;
+  if (received.empty()) return false;
+  size_t end = received.size();
+  if (received[end - 1] == 'n') --end;  // a bigint
+  bool digit = false;
+  for (size_t i = 0; i < end; ++i) {
+    const char c = received[i];
+    if (c >= '0' && c <= '9') {
+      digit = true;
+    } else if (c != '-' && c != '+' && c != '.' && c != 'e') {
+      return false;
+    }
+  }
+  return digit;
+}
+
+}  // namespace
+
+Napi::Error with_code(Napi::Error err, const char* code) {
+  err.Set("code", Napi::String::New(err.Env(), code));
+  return err;
+}
+
 void throw_type(Napi::Env env, const std::string& expected, const std::string& what,
                 const std::string& received) {
-  throw Napi::TypeError::New(env,
-                             "Expected " + expected + " for " + what + " but received " + received);
+  throw with_code(Napi::TypeError::New(
+                      env, "Expected " + expected + " for " + what + " but received " + received),
+                  "ERR_INVALID_ARG_TYPE");
 }
 
 void throw_range(Napi::Env env, const std::string& expected, const std::string& what,
                  const std::string& received) {
-  throw Napi::RangeError::New(
-      env, "Expected " + expected + " for " + what + " but received " + received);
+  throw with_code(Napi::RangeError::New(
+                      env, "Expected " + expected + " for " + what + " but received " + received),
+                  describes_a_number(received) ? "ERR_OUT_OF_RANGE" : "ERR_INVALID_ARG_VALUE");
 }
 
 void throw_code(Napi::Env env, const char* code, const std::string& message) {

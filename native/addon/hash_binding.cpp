@@ -26,7 +26,7 @@ const hash::HashKernel* hash_kernel_arg(const Napi::Value& v) {
     name = v.As<Napi::String>().Utf8Value();
   }
   const hash::HashKernel* k = cpu::select_hash(name.empty() ? nullptr : name.c_str(), &error);
-  if (k == nullptr) throw Napi::RangeError::New(v.Env(), error);
+  if (k == nullptr) throw with_code(Napi::RangeError::New(v.Env(), error), "ERR_INVALID_ARG_VALUE");
   return k;
 }
 

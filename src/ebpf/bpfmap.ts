@@ -3,9 +3,10 @@
 // options (README, Design: validation policy), owns the receiver and closed
 // checks and turns the binding's status numbers into CodedErrors thrown from
 // the caller's frame; the binding checks each call's arguments.
-import { closedError, CodedError, describe, rangeError, typeError } from '../runtime/errors';
+import { closedError, CodedError, rangeError, refuseStructuredClone, thisError, typeError } from '../runtime/errors';
 import { native, type BpfMapStats, type NativeBpfMap } from '../runtime/native';
 import { optionalString, parseSeed } from '../runtime/options';
+import { rejectUnknownOptions } from '../runtime/option-names';
 import type { HashKernelName, MatchKernelName } from '../runtime/kernel-names';
 
 export type { BpfMapStats } from '../runtime/native';
@@ -149,6 +150,8 @@ function integerOption(value: unknown, max: number, what: string): number {
   return value;
 }
 
+const BPF_OPTION_NAMES = ['type', 'keySize', 'valueSize', 'maxEntries', 'seed', 'match', 'hash'] as const;
+
 function optionsObject(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null) throw typeError('an options object', what, value);
   return value as Record<string, unknown>;
@@ -200,6 +203,7 @@ export class BpfMap implements Iterable<[Uint8Array, Uint8Array]> {
    */
   constructor(options: BpfMapOptions) {
     const o = optionsObject(options, 'options');
+    rejectUnknownOptions(o, BPF_OPTION_NAMES, 'options');
     const type = o.type;
     if (typeof type !== 'string') throw typeError(MAP_TYPES, 'options.type', type);
     if (type !== 'hash' && type !== 'lru_hash') throw rangeError(MAP_TYPES, 'options.type', type);
@@ -222,11 +226,15 @@ export class BpfMap implements Iterable<[Uint8Array, Uint8Array]> {
     this.#keySize = keySize;
     this.#valueSize = valueSize;
     this.#maxEntries = maxEntries;
+    refuseStructuredClone(
+      this,
+      "A BpfMap cannot be posted to another thread or cloned: its entries live in this thread's native memory; post the keys and values of lookupBatch() and updateBatch() them there",
+    );
   }
 
   static #open(self: unknown): NativeBpfMap {
     if (typeof self !== 'object' || self === null || !(#native in self)) {
-      throw new TypeError(`Expected a BpfMap for this but received ${describe(self)}`);
+      throw thisError('BpfMap', self);
     }
     const n = self.#native;
     if (n === null) throw closedError('BpfMap');
@@ -504,7 +512,7 @@ export class BpfMap implements Iterable<[Uint8Array, Uint8Array]> {
    */
   close(): void {
     if (typeof this !== 'object' || this === null || !(#native in this)) {
-      throw new TypeError(`Expected a BpfMap for this but received ${describe(this)}`);
+      throw thisError('BpfMap', this);
     }
     this.#native?.close();
     this.#native = null;

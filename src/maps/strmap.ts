@@ -3,7 +3,14 @@
 // decodes keys for iteration and does the receiver and closed checks; the
 // native side checks every argument it reads again.
 import { OffHeapMap } from './map-protocol';
-import { closedError, describe, rangeError, typeError, withCallerStack } from '../runtime/errors';
+import {
+  closedError,
+  keyTooLong,
+  refuseStructuredClone,
+  thisError,
+  typeError,
+  withCallerStack,
+} from '../runtime/errors';
 import { native, type MapStats, type NativeStrMap } from '../runtime/native';
 import { nativeMapArgs } from '../runtime/options';
 import type { U64MapOptions } from './u64map';
@@ -27,7 +34,6 @@ export type StrKeys = readonly StrKey[] | PackedKeys;
 export type StrMapOptions = U64MapOptions;
 
 const SCAN_CHUNK = 1024;
-const keyLimit = `a key of at most ${MAX_KEY_BYTES} bytes`;
 
 // ---- single keys: encoded into one reused buffer ----
 
@@ -38,15 +44,15 @@ let keyBuffer: Uint8Array = scratch;
 function keyLength(key: unknown): number {
   if (typeof key === 'string') {
     const n = key.length;
-    if (n > MAX_KEY_BYTES) throw rangeError(keyLimit, 'key', key);
+    if (n > MAX_KEY_BYTES) throw keyTooLong(MAX_KEY_BYTES, 'key', key);
     if (n * 3 > scratch.length) scratch = new Uint8Array(Math.max(n * 3, scratch.length * 2));
     const len = encodeKeyAt(key, scratch, 0);
-    if (len > MAX_KEY_BYTES) throw rangeError(keyLimit, 'key', key);
+    if (len > MAX_KEY_BYTES) throw keyTooLong(MAX_KEY_BYTES, 'key', key);
     keyBuffer = scratch;
     return len;
   }
   if (isBytes(key)) {
-    if (key.length > MAX_KEY_BYTES) throw rangeError(keyLimit, 'key', key);
+    if (key.length > MAX_KEY_BYTES) throw keyTooLong(MAX_KEY_BYTES, 'key', key);
     keyBuffer = key;
     return key.length;
   }
@@ -101,11 +107,15 @@ export class StrMap extends OffHeapMap<StrKey> {
   constructor(options: StrMapOptions = {}) {
     super();
     this.#native = new native.StrMap(...nativeMapArgs(options));
+    refuseStructuredClone(
+      this,
+      "A StrMap cannot be posted to another thread or cloned: its entries live in this thread's native memory; post its keys and a Float64Array of values (from entries() or getBatch) and setBatch them there",
+    );
   }
 
   static #open(self: unknown): NativeStrMap {
     if (typeof self !== 'object' || self === null || !(#native in self)) {
-      throw new TypeError(`Expected a StrMap for this but received ${describe(self)}`);
+      throw thisError('StrMap', self);
     }
     const n = self.#native;
     if (n === null) throw closedError('StrMap');
@@ -350,7 +360,7 @@ export class StrMap extends OffHeapMap<StrKey> {
    */
   close(): void {
     if (typeof this !== 'object' || this === null || !(#native in this)) {
-      throw new TypeError(`Expected a StrMap for this but received ${describe(this)}`);
+      throw thisError('StrMap', this);
     }
     this.#native?.close();
     this.#native = null;

@@ -3,7 +3,7 @@
 // protocol; the native side checks every argument it reads again, so nothing
 // that reaches it unchecked can crash the process.
 import { OffHeapMap } from './map-protocol';
-import { closedError, describe, withCallerStack } from '../runtime/errors';
+import { closedError, refuseStructuredClone, thisError, withCallerStack } from '../runtime/errors';
 import { nativeMapArgs } from '../runtime/options';
 import { native, type KeyArray, type MapStats, type NativeU64Map } from '../runtime/native';
 import type { HashKernelName, MatchKernelName } from '../runtime/kernel-names';
@@ -79,11 +79,15 @@ export class U64Map extends OffHeapMap<U64Key> {
   constructor(options: U64MapOptions = {}) {
     super();
     this.#native = new native.U64Map(...nativeMapArgs(options));
+    refuseStructuredClone(
+      this,
+      "A U64Map cannot be posted to another thread or cloned: its entries live in this thread's native memory; post typed arrays of keys and values (from entries() or getBatch) and setBatch them there",
+    );
   }
 
   static #open(self: unknown): NativeU64Map {
     if (typeof self !== 'object' || self === null || !(#native in self)) {
-      throw new TypeError(`Expected a U64Map for this but received ${describe(self)}`);
+      throw thisError('U64Map', self);
     }
     const n = self.#native;
     if (n === null) throw closedError('U64Map');
@@ -309,7 +313,7 @@ export class U64Map extends OffHeapMap<U64Key> {
    */
   close(): void {
     if (typeof this !== 'object' || this === null || !(#native in this)) {
-      throw new TypeError(`Expected a U64Map for this but received ${describe(this)}`);
+      throw thisError('U64Map', this);
     }
     this.#native?.close();
     this.#native = null;

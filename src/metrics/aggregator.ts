@@ -7,7 +7,16 @@
 // Offloaded (offload: true), events go into a ring the native offload thread
 // drains instead (event-ring.ts; native/core/shared_aggregator.h), and other
 // threads attach to the same aggregation with share()/attach().
-import { closedError, CodedError, rangeError, typeError, withCallerStack } from '../runtime/errors';
+import {
+  closedError,
+  CodedError,
+  keyTooLong,
+  refuseStructuredClone,
+  rangeError,
+  typeError,
+  withCallerStack,
+  withCode,
+} from '../runtime/errors';
 import { boundTails, checkFamily, familyHead, labelHeads, omitsSum, type ExpositionFamily } from './exposition';
 import { parseHistSpec, specOf, type HistLayout, type HistSpec } from './histogram';
 import { ProducerRing, RingHandle, type NativeRing, type OnRingFull } from './event-ring';
@@ -16,6 +25,7 @@ import { native } from '../runtime/native';
 import { formatHistogram, formatStats } from './print';
 import { badValue, Handle, keyName, labelText, Staging, u64Words, type AggHandle } from './staging';
 import { optionalString, parseSeed } from '../runtime/options';
+import { closestName, rejectUnknownOptions } from '../runtime/option-names';
 import type { HashKernelName, MatchKernelName } from '../runtime/kernel-names';
 import { decodeWtf8, encodeWtf8Into } from '../runtime/wtf8';
 
@@ -33,7 +43,7 @@ export type AggKeySpec =
 
 /**
  * A key of a `{ labels }` aggregator: an object of label values (prom-client style, a missing
- * label is `''`, numbers become their decimal text, other properties are ignored) or the values in
+ * label is `''`, numbers become their decimal text, a label not in `labels` is a RangeError) or the values in
  * `labelNames` order. Readout yields the object form with string values.
  */
 export type LabelKey = Readonly<Record<string, string | number>> | readonly (string | number)[];
@@ -349,6 +359,32 @@ function keyTexts(bytes: Uint8Array, offsets: Uint32Array): string[] {
   }
   return keys;
 }
+// A label outside options.key.labels is a mistake (a typo, or a label the aggregator was not made
+// with): recording it as an empty value of the missing label would hide it.
+function unknownLabel(name: string, names: readonly string[], what: string): RangeError {
+  const guess = closestName(name, names);
+  return withCode(
+    new RangeError(
+      `Expected only the labels ${names.map((n) => `'${n}'`).join(', ')} for ${what} but received the label '${name}'${guess === undefined ? '' : `; did you mean '${guess}'?`}`,
+    ),
+    'ERR_INVALID_ARG_VALUE',
+  );
+}
+
+const ATTACH_OPTION_NAMES = ['onRingFull', 'ringSize', 'syncTimeoutMs'] as const;
+const AGGREGATOR_OPTION_NAMES = [
+  'key',
+  'hist',
+  'maxEntries',
+  'onFull',
+  'batchSize',
+  'seed',
+  'match',
+  'hash',
+  'offload',
+  'shared',
+  ...ATTACH_OPTION_NAMES,
+] as const;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const SEGMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
@@ -362,6 +398,7 @@ function parseShared(shared: unknown): SharedOptions | undefined {
   if (shared === undefined) return undefined;
   if (typeof shared !== 'object' || shared === null) throw typeError('an object { name }', 'options.shared', shared);
   const o = shared as Record<string, unknown>;
+  rejectUnknownOptions(o, ['name', 'shards', 'shardBytes', 'flushMs'], 'options.shared');
   checkSegmentName(o.name, 'options.shared.name');
   const flushMs = o.flushMs ?? 1000;
   if (typeof flushMs !== 'number' || !Number.isSafeInteger(flushMs) || flushMs < 0 || flushMs > 2 ** 31 - 1) {
@@ -423,6 +460,7 @@ export class Aggregator<K extends AggKey = AggKey> {
    */
   constructor(options: AggregatorOptions) {
     if (typeof options !== 'object' || options === null) throw typeError('an options object', 'options', options);
+    rejectUnknownOptions(options, AGGREGATOR_OPTION_NAMES, 'options');
     const key: unknown = options.key;
     let labelNames: string[] = [];
     if (key === 'u64') this.#kind = KIND_U64;
@@ -533,14 +571,7 @@ export class Aggregator<K extends AggKey = AggKey> {
       }, shared.flushMs ?? 1000);
       this.#publishTimer.unref();
     }
-    // Structured clone copies own enumerable properties and would deliver `{}`; reading this one
-    // throws instead, so postMessage(aggregator) fails and says what to post.
-    Object.defineProperty(this, 'notPostable', {
-      enumerable: true,
-      get() {
-        throw new TypeError(NOT_POSTABLE);
-      },
-    });
+    refuseStructuredClone(this, NOT_POSTABLE);
   }
 
   /**
@@ -594,6 +625,7 @@ export class Aggregator<K extends AggKey = AggKey> {
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
       throw typeError('an options object', 'options', options);
     }
+    if (options !== undefined) rejectUnknownOptions(options, ATTACH_OPTION_NAMES, 'options');
     const own = {
       onRingFull: options?.onRingFull ?? token.options.onRingFull,
       ringSize: options?.ringSize ?? token.options.ringSize,
@@ -633,8 +665,10 @@ export class Aggregator<K extends AggKey = AggKey> {
       const isArray = Array.isArray(key);
       if (typeof key !== 'object' || key === null)
         throw typeError('a label object or array of label values', what, key);
-      if (isArray && (key as unknown[]).length !== names.length) {
-        throw rangeError(`${names.length} label values`, what, key);
+      if (isArray) {
+        if ((key as unknown[]).length !== names.length) throw rangeError(`${names.length} label values`, what, key);
+      } else {
+        for (const name in key) if (!names.includes(name)) throw unknownLabel(name, names, what);
       }
       for (let i = 0; i < names.length; i++) {
         const v: unknown = isArray ? (key as unknown[])[i] : (key as Record<string, unknown>)[names[i]];
@@ -648,7 +682,7 @@ export class Aggregator<K extends AggKey = AggKey> {
         pos = encodeWtf8Into(s, buf, pos);
       }
     }
-    if (pos - start > MAX_KEY_BYTES) throw rangeError(`a key of at most ${MAX_KEY_BYTES} bytes`, what, key);
+    if (pos - start > MAX_KEY_BYTES) throw keyTooLong(MAX_KEY_BYTES, what, key, pos - start);
     return pos;
   }
 
@@ -715,8 +749,11 @@ export class Aggregator<K extends AggKey = AggKey> {
     }
     const names = this.#labelNames;
     const isArray = Array.isArray(key);
-    if (isArray && (key as unknown[]).length !== names.length) {
-      throw rangeError(`${names.length} label values`, keyName(index), key);
+    if (isArray) {
+      if ((key as unknown[]).length !== names.length)
+        throw rangeError(`${names.length} label values`, keyName(index), key);
+    } else {
+      for (const name in key) if (!names.includes(name)) throw unknownLabel(name, names, keyName(index));
     }
     const last = names.length - 1;
     const cache = this.#cache;

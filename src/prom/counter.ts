@@ -6,7 +6,15 @@ import * as client from 'prom-client';
 import type { ExpositionFamily } from '../metrics/exposition';
 import type { LabelIndex, LabelObject } from '../metrics/label-index';
 import { fastFormatRegisters } from './registry';
-import { FAMILY, isObject, labelsFromArgs, rejectExemplars, runCollect, type LabelValues } from './shared';
+import {
+  FAMILY,
+  isObject,
+  labelsFromArgs,
+  rejectExemplars,
+  rejectUnknownConfig,
+  runCollect,
+  type LabelValues,
+} from './shared';
 import {
   removeValueSeries,
   resetValueSeries,
@@ -52,6 +60,7 @@ export class Counter<T extends string = string> extends client.Counter<T> {
    */
   constructor(config: client.CounterConfiguration<T> & SharedMetricOptions) {
     rejectExemplars(config, 'Counter');
+    rejectUnknownConfig(config, ['shared']);
     sharedOption(config); // checked before prom-client registers the metric
     super(config);
     delete (this as { inc?: unknown }).inc;

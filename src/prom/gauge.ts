@@ -12,6 +12,7 @@ import {
   isObject,
   labelsFromArgs,
   rejectExemplars,
+  rejectUnknownConfig,
   runCollect,
   seconds,
   type LabelValues,
@@ -70,6 +71,7 @@ export class Gauge<T extends string = string> extends client.Gauge<T> {
    */
   constructor(config: client.GaugeConfiguration<T> & SharedMetricOptions) {
     rejectExemplars(config, 'Gauge');
+    rejectUnknownConfig(config, ['shared']);
     sharedOption(config); // checked before prom-client registers the metric
     super(config);
     this.index = valueIndex([...this.labelNames] as string[]);

@@ -14,6 +14,7 @@ import {
   isObject,
   labelsFromArgs,
   rejectExemplars,
+  rejectUnknownConfig,
   runCollect,
   seconds,
   TEXT,
@@ -98,6 +99,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
    */
   constructor(config: client.HistogramConfiguration<T> & HistogramOptions & SharedMetricOptions) {
     rejectExemplars(config, 'Histogram');
+    rejectUnknownConfig(config, ['buckets', 'offload', 'shared']);
     const buckets = isObject(config) && config.buckets !== undefined ? config.buckets : DEFAULT_BUCKETS;
     checkBuckets(buckets);
     const offload = (isObject(config) ? config.offload : undefined) ?? false;

@@ -8,6 +8,7 @@ import type * as client from 'prom-client';
 import type { ExpositionFamily } from '../metrics/exposition';
 import type { LabelObject } from '../metrics/label-index';
 import { typeError } from '../runtime/errors';
+import { rejectUnknownOptions } from '../runtime/option-names';
 
 /** prom-client's label object type: label name to value. */
 export type LabelValues<T extends string> = client.LabelValues<T>;
@@ -39,6 +40,15 @@ export function rejectExemplars(config: { enableExemplars?: boolean } | undefine
       true,
     );
   }
+}
+
+// The configuration names prom-client's metric classes take, so that code written for prom-client
+// moves over unchanged; anything else is a typo and is rejected with the closest name.
+const PROM_CLIENT_CONFIG = ['name', 'help', 'labelNames', 'registers', 'aggregator', 'collect', 'enableExemplars'];
+
+/** Rejects a configuration name that neither prom-client nor tophash's `ours` know. */
+export function rejectUnknownConfig(config: unknown, ours: readonly string[]): void {
+  if (isObject(config)) rejectUnknownOptions(config, [...PROM_CLIENT_CONFIG, ...ours], 'config');
 }
 
 /** prom-client's `labels(...)` arguments: an object, or values in labelNames order. */

@@ -30,12 +30,52 @@ export function describe(value: unknown): string {
   }
 }
 
-export function typeError(expected: string, what: string, received: unknown): TypeError {
-  return new TypeError(`Expected ${expected} for ${what} but received ${describe(received)}`);
+/**
+ * The Node-style codes argument errors carry, as Node's own APIs use them: a value of the wrong
+ * type is `ERR_INVALID_ARG_TYPE`; a number (or bigint) of the right type outside its domain is
+ * `ERR_OUT_OF_RANGE`; any other unacceptable value (an unknown name, a length that does not
+ * match, an unknown option) is `ERR_INVALID_ARG_VALUE`; a method called on something that is not
+ * its class is `ERR_INVALID_THIS`.
+ */
+export type ArgumentErrorCode =
+  'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE' | 'ERR_INVALID_THIS';
+
+export function withCode<E extends Error>(err: E, code: ArgumentErrorCode): E & { code: ArgumentErrorCode } {
+  // Own and enumerable, as on Node's errors, so it shows in logs and survives structured clone.
+  return Object.assign(err, { code });
 }
 
+function expectedMessage(expected: string, what: string, received: unknown): string {
+  return `Expected ${expected} for ${what} but received ${describe(received)}`;
+}
+
+export function typeError(expected: string, what: string, received: unknown): TypeError {
+  return withCode(new TypeError(expectedMessage(expected, what, received)), 'ERR_INVALID_ARG_TYPE');
+}
+
+/** A value of the right type that is not acceptable: numbers out of their range, or any other value. */
 export function rangeError(expected: string, what: string, received: unknown): RangeError {
-  return new RangeError(`Expected ${expected} for ${what} but received ${describe(received)}`);
+  const numeric = typeof received === 'number' || typeof received === 'bigint';
+  return withCode(
+    new RangeError(expectedMessage(expected, what, received)),
+    numeric ? 'ERR_OUT_OF_RANGE' : 'ERR_INVALID_ARG_VALUE',
+  );
+}
+
+/** A key longer than `limit` bytes: the message says how long it is, which the value alone does not. */
+export function keyTooLong(limit: number, what: string, key: unknown, encodedBytes?: number): RangeError {
+  const bytes = encodedBytes ?? (typeof key === 'string' ? Buffer.byteLength(key, 'utf8') : (key as Uint8Array).length);
+  return withCode(
+    new RangeError(
+      `Expected a key of at most ${limit} bytes for ${what} but received a key of ${bytes} bytes (${describe(key)})`,
+    ),
+    'ERR_OUT_OF_RANGE',
+  );
+}
+
+/** A method borrowed onto (or called with) a receiver that is not an instance of its class. */
+export function thisError(className: string, received: unknown): TypeError {
+  return withCode(new TypeError(expectedMessage(`a ${className}`, 'this', received)), 'ERR_INVALID_THIS');
 }
 
 /**
@@ -66,6 +106,21 @@ export class CodedError extends Error {
     super(message);
     this.name = 'Error';
   }
+}
+
+/**
+ * Makes `postMessage(target)` and `structuredClone(target)` fail with a `DataCloneError` saying
+ * `message`. Structured clone copies an object's own enumerable properties and would deliver a
+ * plain `{}`: the native state behind the class cannot cross threads, and silently losing it is
+ * the worst outcome. Reading this one property throws, and the clone stops there.
+ */
+export function refuseStructuredClone(target: object, message: string): void {
+  Object.defineProperty(target, 'notPostable', {
+    enumerable: true,
+    get() {
+      throw new DOMException(message, 'DataCloneError');
+    },
+  });
 }
 
 export function closedError(className: string): CodedError {

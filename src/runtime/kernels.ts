@@ -1,6 +1,6 @@
 // What the CPU offers and which kernels tophash picks, plus direct access to
 // the hash kernels (for tests, benchmarks and users who need a seeded hash).
-import { typeError } from './errors';
+import { typeError, withCode } from './errors';
 import { native, type CpuInfo, type KernelInfo } from './native';
 import type { PackedKeys } from './packed-keys';
 import type { HashKernelName } from './kernel-names';
@@ -146,7 +146,10 @@ export function hashBatch(keys: HashBatchKeys, options: HashBatchOptions = {}): 
   // Each property is read once, so a getter cannot hand the checks one value and the hash another.
   const { bytes, offsets, keySize } = keys as Partial<PackedKeys & FixedSizeKeys>;
   if (keySize !== undefined && offsets !== undefined) {
-    throw new TypeError(`Expected ${batchShapes} for keys but received an object with both offsets and keySize`);
+    throw withCode(
+      new TypeError(`Expected ${batchShapes} for keys but received an object with both offsets and keySize`),
+      'ERR_INVALID_ARG_VALUE',
+    );
   }
   if (keySize !== undefined)
     return native.hashFixedBatch(bytes as Uint8Array, keySize, options.out, options.seed, kernel);

@@ -1,6 +1,7 @@
 // Option checks the JS-facing classes share: seeds, kernel names, and the
 // constructor arguments of U64Map and StrMap.
 import { rangeError, typeError } from './errors';
+import { rejectUnknownOptions } from './option-names';
 
 /** The constructor options U64Map and StrMap share, as they arrive: unchecked. */
 interface MapOptionFields {
@@ -9,6 +10,8 @@ interface MapOptionFields {
   match?: unknown;
   hash?: unknown;
 }
+
+const MAP_OPTION_NAMES = ['capacity', 'seed', 'match', 'hash'] as const;
 
 /**
  * Validates the options U64Map and StrMap share and returns them in the
@@ -20,6 +23,7 @@ export function nativeMapArgs(
   options: MapOptionFields,
 ): [number | undefined, bigint | undefined, string | undefined, string | undefined] {
   if (typeof options !== 'object' || options === null) throw typeError('an options object', 'options', options);
+  rejectUnknownOptions(options, MAP_OPTION_NAMES, 'options');
   const { capacity } = options;
   if (capacity !== undefined) {
     if (typeof capacity !== 'number') throw typeError('a non-negative integer', 'options.capacity', capacity);

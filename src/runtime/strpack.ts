@@ -5,7 +5,7 @@
 // bench/string-transfer.ts measurement (README, Design): each pays more per
 // key, in napi_get_element plus a string read, or in keys.join('') alone,
 // than the whole JS loop does.
-import { rangeError, typeError } from './errors';
+import { keyTooLong, typeError } from './errors';
 import { encodeWtf8Into } from './wtf8';
 
 /** The longest key StrMap accepts, in bytes (64 KiB). */
@@ -16,7 +16,6 @@ export const MAX_KEY_BYTES = 64 * 1024;
 // encodeInto overtakes the loop somewhere past 64 code units.
 const SHORT_STRING = 64;
 const encoder = new TextEncoder();
-const keyLimit = `a key of at most ${MAX_KEY_BYTES} bytes`;
 
 type WellFormedCheck = { isWellFormed(): boolean };
 
@@ -52,14 +51,14 @@ function offsetsFor(count: number): Uint32Array {
 function packOne(k: unknown, i: number, pos: number): number {
   if (typeof k === 'string') {
     const n = k.length;
-    if (n > MAX_KEY_BYTES) throw rangeError(keyLimit, `keys[${i}]`, k);
+    if (n > MAX_KEY_BYTES) throw keyTooLong(MAX_KEY_BYTES, `keys[${i}]`, k);
     if (pos + n * 3 > packBytes.length) growPackBytes(pos + n * 3);
     const end = encodeKeyAt(k, packBytes, pos);
-    if (end - pos > MAX_KEY_BYTES) throw rangeError(keyLimit, `keys[${i}]`, k);
+    if (end - pos > MAX_KEY_BYTES) throw keyTooLong(MAX_KEY_BYTES, `keys[${i}]`, k);
     return end;
   }
   if (isBytes(k)) {
-    if (k.length > MAX_KEY_BYTES) throw rangeError(keyLimit, `keys[${i}]`, k);
+    if (k.length > MAX_KEY_BYTES) throw keyTooLong(MAX_KEY_BYTES, `keys[${i}]`, k);
     if (pos + k.length > packBytes.length) growPackBytes(pos + k.length);
     packBytes.set(k, pos);
     return pos + k.length;
