@@ -134,4 +134,21 @@ EOF
   --target es2022 --lib es2023,esnext.disposable --types node --typeRoots "$root/node_modules/@types" \
   consumer.cts consumer.mts
 echo "types: ok (consumer.cts, consumer.mts)"
+
+echo "== the published types under the older moduleResolution \"node\" (typesVersions) =="
+mkdir node10 && cat >node10/consumer.ts <<'EOF'
+import { Aggregator } from 'tophash';
+import { Histogram } from 'tophash/prom';
+const agg = new Aggregator({ key: { labels: ['route'] } });
+agg.record({ route: '/a' }, 1);
+// @ts-expect-error a label the aggregator was not made with
+agg.record({ verb: 'GET' }, 1);
+const h = new Histogram({ name: 'h', help: 'h', labelNames: ['route'] });
+h.observe({ route: '/a' }, 0.1);
+export { agg, h };
+EOF
+"$root/node_modules/.bin/tsc" --noEmit --strict --module commonjs --moduleResolution node \
+  --target es2022 --lib es2023,esnext.disposable --types node --typeRoots "$root/node_modules/@types" \
+  node10/consumer.ts
+echo "types: ok (moduleResolution node finds tophash and tophash/prom)"
 echo "pack smoke: ok"

@@ -47,7 +47,12 @@ export { Aggregator } from './metrics/aggregator';
 export type {
   AggKeySpec,
   AggKey,
+  AggKeyOf,
+  AggKeyParam,
+  AggKeySpecFor,
   LabelKey,
+  LabelKeyOf,
+  LabelsSpec,
   AggregatorOptions,
   AggValue,
   AggHandle,

@@ -8,13 +8,17 @@ import { describe, expectTypeOf, it, expect } from 'vitest';
 import * as cjs from '../src/index';
 import * as esm from '../src/index.mjs';
 import {
+  Aggregator,
   CodedError,
   cpu,
   hash,
   hashBatch,
   kernels,
   U64Map,
+  type AggKeyOf,
   type CpuInfo,
+  type LabelKey,
+  type LabelKeyOf,
   type HashKernelName,
   type FixedSizeKeys,
   type HashBatchKeys,
@@ -175,6 +179,37 @@ describe('public types', () => {
     // @ts-expect-error hashBatch keys are a BigUint64Array or byte keys
     expect(() => hashBatch(new Float64Array(1))).toThrow(TypeError);
     expect(hash('x', { family: 'fold' })).toBe(hash('x', { kernel: 'fold' }));
+  });
+
+  it("the Aggregator's key type follows its key spec", () => {
+    const ids = new Aggregator({ key: 'u64' });
+    expectTypeOf(ids.record).parameter(0).toEqualTypeOf<number | bigint>();
+    // @ts-expect-error a u64 aggregator takes no string keys
+    expect(() => ids.record('x', 1)).toThrow(TypeError);
+    const names = new Aggregator({ key: 'string' });
+    expectTypeOf(names.get).parameter(0).toEqualTypeOf<string>();
+    // @ts-expect-error a string aggregator takes no numbers
+    expect(() => names.record(1, 1)).toThrow(TypeError);
+    const routes = new Aggregator({ key: { labels: ['route', 'method'] } });
+    expectTypeOf(routes.handle).parameter(0).toEqualTypeOf<LabelKeyOf<'route' | 'method'>>();
+    routes.record({ route: '/a' }, 1); // a missing label is the empty value
+    routes.record(['/a', 'GET'], 1);
+    // @ts-expect-error a label outside the spec's names
+    expect(() => routes.record({ route: '/a', verb: 'GET' }, 1)).toThrow(RangeError);
+    for (const [key] of routes.entries()) expectTypeOf(key).toEqualTypeOf<LabelKeyOf<'route' | 'method'>>();
+    // Names only known at run time, and the older explicit form, keep the wide key types.
+    const runtimeNames: string[] = ['a'];
+    expectTypeOf(new Aggregator({ key: { labels: runtimeNames } }).record)
+      .parameter(0)
+      .toEqualTypeOf<LabelKey>();
+    expectTypeOf(new Aggregator<number>({ key: 'u64' }).record)
+      .parameter(0)
+      .toEqualTypeOf<number>();
+    expectTypeOf<AggKeyOf<'u64'>>().toEqualTypeOf<number | bigint>();
+    // Every aggregator is an Aggregator.
+    const any: Aggregator[] = [ids, names, routes];
+    expect(any).toHaveLength(3);
+    for (const a of any) a.close();
   });
 
   it('CodedError', () => {

@@ -33,13 +33,16 @@ export type { HistSpec, HistLayout } from './histogram';
 export type { AggHandle } from './staging';
 
 /** How an {@link Aggregator}'s keys look: u64 ids, strings, or label tuples. */
-export type AggKeySpec =
-  | 'u64'
-  | 'string'
-  | {
-      /** The label names, in the order array keys give their values. */
-      readonly labels: readonly string[];
-    };
+export type AggKeySpec = 'u64' | 'string' | LabelsSpec;
+
+/** The key spec of an {@link Aggregator} keyed by label tuples. */
+export interface LabelsSpec<L extends string = string> {
+  /** The label names, in the order array keys give their values. */
+  readonly labels: readonly L[];
+}
+
+/** What {@link Aggregator}'s type argument may be: a key spec, or (the older form) a key type. */
+export type AggKeyParam = AggKey | LabelsSpec;
 
 /**
  * A key of a `{ labels }` aggregator: an object of label values (prom-client style, a missing
@@ -51,10 +54,34 @@ export type LabelKey = Readonly<Record<string, string | number>> | readonly (str
 /** Any aggregator key: a u64 (number below 2^53 or bigint), a string or a {@link LabelKey}. */
 export type AggKey = number | bigint | string | LabelKey;
 
+/**
+ * A {@link LabelKey} for the label names `L`: an object with only those labels (each optional: a
+ * missing label is `''`), or the values in order.
+ */
+export type LabelKeyOf<L extends string> = { readonly [P in L]?: string | number } | readonly (string | number)[];
+
+/**
+ * The key type of an {@link Aggregator} made with the key spec `S` (`'u64'`: numbers and bigints;
+ * `'string'`: strings; `{ labels }`: {@link LabelKeyOf} those names). For a key type itself (the
+ * older `Aggregator<number>` form) it is that type.
+ */
+export type AggKeyOf<S> = S extends 'u64'
+  ? number | bigint
+  : S extends 'string'
+    ? string
+    : S extends LabelsSpec<infer L>
+      ? string extends L
+        ? LabelKey
+        : LabelKeyOf<L>
+      : S;
+
+/** The key spec a constructor takes for the type argument `S`: `S` itself when it is a spec. */
+export type AggKeySpecFor<S> = [S] extends [AggKeySpec] ? S : AggKeySpec;
+
 /** Options for {@link Aggregator}'s constructor. */
-export interface AggregatorOptions {
-  /** The key kind. */
-  key: AggKeySpec;
+export interface AggregatorOptions<S extends AggKeySpec = AggKeySpec> {
+  /** The key kind; the aggregator's key type follows from it ({@link AggKeyOf}). */
+  key: S;
   /** The per-key histogram, if any. */
   hist?: HistSpec;
   /** Most keys kept (default 1,000,000, at most 2^31). */
@@ -423,7 +450,7 @@ function parseShared(shared: unknown): SharedOptions | undefined {
  *
  * @example
  * ```ts
- * const agg = new Aggregator<LabelKey>({ key: { labels: ['route', 'status'] }, hist: { log2: {} } });
+ * const agg = new Aggregator({ key: { labels: ['route', 'status'] }, hist: { log2: {} } });
  * const ok = agg.handle({ route: '/api', status: 200 });
  * ok.record(12.5);
  * agg.record({ route: '/api', status: 500 }, 40);
@@ -431,7 +458,7 @@ function parseShared(shared: unknown): SharedOptions | undefined {
  * console.log(agg.print());
  * ```
  */
-export class Aggregator<K extends AggKey = AggKey> {
+export class Aggregator<const S extends AggKeyParam = AggKeyParam> {
   #native: NativeAggregator | null;
   // A flushAsync is in flight: every use throws EBUSY until it settles.
   #busy = false;
@@ -458,7 +485,7 @@ export class Aggregator<K extends AggKey = AggKey> {
    * Creates an empty aggregator. Throws TypeError/RangeError naming a bad option, e.g.
    * `options.hist.linear.step`.
    */
-  constructor(options: AggregatorOptions) {
+  constructor(options: AggregatorOptions<AggKeySpecFor<S>>) {
     if (typeof options !== 'object' || options === null) throw typeError('an options object', 'options', options);
     rejectUnknownOptions(options, AGGREGATOR_OPTION_NAMES, 'options');
     const key: unknown = options.key;
@@ -610,10 +637,10 @@ export class Aggregator<K extends AggKey = AggKey> {
    * detaches (its events stay); `close()` on the owner makes it throw `ERR_CLOSED`. A worker that
    * ends, or is terminated, hands in every event it recorded.
    */
-  static attach<K extends AggKey = AggKey>(
+  static attach<S extends AggKeyParam = AggKeyParam>(
     token: AggregatorToken,
     options?: Pick<AggregatorOptions, 'onRingFull' | 'ringSize' | 'syncTimeoutMs'>,
-  ): Aggregator<K> {
+  ): Aggregator<S> {
     if (typeof token !== 'object' || token === null || token.tophash !== 'Aggregator.share') {
       throw typeError('a token from Aggregator#share()', 'token', token);
     }
@@ -631,7 +658,9 @@ export class Aggregator<K extends AggKey = AggKey> {
       ringSize: options?.ringSize ?? token.options.ringSize,
       syncTimeoutMs: options?.syncTimeoutMs ?? token.options.syncTimeoutMs,
     };
-    return new Aggregator<K>({ ...token.options, ...own, [ATTACH]: token.id } as AggregatorOptions);
+    return new Aggregator<S>({ ...token.options, ...own, [ATTACH]: token.id } as unknown as AggregatorOptions<
+      AggKeySpecFor<S>
+    >);
   }
 
   #open(): NativeAggregator {
@@ -711,15 +740,15 @@ export class Aggregator<K extends AggKey = AggKey> {
     return [this.#scratch, len];
   }
 
-  #decodeBytesKey(bytes: Uint8Array): K {
+  #decodeBytesKey(bytes: Uint8Array): AggKeyOf<S> {
     const s = decodeWtf8(bytes) ?? '';
-    if (this.#kind === KIND_STRING) return s as K;
+    if (this.#kind === KIND_STRING) return s as AggKeyOf<S>;
     const parts = s.split('\0');
     const o: Record<string, string> = {};
     this.#labelNames.forEach((name, i) => {
       o[name] = parts[i] ?? '';
     });
-    return o as unknown as K;
+    return o as unknown as AggKeyOf<S>;
   }
 
   // ---- recording ----
@@ -788,7 +817,7 @@ export class Aggregator<K extends AggKey = AggKey> {
    * Records one event: staged here, aggregated natively with the rest of its batch. Throws
    * TypeError/RangeError for a bad key or a non-finite value, recording nothing.
    */
-  record(key: K, value: number): void {
+  record(key: AggKeyOf<S>, value: number): void {
     if (typeof value !== 'number' || value - value !== 0) throw badValue(value);
     this.#open();
     const r = this.#ring;
@@ -853,7 +882,7 @@ export class Aggregator<K extends AggKey = AggKey> {
       | Uint32Array
       | readonly string[]
       | { bytes: Uint8Array; offsets: Uint32Array }
-      | readonly K[],
+      | readonly AggKeyOf<S>[],
     values: Float64Array,
   ): void {
     const n = this.#open();
@@ -923,7 +952,7 @@ export class Aggregator<K extends AggKey = AggKey> {
    * cleared since, so a handle stays correct for the aggregator's lifetime. A handle holds its
    * key's bytes until it is garbage-collected.
    */
-  handle(key: K): AggHandle {
+  handle(key: AggKeyOf<S>): AggHandle {
     return this.#makeHandle(key, 'key');
   }
 
@@ -1035,7 +1064,7 @@ export class Aggregator<K extends AggKey = AggKey> {
   }
 
   /** The aggregate of key, or undefined. */
-  get(key: K): AggValue | undefined {
+  get(key: AggKeyOf<S>): AggValue | undefined {
     const n = this.#open();
     this.flush();
     const [k, len] = this.#single(key);
@@ -1050,7 +1079,7 @@ export class Aggregator<K extends AggKey = AggKey> {
     return n.size();
   }
 
-  #batch(opts: AggBatchOptions | undefined, del: boolean): AggBatch<K> {
+  #batch(opts: AggBatchOptions | undefined, del: boolean): AggBatch<AggKeyOf<S>> {
     const n = this.#open();
     this.flush();
     if (opts !== undefined && (typeof opts !== 'object' || opts === null))
@@ -1064,9 +1093,9 @@ export class Aggregator<K extends AggKey = AggKey> {
       throw rangeError('a positive integer', 'options.count', count);
     }
     const [rawKeys, rows, next] = n.scan(inBatch, count, del);
-    const keys: K[] = [];
+    const keys: AggKeyOf<S>[] = [];
     if (rawKeys instanceof BigUint64Array) {
-      for (const k of rawKeys) keys.push((k < 9007199254740992n ? Number(k) : k) as K);
+      for (const k of rawKeys) keys.push((k < 9007199254740992n ? Number(k) : k) as AggKeyOf<S>);
     } else {
       const [bytes, offsets] = rawKeys;
       for (let i = 0; i + 1 < offsets.length; i++)
@@ -1084,7 +1113,7 @@ export class Aggregator<K extends AggKey = AggKey> {
    * with code `ENOSPC`, the cursor unchanged. Every key present for the whole walk is returned
    * exactly once.
    */
-  lookupBatch(opts?: AggBatchOptions): AggBatch<K> {
+  lookupBatch(opts?: AggBatchOptions): AggBatch<AggKeyOf<S>> {
     return this.#batch(opts, false);
   }
 
@@ -1092,16 +1121,16 @@ export class Aggregator<K extends AggKey = AggKey> {
    * eBPF `BPF_MAP_LOOKUP_AND_DELETE_BATCH`: as {@link Aggregator.lookupBatch}, and deletes exactly
    * the entries it returns: drain for delta export.
    */
-  lookupAndDeleteBatch(opts?: AggBatchOptions): AggBatch<K> {
+  lookupAndDeleteBatch(opts?: AggBatchOptions): AggBatch<AggKeyOf<S>> {
     return this.#batch(opts, true);
   }
 
   /** Every key and its aggregate (keys added meanwhile may or may not be visited). */
-  *entries(): IterableIterator<[K, AggValue]> {
+  *entries(): IterableIterator<[AggKeyOf<S>, AggValue]> {
     let cursor = 0;
     let count = 4096;
     for (;;) {
-      let b: AggBatch<K>;
+      let b: AggBatch<AggKeyOf<S>>;
       try {
         b = this.lookupBatch({ inBatch: cursor, count });
       } catch (err) {
@@ -1118,7 +1147,7 @@ export class Aggregator<K extends AggKey = AggKey> {
   }
 
   /** Removes key; true when it was present. */
-  delete(key: K): boolean {
+  delete(key: AggKeyOf<S>): boolean {
     const n = this.#open();
     this.flush();
     const [k, len] = this.#single(key);
@@ -1161,7 +1190,7 @@ export class Aggregator<K extends AggKey = AggKey> {
     return st;
   }
 
-  #keyText(key: K): string {
+  #keyText(key: AggKeyOf<S>): string {
     if (this.#kind === KIND_LABELS) {
       const o = key as Record<string, string>;
       return this.#labelNames.map((name) => o[name]).join(', ');
@@ -1181,7 +1210,7 @@ export class Aggregator<K extends AggKey = AggKey> {
    * prints a map, `@[key]:` and its histogram then an empty line (label keys as `@[v1, v2]:`), in
    * increasing order of count as bpftrace sorts hist maps (ties by key text).
    */
-  print(key?: K): string {
+  print(key?: AggKeyOf<S>): string {
     this.#open();
     if (key !== undefined) {
       const v = this.get(key);
