@@ -105,7 +105,7 @@ describe('toPrometheus (native) matches the JavaScript renderer', () => {
           (hist, events, openMetrics) => {
             using agg = makeAgg(kind, hist);
             for (const [k, v] of events) agg.record(k, v);
-            const got = agg.toPrometheus({ name: 'm', help: HELP, openMetrics });
+            const got = agg.toPrometheus({ name: 'm', help: HELP, openMetrics, allBuckets: true });
             expect(got).toBe(oracleText(agg, kind, [...agg.entries()], openMetrics, true));
           },
         ),
@@ -113,6 +113,63 @@ describe('toPrometheus (native) matches the JavaScript renderer', () => {
       );
     });
   }
+
+  it('by default leaves out only the le lines of buckets no series has used', () => {
+    // The expected text: the full one without the le lines outside the used range, which is found
+    // from the full text itself: a bucket is used where some series' cumulative count rises, the
+    // overflow bucket where +Inf exceeds the last le line. One empty line stays below the range.
+    const trimmed = (full: string): string => {
+      const lines = full.split('\n');
+      const les: string[] = [];
+      const used = new Set<number>();
+      const previous = new Map<string, number>();
+      for (const line of lines) {
+        const m = /^m_bucket\{(.*?)le="([^"]+)"\} (\S+)$/.exec(line);
+        if (m === null) continue;
+        if (m[2] !== '+Inf' && !les.includes(m[2])) les.push(m[2]);
+        const count = Number(m[3]);
+        if (count > (previous.get(m[1]) ?? 0)) used.add(m[2] === '+Inf' ? les.length : les.indexOf(m[2]));
+        previous.set(m[1], count);
+      }
+      const lowest = Math.min(...used);
+      const highest = Math.max(...used);
+      const keep = new Set(used.size === 0 ? [] : les.slice(Math.max(0, lowest - 1), highest + 1));
+      return lines
+        .filter((line) => {
+          const le = /^m_bucket\{.*le="([^"]+)"\}/.exec(line)?.[1];
+          return le === undefined || le === '+Inf' || keep.has(le);
+        })
+        .join('\n');
+    };
+    fc.assert(
+      fc.property(
+        fc.constantFrom<HistSpec>({ log2: {} }, { log2: { k: 2 } }, { linear: { min: -10, max: 10, step: 5 } }),
+        fc.array(fc.tuple(fc.nat(5), valueArb), { maxLength: 30 }),
+        fc.boolean(),
+        (hist, events, openMetrics) => {
+          using agg = new Aggregator({ key: 'u64', hist });
+          for (const [k, v] of events) agg.record(k, v);
+          const full = agg.toPrometheus({ name: 'm', help: '', openMetrics, allBuckets: true });
+          expect(agg.toPrometheus({ name: 'm', help: '', openMetrics })).toBe(trimmed(full));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes le exactly past 2^53, and keeps explicit buckets in full', () => {
+    using agg = new Aggregator({ key: 'u64', hist: { log2: {} } });
+    agg.record(1, 2 ** 61 + 2 ** 60);
+    const text = agg.toPrometheus({ name: 'm', help: '' });
+    // JavaScript alone would write 2^62 as 4611686018427388000.
+    expect(text).toContain('m_bucket{key="1",le="2305843009213693952"} 0');
+    expect(text).toContain('m_bucket{key="1",le="4611686018427387904"} 1');
+    expect(text.match(/_bucket/g)).toHaveLength(3); // the empty bucket below, the used one, +Inf
+    using explicit = new Aggregator({ key: 'u64', hist: { buckets: [1, 2, 3] } });
+    explicit.record(1, 0.5);
+    expect(explicit.toPrometheus({ name: 'm', help: '' }).match(/_bucket/g)).toHaveLength(4);
+    expect(() => agg.toPrometheus({ name: 'm', help: '', allBuckets: 1 as never })).toThrow(/options\.allBuckets/);
+  });
 
   it('spells single sums as String(n) does', () => {
     fc.assert(
@@ -195,12 +252,12 @@ describe('toPrometheus (native) matches the JavaScript renderer', () => {
     for (let k = 0; k < 300; k++) agg.record(k, k);
     const name = 'big_metric_name_for_a_long_text';
     const empty = agg.stats().bytes;
-    const first = agg.toPrometheus({ name, help: HELP });
+    const first = agg.toPrometheus({ name, help: HELP, allBuckets: true });
     expect(first.length).toBeGreaterThan(16 << 20);
     // Text this large is not kept for the next scrape (and so not counted as held).
     expect(agg.stats().bytes).toBeLessThan(empty + (1 << 20));
     agg.record(0, 1);
-    const second = agg.toPrometheus({ name, help: HELP });
+    const second = agg.toPrometheus({ name, help: HELP, allBuckets: true });
     expect(second).toBe(oracleText(agg as Aggregator<AggKey>, 'u64', [...agg.entries()], false, true, name));
   });
 });

@@ -57,12 +57,18 @@ describe('toPrometheus', () => {
     expect(text).toContain('x_count{worker="7"} 2');
     using s = new Aggregator<string>({ key: 'string', hist: { log2: {} } });
     s.record('a', 5);
-    s.record('a', 0);
+    s.record('a', 9);
     const t = s.toPrometheus({ name: 'y', help: 'h', openMetrics: true });
-    expect(t).toContain('y_bucket{key="a",le="0.0"} 0');
-    expect(t).toContain('y_bucket{key="a",le="1.0"} 1');
-    expect(t).toContain('y_bucket{key="a",le="8.0"} 2');
+    // From one empty bucket below the lowest used one to the highest used one, then +Inf.
+    expect(t).not.toContain('le="2.0"');
+    expect(t).toContain('y_bucket{key="a",le="4.0"} 0');
+    expect(t).toContain('y_bucket{key="a",le="8.0"} 1');
+    expect(t).toContain('y_bucket{key="a",le="16.0"} 2');
+    expect(t).not.toContain('le="32.0"');
     expect(t).toContain('y_bucket{key="a",le="+Inf"} 2');
+    expect(s.toPrometheus({ name: 'y', help: 'h', openMetrics: true, allBuckets: true })).toContain(
+      'y_bucket{key="a",le="2.0"} 0',
+    );
     expect(t.endsWith('# EOF\n')).toBe(true);
   });
 

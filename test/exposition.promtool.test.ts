@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
+import { Aggregator } from '../src/metrics/aggregator';
 import { renderPrometheus, type ExpositionFamily } from '../src/metrics/exposition';
 
 const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
@@ -102,6 +103,21 @@ describe.skipIf(!haveProm)('promtool check metrics', () => {
         .map((labelValues, j) => ({ labelValues, buckets: f.bounds.map((_, k) => k + j).concat([1]), sum: j })),
     }));
     const result = check(renderPrometheus(families));
+    expect(result.output).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('accepts trimmed log2 and linear histograms, and le written exactly past 2^53', () => {
+    using log2 = new Aggregator({ key: { labels: ['route'] }, hist: { log2: { k: 1 } } });
+    using linear = new Aggregator({ key: 'u64', hist: { linear: { min: 0, max: 100, step: 10 } } });
+    for (let i = 0; i < 200; i++) {
+      log2.record({ route: `/r${i % 3}` }, (i % 7) * 1000 + 2 ** (i % 63));
+      linear.record(i % 4, (i * 37) % 120);
+    }
+    const text =
+      log2.toPrometheus({ name: 'log2_bytes', help: 'h' }) + linear.toPrometheus({ name: 'linear_seconds', help: 'h' });
+    expect(text).toContain('le="4611686018427387904"');
+    const result = check(text);
     expect(result.output).toBe('');
     expect(result.status).toBe(0);
   });

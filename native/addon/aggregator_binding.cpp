@@ -601,7 +601,7 @@ Napi::Value AggregatorBinding::Scan(const Napi::CallbackInfo& info) {
 constexpr size_t kKeepTextBytes = size_t{16} << 20;
 
 // render(head, tail, name, labelHeads: string[], leTails: string[] | null,
-//   omitSum, handleIds?: Uint32Array): see Render.
+//   omitSum, handleIds?: Uint32Array, trimBuckets?: boolean): see Render.
 AggregatorBinding::RenderRequest AggregatorBinding::render_request(const Napi::CallbackInfo& info,
                                                                    size_t stride) {
   Napi::Env env = info.Env();
@@ -629,6 +629,7 @@ AggregatorBinding::RenderRequest AggregatorBinding::render_request(const Napi::C
     const auto* ids = static_cast<const uint32_t*>(typed_data(ta));
     r.handle_ids.assign(ids, ids + ta.ElementLength());
   }
+  r.trim_buckets = layout.histogram && info[7].ToBoolean().Value();
   return r;
 }
 
@@ -641,10 +642,15 @@ bool AggregatorBinding::render_text(core::Aggregator& handles, core::Aggregator&
     if (*bad != n) return false;
   }
   out->append(r.head);
+  core::ExpositionLayout layout = r.layout;
   const core::EntryVisitor write = [&](const core::EntryView& e) {
-    core::append_series(out, r.layout, e);
+    core::append_series(out, layout, e);
   };
   if (!r.by_handles) {
+    if (r.trim_buckets) {
+      core::trim_to_used_buckets(&layout,
+                                 [&](const core::EntryVisitor& v) { rows.visit_entries(v); });
+    }
     rows.visit_entries(write);
   } else if (&rows == &handles) {
     handles.visit_handles(ids, n, write);

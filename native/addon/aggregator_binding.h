@@ -106,6 +106,7 @@ class AggregatorBinding : public BindingBase<AggregatorBinding, AggregatorRecord
     core::ExpositionLayout layout;
     bool by_handles = false;
     std::vector<uint32_t> handle_ids;
+    bool trim_buckets = false;  // write only the used le range (log2/linear histograms)
   };
   RenderRequest render_request(const Napi::CallbackInfo& info, size_t stride);
   // The text of a request into *out (engine locked); false when a handle id

@@ -147,17 +147,18 @@ void append_series(std::string* out, const ExpositionLayout& l, const EntryView&
     const size_t labels_len = out->size() - labels_start;
     out->append(labels_len > 0 ? ",le=\"" : "le=\"");
     const size_t prefix_len = out->size() - prefix_start;
-    const size_t nb = l.le_tails.size();
+    const size_t end = std::min(l.le_tails.size(), l.end_le);
     double cumulative = 0;
-    for (size_t i = 0; i < nb; ++i) {
+    for (size_t i = 0; i < end; ++i) {
+      if (row != nullptr) cumulative += row[kRecordHeader + i];
+      if (i < l.first_le) continue;
       // The prefix written above serves as the first line's own; the rest
       // copy it (by offset: appending may move the buffer).
-      if (i > 0) append_copy(out, prefix_start, prefix_len);
-      if (row != nullptr) cumulative += row[kRecordHeader + i];
+      if (i > l.first_le) append_copy(out, prefix_start, prefix_len);
       out->append(l.le_tails[i]);
       append_value_line(out, cumulative);
     }
-    if (nb > 0) append_copy(out, prefix_start, prefix_len);
+    if (end > l.first_le) append_copy(out, prefix_start, prefix_len);
     out->append("+Inf\"} ");
     append_value_line(out, count);
     const auto sample = [&](const char* suffix, double v) {
@@ -195,6 +196,39 @@ void append_series(std::string* out, const ExpositionLayout& l, const EntryView&
   }
   out->push_back(' ');
   append_value_line(out, count);
+}
+
+void trim_to_used_buckets(ExpositionLayout* layout,
+                          const std::function<void(const EntryVisitor&)>& visit) {
+  // Bucket `bounds` is the overflow one: it shows only in +Inf.
+  const size_t bounds = layout->le_tails.size();
+  size_t lowest = bounds + 1, highest = 0;
+  bool any = false;
+  visit([&](const EntryView& e) {
+    if (e.row == nullptr) return;
+    const double* hist = e.row + kRecordHeader;
+    for (size_t i = 0; i < lowest; ++i) {
+      if (hist[i] != 0) {
+        lowest = i;
+        break;
+      }
+    }
+    for (size_t i = bounds + 1; i > 0 && !(any && i - 1 <= highest); --i) {
+      if (hist[i - 1] != 0) {
+        highest = i - 1;
+        any = true;
+        break;
+      }
+    }
+  });
+  if (!any) {
+    layout->first_le = layout->end_le = 0;
+    return;
+  }
+  // One empty bucket is kept below the lowest used one: its `le` is the lower edge Prometheus'
+  // histogram_quantile interpolates from (without it, from 0), so quantiles come out the same.
+  layout->first_le = lowest == 0 ? 0 : std::min(lowest - 1, bounds);
+  layout->end_le = std::min(highest + 1, bounds);
 }
 
 }  // namespace tophash::core

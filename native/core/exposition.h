@@ -17,6 +17,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,8 +35,19 @@ struct ExpositionLayout {
   bool histogram = false;  // else a summary: _sum and _count
   // Histogram: `<le>"} ` per bound; the row holds le_tails.size() + 1 buckets.
   std::vector<std::string> le_tails;
+  // The `le` lines written are le_tails[first_le, end_le): the buckets outside hold no event in
+  // any series of the family (see used_buckets), so leaving them out loses nothing; cumulative
+  // counts still run over every bucket. +Inf is always written.
+  size_t first_le = 0;
+  size_t end_le = SIZE_MAX;
   bool omit_sum = false;  // OpenMetrics histogram with a negative bound
 };
+
+// Narrows layout's le range to the buckets from the one below the lowest to the highest that holds
+// an event in any of the entries `visit` walks (a log2 histogram has 65 or more buckets, most of
+// them empty); none used: only +Inf is written.
+void trim_to_used_buckets(ExpositionLayout* layout,
+                          const std::function<void(const EntryVisitor&)>& visit);
 
 // Appends what JavaScript's String(v) gives, except NaN, +Inf and -Inf,
 // spelled as Prometheus reads them.

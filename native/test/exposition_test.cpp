@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "core/exposition.h"
 
@@ -73,6 +74,44 @@ TEST(ExpositionSeries, MissingRowIsZeroAndSumCanBeOmitted) {
   std::string out;
   append_series(&out, l, EntryView{});
   EXPECT_EQ(out, "h_bucket{le=\"-1.0\"} 0\nh_bucket{le=\"+Inf\"} 0\nh_count 0\n");
+}
+
+// Rows of count, sum, min, max and five buckets (le 1, 2, 4, 8, then the overflow bucket).
+ExpositionLayout trimmed(const std::vector<std::vector<double>>& rows) {
+  ExpositionLayout l;
+  l.name = "h";
+  l.histogram = true;
+  l.le_tails = {"1\"} ", "2\"} ", "4\"} ", "8\"} "};
+  trim_to_used_buckets(&l, [&](const EntryVisitor& visit) {
+    for (const auto& row : rows) visit(EntryView{0, nullptr, 0, row.data()});
+    visit(EntryView{});  // a handle's key without an entry uses nothing
+  });
+  return l;
+}
+
+TEST(ExpositionTrim, FromOneBucketBelowTheLowestUsedToTheHighest) {
+  const ExpositionLayout l = trimmed({{1, 3, 3, 3, 0, 0, 1, 0, 0}, {1, 5, 5, 5, 0, 0, 0, 1, 0}});
+  EXPECT_EQ(l.first_le, 1u);
+  EXPECT_EQ(l.end_le, 4u);
+  const std::vector<double> row = {1, 3, 3, 3, 0, 0, 1, 0, 0};
+  std::string out;
+  append_series(&out, l, EntryView{0, nullptr, 0, row.data()});
+  EXPECT_EQ(out,
+            "h_bucket{le=\"2\"} 0\nh_bucket{le=\"4\"} 1\nh_bucket{le=\"8\"} 1\n"
+            "h_bucket{le=\"+Inf\"} 1\nh_sum 3\nh_count 1\n");
+}
+
+TEST(ExpositionTrim, TheOverflowBucketKeepsTheTopAndNothingUsedKeepsOnlyInf) {
+  const ExpositionLayout top = trimmed({{1, 9, 9, 9, 0, 0, 0, 0, 1}});
+  EXPECT_EQ(top.first_le, 3u);
+  EXPECT_EQ(top.end_le, 4u);
+  const ExpositionLayout none = trimmed({{0, 0, 0, 0, 0, 0, 0, 0, 0}});
+  std::string out;
+  append_series(&out, none, EntryView{});
+  EXPECT_EQ(out, "h_bucket{le=\"+Inf\"} 0\nh_sum 0\nh_count 0\n");
+  const ExpositionLayout lowest = trimmed({{1, 0.5, 0.5, 0.5, 1, 0, 0, 0, 0}});
+  EXPECT_EQ(lowest.first_le, 0u);
+  EXPECT_EQ(lowest.end_le, 1u);
 }
 
 TEST(ExpositionSeries, SummaryOfAU64Key) {

@@ -229,6 +229,14 @@ export interface AggPrometheusOptions {
   label?: string;
   /** Render OpenMetrics 1.0 (ending `# EOF`) instead of the Prometheus text format 0.0.4. */
   openMetrics?: boolean;
+  /**
+   * log2 and linear histograms: write every bucket's `le` line (65 or more per series for log2)
+   * instead of only those from the lowest to the highest bucket any series has used (default
+   * false). The trimmed form loses nothing (a left-out bucket is empty in every series, and its
+   * cumulative count equals its neighbour's); this one keeps the `le` set fixed from scrape to
+   * scrape. Explicit `buckets` are always written in full.
+   */
+  allBuckets?: boolean;
 }
 
 /** Options for {@link Aggregator.lookupBatch}. */
@@ -284,6 +292,7 @@ interface NativeAggregator {
     leTails: string[] | null,
     omitSum: boolean,
     handleIds?: Uint32Array,
+    trimBuckets?: boolean,
   ): string;
   stats(): NativeAggStats;
   close(): void;
@@ -356,6 +365,8 @@ export interface AggRenderFamily {
   openMetrics: boolean;
   /** End with OpenMetrics' `# EOF` line. */
   eof: boolean;
+  /** Write every bucket's `le` line, not only the used range (log2 and linear histograms). */
+  allBuckets?: boolean;
 }
 
 /** What {@link READ_ROWS} returns. @internal */
@@ -1250,7 +1261,9 @@ export class Aggregator<const S extends AggKeyParam = AggKeyParam> {
   #family(opts: AggPrometheusOptions): AggRenderFamily {
     this.#open();
     if (typeof opts !== 'object' || opts === null) throw typeError('an options object', 'options', opts);
-    const { name, help, label = 'key', openMetrics = false } = opts;
+    rejectUnknownOptions(opts, ['name', 'help', 'label', 'openMetrics', 'allBuckets'], 'options');
+    const { name, help, label = 'key', openMetrics = false, allBuckets = false } = opts;
+    if (typeof allBuckets !== 'boolean') throw typeError('a boolean', 'options.allBuckets', allBuckets);
     if (typeof name !== 'string') throw typeError('a metric name (string)', 'options.name', name);
     if (typeof help !== 'string') throw typeError('a string', 'options.help', help);
     if (typeof label !== 'string') throw typeError('a label name (string)', 'options.label', label);
@@ -1269,6 +1282,7 @@ export class Aggregator<const S extends AggKeyParam = AggKeyParam> {
       labelNames: this.#kind === KIND_LABELS ? this.#labelNames : [label],
       openMetrics,
       eof: openMetrics,
+      allBuckets,
     };
   }
 
@@ -1313,6 +1327,8 @@ export class Aggregator<const S extends AggKeyParam = AggKeyParam> {
       layout === undefined ? null : boundTails(layout.bounds, f.openMetrics),
       layout !== undefined && omitsSum(layout.bounds, f.openMetrics),
       ids,
+      // A family read by handles (tophash/prom) keeps its buckets as configured.
+      layout !== undefined && layout.kind !== 'buckets' && ids === undefined && f.allBuckets !== true,
     ];
   }
 

@@ -98,7 +98,9 @@ function escapeHelp(help: string, openMetrics: boolean): string {
  * where an integral bound carries `.0` (what Prometheus 3 normalises to).
  */
 function formatBound(n: number, openMetrics: boolean): string {
-  const s = '' + n;
+  // Past 2^53 JavaScript writes the shortest digits that round-trip (2^62 as 4611686018427388000);
+  // a bucket edge such as a log2 histogram's 2^62 is an integer and is written as one.
+  const s = Number.isInteger(n) && Math.abs(n) >= 2 ** 53 ? BigInt(n).toString() : '' + n;
   return openMetrics && Number.isInteger(n) && s.indexOf('e') < 0 ? s + '.0' : s;
 }
 
