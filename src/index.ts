@@ -15,6 +15,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module tophash
  */
 export { U64Map } from './maps/u64map';
 export type { U64Key, U64MapOptions, KeyArray, MapStats } from './maps/u64map';

@@ -1,6 +1,6 @@
 /**
  * `tophash/prom`: prom-client's `Histogram`, `Counter` and `Gauge` with the same options and
- * methods, registered in prom-client registries, whose hot path is tophash's {@link index!Aggregator}.
+ * methods, registered in prom-client registries, whose hot path is tophash's {@link tophash!Aggregator}.
  * Swap the import and keep the rest:
  *
  * @example
@@ -20,6 +20,7 @@
  * prom-client is an optional peer dependency of tophash; this entry point needs it installed.
  *
  * @packageDocumentation
+ * @module tophash/prom
  */
 import './prom/peer-check';
 export { Histogram, type HistogramChild, type HistogramOptions } from './prom/histogram';
