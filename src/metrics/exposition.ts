@@ -406,3 +406,14 @@ export function renderFamilyBody(family: ExpositionFamily, openMetrics: boolean)
   const text = render([family], openMetrics, false);
   return text.slice(0, -1);
 }
+
+/**
+ * One family's sample lines without its HELP and TYPE lines and without the final newline: more
+ * series of a family already begun, whose label names differ from the first part's (a metric's
+ * overflow series).
+ *
+ * @internal
+ */
+export function renderFamilySamples(family: ExpositionFamily, openMetrics: boolean): string {
+  return renderFamilyBody(family, openMetrics).slice(familyHead(family, openMetrics).length);
+}

@@ -173,20 +173,31 @@ function canonical(value: unknown): string {
   return value === undefined ? '' : typeof value === 'string' ? value : String(value);
 }
 
+/** What bounds a {@link LabelIndex}: at most maxSeries series, past which new label sets share one overflow series. */
+export interface SeriesLimit<S> {
+  readonly maxSeries: number;
+  /** Makes the overflow series the first time a label set finds the index full. */
+  readonly overflow: () => S;
+}
+
 /** Series of one metric, by label values; iteration follows first-seen order, as prom-client's output does. */
 export class LabelIndex<S extends IndexedSeries> extends LabelTrie<S> {
   /** @internal The series of a metric without labels. */
   single: S | undefined;
+  /** The series every new label set shares once the index holds maxSeries series; not in series(). */
+  overflow: S | undefined;
   private readonly entries = new Map<S, Entry<S>>();
   private readonly lookup: (root: TrieNode, labels: LabelObject, single: S | undefined) => S | undefined;
 
   /**
    * @param names - the metric's labelNames
    * @param create - makes a new series for a label set seen for the first time
+   * @param limit - bounds the series, if given
    */
   constructor(
     readonly names: readonly string[],
     private readonly create: (labels: Record<string, string | number>, values: string[]) => S,
+    private readonly limit?: SeriesLimit<S>,
   ) {
     super();
     this.lookup = compileLookup(names) as typeof this.lookup;
@@ -197,12 +208,20 @@ export class LabelIndex<S extends IndexedSeries> extends LabelTrie<S> {
     return this.lookup(this.root, labels, this.single);
   }
 
-  /** The series for labels, created (and validated as prom-client does) when new. */
+  /**
+   * The series for labels, created (and validated as prom-client does) when new; the overflow
+   * series when new and the index is full.
+   */
   resolve(labels: LabelObject): S {
-    return this.find(labels) ?? this.slowResolve(labels);
+    return this.find(labels) ?? this.slowResolve(labels, true)!;
   }
 
-  private slowResolve(labels: LabelObject): S {
+  /** As resolve(), but undefined where resolve() would give the overflow series. */
+  resolveOwn(labels: LabelObject): S | undefined {
+    return this.find(labels) ?? this.slowResolve(labels, false);
+  }
+
+  private slowResolve(labels: LabelObject, overflow: boolean): S | undefined {
     const names = this.names;
     for (const label in labels) {
       if (!names.includes(label)) {
@@ -210,18 +229,27 @@ export class LabelIndex<S extends IndexedSeries> extends LabelTrie<S> {
       }
     }
     const values = names.map((name) => canonical(labels[name]));
-    if (names.length === 0) {
-      if (this.single === undefined) this.single = this.add({}, values, undefined, '');
-      return this.single;
+    const existing = names.length === 0 ? this.single : this.walk(values);
+    if (existing !== undefined) return existing;
+    if (this.limit !== undefined && this.entries.size >= this.limit.maxSeries) {
+      if (!overflow) return undefined;
+      // Nothing is added for the new label set: memory stays bounded whatever the values.
+      if (this.overflow === undefined) this.overflow = this.limit.overflow();
+      return this.overflow;
     }
+    if (names.length === 0) return (this.single = this.add({}, values, undefined, ''));
     const node = this.parentOf(values);
     const leafKey = values[names.length - 1];
-    let series = node[leafKey] as S | undefined;
-    if (series === undefined) {
-      series = this.add(copyLabels(labels), values, node, leafKey);
-      this.leaf(node, leafKey, series);
-    }
+    const series = this.add(copyLabels(labels), values, node, leafKey);
+    this.leaf(node, leafKey, series);
     return series;
+  }
+
+  /** The series at canonical values, adding no node on the way. */
+  private walk(values: readonly string[]): S | undefined {
+    let node: TrieNode | undefined = this.root;
+    for (let i = 0; i < values.length && node !== undefined; i++) node = node[values[i]] as TrieNode | undefined;
+    return node as S | undefined;
   }
 
   private add(
@@ -241,30 +269,66 @@ export class LabelIndex<S extends IndexedSeries> extends LabelTrie<S> {
     const canon: Record<string, string> = {};
     for (const name of this.names) canon[name] = canonical(labels[name]);
     const series = this.find(canon);
-    if (series === undefined) return undefined;
-    const entry = this.entries.get(series)!;
-    if (entry.leaf === undefined) this.single = undefined;
-    else delete entry.leaf[entry.leafKey];
-    this.entries.delete(series);
-    series.alive = false;
+    if (series !== undefined) this.removeSeries(series);
     return series;
+  }
+
+  /** Removes a series of this index (the overflow series included). */
+  removeSeries(series: S): void {
+    series.alive = false;
+    if (series === this.overflow) {
+      this.overflow = undefined;
+      return;
+    }
+    const entry = this.entries.get(series);
+    if (entry === undefined) return;
+    this.entries.delete(series);
+    if (entry.leaf === undefined) {
+      this.single = undefined;
+      return;
+    }
+    delete entry.leaf[entry.leafKey];
+    this.nodes--;
+    this.prune(series.values);
+  }
+
+  // Inner nodes left empty by a removal go too: with label values that keep
+  // changing, they would otherwise pile up without bound.
+  private prune(values: readonly string[]): void {
+    const path: TrieNode[] = [this.root];
+    for (let i = 0; i < values.length - 1; i++) {
+      const next = path[i][values[i]] as TrieNode | undefined;
+      if (next === undefined) return;
+      path.push(next);
+    }
+    for (let i = path.length - 1; i > 0 && isEmpty(path[i]); i--) {
+      delete path[i - 1][values[i - 1]];
+      this.nodes--;
+    }
   }
 
   /** Forgets every series. */
   clear(): void {
     for (const series of this.entries.keys()) series.alive = false;
+    if (this.overflow !== undefined) this.overflow.alive = false;
     this.entries.clear();
     super.clear();
     this.single = undefined;
+    this.overflow = undefined;
   }
 
-  /** The series in the order they were first seen. */
+  /** The series in the order they were first seen (the overflow series not among them). */
   series(): IterableIterator<S> {
     return this.entries.keys();
   }
 
-  /** How many series exist. */
+  /** How many series exist, the overflow series not counted. */
   get size(): number {
     return this.entries.size;
   }
+}
+
+function isEmpty(node: TrieNode): boolean {
+  for (const _ in node) return false;
+  return true;
 }

@@ -6,11 +6,11 @@ import * as client from 'prom-client';
 import type { ExpositionFamily } from '../metrics/exposition';
 import type { LabelIndex, LabelObject } from '../metrics/label-index';
 import { fastFormatRegisters } from './registry';
-import { FAMILY, isObject, labelsFromArgs, rejectExemplars, runCollect, type LabelValues } from './shared';
+import { FAMILY, isObject, labelsFromArgs, rejectExemplars, type LabelValues } from './shared';
 import {
   removeValueSeries,
   resetValueSeries,
-  valueFamily,
+  valueFamilies,
   valueIndex,
   valueMetricObject,
   refuseShared,
@@ -19,6 +19,7 @@ import {
   type ValueSeries,
 } from './value-series';
 import { sharedOption, type SharedMetricOptions } from './cluster';
+import { SeriesPolicy, seriesOptions, type SeriesLimitOptions } from './series-policy';
 
 /** A counter child bound to one label set, as `labels(...)` returns it. */
 export interface CounterChild {
@@ -43,19 +44,23 @@ export class Counter<T extends string = string> extends client.Counter<T> {
   declare readonly aggregator: client.Aggregator;
   private index!: LabelIndex<ValueSeries>;
   private shared?: SharedValues;
+  private policy!: SeriesPolicy;
 
   /**
    * Creates the counter and registers it in `config.registers` (default: the global registry).
    *
    * @param config - prom-client's counter options: `name`, `help`, `labelNames`, `registers`,
-   *   `aggregator`, `collect`; and tophash's `shared` (see {@link SharedMetricOptions})
+   *   `aggregator`, `collect`; and tophash's `shared` (see {@link SharedMetricOptions}),
+   *   `maxSeries` (see {@link SeriesLimitOptions})
    */
-  constructor(config: client.CounterConfiguration<T> & SharedMetricOptions) {
+  constructor(config: client.CounterConfiguration<T> & SharedMetricOptions & SeriesLimitOptions) {
     rejectExemplars(config, 'Counter');
-    sharedOption(config); // checked before prom-client registers the metric
+    // Checked before prom-client registers the metric.
+    const limits = seriesOptions(config, sharedOption(config) !== undefined);
     super(config);
     delete (this as { inc?: unknown }).inc;
-    this.index = valueIndex([...this.labelNames] as string[]);
+    this.policy = new SeriesPolicy(limits);
+    this.index = valueIndex([...this.labelNames] as string[], this.policy);
     this.reset();
     this.shared = sharedValuesFor(config, this, () => this.index);
     fastFormatRegisters(this as { registers?: unknown });
@@ -78,6 +83,11 @@ export class Counter<T extends string = string> extends client.Counter<T> {
       const delta = counterDelta(labels);
       (this.index.find({}) ?? this.index.resolve({})).value += delta;
     }
+  }
+
+  /** Events that went to the overflow series (see {@link SeriesLimitOptions.maxSeries}) since the counter was created. */
+  get overflowEvents(): number {
+    return this.policy.overflowEvents;
   }
 
   /**
@@ -126,9 +136,8 @@ export class Counter<T extends string = string> extends client.Counter<T> {
   }
 
   /** @internal */
-  async [FAMILY](): Promise<ExpositionFamily> {
-    await runCollect(this as { collect?: () => unknown });
-    return valueFamily(this, 'counter', this.index, this.shared);
+  async [FAMILY](): Promise<ExpositionFamily[]> {
+    return valueFamilies(this, 'counter', this.index, this.shared);
   }
 }
 

@@ -12,7 +12,6 @@ import {
   isObject,
   labelsFromArgs,
   rejectExemplars,
-  runCollect,
   seconds,
   type LabelValues,
 } from './shared';
@@ -20,7 +19,7 @@ import {
   removeValueSeries,
   resetValueSeries,
   sameLabels,
-  valueFamily,
+  valueFamilies,
   valueIndex,
   valueMetricObject,
   refuseShared,
@@ -29,6 +28,7 @@ import {
   type ValueSeries,
 } from './value-series';
 import { sharedOption, type SharedMetricOptions } from './cluster';
+import { SeriesPolicy, seriesOptions, type SeriesLimitOptions } from './series-policy';
 
 /** A gauge child bound to one label set, as `labels(...)` returns it. */
 export interface GaugeChild<T extends string> {
@@ -61,18 +61,22 @@ export class Gauge<T extends string = string> extends client.Gauge<T> {
   declare readonly aggregator: client.Aggregator;
   private index!: LabelIndex<ValueSeries>;
   private shared?: SharedValues;
+  private policy!: SeriesPolicy;
 
   /**
    * Creates the gauge and registers it in `config.registers` (default: the global registry).
    *
    * @param config - prom-client's gauge options: `name`, `help`, `labelNames`, `registers`,
-   *   `aggregator`, `collect`; and tophash's `shared` (see {@link SharedMetricOptions})
+   *   `aggregator`, `collect`; and tophash's `shared` (see {@link SharedMetricOptions}),
+   *   `maxSeries` (see {@link SeriesLimitOptions})
    */
-  constructor(config: client.GaugeConfiguration<T> & SharedMetricOptions) {
+  constructor(config: client.GaugeConfiguration<T> & SharedMetricOptions & SeriesLimitOptions) {
     rejectExemplars(config, 'Gauge');
-    sharedOption(config); // checked before prom-client registers the metric
+    // Checked before prom-client registers the metric.
+    const limits = seriesOptions(config, sharedOption(config) !== undefined);
     super(config);
-    this.index = valueIndex([...this.labelNames] as string[]);
+    this.policy = new SeriesPolicy(limits);
+    this.index = valueIndex([...this.labelNames] as string[], this.policy);
     this.reset();
     this.shared = sharedValuesFor(config, this, () => this.index);
     fastFormatRegisters(this as { registers?: unknown });
@@ -81,6 +85,11 @@ export class Gauge<T extends string = string> extends client.Gauge<T> {
   private seriesFor(labels: unknown): ValueSeries {
     const object = (isObject(labels) ? labels : {}) as LabelObject;
     return this.index.find(object) ?? this.index.resolve(object);
+  }
+
+  /** Events that went to the overflow series (see {@link SeriesLimitOptions.maxSeries}) since the gauge was created. */
+  get overflowEvents(): number {
+    return this.policy.overflowEvents;
   }
 
   /**
@@ -97,7 +106,7 @@ export class Gauge<T extends string = string> extends client.Gauge<T> {
     series.value = value;
     // prom-client's set() keeps the label object it was given last (inc and dec keep the
     // first): `true` and 'true' are one series, reported as the latest spelling.
-    if (isObject(labels) && !sameLabels(series.labels, labels as LabelObject)) {
+    if (isObject(labels) && series !== this.index.overflow && !sameLabels(series.labels, labels as LabelObject)) {
       series.labels = copyLabels(labels as LabelObject);
     }
   }
@@ -206,8 +215,7 @@ export class Gauge<T extends string = string> extends client.Gauge<T> {
   }
 
   /** @internal */
-  async [FAMILY](): Promise<ExpositionFamily> {
-    await runCollect(this as { collect?: () => unknown });
-    return valueFamily(this, 'gauge', this.index, this.shared);
+  async [FAMILY](): Promise<ExpositionFamily[]> {
+    return valueFamilies(this, 'gauge', this.index, this.shared);
   }
 }

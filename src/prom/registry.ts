@@ -2,7 +2,7 @@
 // tophash metric registers in.
 import * as client from 'prom-client';
 
-import { renderFamilyBody } from '../metrics/exposition';
+import { renderFamilyBody, renderFamilySamples } from '../metrics/exposition';
 import { FAMILY, isObject, TEXT, type RendersFamily, type RendersText } from './shared';
 
 function rendersFamily(metric: unknown): metric is RendersFamily {
@@ -30,7 +30,10 @@ async function formatMetric(registry: client.Registry, metric: unknown, promClie
   const openMetrics = (registry.contentType as string) === client.Registry.OPENMETRICS_CONTENT_TYPE;
   // Without the final newline: prom-client's metrics() joins the families itself.
   if (rendersText(metric)) return (await metric[TEXT](openMetrics)).slice(0, -1);
-  return renderFamilyBody(await metric[FAMILY](), openMetrics);
+  const [family, ...more] = await metric[FAMILY]();
+  let text = renderFamilyBody(family, openMetrics);
+  for (const part of more) text += '\n' + renderFamilySamples(part, openMetrics);
+  return text;
 }
 
 /**

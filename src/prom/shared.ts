@@ -16,7 +16,8 @@ export type LabelValues<T extends string> = client.LabelValues<T>;
 export const FAMILY = Symbol('tophash.prom.family');
 
 export interface RendersFamily {
-  [FAMILY](): Promise<ExpositionFamily>;
+  /** The metric's family, then the families of series with other label names (an overflow series). */
+  [FAMILY](): Promise<ExpositionFamily[]>;
 }
 
 /** Marks metrics that render their own text (histograms: natively, from the aggregator). */

@@ -6,6 +6,7 @@ import type { ExpositionFamily, ExpositionSeries } from '../metrics/exposition';
 import { LabelIndex, type IndexedSeries, type LabelObject } from '../metrics/label-index';
 import { CodedError } from '../runtime/errors';
 import { segmentName, sharedOption } from './cluster';
+import { OVERFLOW_LABEL, type SeriesPolicy } from './series-policy';
 import { checkLabelNames, labelsFromArgs, runCollect } from './shared';
 
 export interface ValueSeries extends IndexedSeries {
@@ -65,8 +66,38 @@ export class SharedValues {
   }
 }
 
-export function valueIndex(names: readonly string[]): LabelIndex<ValueSeries> {
-  return new LabelIndex<ValueSeries>(names, (labels, values) => ({ labels, values, alive: true, value: 0 }));
+export function valueIndex(names: readonly string[], policy: SeriesPolicy): LabelIndex<ValueSeries> {
+  const create = (labels: Record<string, string | number>, values: string[]): ValueSeries => ({
+    labels,
+    values,
+    alive: true,
+    value: 0,
+  });
+  const limit =
+    policy.maxSeries === undefined
+      ? undefined
+      : { maxSeries: policy.maxSeries, overflow: () => overflowSeries(policy) };
+  return new LabelIndex<ValueSeries>(names, create, limit);
+}
+
+/**
+ * The overflow series of a Counter or Gauge. Every update writes `value` once (`+=` or `=`), so
+ * its setter counts the overflowed events without a test on the hot path of the other series.
+ */
+function overflowSeries(policy: SeriesPolicy): ValueSeries {
+  let value = 0;
+  return {
+    labels: { [OVERFLOW_LABEL]: 'true' },
+    values: [],
+    alive: true,
+    get value() {
+      return value;
+    },
+    set value(v: number) {
+      value = v;
+      policy.overflowEvents++;
+    },
+  };
 }
 
 export function valueFamily(
@@ -79,6 +110,26 @@ export function valueFamily(
   if (shared !== undefined) series.push(...shared.merged());
   else for (const s of index.series()) series.push({ labelValues: s.values, value: s.value });
   return { name: metric.name, help: metric.help, type, labelNames: index.names, series };
+}
+
+/**
+ * A Counter's or Gauge's families for the registry's text: its own, then the overflow series'
+ * (whose labels differ from the metric's) when there is one.
+ */
+export async function valueFamilies(
+  metric: ValueMetric,
+  type: 'counter' | 'gauge',
+  index: LabelIndex<ValueSeries>,
+  shared: SharedValues | undefined,
+): Promise<ExpositionFamily[]> {
+  await runCollect(metric);
+  const family = valueFamily(metric, type, index, shared);
+  const overflow = index.overflow;
+  if (overflow === undefined) return [family];
+  return [
+    family,
+    { ...family, labelNames: [OVERFLOW_LABEL], series: [{ labelValues: ['true'], value: overflow.value }] },
+  ];
 }
 
 function valueValues(
@@ -97,6 +148,7 @@ function valueValues(
     return values;
   }
   for (const s of index.series()) values.push({ value: s.value, labels: s.labels });
+  if (index.overflow !== undefined) values.push({ value: index.overflow.value, labels: index.overflow.labels });
   return values;
 }
 
