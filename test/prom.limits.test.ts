@@ -198,7 +198,7 @@ describe('maxSeries with shared', () => {
           }),
       ).toThrow(
         new RangeError(
-          'Expected no maxSeries on a metric shared between processes (not supported yet) for config.maxSeries but received 5',
+          'Expected no maxSeries or ttl on a metric shared between processes (not supported yet) for config.maxSeries but received 5',
         ),
       );
     }

@@ -38,6 +38,8 @@ export interface IndexedSeries {
   readonly values: readonly string[];
   /** False once removed or reset: holders of the series (labels() children) look it up again. */
   alive: boolean;
+  /** When the series was last updated, on the metric's coarse clock (see series-policy.ts); 0 without a ttl. */
+  seen: number;
 }
 
 interface Entry<S> {
@@ -69,6 +71,11 @@ function lookupSource(names: readonly string[], miss: string): string {
 }
 
 type Lookup = (root: TrieNode, labels: LabelObject, single: unknown) => unknown;
+
+/** A clock read on the hot path: a number refreshed by a timer, not a call (see series-policy.ts). */
+export interface SeriesClock {
+  now: number;
+}
 type Observe = (labels: unknown, value?: unknown) => void;
 
 let codegen: boolean | undefined;
@@ -115,11 +122,13 @@ function compileLookup(names: readonly string[]): Lookup {
 function interpretObserve<S extends IndexedSeries & { handle: { record(value: number): void } }>(
   index: LabelIndex<S>,
   slow: (labels: unknown, value: unknown) => void,
+  clock: SeriesClock | undefined,
 ): Observe {
   return function observe(this: unknown, labels: unknown, value?: unknown): void {
     if (typeof labels === 'object' && labels !== null && typeof value === 'number' && value - value === 0) {
       const series = index.find(labels as LabelObject);
       if (series !== undefined) {
+        if (clock !== undefined) series.seen = clock.now;
         series.handle.record(value);
         return;
       }
@@ -133,28 +142,32 @@ function interpretObserve<S extends IndexedSeries & { handle: { record(value: nu
  * specialised to its label names: a finite value and a label set seen before
  * are looked up and recorded in one frame (no calls for V8 to decline to
  * inline); anything else goes to `slow(labels, value)`, called with the same
- * `this`.
+ * `this`. With a clock (a metric with a ttl), the series is stamped with its time; without one
+ * the function has no stamp at all, so metrics without a ttl pay nothing for it.
  */
 export function compileObserve<S extends IndexedSeries & { handle: { record(value: number): void } }>(
   index: LabelIndex<S>,
   slow: (labels: unknown, value: unknown) => void,
+  clock?: SeriesClock,
 ): Observe {
-  if (!canCompile()) return interpretObserve(index, slow);
+  if (!canCompile()) return interpretObserve(index, slow, clock);
   const body = `return function observe(labels, value) {
   miss: if (typeof labels === 'object' && labels !== null && typeof value === 'number' && value - value === 0) {
     const root = index.root, single = index.single;
     ${lookupSource(index.names, 'break miss')}
+    ${clock === undefined ? '' : 'n.seen = clock.now;'}
     n.handle.record(value);
     return;
   }
   slow.call(this, labels, value);
 };`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const make = new Function('index', 'slow', body) as (
+  const make = new Function('index', 'slow', 'clock', body) as (
     index: LabelIndex<S>,
     slow: (labels: unknown, value: unknown) => void,
+    clock: SeriesClock | undefined,
   ) => Observe;
-  return make(index, slow);
+  return make(index, slow, clock);
 }
 
 /** A series' reported labels: the label object's defined values, in its key order. */

@@ -51,7 +51,7 @@ export class Counter<T extends string = string> extends client.Counter<T> {
    *
    * @param config - prom-client's counter options: `name`, `help`, `labelNames`, `registers`,
    *   `aggregator`, `collect`; and tophash's `shared` (see {@link SharedMetricOptions}),
-   *   `maxSeries` (see {@link SeriesLimitOptions})
+   *   `maxSeries` and `ttl` (see {@link SeriesLimitOptions})
    */
   constructor(config: client.CounterConfiguration<T> & SharedMetricOptions & SeriesLimitOptions) {
     rejectExemplars(config, 'Counter');
@@ -76,13 +76,17 @@ export class Counter<T extends string = string> extends client.Counter<T> {
   inc(value?: number): void;
   inc(incData: client.IncreaseDataWithExemplar<T>): void;
   inc(labels?: unknown, value?: unknown): void {
+    let series: ValueSeries;
     if (isObject(labels)) {
       const delta = counterDelta(value);
-      (this.index.find(labels as LabelObject) ?? this.index.resolve(labels as LabelObject)).value += delta;
+      series = this.index.find(labels as LabelObject) ?? this.index.resolve(labels as LabelObject);
+      series.value += delta;
     } else {
       const delta = counterDelta(labels);
-      (this.index.find({}) ?? this.index.resolve({})).value += delta;
+      series = this.index.find({}) ?? this.index.resolve({});
+      series.value += delta;
     }
+    series.seen = this.policy.clock.now;
   }
 
   /** Events that went to the overflow series (see {@link SeriesLimitOptions.maxSeries}) since the counter was created. */
@@ -105,6 +109,7 @@ export class Counter<T extends string = string> extends client.Counter<T> {
         const delta = counterDelta(value);
         if (series === undefined || !series.alive) series = this.index.resolve(labels);
         series.value += delta;
+        series.seen = this.policy.clock.now;
       },
     };
   }
@@ -131,13 +136,13 @@ export class Counter<T extends string = string> extends client.Counter<T> {
 
   /** The metric as prom-client's registry reads it. */
   async get(): Promise<client.MetricObjectWithValues<client.MetricValue<T>>> {
-    const metric = await valueMetricObject(this, this.index, this.shared);
+    const metric = await valueMetricObject(this, this.index, this.shared, this.policy);
     return metric as client.MetricObjectWithValues<client.MetricValue<T>>;
   }
 
   /** @internal */
   async [FAMILY](): Promise<ExpositionFamily[]> {
-    return valueFamilies(this, 'counter', this.index, this.shared);
+    return valueFamilies(this, 'counter', this.index, this.shared, this.policy);
   }
 }
 

@@ -68,7 +68,7 @@ export class Gauge<T extends string = string> extends client.Gauge<T> {
    *
    * @param config - prom-client's gauge options: `name`, `help`, `labelNames`, `registers`,
    *   `aggregator`, `collect`; and tophash's `shared` (see {@link SharedMetricOptions}),
-   *   `maxSeries` (see {@link SeriesLimitOptions})
+   *   `maxSeries` and `ttl` (see {@link SeriesLimitOptions})
    */
   constructor(config: client.GaugeConfiguration<T> & SharedMetricOptions & SeriesLimitOptions) {
     rejectExemplars(config, 'Gauge');
@@ -82,9 +82,12 @@ export class Gauge<T extends string = string> extends client.Gauge<T> {
     fastFormatRegisters(this as { registers?: unknown });
   }
 
+  // Every update goes through here: the series is stamped as updated now.
   private seriesFor(labels: unknown): ValueSeries {
     const object = (isObject(labels) ? labels : {}) as LabelObject;
-    return this.index.find(object) ?? this.index.resolve(object);
+    const series = this.index.find(object) ?? this.index.resolve(object);
+    series.seen = this.policy.clock.now;
+    return series;
   }
 
   /** Events that went to the overflow series (see {@link SeriesLimitOptions.maxSeries}) since the gauge was created. */
@@ -210,12 +213,12 @@ export class Gauge<T extends string = string> extends client.Gauge<T> {
 
   /** The metric as prom-client's registry reads it. */
   async get(): Promise<client.MetricObjectWithValues<client.MetricValue<T>>> {
-    const metric = await valueMetricObject(this, this.index, this.shared);
+    const metric = await valueMetricObject(this, this.index, this.shared, this.policy);
     return metric as client.MetricObjectWithValues<client.MetricValue<T>>;
   }
 
   /** @internal */
   async [FAMILY](): Promise<ExpositionFamily[]> {
-    return valueFamilies(this, 'gauge', this.index, this.shared);
+    return valueFamilies(this, 'gauge', this.index, this.shared, this.policy);
   }
 }

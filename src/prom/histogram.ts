@@ -99,7 +99,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
    *
    * @param config - prom-client's histogram options: `name`, `help`, `labelNames`, `buckets`,
    *   `registers`, `aggregator`, `collect`; and tophash's `offload` (see {@link HistogramOptions}),
-   *   `shared` (see {@link SharedMetricOptions}), `maxSeries` (see {@link SeriesLimitOptions})
+   *   `shared` (see {@link SharedMetricOptions}), `maxSeries` and `ttl` (see {@link SeriesLimitOptions})
    */
   constructor(config: client.HistogramConfiguration<T> & HistogramOptions & SharedMetricOptions & SeriesLimitOptions) {
     rejectExemplars(config, 'Histogram');
@@ -132,6 +132,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
       labels: { [OVERFLOW_LABEL]: 'true' },
       values: [],
       alive: true,
+      seen: policy.clock.now,
       key: '',
       handle: new OverflowHistogram(bounds, policy),
     });
@@ -139,6 +140,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
       labels,
       values,
       alive: true,
+      seen: policy.clock.now,
       key: names.length > 0 ? values.join('\0') : '0',
       handle: names.length > 0 ? (agg as Aggregator<LabelKey>).handle(values) : (agg as Aggregator<number>).handle(0),
     });
@@ -148,7 +150,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     if (names.length === 0) this.index.resolve({});
     // Like prom-client, an own observe: this one compiled for labelNames (see compileObserve).
     const observeSlow = (labels: unknown, value: unknown) => this.observeSlow(labels, value);
-    (this as { observe: unknown }).observe = compileObserve(this.index, observeSlow);
+    (this as { observe: unknown }).observe = compileObserve(this.index, observeSlow, policy.hotClock);
     fastFormatRegisters(this as { registers?: unknown });
   }
 
@@ -165,6 +167,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     if (typeof labels === 'object' && labels !== null && typeof value === 'number' && value - value === 0) {
       const series = this.index.find(labels as LabelObject);
       if (series !== undefined) {
+        series.seen = this.policy.clock.now;
         series.handle.record(value);
         return;
       }
@@ -181,6 +184,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
       throw new TypeError(`Value is not a valid number: ${format(value)}`);
     }
     const series = this.index.resolve(labels as LabelObject);
+    series.seen = this.policy.clock.now;
     series.handle.record(value);
   }
 
@@ -226,6 +230,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
           throw new TypeError(`Value is not a valid number: ${format(value)}`);
         }
         if (series === undefined || !series.alive) series = this.index.resolve(labels);
+        series.seen = this.policy.clock.now;
         series.handle.record(value);
       },
       startTimer: () => this.startTimer(labels as LabelValues<T>),
@@ -243,6 +248,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     // A label set past maxSeries gets no series of its own, not even a zero one.
     const series = this.index.resolveOwn(labels);
     if (series === undefined) return;
+    series.seen = this.policy.clock.now;
     // prom-client's zero() starts the series afresh, reported under these labels.
     series.labels = copyLabels(labels);
     this.agg.flush();
@@ -291,6 +297,13 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     });
   }
 
+  /** Removes the series not updated for ttl, their aggregator keys with them (a re-created series starts empty). */
+  private sweep(): void {
+    this.policy.sweep(this.index, (series) => {
+      if (series.key !== '') this.deleteKey(series);
+    });
+  }
+
   private deleteKey(series: HistogramSeries): void {
     if (this.index.names.length > 0) (this.agg as Aggregator<LabelKey>).delete(series.values);
     else (this.agg as Aggregator<number>).delete(0);
@@ -313,6 +326,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
 
   private async collectValues(splay: boolean): Promise<client.MetricObjectWithValues<client.MetricValueWithName<T>>> {
     await runCollect(this as { collect?: () => unknown });
+    this.sweep();
     const name = this.name;
     const bucketName = `${name}_bucket`;
     const values: SampleValue[] = [];
@@ -368,6 +382,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
    */
   async [TEXT](openMetrics: boolean): Promise<string> {
     await runCollect(this as { collect?: () => unknown });
+    this.sweep();
     const family = { name: this.name, help: this.help, labelNames: this.index.names, openMetrics, eof: false };
     // Shared: every process's series, not only those this one has handles for.
     if (this.shared) return this.agg[RENDER_TEXT_ASYNC](family);

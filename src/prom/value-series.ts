@@ -67,10 +67,12 @@ export class SharedValues {
 }
 
 export function valueIndex(names: readonly string[], policy: SeriesPolicy): LabelIndex<ValueSeries> {
+  const clock = policy.clock;
   const create = (labels: Record<string, string | number>, values: string[]): ValueSeries => ({
     labels,
     values,
     alive: true,
+    seen: clock.now,
     value: 0,
   });
   const limit =
@@ -90,6 +92,7 @@ function overflowSeries(policy: SeriesPolicy): ValueSeries {
     labels: { [OVERFLOW_LABEL]: 'true' },
     values: [],
     alive: true,
+    seen: policy.clock.now,
     get value() {
       return value;
     },
@@ -121,8 +124,10 @@ export async function valueFamilies(
   type: 'counter' | 'gauge',
   index: LabelIndex<ValueSeries>,
   shared: SharedValues | undefined,
+  policy: SeriesPolicy,
 ): Promise<ExpositionFamily[]> {
   await runCollect(metric);
+  policy.sweep(index);
   const family = valueFamily(metric, type, index, shared);
   const overflow = index.overflow;
   if (overflow === undefined) return [family];
@@ -191,9 +196,11 @@ export function resetValueSeries(index: LabelIndex<ValueSeries>): void {
 export async function valueMetricObject(
   metric: ValueMetric,
   index: LabelIndex<ValueSeries>,
-  shared?: SharedValues,
+  shared: SharedValues | undefined,
+  policy: SeriesPolicy,
 ): Promise<unknown> {
   await runCollect(metric);
+  policy.sweep(index);
   return {
     help: metric.help,
     name: metric.name,
