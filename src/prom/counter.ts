@@ -104,12 +104,14 @@ export class Counter<T extends string = string> extends client.Counter<T> {
   labels(...args: unknown[]): CounterChild {
     const labels = labelsFromArgs(this.labelNames, args);
     let series: ValueSeries | undefined;
+    // Read once: without a ttl the child's hot path is a constant test, not three loads and a store.
+    const clock = this.policy.hotClock;
     return {
       inc: (value?: number) => {
         const delta = counterDelta(value);
         if (series === undefined || !series.alive) series = this.index.resolve(labels);
         series.value += delta;
-        series.seen = this.policy.clock.now;
+        if (clock !== undefined) series.seen = clock.now;
       },
     };
   }

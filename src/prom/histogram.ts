@@ -224,13 +224,15 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     checkLabelNames(this.labelNames, labels);
     // Resolved on first use, as prom-client creates the series only when it is observed.
     let series: HistogramSeries | undefined;
+    // Read once: without a ttl the child's hot path is a constant test, not three loads and a store.
+    const clock = this.policy.hotClock;
     return {
       observe: (value: number) => {
         if (typeof value !== 'number' || value - value !== 0) {
           throw new TypeError(`Value is not a valid number: ${format(value)}`);
         }
         if (series === undefined || !series.alive) series = this.index.resolve(labels);
-        series.seen = this.policy.clock.now;
+        if (clock !== undefined) series.seen = clock.now;
         series.handle.record(value);
       },
       startTimer: () => this.startTimer(labels as LabelValues<T>),
