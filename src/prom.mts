@@ -17,6 +17,8 @@ export type {
   HistogramChild,
   HistogramOptions,
   SharedMetricOptions,
+  SeriesLimitOptions,
+  RegistryOptions,
   CounterChild,
   GaugeChild,
   ExpositionFamily,

@@ -25,8 +25,9 @@ export { Histogram, type HistogramChild, type HistogramOptions } from './prom/hi
 export { ClusterRegistry, type SharedMetricOptions } from './prom/cluster';
 export { Counter, type CounterChild } from './prom/counter';
 export { Gauge, type GaugeChild } from './prom/gauge';
-export { Registry } from './prom/registry';
+export { Registry, type RegistryOptions } from './prom/registry';
 export type { LabelValues } from './prom/shared';
+export type { SeriesLimitOptions } from './prom/series-policy';
 export {
   renderPrometheus,
   renderOpenMetrics,

@@ -6,11 +6,20 @@ import * as client from 'prom-client';
 import type { ExpositionFamily } from '../metrics/exposition';
 import type { LabelIndex, LabelObject } from '../metrics/label-index';
 import { fastFormatRegisters } from './registry';
-import { FAMILY, isObject, labelsFromArgs, rejectExemplars, type LabelValues } from './shared';
+import {
+  FAMILY,
+  isObject,
+  labelsFromArgs,
+  rejectExemplars,
+  SERIES_STATS,
+  type LabelValues,
+  type SeriesStats,
+} from './shared';
 import {
   removeValueSeries,
   resetValueSeries,
   valueFamilies,
+  valueSeriesStats,
   valueIndex,
   valueMetricObject,
   refuseShared,
@@ -145,6 +154,11 @@ export class Counter<T extends string = string> extends client.Counter<T> {
   /** @internal */
   async [FAMILY](): Promise<ExpositionFamily[]> {
     return valueFamilies(this, 'counter', this.index, this.shared, this.policy);
+  }
+
+  /** @internal */
+  [SERIES_STATS](): SeriesStats {
+    return valueSeriesStats(this.index, this.policy);
   }
 }
 

@@ -12,14 +12,17 @@ import {
   isObject,
   labelsFromArgs,
   rejectExemplars,
+  SERIES_STATS,
   seconds,
   type LabelValues,
+  type SeriesStats,
 } from './shared';
 import {
   removeValueSeries,
   resetValueSeries,
   sameLabels,
   valueFamilies,
+  valueSeriesStats,
   valueIndex,
   valueMetricObject,
   refuseShared,
@@ -220,5 +223,10 @@ export class Gauge<T extends string = string> extends client.Gauge<T> {
   /** @internal */
   async [FAMILY](): Promise<ExpositionFamily[]> {
     return valueFamilies(this, 'gauge', this.index, this.shared, this.policy);
+  }
+
+  /** @internal */
+  [SERIES_STATS](): SeriesStats {
+    return valueSeriesStats(this.index, this.policy);
   }
 }

@@ -10,7 +10,7 @@ import { refuseShared } from './value-series';
 import { segmentName, sharedOption, type SharedMetricOptions } from './cluster';
 import { fastFormatRegisters } from './registry';
 import { OverflowHistogram } from './overflow-histogram';
-import { OVERFLOW_LABEL, SeriesPolicy, seriesOptions, type SeriesLimitOptions } from './series-policy';
+import { OVERFLOW_LABEL, seriesHeapBytes, SeriesPolicy, seriesOptions, type SeriesLimitOptions } from './series-policy';
 import { renderFamilySamples } from '../metrics/exposition';
 import {
   checkLabelNames,
@@ -19,8 +19,10 @@ import {
   rejectExemplars,
   runCollect,
   seconds,
+  SERIES_STATS,
   TEXT,
   type LabelValues,
+  type SeriesStats,
 } from './shared';
 
 // prom-client's defaults, so an unconfigured Histogram exports the same buckets.
@@ -396,6 +398,17 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
       overflow === undefined ? '' : renderFamilySamples(overflow.family(this.name, this.help), openMetrics) + '\n';
     // Rendered on the libuv pool: a scrape costs the event loop the string's creation only.
     return (await this.agg[RENDER_TEXT_ASYNC](family, handles)) + overflowText;
+  }
+
+  /** @internal */
+  [SERIES_STATS](): SeriesStats {
+    this.sweep();
+    return {
+      series: this.index.size + (this.index.overflow === undefined ? 0 : 1),
+      overflowEvents: this.policy.overflowEvents,
+      expiredSeries: this.policy.expiredSeries,
+      bytes: this.agg.stats().bytes + seriesHeapBytes(this.index),
+    };
   }
 }
 

@@ -1,6 +1,6 @@
 // How many series a tophash/prom metric may hold and how long an idle one
 // lives: the `maxSeries` and `ttl` options, their checks, and the per-metric
-// bookkeeping (overflowed events, expired series).
+// bookkeeping (overflowed events, expired series) that self-metrics report.
 //
 // Expiry needs the time of every update, and reading the clock (Date.now,
 // performance.now) on every observe would cost more than the observe itself.
@@ -119,4 +119,24 @@ export class SeriesPolicy {
     const overflow = index.overflow;
     if (overflow !== undefined && overflow.seen <= oldest) expire(overflow);
   }
+}
+
+// Heap bytes per series and per inner trie node, measured with
+// v8.getHeapStatistics() over 100,000 new series of Counters with one and
+// three labels (node 20, x64): ~320 bytes for the series object, its labels
+// copy, its Map entry and its trie slot; ~1,460 for each inner trie node (a
+// null-prototype object in dictionary mode), which a series whose first label
+// is new adds one of per further label. Label text is counted as V8 stores
+// a one-byte string: a header and a byte per character.
+const SERIES_HEAP_BYTES = 320;
+const NODE_HEAP_BYTES = 1460;
+const STRING_HEAP_BYTES = 16;
+
+/** An estimate of the JavaScript heap held by index's series (see the measurements above). */
+export function seriesHeapBytes<S extends IndexedSeries>(index: LabelIndex<S>): number {
+  const series = index.size;
+  const innerNodes = Math.max(0, index.nodes - series);
+  let bytes = series * SERIES_HEAP_BYTES + innerNodes * NODE_HEAP_BYTES;
+  for (const s of index.series()) for (const value of s.values) bytes += STRING_HEAP_BYTES + value.length;
+  return bytes;
 }

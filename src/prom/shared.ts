@@ -28,6 +28,21 @@ export interface RendersText {
   [TEXT](openMetrics: boolean): Promise<string>;
 }
 
+/** Marks tophash metrics that report their series, overflow and expiry to self-metrics. */
+export const SERIES_STATS = Symbol('tophash.prom.seriesStats');
+
+/** What a metric reports to its registry's self-metrics. */
+export interface SeriesStats {
+  series: number;
+  overflowEvents: number;
+  expiredSeries: number;
+  bytes: number;
+}
+
+export interface ReportsSeries {
+  [SERIES_STATS](): SeriesStats;
+}
+
 export function isObject(value: unknown): value is object {
   return value !== null && typeof value === 'object';
 }

@@ -6,8 +6,8 @@ import type { ExpositionFamily, ExpositionSeries } from '../metrics/exposition';
 import { LabelIndex, type IndexedSeries, type LabelObject } from '../metrics/label-index';
 import { CodedError } from '../runtime/errors';
 import { segmentName, sharedOption } from './cluster';
-import { OVERFLOW_LABEL, type SeriesPolicy } from './series-policy';
-import { checkLabelNames, labelsFromArgs, runCollect } from './shared';
+import { OVERFLOW_LABEL, seriesHeapBytes, type SeriesPolicy } from './series-policy';
+import { checkLabelNames, labelsFromArgs, runCollect, type SeriesStats } from './shared';
 
 export interface ValueSeries extends IndexedSeries {
   value: number;
@@ -135,6 +135,17 @@ export async function valueFamilies(
     family,
     { ...family, labelNames: [OVERFLOW_LABEL], series: [{ labelValues: ['true'], value: overflow.value }] },
   ];
+}
+
+/** What a Counter or Gauge reports to self-metrics. */
+export function valueSeriesStats(index: LabelIndex<ValueSeries>, policy: SeriesPolicy): SeriesStats {
+  policy.sweep(index);
+  return {
+    series: index.size + (index.overflow === undefined ? 0 : 1),
+    overflowEvents: policy.overflowEvents,
+    expiredSeries: policy.expiredSeries,
+    bytes: seriesHeapBytes(index),
+  };
 }
 
 function valueValues(
