@@ -56,6 +56,14 @@ export interface ExpositionFamily {
   series: Iterable<ExpositionSeries>;
 }
 
+/**
+ * The label of the one series that keys past a series limit share (OpenTelemetry's overflow
+ * attribute `otel.metric.overflow`, as Prometheus spells it).
+ *
+ * @internal
+ */
+export const OVERFLOW_LABEL = 'otel_metric_overflow';
+
 /** The `Content-Type` of {@link renderPrometheus}'s output (the same string prom-client uses). */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 

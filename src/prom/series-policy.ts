@@ -12,8 +12,7 @@ import type { IndexedSeries, LabelIndex, SeriesClock } from '../metrics/label-in
 import { rangeError, typeError } from '../runtime/errors';
 import { isObject } from './shared';
 
-/** The label of the one series that label sets past `maxSeries` share (OpenTelemetry's name for it). */
-export const OVERFLOW_LABEL = 'otel_metric_overflow';
+export { OVERFLOW_LABEL } from '../metrics/exposition';
 
 /** The `maxSeries` and `ttl` options of tophash/prom's Histogram, Counter and Gauge. */
 export interface SeriesLimitOptions {
