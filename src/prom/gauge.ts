@@ -13,7 +13,7 @@ import {
   labelsFromArgs,
   rejectExemplars,
   SERIES_STATS,
-  seconds,
+  startTimer,
   type LabelValues,
   type SeriesStats,
 } from './shared';
@@ -164,15 +164,7 @@ export class Gauge<T extends string = string> extends client.Gauge<T> {
    * @param labels - labels to set under
    */
   startTimer(labels?: LabelValues<T>): (labels?: LabelValues<T>) => number {
-    const start = process.hrtime();
-    return (endLabels?: LabelValues<T>) => {
-      const value = seconds(start);
-      this.set(
-        Object.assign<LabelValues<T>, LabelValues<T> | undefined, LabelValues<T> | undefined>({}, labels, endLabels),
-        value,
-      );
-      return value;
-    };
+    return startTimer(labels, (all, value) => this.set(all, value));
   }
 
   /**

@@ -18,7 +18,7 @@ import {
   labelsFromArgs,
   rejectExemplars,
   runCollect,
-  seconds,
+  startTimer,
   SERIES_STATS,
   TEXT,
   type LabelValues,
@@ -202,15 +202,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
    * @param labels - labels to observe under
    */
   startTimer(labels?: LabelValues<T>): (labels?: LabelValues<T>) => number {
-    const start = process.hrtime();
-    return (endLabels?: LabelValues<T>) => {
-      const value = seconds(start);
-      this.observe(
-        Object.assign<LabelValues<T>, LabelValues<T> | undefined, LabelValues<T> | undefined>({}, labels, endLabels),
-        value,
-      );
-      return value;
-    };
+    return startTimer(labels, (all, value) => this.observe(all, value));
   }
 
   /**

@@ -75,6 +75,22 @@ export function seconds(start: [number, number]): number {
   return delta[0] + delta[1] / 1e9;
 }
 
+/**
+ * prom-client's `startTimer(labels)`: the returned function records the seconds elapsed since
+ * now under `labels` merged with the labels passed to it, and returns them.
+ */
+export function startTimer<L extends object>(
+  labels: L | undefined,
+  record: (labels: L, value: number) => void,
+): (endLabels?: L) => number {
+  const start = process.hrtime();
+  return (endLabels?: L) => {
+    const value = seconds(start);
+    record(Object.assign<L, L | undefined, L | undefined>({} as L, labels, endLabels), value);
+    return value;
+  };
+}
+
 export async function runCollect(metric: { collect?: (this: never) => unknown }): Promise<void> {
   if (metric.collect) {
     const result = (metric.collect as (this: unknown) => unknown).call(metric);
