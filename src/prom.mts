@@ -4,6 +4,7 @@ export {
   Histogram,
   Counter,
   Gauge,
+  Summary,
   Registry,
   ClusterRegistry,
   renderPrometheus,
@@ -21,6 +22,7 @@ export type {
   RegistryOptions,
   CounterChild,
   GaugeChild,
+  SummaryChild,
   ExpositionFamily,
   ExpositionSeries,
 } from './prom.js';
