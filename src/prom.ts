@@ -1,5 +1,5 @@
 /**
- * `tophash/prom`: prom-client's `Histogram`, `Counter` and `Gauge` with the same options and
+ * `tophash/prom`: prom-client's `Histogram`, `Counter`, `Gauge` and `Summary` with the same options and
  * methods, registered in prom-client registries, whose hot path is tophash's {@link tophash!Aggregator}.
  * Swap the import and keep the rest:
  *
@@ -27,8 +27,10 @@ export { Histogram, type HistogramChild, type HistogramOptions } from './prom/hi
 export { ClusterRegistry, type SharedMetricOptions } from './prom/cluster';
 export { Counter, type CounterChild } from './prom/counter';
 export { Gauge, type GaugeChild } from './prom/gauge';
-export { Registry } from './prom/registry';
+export { Summary, type SummaryChild } from './prom/summary';
+export { Registry, type RegistryOptions } from './prom/registry';
 export type { LabelValues } from './prom/shared';
+export type { SeriesLimitOptions } from './prom/series-policy';
 export {
   renderPrometheus,
   renderOpenMetrics,

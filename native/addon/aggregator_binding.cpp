@@ -73,6 +73,7 @@ Napi::Function AggregatorBinding::Define(Napi::Env env) {
                          InstanceMethod<&AggregatorBinding::AddHandle>("addHandle"),
                          InstanceMethod<&AggregatorBinding::ReleaseHandles>("releaseHandles"),
                          InstanceMethod<&AggregatorBinding::Get>("get"),
+                         InstanceMethod<&AggregatorBinding::Overflow>("overflow"),
                          InstanceMethod<&AggregatorBinding::Delete>("delete"),
                          InstanceMethod<&AggregatorBinding::Clear>("clear"),
                          InstanceMethod<&AggregatorBinding::Zero>("zero"),
@@ -185,8 +186,10 @@ AggregatorBinding::AggregatorBinding(const Napi::CallbackInfo& info) : BindingBa
   const std::string on_full = string_field(o, "onFull");
   if (on_full == "lru") {
     opts.on_full = core::OnFull::kLru;
+  } else if (on_full == "overflow") {
+    opts.on_full = core::OnFull::kOverflow;
   } else if (on_full != "drop") {
-    throw_range(env, "'drop' or 'lru'", "options.onFull", describe(o.Get("onFull")));
+    throw_range(env, "'drop', 'lru' or 'overflow'", "options.onFull", describe(o.Get("onFull")));
   }
   const uint64_t seed = seed_arg(o.Get("seed"), "options.seed", SeedDefault::kRandom);
   const KernelChoice kernels =
@@ -521,6 +524,16 @@ Napi::Value AggregatorBinding::Get(const Napi::CallbackInfo& info) {
   return copy_out<Napi::Float64Array>(env, row, a.stride());
 }
 
+// overflow() -> the overflow row (as get() returns a row) | undefined
+Napi::Value AggregatorBinding::Overflow(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Locked g = locked(env);
+  core::Aggregator& a = g.read_view(env);
+  const double* row = a.overflow_row();
+  if (row == nullptr) return env.Undefined();
+  return copy_out<Napi::Float64Array>(env, row, a.stride());
+}
+
 Napi::Value AggregatorBinding::Delete(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   core::StagedKeys k = single(info, 0);
@@ -743,6 +756,7 @@ Napi::Value AggregatorBinding::Stats(const Napi::CallbackInfo& info) {
   o.Set("batches", static_cast<double>(s.batches));
   o.Set("dropped", static_cast<double>(s.dropped));
   o.Set("evicted", static_cast<double>(s.evicted));
+  o.Set("overflowEvents", static_cast<double>(s.overflow_events));
   o.Set("handles", static_cast<double>(s.handles));
   o.Set("bytes", static_cast<double>(s.bytes + text_.capacity()));
   o.Set("match", match);

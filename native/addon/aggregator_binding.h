@@ -79,6 +79,7 @@ class AggregatorBinding : public BindingBase<AggregatorBinding, AggregatorRecord
   Napi::Value AddHandle(const Napi::CallbackInfo& info);
   Napi::Value ReleaseHandles(const Napi::CallbackInfo& info);
   Napi::Value Get(const Napi::CallbackInfo& info);
+  Napi::Value Overflow(const Napi::CallbackInfo& info);
   Napi::Value Delete(const Napi::CallbackInfo& info);
   Napi::Value Clear(const Napi::CallbackInfo& info);
   Napi::Value Zero(const Napi::CallbackInfo& info);

@@ -92,11 +92,12 @@ class KeyedAggregator final : public Aggregator {
       : Aggregator(o),
         table_(match, hash, seed, 0),
         gen_offset_(stride_ * sizeof(double)),
-        pool_(static_cast<uint32_t>(o.max_entries), gen_offset_ + 8, gen_offset_ + 4,
-              RecordPool::kOneChunk) {
+        pool_(static_cast<uint32_t>(o.max_entries + (o.on_full == OnFull::kOverflow ? 1 : 0)),
+              gen_offset_ + 8, gen_offset_ + 4, RecordPool::kOneChunk) {
     // Row 0 has memory from the start, so an unresolved handle (row 0,
     // kNoGen) always has a generation to compare against.
     pool_.give(pool_.take());
+    reserve_overflow_row();
   }
 
   size_t first_invalid_event(const uint32_t* ids, const double* values, size_t n,
@@ -196,6 +197,7 @@ class KeyedAggregator final : public Aggregator {
       k = Owned{};
     }
     pool_.clear();
+    reserve_overflow_row();
   }
 
   // Only the live rows: a free row's first bytes link the pool's free list.
@@ -204,6 +206,7 @@ class KeyedAggregator final : public Aggregator {
     do {
       cur = table_.scan(cur, [&](const auto&, uint32_t row) { init_row(row); });
     } while (cur != 0);
+    if (overflow_row_ != kNoRecord) init_row(overflow_row_);
   }
 
   // With del, nothing is erased until every group is in out, so running out
@@ -272,6 +275,12 @@ class KeyedAggregator final : public Aggregator {
 
   uint64_t size() const override { return table_.size(); }
 
+  const double* overflow_row() const override {
+    if (overflow_row_ == kNoRecord) return nullptr;
+    const double* row = record(overflow_row_);
+    return row[0] > 0 ? row : nullptr;
+  }
+
   AggStats stats() const override {
     AggStats s{};
     s.entries = table_.size();
@@ -279,6 +288,7 @@ class KeyedAggregator final : public Aggregator {
     s.batches = batches_;
     s.dropped = dropped_;
     s.evicted = evicted_;
+    s.overflow_events = overflow_events_;
     s.handles = live_handles_;
     s.bytes = bytes();
     return s;
@@ -289,7 +299,8 @@ class KeyedAggregator final : public Aggregator {
 
 #ifdef TOPHASH_TABLE_CHECKS
   std::string check_invariants() const override {
-    std::string problem = core::check_invariants(table_, pool_.in_use());
+    const uint32_t reserved = overflow_row_ == kNoRecord ? 0 : 1;
+    std::string problem = core::check_invariants(table_, pool_.in_use() - reserved);
     // Each entry's row keeps the entry's key (drains and eviction erase by it).
     uint64_t cur = 0;
     while (problem.empty()) {
@@ -328,6 +339,13 @@ class KeyedAggregator final : public Aggregator {
     r[2] = kInf;
     r[3] = -kInf;
     for (size_t i = kRecordHeader; i < stride_; ++i) r[i] = 0;
+  }
+
+  // 'overflow': takes the row every key past maxEntries shares; not in the table.
+  void reserve_overflow_row() {
+    if (options_.on_full != OnFull::kOverflow) return;
+    overflow_row_ = pool_.take();
+    init_row(overflow_row_);
   }
 
   void bump(uint32_t row) {
@@ -393,6 +411,7 @@ class KeyedAggregator final : public Aggregator {
     if (const uint32_t* row = Ops::find(table_, k)) return *row;
     if (table_.size() >= options_.max_entries) {
       if (options_.on_full == OnFull::kDrop) return kNoRecord;
+      if (options_.on_full == OnFull::kOverflow) return overflow_row_;
       evict_one();
     }
     const uint32_t row = alloc_row();
@@ -416,7 +435,8 @@ class KeyedAggregator final : public Aggregator {
       Memo& m = memo_[(key * 0x9E3779B97F4A7C15ull) >> (64 - kMemoBits)];
       if (m.key == key && gen(m.row) == m.gen) return m.row;
       const uint32_t row = resolve(key, inserted);
-      if (row != kNoRecord) m = Memo{key, row, gen(row)};
+      // Not the overflow row: the key takes a row of its own once there is room again.
+      if (row != kNoRecord && row != overflow_row_) m = Memo{key, row, gen(row)};
       return row;
     } else {
       return resolve(key, inserted);
@@ -442,7 +462,8 @@ class KeyedAggregator final : public Aggregator {
       return g;
     };
     Handle* handles = handles_.data();
-    uint64_t dropped = 0;
+    const uint32_t overflow_row = overflow_row_;
+    uint64_t dropped = 0, overflowed = 0;
     for (size_t i = 0; i < n; ++i) {
       const uint32_t id = ids[i];
       const double v = values[i];
@@ -457,7 +478,8 @@ class KeyedAggregator final : public Aggregator {
         if (__builtin_expect(gen_at(row) != hd.gen, 0)) {
           row = resolve(Ops::view(hd.key), &inserted);
           pool = pool_.view();
-          if (row != kNoRecord) {
+          // Not the overflow row, as for the memo above.
+          if (row != kNoRecord && row != overflow_row) {
             hd.row = row;
             hd.gen = gen_at(row);
           }
@@ -467,6 +489,7 @@ class KeyedAggregator final : public Aggregator {
         ++dropped;
         continue;
       }
+      overflowed += row == overflow_row;
       uint8_t* rec = pool.at(row);
       double* r = row_of(rec);
       const double c = r[0] + 1, s = r[1] + v, lo = r[2], hi = r[3];
@@ -488,6 +511,7 @@ class KeyedAggregator final : public Aggregator {
     }
     events_ += n;
     dropped_ += dropped;
+    overflow_events_ += overflowed;
   }
 
   struct Memo {
@@ -506,7 +530,8 @@ class KeyedAggregator final : public Aggregator {
   std::vector<uint32_t> free_handles_;
   uint64_t live_handles_ = 0;
   uint64_t key_heap_ = 0;  // heap bytes of long keys held by rows and handles
-  uint64_t events_ = 0, batches_ = 0, dropped_ = 0, evicted_ = 0;
+  uint64_t events_ = 0, batches_ = 0, dropped_ = 0, evicted_ = 0, overflow_events_ = 0;
+  uint32_t overflow_row_ = kNoRecord;  // 'overflow' only
 };
 
 }  // namespace

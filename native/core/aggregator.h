@@ -22,7 +22,12 @@
 // correct across eviction, drains, deletes and clear().
 //
 // FULL MAPS: maxEntries bounds the keys. 'drop' discards the events of new
-// keys once full (counted in dropped). 'lru' evicts an approximately least
+// keys once full (counted in dropped). 'overflow' (the Aggregator's
+// maxSeries, OpenTelemetry's cardinality limit) aggregates them into one
+// overflow row instead, which is no key's (a row reserved at creation and
+// reset by clear() and zero()), counted in overflow_events. Neither handles
+// nor the u64 memo remember it: a key that overflowed gets a row of its own
+// as soon as there is room again (after a delete or a drain). 'lru' evicts an approximately least
 // recently used key with the pool's CLOCK (second chance): every update
 // after a key's first sets the row's reference byte, and the hand evicts the
 // first row it finds clear. A new key starts unreferenced, so keys seen once
@@ -53,7 +58,7 @@ inline constexpr uint32_t kNoRecord = 0xFFFFFFFFu;
 inline constexpr size_t kRecordHeader = 4;  // count, sum, min, max
 inline constexpr uint64_t kMaxAggEntries = uint64_t{1} << 31;
 
-enum class OnFull : uint8_t { kDrop, kLru };
+enum class OnFull : uint8_t { kDrop, kLru, kOverflow };
 enum class AggKeyKind : uint8_t { kU64, kBytes };
 
 struct AggOptions {
@@ -69,6 +74,7 @@ struct AggStats {
   uint64_t batches;  // apply() calls
   uint64_t dropped;  // events discarded because their key was new and the map full
   uint64_t evicted;  // keys evicted by 'lru'
+  uint64_t overflow_events;  // events aggregated into the overflow row ('overflow')
   uint64_t handles;  // live handle ids
   uint64_t bytes;
 };
@@ -146,6 +152,8 @@ class Aggregator {
   // Each handle's key and current row, in the order given.
   virtual void visit_handles(const uint32_t* ids, size_t n, const EntryVisitor& visit) const = 0;
   virtual uint64_t size() const = 0;
+  // The overflow row ('overflow' only, and once an event went there), or nullptr.
+  virtual const double* overflow_row() const = 0;
   virtual AggStats stats() const = 0;
   // The key table's kernels, as U64Map and BpfMap report theirs.
   virtual const char* match_name() const = 0;

@@ -241,6 +241,55 @@ TEST_F(AggregatorTest, DropCountsEveryEventOfANewKeyWhenFull) {
   for (uint64_t k = 0; k < 4; ++k) EXPECT_EQ(got.at(k)[0], 3);
 }
 
+// 'overflow' (maxSeries): events of keys new past the limit, keyed or through
+// a handle, all land in the one overflow row, which is no key's and counted;
+// the keys seen before keep theirs, and zero() and clear() reset it.
+TEST_F(AggregatorTest, OverflowAggregatesNewKeysPastTheLimitIntoOneRow) {
+  AggOptions o;
+  o.max_entries = 2;
+  o.on_full = OnFull::kOverflow;
+  auto a = make(o);
+  auto record = [&](uint64_t k, double v) {
+    const uint32_t id = kKeyedEvent;
+    a->apply(&id, &v, 1, one(k));
+  };
+  EXPECT_EQ(a->overflow_row(), nullptr);
+  record(1, 10);
+  record(2, 20);
+  for (uint64_t k = 3; k < 100; ++k) record(k, 1);
+  const uint64_t late = 500;
+  const uint32_t h = a->add_handle(one(late));
+  const double v = 5;
+  a->apply(&h, &v, 1, StagedKeys{});
+  a->apply(&h, &v, 1, StagedKeys{});
+  record(1, 1);
+  const auto all = all_u64(*a);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all.at(1)[0], 2);
+  EXPECT_EQ(all.at(2)[0], 1);
+  const double* over = a->overflow_row();
+  ASSERT_NE(over, nullptr);
+  EXPECT_EQ(over[0], 99);
+  EXPECT_EQ(over[1], 97 + 10);
+  EXPECT_EQ(a->stats().overflow_events, 99u);
+  EXPECT_EQ(a->stats().dropped, 0u);
+  // Room again: the handle's key gets its own row rather than staying on the overflow row.
+  ASSERT_TRUE(a->erase(one(2)));
+  a->apply(&h, &v, 1, StagedKeys{});
+  EXPECT_EQ(all_u64(*a).at(late)[0], 1);
+  a->zero();
+  EXPECT_EQ(a->overflow_row(), nullptr);
+  record(7, 1);
+  EXPECT_NE(a->overflow_row(), nullptr);
+  a->clear();
+  EXPECT_EQ(a->overflow_row(), nullptr);
+  record(8, 1);
+  record(9, 1);
+  record(10, 1);
+  EXPECT_EQ(all_u64(*a).size(), 2u);
+  EXPECT_EQ(a->overflow_row()[0], 1);
+}
+
 // zero() after a delete: the freed row is on the pool's free list, and
 // zeroing it too would break the list, so two later keys shared a row.
 TEST_F(AggregatorTest, ZeroKeepsFreedRowsFree) {

@@ -17,7 +17,16 @@ import {
   withCallerStack,
   withCode,
 } from '../runtime/errors';
-import { boundTails, checkFamily, familyHead, labelHeads, omitsSum, type ExpositionFamily } from './exposition';
+import {
+  boundTails,
+  checkFamily,
+  familyHead,
+  labelHeads,
+  omitsSum,
+  OVERFLOW_LABEL,
+  renderFamilySamples,
+  type ExpositionFamily,
+} from './exposition';
 import { parseHistSpec, specOf, type HistLayout, type HistSpec } from './histogram';
 import { ProducerRing, RingHandle, type NativeRing, type OnRingFull } from './event-ring';
 import { LabelTrie, type TrieNode } from './label-trie';
@@ -88,6 +97,16 @@ export interface AggregatorOptions<S extends AggKeySpec = AggKeySpec> {
   maxEntries?: number;
   /** At maxEntries: drop the events of new keys (default, counted) or evict the ~LRU key. */
   onFull?: 'drop' | 'lru';
+  /**
+   * Most keys, as a metric's series limit (OpenTelemetry's cardinality limit; an integer from 1
+   * to 2^31). Past it, the events of new keys are aggregated into one overflow entry that is no
+   * key's, read with {@link Aggregator.overflow}, counted in `stats().overflowEvents` and exported
+   * by `toPrometheus` as a series labelled `otel_metric_overflow="true"`, so no event is lost and
+   * memory stays bounded. A key that overflowed gets an entry of its own once there is room again
+   * (after a delete or a drain). It takes the place of `maxEntries` and `onFull`, which drop or
+   * evict instead (giving them too throws). Not on a `shared` aggregator yet (throws).
+   */
+  maxSeries?: number;
   /** Events staged per native crossing (default 4096, 1..2^20). */
   batchSize?: number;
   /** Hash seed, as for the maps: an integer in [0, 2^53) or a bigint in [0, 2^64); random by default. */
@@ -188,6 +207,8 @@ export interface AggStats {
   dropped: number;
   /** Keys evicted to make room (`onFull: 'lru'`). */
   evicted: number;
+  /** Events aggregated into the overflow entry because their key was new past `maxSeries`. */
+  overflowEvents: number;
   /** Native crossings that aggregated a batch. */
   batches: number;
   /** Handles alive (not yet garbage-collected). */
@@ -253,6 +274,7 @@ interface NativeAggStats {
   batches: number;
   dropped: number;
   evicted: number;
+  overflowEvents: number;
   handles: number;
   bytes: number;
   match: string;
@@ -279,6 +301,8 @@ interface NativeAggregator {
   addHandle(key: unknown, length?: number): number;
   releaseHandles(ids: Uint32Array, n: number): number;
   get(key: unknown, length?: number): Float64Array | undefined;
+  /** The overflow row (maxSeries), or undefined while nothing overflowed. */
+  overflow(): Float64Array | undefined;
   delete(key: unknown, length?: number): boolean;
   clear(): void;
   zero(): void;
@@ -421,6 +445,7 @@ const AGGREGATOR_OPTION_NAMES = [
   'hash',
   'offload',
   'shared',
+  'maxSeries',
   ...ATTACH_OPTION_NAMES,
 ] as const;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -430,6 +455,34 @@ function checkSegmentName(name: unknown, what: string): asserts name is string {
   if (typeof name !== 'string') throw typeError('a segment name (string)', what, name);
   if (!SEGMENT_NAME.test(name))
     throw rangeError('1 to 200 characters of [A-Za-z0-9._-], the first a letter or digit', what, name);
+}
+
+// maxSeries is maxEntries with an overflow entry in place of onFull's drop or evict.
+function parseMaxSeries(options: AggregatorOptions): number | undefined {
+  const { maxSeries } = options;
+  if (maxSeries === undefined) return undefined;
+  if (typeof maxSeries !== 'number') throw typeError('an integer in [1, 2^31]', 'options.maxSeries', maxSeries);
+  if (!Number.isSafeInteger(maxSeries) || maxSeries < 1 || maxSeries > 2 ** 31) {
+    throw rangeError('an integer in [1, 2^31]', 'options.maxSeries', maxSeries);
+  }
+  if (options.maxEntries !== undefined) {
+    throw rangeError(
+      'no maxEntries beside maxSeries (maxSeries bounds the keys)',
+      'options.maxEntries',
+      options.maxEntries,
+    );
+  }
+  if (options.onFull !== undefined) {
+    throw rangeError('no onFull beside maxSeries (new keys past it overflow)', 'options.onFull', options.onFull);
+  }
+  if (options.shared !== undefined) {
+    throw rangeError(
+      'no maxSeries on an aggregator shared between processes (not supported yet)',
+      'options.maxSeries',
+      maxSeries,
+    );
+  }
+  return maxSeries;
 }
 
 function parseShared(shared: unknown): SharedOptions | undefined {
@@ -527,6 +580,7 @@ export class Aggregator<const S extends AggKeyParam = AggKeyParam> {
     }
     const onFull = options.onFull ?? 'drop';
     if (onFull !== 'drop' && onFull !== 'lru') throw rangeError("'drop' or 'lru'", 'options.onFull', onFull);
+    const maxSeries = parseMaxSeries(options);
     const batch = options.batchSize ?? 4096;
     if (typeof batch !== 'number') throw typeError('an integer', 'options.batchSize', batch);
     if (!Number.isSafeInteger(batch) || batch < 1 || batch > 2 ** 20) {
@@ -560,8 +614,8 @@ export class Aggregator<const S extends AggKeyParam = AggKeyParam> {
         : new Native({
             keyKind: this.#kind === KIND_U64 ? 'u64' : 'bytes',
             ...histOptions,
-            maxEntries,
-            onFull,
+            maxEntries: maxSeries ?? maxEntries,
+            onFull: maxSeries === undefined ? onFull : 'overflow',
             seed: parseSeed(options.seed),
             match: optionalString(options.match, 'options.match'),
             hash: optionalString(options.hash, 'options.hash'),
@@ -1083,7 +1137,18 @@ export class Aggregator<const S extends AggKeyParam = AggKeyParam> {
     return row === undefined ? undefined : this.#value(row, 0);
   }
 
-  /** The number of keys. */
+  /**
+   * The aggregate of the events whose key was new past `maxSeries` (all such keys together), or
+   * undefined while none has overflowed. clear() and zero() reset it; drains do not take it.
+   */
+  overflow(): AggValue | undefined {
+    const n = this.#open();
+    this.flush();
+    const row = n.overflow();
+    return row === undefined ? undefined : this.#value(row, 0);
+  }
+
+  /** The number of keys (the overflow entry not counted). */
   get size(): number {
     const n = this.#open();
     this.flush();
@@ -1191,6 +1256,7 @@ export class Aggregator<const S extends AggKeyParam = AggKeyParam> {
       flushed: s.events,
       dropped: s.dropped,
       evicted: s.evicted,
+      overflowEvents: s.overflowEvents,
       batches: s.batches,
       handles: s.handles,
       bytes: s.bytes,
@@ -1243,10 +1309,13 @@ export class Aggregator<const S extends AggKeyParam = AggKeyParam> {
    * `_bucket{le}`, `_sum`, `_count`), else a summary family (`_sum`, `_count`). A u64 or string key
    * is exported as the label `label` (default `'key'`), label keys under their names. For log2
    * and linear histograms `le` is each bucket's upper edge: bpftrace's buckets include their lower
-   * edge, so a value equal to an edge is counted in the next `le` up.
+   * edge, so a value equal to an edge is counted in the next `le` up. With `maxSeries`, the
+   * overflow entry follows as a series labelled `otel_metric_overflow="true"` alone.
    */
   toPrometheus(opts: AggPrometheusOptions): string {
-    return this[RENDER_TEXT](this.#family(opts));
+    const f = this.#family(opts);
+    const overflow = this.#overflowText(f);
+    return this[RENDER_TEXT]({ ...f, eof: false }) + overflow;
   }
 
   /**
@@ -1255,7 +1324,27 @@ export class Aggregator<const S extends AggKeyParam = AggKeyParam> {
    * recorded before the call are included.
    */
   async toPrometheusAsync(opts: AggPrometheusOptions): Promise<string> {
-    return this[RENDER_TEXT_ASYNC](this.#family(opts));
+    const f = this.#family(opts);
+    // Read with the rows the render reads: both after the same flush.
+    const overflow = this.#overflowText(f);
+    return (await this[RENDER_TEXT_ASYNC]({ ...f, eof: false })) + overflow;
+  }
+
+  // The overflow entry's lines (none without one), then the family's end.
+  #overflowText(f: AggRenderFamily): string {
+    const v = this.overflow();
+    const end = f.eof ? '# EOF\n' : '';
+    if (v === undefined) return end;
+    const layout = this.#layout;
+    const family: ExpositionFamily = {
+      name: f.name,
+      help: f.help,
+      type: layout === undefined ? 'summary' : 'histogram',
+      labelNames: [OVERFLOW_LABEL],
+      series: [{ labelValues: ['true'], count: v.count, sum: v.sum, buckets: v.hist }],
+    };
+    if (layout !== undefined) family.bounds = layout.bounds;
+    return renderFamilySamples(family, f.openMetrics) + '\n' + end;
   }
 
   #family(opts: AggPrometheusOptions): AggRenderFamily {

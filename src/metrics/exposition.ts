@@ -56,6 +56,14 @@ export interface ExpositionFamily {
   series: Iterable<ExpositionSeries>;
 }
 
+/**
+ * The label of the one series that keys past a series limit share (OpenTelemetry's overflow
+ * attribute `otel.metric.overflow`, as Prometheus spells it).
+ *
+ * @internal
+ */
+export const OVERFLOW_LABEL = 'otel_metric_overflow';
+
 /** The `Content-Type` of {@link renderPrometheus}'s output (the same string prom-client uses). */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -407,4 +415,15 @@ export function renderOpenMetrics(families: readonly ExpositionFamily[]): string
 export function renderFamilyBody(family: ExpositionFamily, openMetrics: boolean): string {
   const text = render([family], openMetrics, false);
   return text.slice(0, -1);
+}
+
+/**
+ * One family's sample lines without its HELP and TYPE lines and without the final newline: more
+ * series of a family already begun, whose label names differ from the first part's (a metric's
+ * overflow series).
+ *
+ * @internal
+ */
+export function renderFamilySamples(family: ExpositionFamily, openMetrics: boolean): string {
+  return renderFamilyBody(family, openMetrics).slice(familyHead(family, openMetrics).length);
 }

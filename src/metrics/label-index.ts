@@ -38,6 +38,8 @@ export interface IndexedSeries {
   readonly values: readonly string[];
   /** False once removed or reset: holders of the series (labels() children) look it up again. */
   alive: boolean;
+  /** When the series was last updated, on the metric's coarse clock (see series-policy.ts); 0 without a ttl. */
+  seen: number;
 }
 
 interface Entry<S> {
@@ -69,6 +71,11 @@ function lookupSource(names: readonly string[], miss: string): string {
 }
 
 type Lookup = (root: TrieNode, labels: LabelObject, single: unknown) => unknown;
+
+/** A clock read on the hot path: a number refreshed by a timer, not a call (see series-policy.ts). */
+export interface SeriesClock {
+  now: number;
+}
 type Observe = (labels: unknown, value?: unknown) => void;
 
 let codegen: boolean | undefined;
@@ -115,11 +122,13 @@ function compileLookup(names: readonly string[]): Lookup {
 function interpretObserve<S extends IndexedSeries & { handle: { record(value: number): void } }>(
   index: LabelIndex<S>,
   slow: (labels: unknown, value: unknown) => void,
+  clock: SeriesClock | undefined,
 ): Observe {
   return function observe(this: unknown, labels: unknown, value?: unknown): void {
     if (typeof labels === 'object' && labels !== null && typeof value === 'number' && value - value === 0) {
       const series = index.find(labels as LabelObject);
       if (series !== undefined) {
+        if (clock !== undefined) series.seen = clock.now;
         series.handle.record(value);
         return;
       }
@@ -133,28 +142,32 @@ function interpretObserve<S extends IndexedSeries & { handle: { record(value: nu
  * specialised to its label names: a finite value and a label set seen before
  * are looked up and recorded in one frame (no calls for V8 to decline to
  * inline); anything else goes to `slow(labels, value)`, called with the same
- * `this`.
+ * `this`. With a clock (a metric with a ttl), the series is stamped with its time; without one
+ * the function has no stamp at all, so metrics without a ttl pay nothing for it.
  */
 export function compileObserve<S extends IndexedSeries & { handle: { record(value: number): void } }>(
   index: LabelIndex<S>,
   slow: (labels: unknown, value: unknown) => void,
+  clock?: SeriesClock,
 ): Observe {
-  if (!canCompile()) return interpretObserve(index, slow);
+  if (!canCompile()) return interpretObserve(index, slow, clock);
   const body = `return function observe(labels, value) {
   miss: if (typeof labels === 'object' && labels !== null && typeof value === 'number' && value - value === 0) {
     const root = index.root, single = index.single;
     ${lookupSource(index.names, 'break miss')}
+    ${clock === undefined ? '' : 'n.seen = clock.now;'}
     n.handle.record(value);
     return;
   }
   slow.call(this, labels, value);
 };`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const make = new Function('index', 'slow', body) as (
+  const make = new Function('index', 'slow', 'clock', body) as (
     index: LabelIndex<S>,
     slow: (labels: unknown, value: unknown) => void,
+    clock: SeriesClock | undefined,
   ) => Observe;
-  return make(index, slow);
+  return make(index, slow, clock);
 }
 
 /** A series' reported labels: the label object's defined values, in its key order. */
@@ -173,20 +186,31 @@ function canonical(value: unknown): string {
   return value === undefined ? '' : typeof value === 'string' ? value : String(value);
 }
 
+/** What bounds a {@link LabelIndex}: at most maxSeries series, past which new label sets share one overflow series. */
+export interface SeriesLimit<S> {
+  readonly maxSeries: number;
+  /** Makes the overflow series the first time a label set finds the index full. */
+  readonly overflow: () => S;
+}
+
 /** Series of one metric, by label values; iteration follows first-seen order, as prom-client's output does. */
 export class LabelIndex<S extends IndexedSeries> extends LabelTrie<S> {
   /** @internal The series of a metric without labels. */
   single: S | undefined;
+  /** The series every new label set shares once the index holds maxSeries series; not in series(). */
+  overflow: S | undefined;
   private readonly entries = new Map<S, Entry<S>>();
   private readonly lookup: (root: TrieNode, labels: LabelObject, single: S | undefined) => S | undefined;
 
   /**
    * @param names - the metric's labelNames
    * @param create - makes a new series for a label set seen for the first time
+   * @param limit - bounds the series, if given
    */
   constructor(
     readonly names: readonly string[],
     private readonly create: (labels: Record<string, string | number>, values: string[]) => S,
+    private readonly limit?: SeriesLimit<S>,
   ) {
     super();
     this.lookup = compileLookup(names) as typeof this.lookup;
@@ -197,12 +221,20 @@ export class LabelIndex<S extends IndexedSeries> extends LabelTrie<S> {
     return this.lookup(this.root, labels, this.single);
   }
 
-  /** The series for labels, created (and validated as prom-client does) when new. */
+  /**
+   * The series for labels, created (and validated as prom-client does) when new; the overflow
+   * series when new and the index is full.
+   */
   resolve(labels: LabelObject): S {
-    return this.find(labels) ?? this.slowResolve(labels);
+    return this.find(labels) ?? this.slowResolve(labels, true)!;
   }
 
-  private slowResolve(labels: LabelObject): S {
+  /** As resolve(), but undefined where resolve() would give the overflow series. */
+  resolveOwn(labels: LabelObject): S | undefined {
+    return this.find(labels) ?? this.slowResolve(labels, false);
+  }
+
+  private slowResolve(labels: LabelObject, overflow: boolean): S | undefined {
     const names = this.names;
     for (const label in labels) {
       if (!names.includes(label)) {
@@ -210,18 +242,27 @@ export class LabelIndex<S extends IndexedSeries> extends LabelTrie<S> {
       }
     }
     const values = names.map((name) => canonical(labels[name]));
-    if (names.length === 0) {
-      if (this.single === undefined) this.single = this.add({}, values, undefined, '');
-      return this.single;
+    const existing = names.length === 0 ? this.single : this.walk(values);
+    if (existing !== undefined) return existing;
+    if (this.limit !== undefined && this.entries.size >= this.limit.maxSeries) {
+      if (!overflow) return undefined;
+      // Nothing is added for the new label set: memory stays bounded whatever the values.
+      if (this.overflow === undefined) this.overflow = this.limit.overflow();
+      return this.overflow;
     }
+    if (names.length === 0) return (this.single = this.add({}, values, undefined, ''));
     const node = this.parentOf(values);
     const leafKey = values[names.length - 1];
-    let series = node[leafKey] as S | undefined;
-    if (series === undefined) {
-      series = this.add(copyLabels(labels), values, node, leafKey);
-      this.leaf(node, leafKey, series);
-    }
+    const series = this.add(copyLabels(labels), values, node, leafKey);
+    this.leaf(node, leafKey, series);
     return series;
+  }
+
+  /** The series at canonical values, adding no node on the way. */
+  private walk(values: readonly string[]): S | undefined {
+    let node: TrieNode | undefined = this.root;
+    for (let i = 0; i < values.length && node !== undefined; i++) node = node[values[i]] as TrieNode | undefined;
+    return node as S | undefined;
   }
 
   private add(
@@ -241,30 +282,66 @@ export class LabelIndex<S extends IndexedSeries> extends LabelTrie<S> {
     const canon: Record<string, string> = {};
     for (const name of this.names) canon[name] = canonical(labels[name]);
     const series = this.find(canon);
-    if (series === undefined) return undefined;
-    const entry = this.entries.get(series)!;
-    if (entry.leaf === undefined) this.single = undefined;
-    else delete entry.leaf[entry.leafKey];
-    this.entries.delete(series);
-    series.alive = false;
+    if (series !== undefined) this.removeSeries(series);
     return series;
+  }
+
+  /** Removes a series of this index (the overflow series included). */
+  removeSeries(series: S): void {
+    series.alive = false;
+    if (series === this.overflow) {
+      this.overflow = undefined;
+      return;
+    }
+    const entry = this.entries.get(series);
+    if (entry === undefined) return;
+    this.entries.delete(series);
+    if (entry.leaf === undefined) {
+      this.single = undefined;
+      return;
+    }
+    delete entry.leaf[entry.leafKey];
+    this.nodes--;
+    this.prune(series.values);
+  }
+
+  // Inner nodes left empty by a removal go too: with label values that keep
+  // changing, they would otherwise pile up without bound.
+  private prune(values: readonly string[]): void {
+    const path: TrieNode[] = [this.root];
+    for (let i = 0; i < values.length - 1; i++) {
+      const next = path[i][values[i]] as TrieNode | undefined;
+      if (next === undefined) return;
+      path.push(next);
+    }
+    for (let i = path.length - 1; i > 0 && isEmpty(path[i]); i--) {
+      delete path[i - 1][values[i - 1]];
+      this.nodes--;
+    }
   }
 
   /** Forgets every series. */
   clear(): void {
     for (const series of this.entries.keys()) series.alive = false;
+    if (this.overflow !== undefined) this.overflow.alive = false;
     this.entries.clear();
     super.clear();
     this.single = undefined;
+    this.overflow = undefined;
   }
 
-  /** The series in the order they were first seen. */
+  /** The series in the order they were first seen (the overflow series not among them). */
   series(): IterableIterator<S> {
     return this.entries.keys();
   }
 
-  /** How many series exist. */
+  /** How many series exist, the overflow series not counted. */
   get size(): number {
     return this.entries.size;
   }
+}
+
+function isEmpty(node: TrieNode): boolean {
+  for (const _ in node) return false;
+  return true;
 }

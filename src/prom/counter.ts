@@ -12,13 +12,15 @@ import {
   labelsFromArgs,
   rejectExemplars,
   rejectUnknownConfig,
-  runCollect,
+  SERIES_STATS,
   type LabelValues,
+  type SeriesStats,
 } from './shared';
 import {
   removeValueSeries,
   resetValueSeries,
-  valueFamily,
+  valueFamilies,
+  valueSeriesStats,
   valueIndex,
   valueMetricObject,
   refuseShared,
@@ -27,6 +29,7 @@ import {
   type ValueSeries,
 } from './value-series';
 import { sharedOption, type SharedMetricOptions } from './cluster';
+import { SeriesPolicy, seriesOptions, type SeriesLimitOptions } from './series-policy';
 
 /** A counter child bound to one label set, as `labels(...)` returns it. */
 export interface CounterChild {
@@ -51,20 +54,24 @@ export class Counter<T extends string = string> extends client.Counter<T> {
   declare readonly aggregator: client.Aggregator;
   private index!: LabelIndex<ValueSeries>;
   private shared?: SharedValues;
+  private policy!: SeriesPolicy;
 
   /**
    * Creates the counter and registers it in `config.registers` (default: the global registry).
    *
    * @param config - prom-client's counter options: `name`, `help`, `labelNames`, `registers`,
-   *   `aggregator`, `collect`; and tophash's `shared` (see {@link SharedMetricOptions})
+   *   `aggregator`, `collect`; and tophash's `shared` (see {@link SharedMetricOptions}),
+   *   `maxSeries` and `ttl` (see {@link SeriesLimitOptions})
    */
-  constructor(config: client.CounterConfiguration<T> & SharedMetricOptions) {
+  constructor(config: client.CounterConfiguration<T> & SharedMetricOptions & SeriesLimitOptions) {
     rejectExemplars(config, 'Counter');
-    rejectUnknownConfig(config, ['shared']);
-    sharedOption(config); // checked before prom-client registers the metric
+    rejectUnknownConfig(config, ['shared', 'maxSeries', 'ttl']);
+    // Checked before prom-client registers the metric.
+    const limits = seriesOptions(config, sharedOption(config) !== undefined);
     super(config);
     delete (this as { inc?: unknown }).inc;
-    this.index = valueIndex([...this.labelNames] as string[]);
+    this.policy = new SeriesPolicy(limits);
+    this.index = valueIndex([...this.labelNames] as string[], this.policy);
     this.reset();
     this.shared = sharedValuesFor(config, this, () => this.index);
     fastFormatRegisters(this as { registers?: unknown });
@@ -80,13 +87,22 @@ export class Counter<T extends string = string> extends client.Counter<T> {
   inc(value?: number): void;
   inc(incData: client.IncreaseDataWithExemplar<T>): void;
   inc(labels?: unknown, value?: unknown): void {
+    let series: ValueSeries;
     if (isObject(labels)) {
       const delta = counterDelta(value);
-      (this.index.find(labels as LabelObject) ?? this.index.resolve(labels as LabelObject)).value += delta;
+      series = this.index.find(labels as LabelObject) ?? this.index.resolve(labels as LabelObject);
+      series.value += delta;
     } else {
       const delta = counterDelta(labels);
-      (this.index.find({}) ?? this.index.resolve({})).value += delta;
+      series = this.index.find({}) ?? this.index.resolve({});
+      series.value += delta;
     }
+    series.seen = this.policy.clock.now;
+  }
+
+  /** Events that went to the overflow series (see {@link SeriesLimitOptions.maxSeries}) since the counter was created. */
+  get overflowEvents(): number {
+    return this.policy.overflowEvents;
   }
 
   /**
@@ -99,11 +115,14 @@ export class Counter<T extends string = string> extends client.Counter<T> {
   labels(...args: unknown[]): CounterChild {
     const labels = labelsFromArgs(this.labelNames, args);
     let series: ValueSeries | undefined;
+    // Read once: without a ttl the child's hot path is a constant test, not three loads and a store.
+    const clock = this.policy.hotClock;
     return {
       inc: (value?: number) => {
         const delta = counterDelta(value);
         if (series === undefined || !series.alive) series = this.index.resolve(labels);
         series.value += delta;
+        if (clock !== undefined) series.seen = clock.now;
       },
     };
   }
@@ -130,14 +149,18 @@ export class Counter<T extends string = string> extends client.Counter<T> {
 
   /** The metric as prom-client's registry reads it. */
   async get(): Promise<client.MetricObjectWithValues<client.MetricValue<T>>> {
-    const metric = await valueMetricObject(this, this.index, this.shared);
+    const metric = await valueMetricObject(this, this.index, this.shared, this.policy);
     return metric as client.MetricObjectWithValues<client.MetricValue<T>>;
   }
 
   /** @internal */
-  async [FAMILY](): Promise<ExpositionFamily> {
-    await runCollect(this as { collect?: () => unknown });
-    return valueFamily(this, 'counter', this.index, this.shared);
+  async [FAMILY](): Promise<ExpositionFamily[]> {
+    return valueFamilies(this, 'counter', this.index, this.shared, this.policy);
+  }
+
+  /** @internal */
+  [SERIES_STATS](): SeriesStats {
+    return valueSeriesStats(this.index, this.policy);
   }
 }
 

@@ -13,15 +13,17 @@ import {
   labelsFromArgs,
   rejectExemplars,
   rejectUnknownConfig,
-  runCollect,
-  seconds,
+  SERIES_STATS,
+  startTimer,
   type LabelValues,
+  type SeriesStats,
 } from './shared';
 import {
   removeValueSeries,
   resetValueSeries,
   sameLabels,
-  valueFamily,
+  valueFamilies,
+  valueSeriesStats,
   valueIndex,
   valueMetricObject,
   refuseShared,
@@ -30,6 +32,7 @@ import {
   type ValueSeries,
 } from './value-series';
 import { sharedOption, type SharedMetricOptions } from './cluster';
+import { SeriesPolicy, seriesOptions, type SeriesLimitOptions } from './series-policy';
 
 /** A gauge child bound to one label set, as `labels(...)` returns it. */
 export interface GaugeChild<T extends string> {
@@ -62,27 +65,39 @@ export class Gauge<T extends string = string> extends client.Gauge<T> {
   declare readonly aggregator: client.Aggregator;
   private index!: LabelIndex<ValueSeries>;
   private shared?: SharedValues;
+  private policy!: SeriesPolicy;
 
   /**
    * Creates the gauge and registers it in `config.registers` (default: the global registry).
    *
    * @param config - prom-client's gauge options: `name`, `help`, `labelNames`, `registers`,
-   *   `aggregator`, `collect`; and tophash's `shared` (see {@link SharedMetricOptions})
+   *   `aggregator`, `collect`; and tophash's `shared` (see {@link SharedMetricOptions}),
+   *   `maxSeries` and `ttl` (see {@link SeriesLimitOptions})
    */
-  constructor(config: client.GaugeConfiguration<T> & SharedMetricOptions) {
+  constructor(config: client.GaugeConfiguration<T> & SharedMetricOptions & SeriesLimitOptions) {
     rejectExemplars(config, 'Gauge');
-    rejectUnknownConfig(config, ['shared']);
-    sharedOption(config); // checked before prom-client registers the metric
+    rejectUnknownConfig(config, ['shared', 'maxSeries', 'ttl']);
+    // Checked before prom-client registers the metric.
+    const limits = seriesOptions(config, sharedOption(config) !== undefined);
     super(config);
-    this.index = valueIndex([...this.labelNames] as string[]);
+    this.policy = new SeriesPolicy(limits);
+    this.index = valueIndex([...this.labelNames] as string[], this.policy);
     this.reset();
     this.shared = sharedValuesFor(config, this, () => this.index);
     fastFormatRegisters(this as { registers?: unknown });
   }
 
+  // Every update goes through here: the series is stamped as updated now.
   private seriesFor(labels: unknown): ValueSeries {
     const object = (isObject(labels) ? labels : {}) as LabelObject;
-    return this.index.find(object) ?? this.index.resolve(object);
+    const series = this.index.find(object) ?? this.index.resolve(object);
+    series.seen = this.policy.clock.now;
+    return series;
+  }
+
+  /** Events that went to the overflow series (see {@link SeriesLimitOptions.maxSeries}) since the gauge was created. */
+  get overflowEvents(): number {
+    return this.policy.overflowEvents;
   }
 
   /**
@@ -99,7 +114,7 @@ export class Gauge<T extends string = string> extends client.Gauge<T> {
     series.value = value;
     // prom-client's set() keeps the label object it was given last (inc and dec keep the
     // first): `true` and 'true' are one series, reported as the latest spelling.
-    if (isObject(labels) && !sameLabels(series.labels, labels as LabelObject)) {
+    if (isObject(labels) && series !== this.index.overflow && !sameLabels(series.labels, labels as LabelObject)) {
       series.labels = copyLabels(labels as LabelObject);
     }
   }
@@ -151,15 +166,7 @@ export class Gauge<T extends string = string> extends client.Gauge<T> {
    * @param labels - labels to set under
    */
   startTimer(labels?: LabelValues<T>): (labels?: LabelValues<T>) => number {
-    const start = process.hrtime();
-    return (endLabels?: LabelValues<T>) => {
-      const value = seconds(start);
-      this.set(
-        Object.assign<LabelValues<T>, LabelValues<T> | undefined, LabelValues<T> | undefined>({}, labels, endLabels),
-        value,
-      );
-      return value;
-    };
+    return startTimer(labels, (all, value) => this.set(all, value));
   }
 
   /**
@@ -203,13 +210,17 @@ export class Gauge<T extends string = string> extends client.Gauge<T> {
 
   /** The metric as prom-client's registry reads it. */
   async get(): Promise<client.MetricObjectWithValues<client.MetricValue<T>>> {
-    const metric = await valueMetricObject(this, this.index, this.shared);
+    const metric = await valueMetricObject(this, this.index, this.shared, this.policy);
     return metric as client.MetricObjectWithValues<client.MetricValue<T>>;
   }
 
   /** @internal */
-  async [FAMILY](): Promise<ExpositionFamily> {
-    await runCollect(this as { collect?: () => unknown });
-    return valueFamily(this, 'gauge', this.index, this.shared);
+  async [FAMILY](): Promise<ExpositionFamily[]> {
+    return valueFamilies(this, 'gauge', this.index, this.shared, this.policy);
+  }
+
+  /** @internal */
+  [SERIES_STATS](): SeriesStats {
+    return valueSeriesStats(this.index, this.policy);
   }
 }

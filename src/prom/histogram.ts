@@ -9,6 +9,9 @@ import { rangeError, typeError } from '../runtime/errors';
 import { refuseShared } from './value-series';
 import { segmentName, sharedOption, type SharedMetricOptions } from './cluster';
 import { fastFormatRegisters } from './registry';
+import { OverflowHistogram } from './overflow-histogram';
+import { OVERFLOW_LABEL, seriesHeapBytes, SeriesPolicy, seriesOptions, type SeriesLimitOptions } from './series-policy';
+import { renderFamilySamples } from '../metrics/exposition';
 import {
   checkLabelNames,
   isObject,
@@ -16,16 +19,19 @@ import {
   rejectExemplars,
   rejectUnknownConfig,
   runCollect,
-  seconds,
+  startTimer,
+  SERIES_STATS,
   TEXT,
   type LabelValues,
+  type SeriesStats,
 } from './shared';
 
 // prom-client's defaults, so an unconfigured Histogram exports the same buckets.
 const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 interface HistogramSeries extends IndexedSeries {
-  handle: AggHandle;
+  /** An aggregator handle; for the overflow series, its own counts. */
+  handle: AggHandle | OverflowHistogram;
   /** The aggregator key as READ_ROWS spells it: label values joined by NUL ('0' without labels). */
   readonly key: string;
 }
@@ -88,24 +94,28 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
   private bounds!: readonly number[];
   // Created with `shared`: reads and scrapes cover every process's series.
   private shared = false;
+  private policy!: SeriesPolicy;
 
   /**
    * Creates the histogram and registers it in `config.registers` (default: prom-client's global
    * registry), exactly as prom-client does.
    *
    * @param config - prom-client's histogram options: `name`, `help`, `labelNames`, `buckets`,
-   *   `registers`, `aggregator`, `collect`; and tophash's `offload` (see {@link HistogramOptions})
-   *   and `shared` (see {@link SharedMetricOptions})
+   *   `registers`, `aggregator`, `collect`; and tophash's `offload` (see {@link HistogramOptions}),
+   *   `shared` (see {@link SharedMetricOptions}), `maxSeries` and `ttl` (see {@link SeriesLimitOptions})
    */
-  constructor(config: client.HistogramConfiguration<T> & HistogramOptions & SharedMetricOptions) {
+  constructor(config: client.HistogramConfiguration<T> & HistogramOptions & SharedMetricOptions & SeriesLimitOptions) {
     rejectExemplars(config, 'Histogram');
-    rejectUnknownConfig(config, ['buckets', 'offload', 'shared']);
+    rejectUnknownConfig(config, ['buckets', 'offload', 'shared', 'maxSeries', 'ttl']);
     const buckets = isObject(config) && config.buckets !== undefined ? config.buckets : DEFAULT_BUCKETS;
     checkBuckets(buckets);
     const offload = (isObject(config) ? config.offload : undefined) ?? false;
     if (typeof offload !== 'boolean') throw typeError('a boolean', 'config.offload', offload);
     const shared = sharedOption(config);
+    const limits = seriesOptions(config, shared !== undefined);
     super(config);
+    const policy = new SeriesPolicy(limits);
+    this.policy = policy;
     // prom-client installs observe as an own property; ours replaces it below.
     delete (this as { observe?: unknown }).observe;
     this.bounds = [...buckets];
@@ -114,23 +124,37 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     const across =
       shared === undefined ? undefined : { name: segmentName(shared.name, this.name), flushMs: shared.flushMs };
     this.shared = across !== undefined;
+    // Room in the aggregator for every series maxSeries allows.
+    const maxEntries = Math.max(limits.maxSeries ?? 0, 1_000_000);
     const agg: Aggregator<LabelKey> | Aggregator<number> =
       names.length > 0
-        ? new Aggregator<LabelKey>({ key: { labels: names }, hist, offload, shared: across })
-        : new Aggregator<number>({ key: 'u64', hist, offload, shared: across });
+        ? new Aggregator<LabelKey>({ key: { labels: names }, hist, offload, shared: across, maxEntries })
+        : new Aggregator<number>({ key: 'u64', hist, offload, shared: across, maxEntries });
     this.agg = agg;
-    this.index = new LabelIndex<HistogramSeries>(names, (labels, values) => ({
+    const bounds = this.bounds;
+    const overflow = (): HistogramSeries => ({
+      labels: { [OVERFLOW_LABEL]: 'true' },
+      values: [],
+      alive: true,
+      seen: policy.clock.now,
+      key: '',
+      handle: new OverflowHistogram(bounds, policy),
+    });
+    const create = (labels: Record<string, string | number>, values: string[]): HistogramSeries => ({
       labels,
       values,
       alive: true,
+      seen: policy.clock.now,
       key: names.length > 0 ? values.join('\0') : '0',
       handle: names.length > 0 ? (agg as Aggregator<LabelKey>).handle(values) : (agg as Aggregator<number>).handle(0),
-    }));
+    });
+    const limit = limits.maxSeries === undefined ? undefined : { maxSeries: limits.maxSeries, overflow };
+    this.index = new LabelIndex<HistogramSeries>(names, create, limit);
     // prom-client starts an unlabelled histogram with its one (zero) series.
     if (names.length === 0) this.index.resolve({});
     // Like prom-client, an own observe: this one compiled for labelNames (see compileObserve).
     const observeSlow = (labels: unknown, value: unknown) => this.observeSlow(labels, value);
-    (this as { observe: unknown }).observe = compileObserve(this.index, observeSlow);
+    (this as { observe: unknown }).observe = compileObserve(this.index, observeSlow, policy.hotClock);
     fastFormatRegisters(this as { registers?: unknown });
   }
 
@@ -147,6 +171,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     if (typeof labels === 'object' && labels !== null && typeof value === 'number' && value - value === 0) {
       const series = this.index.find(labels as LabelObject);
       if (series !== undefined) {
+        series.seen = this.policy.clock.now;
         series.handle.record(value);
         return;
       }
@@ -162,7 +187,14 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     if (typeof value !== 'number' || value - value !== 0) {
       throw new TypeError(`Value is not a valid number: ${format(value)}`);
     }
-    this.index.resolve(labels as LabelObject).handle.record(value);
+    const series = this.index.resolve(labels as LabelObject);
+    series.seen = this.policy.clock.now;
+    series.handle.record(value);
+  }
+
+  /** Events that went to the overflow series (see {@link SeriesLimitOptions.maxSeries}) since the histogram was created. */
+  get overflowEvents(): number {
+    return this.policy.overflowEvents;
   }
 
   /**
@@ -172,15 +204,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
    * @param labels - labels to observe under
    */
   startTimer(labels?: LabelValues<T>): (labels?: LabelValues<T>) => number {
-    const start = process.hrtime();
-    return (endLabels?: LabelValues<T>) => {
-      const value = seconds(start);
-      this.observe(
-        Object.assign<LabelValues<T>, LabelValues<T> | undefined, LabelValues<T> | undefined>({}, labels, endLabels),
-        value,
-      );
-      return value;
-    };
+    return startTimer(labels, (all, value) => this.observe(all, value));
   }
 
   /**
@@ -196,12 +220,15 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     checkLabelNames(this.labelNames, labels);
     // Resolved on first use, as prom-client creates the series only when it is observed.
     let series: HistogramSeries | undefined;
+    // Read once: without a ttl the child's hot path is a constant test, not three loads and a store.
+    const clock = this.policy.hotClock;
     return {
       observe: (value: number) => {
         if (typeof value !== 'number' || value - value !== 0) {
           throw new TypeError(`Value is not a valid number: ${format(value)}`);
         }
         if (series === undefined || !series.alive) series = this.index.resolve(labels);
+        if (clock !== undefined) series.seen = clock.now;
         series.handle.record(value);
       },
       startTimer: () => this.startTimer(labels as LabelValues<T>),
@@ -216,7 +243,10 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
    */
   zero(labels: LabelValues<T>): void {
     refuseShared(this.shared, 'zero()');
-    const series = this.index.resolve(labels);
+    // A label set past maxSeries gets no series of its own, not even a zero one.
+    const series = this.index.resolveOwn(labels);
+    if (series === undefined) return;
+    series.seen = this.policy.clock.now;
     // prom-client's zero() starts the series afresh, reported under these labels.
     series.labels = copyLabels(labels);
     this.agg.flush();
@@ -265,6 +295,13 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     });
   }
 
+  /** Removes the series not updated for ttl, their aggregator keys with them (a re-created series starts empty). */
+  private sweep(): void {
+    this.policy.sweep(this.index, (series) => {
+      if (series.key !== '') this.deleteKey(series);
+    });
+  }
+
   private deleteKey(series: HistogramSeries): void {
     if (this.index.names.length > 0) (this.agg as Aggregator<LabelKey>).delete(series.values);
     else (this.agg as Aggregator<number>).delete(0);
@@ -287,11 +324,19 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
 
   private async collectValues(splay: boolean): Promise<client.MetricObjectWithValues<client.MetricValueWithName<T>>> {
     await runCollect(this as { collect?: () => unknown });
+    this.sweep();
     const name = this.name;
     const bucketName = `${name}_bucket`;
     const values: SampleValue[] = [];
-    const read = this.reader();
-    for (const series of this.shared ? this.mergedSeries() : this.index.series()) {
+    const readRow = this.reader();
+    const read = (series: { readonly key: string; handle?: unknown }): SeriesReading =>
+      series.handle instanceof OverflowHistogram ? series.handle : readRow(series);
+    const all: Iterable<{ labels: Record<string, string | number>; key: string; handle?: unknown }> = this.shared
+      ? this.mergedSeries()
+      : this.index.overflow === undefined
+        ? this.index.series()
+        : [...this.index.series(), this.index.overflow];
+    for (const series of all) {
       const { count, sum, hist } = read(series);
       const shared = series.labels;
       const line = (labels: Record<string, string | number>, value: number, metricName: string, exemplar?: null) =>
@@ -335,13 +380,29 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
    */
   async [TEXT](openMetrics: boolean): Promise<string> {
     await runCollect(this as { collect?: () => unknown });
+    this.sweep();
     const family = { name: this.name, help: this.help, labelNames: this.index.names, openMetrics, eof: false };
     // Shared: every process's series, not only those this one has handles for.
     if (this.shared) return this.agg[RENDER_TEXT_ASYNC](family);
     const handles: AggHandle[] = [];
     for (const s of this.index.series()) handles.push(s.handle);
+    const overflow = this.index.overflow?.handle as OverflowHistogram | undefined;
+    // Taken now, with the rows the render reads: events that overflow meanwhile go to the next scrape.
+    const overflowText =
+      overflow === undefined ? '' : renderFamilySamples(overflow.family(this.name, this.help), openMetrics) + '\n';
     // Rendered on the libuv pool: a scrape costs the event loop the string's creation only.
-    return this.agg[RENDER_TEXT_ASYNC](family, handles);
+    return (await this.agg[RENDER_TEXT_ASYNC](family, handles)) + overflowText;
+  }
+
+  /** @internal */
+  [SERIES_STATS](): SeriesStats {
+    this.sweep();
+    return {
+      series: this.index.size + (this.index.overflow === undefined ? 0 : 1),
+      overflowEvents: this.policy.overflowEvents,
+      expiredSeries: this.policy.expiredSeries,
+      bytes: this.agg.stats().bytes + seriesHeapBytes(this.index),
+    };
   }
 }
 

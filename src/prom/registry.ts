@@ -2,8 +2,22 @@
 // tophash metric registers in.
 import * as client from 'prom-client';
 
-import { renderFamilyBody } from '../metrics/exposition';
+import { renderFamilyBody, renderFamilySamples } from '../metrics/exposition';
+import { typeError } from '../runtime/errors';
+import { registerSelfMetrics } from './self-metrics';
 import { FAMILY, isObject, TEXT, type RendersFamily, type RendersText } from './shared';
+
+/** tophash's options for {@link Registry}. */
+export interface RegistryOptions {
+  /**
+   * Adds metrics about the registry's tophash metrics, each labelled `metric="<name>"`:
+   * `tophash_series` (series held, the overflow series included), `tophash_overflow_events_total`
+   * (events sent to the overflow series past `maxSeries`), `tophash_expired_series_total` (series
+   * removed by `ttl`) and `tophash_memory_bytes` (the aggregator's off-heap bytes plus an estimate
+   * of the series' JavaScript heap). Default false.
+   */
+  selfMetrics?: boolean;
+}
 
 function rendersFamily(metric: unknown): metric is RendersFamily {
   return isObject(metric) && FAMILY in metric;
@@ -30,7 +44,10 @@ async function formatMetric(registry: client.Registry, metric: unknown, promClie
   const openMetrics = (registry.contentType as string) === client.Registry.OPENMETRICS_CONTENT_TYPE;
   // Without the final newline: prom-client's metrics() joins the families itself.
   if (rendersText(metric)) return (await metric[TEXT](openMetrics)).slice(0, -1);
-  return renderFamilyBody(await metric[FAMILY](), openMetrics);
+  const [family, ...more] = await metric[FAMILY]();
+  let text = renderFamilyBody(family, openMetrics);
+  for (const part of more) text += '\n' + renderFamilySamples(part, openMetrics);
+  return text;
 }
 
 /**
@@ -76,10 +93,27 @@ export class Registry<
    * Creates an empty registry.
    *
    * @param contentType - `Registry.PROMETHEUS_CONTENT_TYPE` (default) or `Registry.OPENMETRICS_CONTENT_TYPE`
+   * @param options - see {@link RegistryOptions}
    */
-  constructor(contentType?: ContentType) {
+  constructor(contentType?: ContentType, options?: RegistryOptions);
+  /**
+   * Creates an empty registry with the default content type.
+   *
+   * @param options - see {@link RegistryOptions}
+   */
+  constructor(options: RegistryOptions);
+  constructor(contentType?: ContentType | RegistryOptions, options?: RegistryOptions) {
     super();
+    if (isObject(contentType)) {
+      options = contentType;
+      contentType = undefined;
+    }
     if (contentType !== undefined) this.setContentType(contentType);
+    if (options === undefined) return;
+    if (!isObject(options)) throw typeError('an options object', 'options', options);
+    const { selfMetrics = false } = options;
+    if (typeof selfMetrics !== 'boolean') throw typeError('a boolean', 'options.selfMetrics', selfMetrics);
+    if (selfMetrics) registerSelfMetrics(this as unknown as client.Registry);
   }
 
   /**

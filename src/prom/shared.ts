@@ -17,7 +17,8 @@ export type LabelValues<T extends string> = client.LabelValues<T>;
 export const FAMILY = Symbol('tophash.prom.family');
 
 export interface RendersFamily {
-  [FAMILY](): Promise<ExpositionFamily>;
+  /** The metric's family, then the families of series with other label names (an overflow series). */
+  [FAMILY](): Promise<ExpositionFamily[]>;
 }
 
 /** Marks metrics that render their own text (histograms: natively, from the aggregator). */
@@ -26,6 +27,21 @@ export const TEXT = Symbol('tophash.prom.text');
 export interface RendersText {
   /** The family's text, ending with a newline. */
   [TEXT](openMetrics: boolean): Promise<string>;
+}
+
+/** Marks tophash metrics that report their series, overflow and expiry to self-metrics. */
+export const SERIES_STATS = Symbol('tophash.prom.seriesStats');
+
+/** What a metric reports to its registry's self-metrics. */
+export interface SeriesStats {
+  series: number;
+  overflowEvents: number;
+  expiredSeries: number;
+  bytes: number;
+}
+
+export interface ReportsSeries {
+  [SERIES_STATS](): SeriesStats;
 }
 
 export function isObject(value: unknown): value is object {
@@ -67,6 +83,22 @@ export function labelsFromArgs(names: readonly string[], args: readonly unknown[
 export function seconds(start: [number, number]): number {
   const delta = process.hrtime(start);
   return delta[0] + delta[1] / 1e9;
+}
+
+/**
+ * prom-client's `startTimer(labels)`: the returned function records the seconds elapsed since
+ * now under `labels` merged with the labels passed to it, and returns them.
+ */
+export function startTimer<L extends object>(
+  labels: L | undefined,
+  record: (labels: L, value: number) => void,
+): (endLabels?: L) => number {
+  const start = process.hrtime();
+  return (endLabels?: L) => {
+    const value = seconds(start);
+    record(Object.assign<L, L | undefined, L | undefined>({} as L, labels, endLabels), value);
+    return value;
+  };
 }
 
 export async function runCollect(metric: { collect?: (this: never) => unknown }): Promise<void> {

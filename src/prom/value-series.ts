@@ -6,7 +6,8 @@ import type { ExpositionFamily, ExpositionSeries } from '../metrics/exposition';
 import { LabelIndex, type IndexedSeries, type LabelObject } from '../metrics/label-index';
 import { CodedError } from '../runtime/errors';
 import { segmentName, sharedOption } from './cluster';
-import { checkLabelNames, labelsFromArgs, runCollect } from './shared';
+import { OVERFLOW_LABEL, seriesHeapBytes, type SeriesPolicy } from './series-policy';
+import { checkLabelNames, labelsFromArgs, runCollect, type SeriesStats } from './shared';
 
 export interface ValueSeries extends IndexedSeries {
   value: number;
@@ -65,8 +66,41 @@ export class SharedValues {
   }
 }
 
-export function valueIndex(names: readonly string[]): LabelIndex<ValueSeries> {
-  return new LabelIndex<ValueSeries>(names, (labels, values) => ({ labels, values, alive: true, value: 0 }));
+export function valueIndex(names: readonly string[], policy: SeriesPolicy): LabelIndex<ValueSeries> {
+  const clock = policy.clock;
+  const create = (labels: Record<string, string | number>, values: string[]): ValueSeries => ({
+    labels,
+    values,
+    alive: true,
+    seen: clock.now,
+    value: 0,
+  });
+  const limit =
+    policy.maxSeries === undefined
+      ? undefined
+      : { maxSeries: policy.maxSeries, overflow: () => overflowSeries(policy) };
+  return new LabelIndex<ValueSeries>(names, create, limit);
+}
+
+/**
+ * The overflow series of a Counter or Gauge. Every update writes `value` once (`+=` or `=`), so
+ * its setter counts the overflowed events without a test on the hot path of the other series.
+ */
+function overflowSeries(policy: SeriesPolicy): ValueSeries {
+  let value = 0;
+  return {
+    labels: { [OVERFLOW_LABEL]: 'true' },
+    values: [],
+    alive: true,
+    seen: policy.clock.now,
+    get value() {
+      return value;
+    },
+    set value(v: number) {
+      value = v;
+      policy.overflowEvents++;
+    },
+  };
 }
 
 export function valueFamily(
@@ -79,6 +113,39 @@ export function valueFamily(
   if (shared !== undefined) series.push(...shared.merged());
   else for (const s of index.series()) series.push({ labelValues: s.values, value: s.value });
   return { name: metric.name, help: metric.help, type, labelNames: index.names, series };
+}
+
+/**
+ * A Counter's or Gauge's families for the registry's text: its own, then the overflow series'
+ * (whose labels differ from the metric's) when there is one.
+ */
+export async function valueFamilies(
+  metric: ValueMetric,
+  type: 'counter' | 'gauge',
+  index: LabelIndex<ValueSeries>,
+  shared: SharedValues | undefined,
+  policy: SeriesPolicy,
+): Promise<ExpositionFamily[]> {
+  await runCollect(metric);
+  policy.sweep(index);
+  const family = valueFamily(metric, type, index, shared);
+  const overflow = index.overflow;
+  if (overflow === undefined) return [family];
+  return [
+    family,
+    { ...family, labelNames: [OVERFLOW_LABEL], series: [{ labelValues: ['true'], value: overflow.value }] },
+  ];
+}
+
+/** What a Counter or Gauge reports to self-metrics. */
+export function valueSeriesStats(index: LabelIndex<ValueSeries>, policy: SeriesPolicy): SeriesStats {
+  policy.sweep(index);
+  return {
+    series: index.size + (index.overflow === undefined ? 0 : 1),
+    overflowEvents: policy.overflowEvents,
+    expiredSeries: policy.expiredSeries,
+    bytes: seriesHeapBytes(index),
+  };
 }
 
 function valueValues(
@@ -97,6 +164,7 @@ function valueValues(
     return values;
   }
   for (const s of index.series()) values.push({ value: s.value, labels: s.labels });
+  if (index.overflow !== undefined) values.push({ value: index.overflow.value, labels: index.overflow.labels });
   return values;
 }
 
@@ -139,9 +207,11 @@ export function resetValueSeries(index: LabelIndex<ValueSeries>): void {
 export async function valueMetricObject(
   metric: ValueMetric,
   index: LabelIndex<ValueSeries>,
-  shared?: SharedValues,
+  shared: SharedValues | undefined,
+  policy: SeriesPolicy,
 ): Promise<unknown> {
   await runCollect(metric);
+  policy.sweep(index);
   return {
     help: metric.help,
     name: metric.name,
