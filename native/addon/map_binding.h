@@ -8,14 +8,20 @@
 //   static Batch batch_arg(const Napi::CallbackInfo&);  // the keys at info[0..]
 //   static Owned own(const Batch&);        // a copy for the pool; .view() -> Batch
 //   struct ScanOut;                         // what scan() collects (see Scan)
+// and, if it has snapshots (kSnapshots = true):
+//   static void save_snapshot(Table&, const std::string& path);
+//   static std::unique_ptr<Table> load_snapshot(const std::string& path,
+//       const simd::MatchKernel*, const hash::HashKernel* forced_or_null);
 #pragma once
 #include <napi.h>
 
 #include <algorithm>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "addon/binding_base.h"
+#include "addon/snapshot_args.h"
 #include "addon/table_stats.h"
 #include "addon/typed_arrays.h"
 #include "core/str_map.h"
@@ -32,33 +38,43 @@ class MapBinding : public BindingBase<Derived, Table> {
       "Out of memory: the map could not grow (it is unchanged by the failing key)";
 
   explicit MapBinding(const Napi::CallbackInfo& info) : Base(info) {
-    const uint64_t capacity = capacity_arg(info[0]);
-    const uint64_t seed = seed_arg(info[1], "options.seed", SeedDefault::kRandom);
-    const KernelChoice kernels = kernels_arg(info[2], info[3], "options.match", "options.hash");
-    guard_alloc(info.Env(), Derived::kOutOfMemory, [&] {
-      this->engine_ = std::make_unique<Table>(kernels.match, kernels.hash, seed, capacity);
-    });
+    const Napi::Env env = info.Env();
+    if (!info[4].IsUndefined()) {
+      load(info, kernels_arg(info[2], info[3], "options.match", "options.hash"));
+    } else {
+      const uint64_t capacity = capacity_arg(info[0]);
+      const uint64_t seed = seed_arg(info[1], "options.seed", SeedDefault::kRandom);
+      const KernelChoice kernels = kernels_arg(info[2], info[3], "options.match", "options.hash");
+      guard_alloc(env, Derived::kOutOfMemory, [&] {
+        this->engine_ = std::make_unique<Table>(kernels.match, kernels.hash, seed, capacity);
+      });
+    }
     this->expose_handle(info);
-    this->report_memory(info.Env());
+    this->report_memory(env);
   }
 
-  // new Native<Name>(capacity?: number, seed?: bigint, match?: string, hash?: string)
+  // new Native<Name>(capacity?: number, seed?: bigint, match?: string, hash?: string,
+  //                  snapshot?: string), the last loading the map from that file
   static Napi::Function Define(Napi::Env env) {
     const std::string class_name = std::string("Native") + Derived::kName;
-    return Base::DefineClass(env, class_name.c_str(),
-                             {
-                                 Base::Method("clear", &MapBinding::Clear),
-                                 Base::Method("size", &MapBinding::Size),
-                                 Base::Method("getBatch", &MapBinding::GetBatch),
-                                 Base::Method("hasBatch", &MapBinding::HasBatch),
-                                 Base::Method("setBatch", &MapBinding::SetBatch),
-                                 Base::Method("deleteBatch", &MapBinding::DeleteBatch),
-                                 Base::Method("scan", &MapBinding::Scan),
-                                 Base::Method("stats", &MapBinding::Stats),
-                                 Base::CloseMethod(),
-                                 Base::Method("getBatchAsync", &MapBinding::GetBatchAsync),
-                                 Base::Method("setBatchAsync", &MapBinding::SetBatchAsync),
-                             });
+    std::vector<typename Base::PropertyDescriptor> methods = {
+        Base::Method("clear", &MapBinding::Clear),
+        Base::Method("size", &MapBinding::Size),
+        Base::Method("getBatch", &MapBinding::GetBatch),
+        Base::Method("hasBatch", &MapBinding::HasBatch),
+        Base::Method("setBatch", &MapBinding::SetBatch),
+        Base::Method("deleteBatch", &MapBinding::DeleteBatch),
+        Base::Method("scan", &MapBinding::Scan),
+        Base::Method("stats", &MapBinding::Stats),
+        Base::CloseMethod(),
+        Base::Method("getBatchAsync", &MapBinding::GetBatchAsync),
+        Base::Method("setBatchAsync", &MapBinding::SetBatchAsync),
+    };
+    if constexpr (Derived::kSnapshots) {
+      methods.push_back(Base::Method("save", &MapBinding::Save));
+      methods.push_back(Base::Method("saveAsync", &MapBinding::SaveAsync));
+    }
+    return Base::DefineClass(env, class_name.c_str(), methods);
   }
 
   // Module functions for single operations, called as f(handle, key...[, value])
@@ -204,7 +220,42 @@ class MapBinding : public BindingBase<Derived, Table> {
     return queue_batch(info, AsyncBatch::Op::kSet, keys, values_arg(info, keys.count, "values"));
   }
 
+  // save(path): the map's snapshot, written crash-safely (core/snapshot_file.h).
+  Napi::Value Save(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Table& t = this->open(env);
+    const std::string path = path_arg(info[0], "path");
+    guard_snapshot(env, Derived::kOutOfMemory, [&] { Derived::save_snapshot(t, path); });
+    this->report_memory(env);
+    return env.Undefined();
+  }
+
+  // saveAsync(path) -> Promise<undefined>: save() on the libuv pool; the map
+  // is busy (EBUSY) until it settles, so the file is the map as it was when
+  // called.
+  Napi::Value SaveAsync(const Napi::CallbackInfo& info) {
+    this->open(info.Env());
+    auto run = [this, path = path_arg(info[0], "path")](double*, uint8_t*) -> size_t {
+      Derived::save_snapshot(this->engine(), path);
+      return 0;
+    };
+    const std::string resource = std::string("tophash:") + Derived::kName + ".save";
+    return this->queue(info, resource.c_str(), AsyncBatch::Op::kRun, 0, std::move(run), 0, nullptr);
+  }
+
  private:
+  void load(const Napi::CallbackInfo& info, const KernelChoice& kernels) {
+    // A class without snapshots has no JavaScript path here; refuse it anyway.
+    if constexpr (!Derived::kSnapshots) {
+      throw_type(info.Env(), "undefined", "snapshot", describe(info[4]));
+    } else {
+      const std::string path = path_arg(info[4], "path");
+      const hash::HashKernel* forced = info[3].IsUndefined() ? nullptr : kernels.hash;
+      guard_snapshot(info.Env(), Derived::kOutOfMemory,
+                     [&] { this->engine_ = Derived::load_snapshot(path, kernels.match, forced); });
+    }
+  }
+
   static Napi::Value count(Napi::Env env, size_t n) {
     return Napi::Number::New(env, static_cast<double>(n));
   }

@@ -22,6 +22,7 @@ class StrMapBinding : public MapBinding<StrMapBinding, core::StrTable> {
   // A key is (bytes: Uint8Array, length: number), the key being
   // bytes[0 .. length); a batch is (bytes, offsets) (see packed_keys.h).
   static constexpr size_t kKeyArgs = 2;
+  static constexpr bool kSnapshots = false;
 
   using MapBinding::MapBinding;
 

@@ -5,6 +5,8 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -20,11 +22,16 @@ class U64MapBinding : public MapBinding<U64MapBinding, core::U64Table> {
   static constexpr const char* kPrefix = "map";
   // A key is one argument: a number or a bigint; a batch, one typed array.
   static constexpr size_t kKeyArgs = 1;
+  static constexpr bool kSnapshots = true;
 
   using MapBinding::MapBinding;
 
   static std::pair<uint64_t, uint64_t> probe(core::U64Table& t, const Napi::CallbackInfo& info);
   static core::KeyBatch batch_arg(const Napi::CallbackInfo& info);
+  static void save_snapshot(core::U64Table& t, const std::string& path);
+  static std::unique_ptr<core::U64Table> load_snapshot(const std::string& path,
+                                                       const simd::MatchKernel* match,
+                                                       const hash::HashKernel* hash);
   // A batch's keys copied for the pool.
   struct Owned {
     core::KeyBatch::Kind kind;

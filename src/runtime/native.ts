@@ -21,6 +21,8 @@ export interface NativeU64Map {
   scan(cursor: number, atLeast: number): [BigUint64Array, Float64Array, number];
   stats(): MapStats;
   close(): void;
+  save(path: string): void;
+  saveAsync(path: string): Promise<undefined>;
 }
 
 export interface NativeStrMap {
@@ -170,6 +172,7 @@ export interface NativeAddon {
     seed: bigint | undefined,
     match: string | undefined,
     hash: string | undefined,
+    snapshot?: string,
   ) => NativeU64Map;
   mapGet(handle: NativeMapHandle, key: number | bigint): number | undefined;
   mapSet(handle: NativeMapHandle, key: number | bigint, value: number): boolean;
