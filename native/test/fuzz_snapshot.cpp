@@ -1,0 +1,81 @@
+// libFuzzer target: the snapshot reader (core/snapshot_reader.h), which reads
+// files anyone with write access to them may have crafted.
+//   byte 0, bit 0: re-seal the checksums before reading, so that mutations
+//                  reach the structure checks behind them (a forger can
+//                  compute CRC32C too);
+//   byte 1:        the match kernel the table uses;
+//   the rest:      the file.
+// A file must be refused with a SnapshotError or accepted; an accepted one
+// must give a table whose scan agrees with its size, before and after writes
+// that grow it, delete from it and look things up in it.
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "core/snapshot_reader.h"
+#include "hash/crc32c.h"
+#include "test/fuzz_common.h"
+
+using namespace tophash;
+using fuzz::check;
+using fuzz::Reader;
+
+namespace {
+
+void reseal(std::vector<uint8_t>& f) {
+  core::SnapshotHeader h;
+  if (f.size() < sizeof h) return;
+  std::memcpy(&h, f.data(), sizeof h);
+  if (h.section_count > core::kSnapshotMaxSections) return;
+  const size_t table = core::kSnapshotHeaderBytes + h.section_count * core::kSnapshotSectionBytes;
+  if (f.size() < table) return;
+  for (uint32_t i = 0; i < h.section_count; ++i) {
+    core::SnapshotSectionEntry s;
+    uint8_t* entry = f.data() + core::kSnapshotHeaderBytes + i * core::kSnapshotSectionBytes;
+    std::memcpy(&s, entry, sizeof s);
+    if (s.length > f.size() || s.offset > f.size() - s.length) continue;
+    s.crc = hash::crc32c(0, f.data() + s.offset, static_cast<size_t>(s.length));
+    std::memcpy(entry, &s, sizeof s);
+  }
+  uint32_t crc = hash::crc32c(0, f.data(), offsetof(core::SnapshotHeader, header_crc));
+  crc =
+      hash::crc32c(crc, f.data() + core::kSnapshotHeaderBytes, table - core::kSnapshotHeaderBytes);
+  std::memcpy(f.data() + offsetof(core::SnapshotHeader, header_crc), &crc, sizeof crc);
+}
+
+uint64_t scanned_entries(const core::U64Table& t) {
+  uint64_t n = 0;
+  uint64_t cursor = 0;
+  do {
+    cursor = t.scan(cursor, [&](uint64_t, double) { ++n; });
+  } while (cursor != 0);
+  return n;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  Reader r{data, size};
+  const bool seal = r.byte() & 1;
+  const simd::MatchKernel* match = fuzz::pick(cpu::match_kernels(), r.byte());
+  std::vector<uint8_t> file(r.p, r.p + r.n);
+  if (seal) reseal(file);
+  core::MemorySource src(file.data(), file.size());
+  std::unique_ptr<core::U64Table> t;
+  try {
+    t = core::read_u64_snapshot(src, match, nullptr);
+  } catch (const core::SnapshotError&) {
+    return 0;
+  }
+  check(scanned_entries(*t) == t->size());
+  // A forged table may hold a key twice or out of place: writes must stay
+  // inside its memory and keep the count honest all the same.
+  for (uint64_t k = 0; k < 200; ++k) t->assign(k * 31, t->hash(k * 31), 1.0);
+  for (uint64_t k = 0; k < 200; k += 2) t->erase(k * 31, t->hash(k * 31));
+  // Only the keys just set and not deleted are sure to be found: a forged
+  // copy of a deleted one may still be.
+  for (uint64_t k = 1; k < 200; k += 2) check(t->find(k * 31, t->hash(k * 31)) != nullptr);
+  check(scanned_entries(*t) == t->size());
+  return 0;
+}
