@@ -23,6 +23,7 @@ export type {
   StrKeys,
   PackedKeys,
   StrMapOptions,
+  StrMapLoadOptions,
   OffHeapMap,
   MatchKernelName,
   HashKernelName,

@@ -8,7 +8,7 @@
 //   static Batch batch_arg(const Napi::CallbackInfo&);  // the keys at info[0..]
 //   static Owned own(const Batch&);        // a copy for the pool; .view() -> Batch
 //   struct ScanOut;                         // what scan() collects (see Scan)
-// and, if it has snapshots (kSnapshots = true):
+// and for snapshots (core/snapshot_writer.h, snapshot_reader.h):
 //   static void save_snapshot(Table&, const std::string& path);
 //   static std::unique_ptr<Table> load_snapshot(const std::string& path,
 //       const simd::MatchKernel*, const hash::HashKernel* forced_or_null);
@@ -18,7 +18,6 @@
 #include <algorithm>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "addon/binding_base.h"
 #include "addon/snapshot_args.h"
@@ -57,24 +56,22 @@ class MapBinding : public BindingBase<Derived, Table> {
   //                  snapshot?: string), the last loading the map from that file
   static Napi::Function Define(Napi::Env env) {
     const std::string class_name = std::string("Native") + Derived::kName;
-    std::vector<typename Base::PropertyDescriptor> methods = {
-        Base::Method("clear", &MapBinding::Clear),
-        Base::Method("size", &MapBinding::Size),
-        Base::Method("getBatch", &MapBinding::GetBatch),
-        Base::Method("hasBatch", &MapBinding::HasBatch),
-        Base::Method("setBatch", &MapBinding::SetBatch),
-        Base::Method("deleteBatch", &MapBinding::DeleteBatch),
-        Base::Method("scan", &MapBinding::Scan),
-        Base::Method("stats", &MapBinding::Stats),
-        Base::CloseMethod(),
-        Base::Method("getBatchAsync", &MapBinding::GetBatchAsync),
-        Base::Method("setBatchAsync", &MapBinding::SetBatchAsync),
-    };
-    if constexpr (Derived::kSnapshots) {
-      methods.push_back(Base::Method("save", &MapBinding::Save));
-      methods.push_back(Base::Method("saveAsync", &MapBinding::SaveAsync));
-    }
-    return Base::DefineClass(env, class_name.c_str(), methods);
+    return Base::DefineClass(env, class_name.c_str(),
+                             {
+                                 Base::Method("clear", &MapBinding::Clear),
+                                 Base::Method("size", &MapBinding::Size),
+                                 Base::Method("getBatch", &MapBinding::GetBatch),
+                                 Base::Method("hasBatch", &MapBinding::HasBatch),
+                                 Base::Method("setBatch", &MapBinding::SetBatch),
+                                 Base::Method("deleteBatch", &MapBinding::DeleteBatch),
+                                 Base::Method("scan", &MapBinding::Scan),
+                                 Base::Method("stats", &MapBinding::Stats),
+                                 Base::CloseMethod(),
+                                 Base::Method("getBatchAsync", &MapBinding::GetBatchAsync),
+                                 Base::Method("setBatchAsync", &MapBinding::SetBatchAsync),
+                                 Base::Method("save", &MapBinding::Save),
+                                 Base::Method("saveAsync", &MapBinding::SaveAsync),
+                             });
   }
 
   // Module functions for single operations, called as f(handle, key...[, value])
@@ -245,15 +242,10 @@ class MapBinding : public BindingBase<Derived, Table> {
 
  private:
   void load(const Napi::CallbackInfo& info, const KernelChoice& kernels) {
-    // A class without snapshots has no JavaScript path here; refuse it anyway.
-    if constexpr (!Derived::kSnapshots) {
-      throw_type(info.Env(), "undefined", "snapshot", describe(info[4]));
-    } else {
-      const std::string path = path_arg(info[4], "path");
-      const hash::HashKernel* forced = info[3].IsUndefined() ? nullptr : kernels.hash;
-      guard_snapshot(info.Env(), Derived::kOutOfMemory,
-                     [&] { this->engine_ = Derived::load_snapshot(path, kernels.match, forced); });
-    }
+    const std::string path = path_arg(info[4], "path");
+    const hash::HashKernel* forced = info[3].IsUndefined() ? nullptr : kernels.hash;
+    guard_snapshot(info.Env(), Derived::kOutOfMemory,
+                   [&] { this->engine_ = Derived::load_snapshot(path, kernels.match, forced); });
   }
 
   static Napi::Value count(Napi::Env env, size_t n) {

@@ -22,7 +22,6 @@ class U64MapBinding : public MapBinding<U64MapBinding, core::U64Table> {
   static constexpr const char* kPrefix = "map";
   // A key is one argument: a number or a bigint; a batch, one typed array.
   static constexpr size_t kKeyArgs = 1;
-  static constexpr bool kSnapshots = true;
 
   using MapBinding::MapBinding;
 

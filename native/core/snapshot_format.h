@@ -28,10 +28,11 @@ inline constexpr size_t kSnapshotAlign = 64;
 // Sections a version 1 file may list (a reader refuses more, before reading them).
 inline constexpr uint32_t kSnapshotMaxSections = 8;
 
-enum class SnapshotKeyKind : uint32_t { kU64 = 1 };
+enum class SnapshotKeyKind : uint32_t { kU64 = 1, kBytes = 2 };
 enum class SnapshotSection : uint32_t {
   kBuckets = 1,  // the 2^B buckets, overflow links as indices
   kOverflow = 2,  // the overflow buckets, in chain order
+  kKeys = 3,  // byte keys too long for their slots, back to back
 };
 
 // Bytes 0..127 of the file. Magic, version and endianness mark come first

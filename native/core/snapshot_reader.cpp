@@ -6,15 +6,13 @@
 #include <vector>
 
 #include "core/snapshot_file.h"
+#include "core/snapshot_keys.h"
 #include "core/table_snapshot.h"
 #include "cpu/cpu_registry.h"
 #include "hash/crc32c.h"
 
 namespace tophash::core {
 namespace {
-
-using Bucket = TableSnapshot::BucketOf<U64Table>;
-constexpr size_t kLinkAt = offsetof(Bucket, overflow);
 
 [[noreturn]] void fail(const char* code, const std::string& message) {
   throw SnapshotError(code, message);
@@ -31,6 +29,7 @@ const char* section_name(uint32_t kind) {
   switch (static_cast<SnapshotSection>(kind)) {
     case SnapshotSection::kBuckets: return "buckets";
     case SnapshotSection::kOverflow: return "overflow";
+    case SnapshotSection::kKeys: return "keys";
   }
   return "unknown";
 }
@@ -61,18 +60,22 @@ void check_identity(const SnapshotHeader& h) {
   }
 }
 
-// Fields every u64 snapshot must have, after the header checksum matched.
+// Fields every snapshot of a T must have, after the header checksum matched.
+template <class T>
 void check_shape(const SnapshotHeader& h) {
-  if (h.key_kind != static_cast<uint32_t>(SnapshotKeyKind::kU64)) {
-    fail(kSnapshotKind, "The snapshot holds key kind " + num(h.key_kind) +
-                            " (offset 16), not a U64Map's u64 keys (kind 1)");
+  using Bucket = TableSnapshot::BucketOf<T>;
+  using Keys = SnapshotKeys<T>;
+  if (h.key_kind != static_cast<uint32_t>(Keys::kKind)) {
+    fail(kSnapshotKind, "The snapshot holds key kind " + num(h.key_kind) + " (offset 16), not a " +
+                            Keys::kMapName + "'s (kind " + num(static_cast<uint32_t>(Keys::kKind)) +
+                            ")");
   }
-  if (h.key_size != sizeof(uint64_t) || h.value_size != sizeof(double) ||
+  if (h.key_size != sizeof(typename T::Key) || h.value_size != sizeof(double) ||
       h.bucket_size != sizeof(Bucket)) {
     fail(kSnapshotKind, "The snapshot's slots are key " + num(h.key_size) + " / value " +
                             num(h.value_size) + " / bucket " + num(h.bucket_size) +
-                            " bytes (offsets 20..31); a U64Map's are 8 / 8 / " +
-                            num(sizeof(Bucket)));
+                            " bytes (offsets 20..31); a " + Keys::kMapName + "'s are " +
+                            num(sizeof(typename T::Key)) + " / 8 / " + num(sizeof(Bucket)));
   }
   if (h.hash_family > static_cast<uint32_t>(hash::Family::kFold)) {
     fail(kSnapshotHash, "The snapshot names hash family " + num(h.hash_family) +
@@ -82,8 +85,8 @@ void check_shape(const SnapshotHeader& h) {
     fail(kSnapshotCorrupt, "The snapshot declares B = " + num(h.B) + " (offset 36); at most " +
                                num(kMaxB) + " is valid");
   }
-  if (h.reserved0 != 0 || h.reserved1 != 0 || h.params[0] != 0 || h.params[1] != 0 ||
-      h.params[2] != 0 || h.params[3] != 0) {
+  if (h.reserved0 != 0 || h.reserved1 != 0 || (!Keys::kArena && h.params[0] != 0) ||
+      h.params[1] != 0 || h.params[2] != 0 || h.params[3] != 0) {
     fail(kSnapshotCorrupt, "The snapshot's reserved header fields (offsets 84..123) are not zero");
   }
   const uint64_t buckets = uint64_t{1} << h.B;
@@ -96,24 +99,31 @@ void check_shape(const SnapshotHeader& h) {
 }
 
 // Bytes `kind` must have: 2^B or h.overflow buckets (B <= 56 and check_shape's
-// bound on the overflow count keep the product within 64 bits).
+// bound on the overflow count keep the product within 64 bits), or the keys
+// section's length, header parameter 0.
+template <class T>
 uint64_t expected_length(const SnapshotHeader& h, SnapshotSection kind) {
+  if (kind == SnapshotSection::kKeys) return h.params[0];
   const uint64_t n = kind == SnapshotSection::kBuckets ? uint64_t{1} << h.B : h.overflow;
-  return n * sizeof(Bucket);
+  return n * sizeof(TableSnapshot::BucketOf<T>);
 }
 
-// The section table of a version 1 u64 snapshot is exactly buckets then
-// overflow, laid out back to back at the aligned offsets the writer uses, and
-// the file ends with the last one: one canonical layout leaves no room for
-// overlapping or dangling sections.
+// The section table of a version 1 snapshot is exactly buckets, overflow
+// and (byte keys) keys, laid out back to back at the aligned offsets the
+// writer uses, and the file ends with the last one: one canonical layout
+// leaves no room for overlapping or dangling sections.
+template <class T>
 void check_sections(const SnapshotHeader& h, const SnapshotSectionEntry* s, uint64_t file_bytes) {
-  if (h.section_count != 2) {
+  const uint32_t n = SnapshotKeys<T>::kArena ? 3 : 2;
+  if (h.section_count != n) {
     fail(kSnapshotCorrupt, "The snapshot lists " + num(h.section_count) +
-                               " sections (offset 80); a U64Map snapshot has 2");
+                               " sections (offset 80); a " + SnapshotKeys<T>::kMapName +
+                               " snapshot has " + num(n));
   }
-  const SnapshotSection order[2] = {SnapshotSection::kBuckets, SnapshotSection::kOverflow};
-  uint64_t at = snapshot_align(kSnapshotHeaderBytes + 2 * kSnapshotSectionBytes);
-  for (int i = 0; i < 2; ++i) {
+  const SnapshotSection order[3] = {SnapshotSection::kBuckets, SnapshotSection::kOverflow,
+                                    SnapshotSection::kKeys};
+  uint64_t at = snapshot_align(kSnapshotHeaderBytes + n * kSnapshotSectionBytes);
+  for (uint32_t i = 0; i < n; ++i) {
     const std::string where = "section " + num(static_cast<uint64_t>(i)) +
                               " (table entry at offset " +
                               num(kSnapshotHeaderBytes + i * kSnapshotSectionBytes) + ")";
@@ -122,7 +132,7 @@ void check_sections(const SnapshotHeader& h, const SnapshotSectionEntry* s, uint
                                  "; expected '" + section_name(static_cast<uint32_t>(order[i])) +
                                  "'");
     }
-    const uint64_t want = expected_length(h, order[i]);
+    const uint64_t want = expected_length<T>(h, order[i]);
     if (s[i].length != want) {
       fail(kSnapshotCorrupt, "The snapshot's '" + std::string(section_name(s[i].kind)) + "' " +
                                  where + " is " + num(s[i].length) +
@@ -139,7 +149,7 @@ void check_sections(const SnapshotHeader& h, const SnapshotSectionEntry* s, uint
                                    num(s[i].offset) + ".." + num(s[i].offset + s[i].length) +
                                    " but the file has " + num(file_bytes));
     }
-    at = i == 0 ? snapshot_align(s[i].offset + s[i].length) : s[i].offset + s[i].length;
+    at = i + 1 < n ? snapshot_align(s[i].offset + s[i].length) : s[i].offset + s[i].length;
   }
   if (file_bytes != at) {
     fail(kSnapshotCorrupt, "The snapshot has " + num(file_bytes - at) +
@@ -173,6 +183,7 @@ void check_padding(SnapshotSource& src, uint64_t from, uint64_t to) {
 }
 
 // The file's two bucket arrays, once read.
+template <class Bucket>
 struct Arrays {
   Bucket* primary;
   uint64_t nprimary;
@@ -190,7 +201,10 @@ struct Arrays {
 // refusing a link out of range or to an overflow bucket already linked
 // (`linked` spans both arrays): with every overflow bucket linked at most
 // once, no chain can loop back on itself.
-void link_buckets(const Arrays& a, Bucket* first, uint64_t n, std::vector<uint8_t>& linked) {
+template <class Bucket>
+void link_buckets(const Arrays<Bucket>& a, Bucket* first, uint64_t n,
+                  std::vector<uint8_t>& linked) {
+  constexpr size_t kLinkAt = offsetof(Bucket, overflow);
   for (Bucket* b = first; b != first + n; ++b) {
     uint64_t link;
     std::memcpy(&link, reinterpret_cast<const uint8_t*>(b) + kLinkAt, sizeof link);
@@ -214,7 +228,8 @@ void link_buckets(const Arrays& a, Bucket* first, uint64_t n, std::vector<uint8_
 // Walks every chain: no evacuation marks (a snapshot is never mid-growth),
 // nothing live after a kEmptyRest, every overflow bucket reached, and the
 // live slots add up to the header's count.
-void check_chains(const Arrays& a, uint64_t count) {
+template <class Bucket>
+void check_chains(const Arrays<Bucket>& a, uint64_t count) {
   uint64_t live = 0;
   uint64_t reached = 0;
   for (uint64_t i = 0; i < a.nprimary; ++i) {
@@ -244,6 +259,44 @@ void check_chains(const Arrays& a, uint64_t count) {
   }
 }
 
+// A long key's slot holds its offset in the keys section: the keys must
+// follow one another from offset 0 in file order and fill the section
+// exactly, each longer than a slot holds and no longer than a key may be.
+// Then every offset becomes a pointer into `keys`, the table's arena.
+template <class Bucket>
+void attach_keys(const Arrays<Bucket>& a, uint8_t* keys, size_t n) {
+  uint64_t next = 0;
+  auto visit = [&](Bucket* b) {
+    for (int i = 0; i < kBucketSlots; ++i) {
+      if (b->tophash[i] < kMinTopHash) continue;
+      ByteSlot& k = b->keys[i];
+      const uint64_t len = static_cast<uint32_t>(k.hi);
+      const uint64_t tag = k.hi >> 56;
+      const std::string where = a.name(b) + " slot " + num(static_cast<uint64_t>(i));
+      if (tag != kLongKeyTag) {
+        if (tag > kInlineKeyBytes) {
+          fail(kSnapshotCorrupt, "The snapshot's " + where + " holds a key of length " + num(tag) +
+                                     " inline; a slot holds at most " + num(kInlineKeyBytes));
+        }
+        continue;
+      }
+      if (len <= kInlineKeyBytes || len > kMaxByteKeyLength || k.lo != next || len > n - next) {
+        fail(kSnapshotCorrupt, "The snapshot's " + where + " names key bytes " + num(k.lo) + ".." +
+                                   num(k.lo + len) + "; the next long key starts at " + num(next) +
+                                   " of the " + num(n) + "-byte keys section");
+      }
+      k.lo = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(keys + next));
+      next += len;
+    }
+  };
+  for (uint64_t i = 0; i < a.nprimary; ++i) visit(a.primary + i);
+  for (uint64_t i = 0; i < a.noverflow; ++i) visit(a.overflow + i);
+  if (next != n) {
+    fail(kSnapshotCorrupt,
+         "The snapshot's keys section has " + num(n - next) + " bytes no slot refers to");
+  }
+}
+
 const hash::HashKernel* hash_for(uint32_t family, const hash::HashKernel* forced) {
   if (forced != nullptr) {
     if (static_cast<uint32_t>(forced->family) != family) {
@@ -263,10 +316,9 @@ const hash::HashKernel* hash_for(uint32_t family, const hash::HashKernel* forced
        std::string("No hash kernel of the ") + family_name(family) + " family runs on this CPU");
 }
 
-}  // namespace
-
-std::unique_ptr<U64Table> read_u64_snapshot(SnapshotSource& src, const simd::MatchKernel* match,
-                                            const hash::HashKernel* hash) {
+template <class T>
+std::unique_ptr<T> read_snapshot(SnapshotSource& src, const simd::MatchKernel* match,
+                                 const hash::HashKernel* hash) {
   const uint64_t file_bytes = src.size();
   SnapshotHeader h;
   if (file_bytes < sizeof h) {
@@ -296,12 +348,13 @@ std::unique_ptr<U64Table> read_u64_snapshot(SnapshotSource& src, const simd::Mat
                                ") fails its checksum: stored " + hex(h.header_crc) + ", computed " +
                                hex(crc));
   }
-  check_shape(h);
-  check_sections(h, sections, file_bytes);
+  check_shape<T>(h);
+  check_sections<T>(h, sections, file_bytes);
 
   const hash::HashKernel* kernel = hash_for(h.hash_family, hash);
-  auto t = std::make_unique<U64Table>(match, kernel, h.seed, 0);
-  Arrays a{TableSnapshot::replace_array(*t, h.B), uint64_t{1} << h.B, nullptr, h.overflow};
+  auto t = std::make_unique<T>(match, kernel, h.seed, 0);
+  Arrays<TableSnapshot::BucketOf<T>> a{TableSnapshot::replace_array(*t, h.B), uint64_t{1} << h.B,
+                                       nullptr, h.overflow};
   read_section(src, sections[0], a.primary);
   check_padding(src, sections[0].offset + sections[0].length, sections[1].offset);
   a.overflow = TableSnapshot::add_overflow(*t, h.overflow);
@@ -310,18 +363,46 @@ std::unique_ptr<U64Table> read_u64_snapshot(SnapshotSource& src, const simd::Mat
   link_buckets(a, a.primary, a.nprimary, linked);
   link_buckets(a, a.overflow, a.noverflow, linked);
   check_chains(a, h.count);
+  if constexpr (SnapshotKeys<T>::kArena) {
+    check_padding(src, sections[1].offset + sections[1].length, sections[2].offset);
+    const size_t n = static_cast<size_t>(sections[2].length);
+    uint8_t* keys = n == 0 ? nullptr : TableSnapshot::storage(*t).allocate(n);
+    if (n != 0) read_section(src, sections[2], keys);
+    attach_keys(a, keys, n);
+  }
   TableSnapshot::set_count(*t, h.count);
   return t;
 }
 
-std::unique_ptr<U64Table> load_u64_snapshot(const std::string& path, const simd::MatchKernel* match,
-                                            const hash::HashKernel* hash) {
+template <class T>
+std::unique_ptr<T> load_snapshot(const std::string& path, const simd::MatchKernel* match,
+                                 const hash::HashKernel* hash) {
   FileSource file(path);
   try {
-    return read_u64_snapshot(file, match, hash);
+    return read_snapshot<T>(file, match, hash);
   } catch (const SnapshotError& e) {
     throw SnapshotError(e.code(), std::string(e.what()) + " ('" + path + "')");
   }
+}
+
+}  // namespace
+
+std::unique_ptr<U64Table> read_u64_snapshot(SnapshotSource& src, const simd::MatchKernel* match,
+                                            const hash::HashKernel* hash) {
+  return read_snapshot<U64Table>(src, match, hash);
+}
+std::unique_ptr<StrTable> read_str_snapshot(SnapshotSource& src, const simd::MatchKernel* match,
+                                            const hash::HashKernel* hash) {
+  return read_snapshot<StrTable>(src, match, hash);
+}
+std::unique_ptr<StrTable> load_str_snapshot(const std::string& path, const simd::MatchKernel* match,
+                                            const hash::HashKernel* hash) {
+  return load_snapshot<StrTable>(path, match, hash);
+}
+
+std::unique_ptr<U64Table> load_u64_snapshot(const std::string& path, const simd::MatchKernel* match,
+                                            const hash::HashKernel* hash) {
+  return load_snapshot<U64Table>(path, match, hash);
 }
 
 }  // namespace tophash::core

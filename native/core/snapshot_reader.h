@@ -10,11 +10,12 @@
 #include <string>
 
 #include "core/snapshot_format.h"
+#include "core/str_map.h"
 #include "core/u64_map.h"
 
 namespace tophash::core {
 
-// The U64Table in src. match: the match kernel the table uses (any works).
+// The table in src (a U64Map or StrMap snapshot). match: the match kernel the table uses (any works).
 // hash: the hash kernel the caller insists on, or nullptr for the process
 // default when it belongs to the file's hash family, else the first
 // supported kernel of that family. Throws SnapshotError naming what is wrong
@@ -22,8 +23,13 @@ namespace tophash::core {
 std::unique_ptr<U64Table> read_u64_snapshot(SnapshotSource& src, const simd::MatchKernel* match,
                                             const hash::HashKernel* hash);
 
-// read_u64_snapshot from the file at path.
+std::unique_ptr<StrTable> read_str_snapshot(SnapshotSource& src, const simd::MatchKernel* match,
+                                            const hash::HashKernel* hash);
+
+// read_*_snapshot from the file at path.
 std::unique_ptr<U64Table> load_u64_snapshot(const std::string& path, const simd::MatchKernel* match,
+                                            const hash::HashKernel* hash);
+std::unique_ptr<StrTable> load_str_snapshot(const std::string& path, const simd::MatchKernel* match,
                                             const hash::HashKernel* hash);
 
 }  // namespace tophash::core

@@ -5,17 +5,18 @@
 #include <vector>
 
 #include "core/snapshot_file.h"
+#include "core/snapshot_keys.h"
 #include "core/table_snapshot.h"
 #include "hash/crc32c.h"
 
 namespace tophash::core {
 namespace {
 
-using Bucket = TableSnapshot::BucketOf<U64Table>;
-static_assert(sizeof(Bucket) == 144, "FORMAT.md describes a 144-byte u64 bucket");
-static_assert(offsetof(Bucket, overflow) == 136, "FORMAT.md puts the overflow link at byte 136");
-
-inline constexpr uint32_t kSections = 2;
+static_assert(sizeof(TableSnapshot::BucketOf<U64Table>) == 144, "FORMAT.md: a 144-byte u64 bucket");
+static_assert(offsetof(TableSnapshot::BucketOf<U64Table>, overflow) == 136,
+              "FORMAT.md puts the overflow link at byte 136");
+static_assert(sizeof(TableSnapshot::BucketOf<StrTable>) == 208,
+              "FORMAT.md: a 208-byte StrMap bucket");
 
 // Appends sections to a sink through a buffer, CRC-ing each as it goes and
 // padding between them to kSnapshotAlign.
@@ -29,13 +30,19 @@ class SectionWriter {
     crc_ = 0;
     start_ = pos_;
   }
-  // A bucket with its overflow pointer replaced by `link`.
-  void bucket(const Bucket& b, uint64_t link) {
-    if (buffer_.size() + sizeof(Bucket) > kBlock) flush();
-    const size_t at = buffer_.size();
-    buffer_.resize(at + sizeof(Bucket));
-    std::memcpy(buffer_.data() + at, &b, sizeof(Bucket));
-    std::memcpy(buffer_.data() + at + offsetof(Bucket, overflow), &link, sizeof link);
+  // A bucket with its overflow pointer replaced by `link` (and, for byte
+  // keys, its long keys by offsets into `keys`).
+  template <class T, class Bucket>
+  void bucket(const Bucket& b, uint64_t link, std::vector<uint8_t>& keys) {
+    Bucket copy = b;
+    if constexpr (SnapshotKeys<T>::kArena) SnapshotKeys<T>::encode(copy, keys);
+    put(&copy, offsetof(Bucket, overflow));
+    put(&link, sizeof link);
+  }
+  void put(const void* p, size_t n) {
+    if (buffer_.size() + n > kBlock) flush();
+    const auto* bytes = static_cast<const uint8_t*>(p);
+    buffer_.insert(buffer_.end(), bytes, bytes + n);
   }
   SnapshotSectionEntry end(SnapshotSection kind) {
     flush();
@@ -72,15 +79,17 @@ class SectionWriter {
 
 // Overflow buckets are numbered in chain order, bucket 0's chain first; a
 // link is 1 + the index of the bucket it points to, 0 for none.
+template <class Bucket>
 uint64_t chain_length(const Bucket* b) {
   uint64_t n = 0;
   for (b = b->overflow; b != nullptr; b = b->overflow) ++n;
   return n;
 }
 
-}  // namespace
-
-void write_u64_snapshot(U64Table& t, SnapshotSink& sink) {
+template <class T>
+void write_snapshot(T& t, SnapshotSink& sink) {
+  using Bucket = TableSnapshot::BucketOf<T>;
+  constexpr uint32_t kSections = SnapshotKeys<T>::kArena ? 3 : 2;
   TableSnapshot::finish_growth(t);
   const Bucket* buckets = TableSnapshot::buckets(t);
   const unsigned B = TableSnapshot::B(t);
@@ -93,12 +102,13 @@ void write_u64_snapshot(U64Table& t, SnapshotSink& sink) {
 
   SectionWriter w(sink, data_start);
   SnapshotSectionEntry sections[kSections];
+  std::vector<uint8_t> keys;
   uint64_t overflow = 0;
   w.begin();
   for (uint64_t i = 0; i < nbuckets; ++i) {
     const Bucket& b = buckets[i];
     const uint64_t chain = chain_length(&b);
-    w.bucket(b, chain == 0 ? 0 : overflow + 1);
+    w.bucket<T>(b, chain == 0 ? 0 : overflow + 1, keys);
     overflow += chain;
   }
   sections[0] = w.end(SnapshotSection::kBuckets);
@@ -108,17 +118,24 @@ void write_u64_snapshot(U64Table& t, SnapshotSink& sink) {
   for (uint64_t i = 0; i < nbuckets; ++i) {
     for (const Bucket* b = buckets[i].overflow; b != nullptr; b = b->overflow) {
       ++index;
-      w.bucket(*b, b->overflow == nullptr ? 0 : index + 1);
+      w.bucket<T>(*b, b->overflow == nullptr ? 0 : index + 1, keys);
     }
   }
   sections[1] = w.end(SnapshotSection::kOverflow);
-
   SnapshotHeader h{};
+  if constexpr (SnapshotKeys<T>::kArena) {
+    w.pad();
+    w.begin();
+    w.put(keys.data(), keys.size());
+    sections[2] = w.end(SnapshotSection::kKeys);
+    h.params[0] = keys.size();
+  }
+
   std::memcpy(h.magic, kSnapshotMagic, sizeof h.magic);
   h.version = kSnapshotVersion;
   h.endian = kSnapshotEndianMark;
-  h.key_kind = static_cast<uint32_t>(SnapshotKeyKind::kU64);
-  h.key_size = sizeof(uint64_t);
+  h.key_kind = static_cast<uint32_t>(SnapshotKeys<T>::kKind);
+  h.key_size = sizeof(typename T::Key);
   h.value_size = sizeof(double);
   h.bucket_size = sizeof(Bucket);
   h.hash_family = static_cast<uint32_t>(t.hasher().kernel->family);
@@ -134,10 +151,18 @@ void write_u64_snapshot(U64Table& t, SnapshotSink& sink) {
   sink.write_at(kSnapshotHeaderBytes, sections, sizeof sections);
 }
 
-void save_u64_snapshot(U64Table& t, const std::string& path) {
+template <class T>
+void save_snapshot(T& t, const std::string& path) {
   AtomicFile file(path);
-  write_u64_snapshot(t, file);
+  write_snapshot(t, file);
   file.commit();
 }
+
+}  // namespace
+
+void write_u64_snapshot(U64Table& t, SnapshotSink& sink) { write_snapshot(t, sink); }
+void write_str_snapshot(StrTable& t, SnapshotSink& sink) { write_snapshot(t, sink); }
+void save_u64_snapshot(U64Table& t, const std::string& path) { save_snapshot(t, path); }
+void save_str_snapshot(StrTable& t, const std::string& path) { save_snapshot(t, path); }
 
 }  // namespace tophash::core

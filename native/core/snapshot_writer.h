@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/snapshot_format.h"
+#include "core/str_map.h"
 #include "core/u64_map.h"
 
 namespace tophash::core {
@@ -15,10 +16,12 @@ namespace tophash::core {
 // otherwise unchanged). Throws SnapshotError if the sink fails and
 // std::bad_alloc if finishing the growth runs out of memory.
 void write_u64_snapshot(U64Table& t, SnapshotSink& sink);
+void write_str_snapshot(StrTable& t, SnapshotSink& sink);
 
 // write_u64_snapshot into a file, crash-safely (core/snapshot_file.h): the
 // file at path is the old snapshot or the new one, never a mix.
 void save_u64_snapshot(U64Table& t, const std::string& path);
+void save_str_snapshot(StrTable& t, const std::string& path);
 
 class MemorySink final : public SnapshotSink {
  public:

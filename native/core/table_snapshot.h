@@ -55,6 +55,12 @@ struct TableSnapshot {
     return t.current_.overflow_chunks.back().first;
   }
 
+  // The key storage of the table's array (StrTable's arena).
+  template <class T>
+  static typename T::Storage& storage(T& t) {
+    return t.current_.storage;
+  }
+
   template <class T>
   static void set_count(T& t, uint64_t count) {
     t.count_ = count;

@@ -1,6 +1,7 @@
 // The snapshot format: CRC32C against its standard check value and its two
 // kernels against each other; a round trip per kernel pair (including a
-// table saved mid-growth) gives a sound table with the same entries; a bit
+// table saved mid-growth, and a StrMap table with long keys) gives a sound
+// table with the same entries; a bit
 // flip in any section, the header or the padding is refused as corrupt,
 // naming the section.
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 
 #include "core/snapshot_reader.h"
 #include "core/snapshot_writer.h"
+#include "core/str_map.h"
 #include "core/table_debug.h"
 #include "core/u64_map.h"
 #include "hash/crc32c.h"
@@ -107,6 +109,39 @@ TEST_P(SnapshotTest, ATableSavedMidGrowthLoadsWhole) {
   ASSERT_EQ(check_invariants(*loaded), "");
   ASSERT_EQ(loaded->size(), i);
   for (uint64_t j = 0; j < i; ++j) ASSERT_NE(loaded->find(j, loaded->hash(j)), nullptr);
+}
+
+TEST_P(SnapshotTest, StrTableRoundTripKeepsShortAndLongKeys) {
+  const KernelPair k = GetParam();
+  StrTable t(k.match, k.hash, 8, 0);
+  std::unordered_map<std::string, double> oracle;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string key =
+        i % 3 ? "k" + std::to_string(i) : "a key for the arena #" + std::to_string(i);
+    const ByteProbe p = str_probe(t, key.data(), key.size());
+    t.assign(p, p.hash, i);
+    oracle[key] = i;
+  }
+  for (int i = 0; i < 3000; i += 5) {
+    const std::string key =
+        i % 3 ? "k" + std::to_string(i) : "a key for the arena #" + std::to_string(i);
+    const ByteProbe p = str_probe(t, key.data(), key.size());
+    t.erase(p, p.hash);
+    oracle.erase(key);
+  }
+  std::vector<uint8_t> bytes;
+  MemorySink sink(&bytes);
+  write_str_snapshot(t, sink);
+  MemorySource src(bytes.data(), bytes.size());
+  auto loaded = read_str_snapshot(src, k.match, k.hash);
+  ASSERT_EQ(check_invariants(*loaded), "");
+  ASSERT_EQ(loaded->size(), oracle.size());
+  for (auto& [key, v] : oracle) {
+    const ByteProbe p = str_probe(*loaded, key.data(), key.size());
+    const double* got = loaded->find(p, p.hash);
+    ASSERT_NE(got, nullptr) << key;
+    ASSERT_EQ(*got, v);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Pairs, SnapshotTest, testing::ValuesIn(supported_pairs()), pair_name);

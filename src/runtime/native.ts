@@ -40,6 +40,8 @@ export interface NativeStrMap {
   scan(cursor: number, atLeast: number): [Uint8Array, Uint32Array, Float64Array, number];
   stats(): MapStats;
   close(): void;
+  save(path: string): void;
+  saveAsync(path: string): Promise<undefined>;
 }
 
 export interface NativeBpfMap {
@@ -183,6 +185,7 @@ export interface NativeAddon {
     seed: bigint | undefined,
     match: string | undefined,
     hash: string | undefined,
+    snapshot?: string,
   ) => NativeStrMap;
   /** The key is bytes[0 .. length). */
   strGet(handle: NativeMapHandle, bytes: Uint8Array, length: number): number | undefined;
