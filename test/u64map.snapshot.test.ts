@@ -1,6 +1,7 @@
 // U64Map#save / U64Map.load / saveAsync: what goes in comes out, with the
 // seed, hash family and table shape of the original; saveAsync keeps the map
 // busy; file-system failures carry the errno name.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
@@ -85,6 +86,9 @@ describe('U64Map snapshots', () => {
       expect.objectContaining({ code: 'ENOENT', message: expect.stringContaining('missing.thm') as string }),
     );
     expect(() => U64Map.load(file('.'))).toThrow(expect.objectContaining({ code: 'EISDIR' }));
+    // A FIFO with no writer would block a plain open() for reading forever.
+    execFileSync('mkfifo', [file('fifo')]);
+    expect(() => U64Map.load(file('fifo'))).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     const m = filled(10);
     expect(() => m.save(file('no/such/dir.thm'))).toThrow(expect.objectContaining({ code: 'ENOENT' }));
     await expect(m.saveAsync(file('no/such/dir.thm'))).rejects.toMatchObject({ code: 'ENOENT' });

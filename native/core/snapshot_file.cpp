@@ -50,7 +50,10 @@ std::string directory_of(const std::string& path) {
 }  // namespace
 
 FileSource::FileSource(const std::string& path) : path_(path) {
-  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+  // writer, hanging the caller; it is refused below as not a regular file.
+  // (Reads of a regular file ignore the flag.)
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd_ < 0) io_error("open", path, errno);
   struct stat st;
   if (::fstat(fd_, &st) != 0) {
