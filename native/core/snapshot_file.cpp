@@ -63,7 +63,8 @@ FileSource::FileSource(const std::string& path) : path_(path) {
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd_);
-    io_error("read", path, S_ISDIR(st.st_mode) ? EISDIR : EINVAL);
+    if (S_ISDIR(st.st_mode)) io_error("read", path, EISDIR);
+    throw SnapshotError("EINVAL", "Could not read snapshot '" + path + "': not a regular file");
   }
   size_ = static_cast<uint64_t>(st.st_size);
 }
