@@ -18,10 +18,12 @@ export { BpfMap, BpfBatchError, BPF_ANY, BPF_NOEXIST, BPF_EXIST } from './index.
 export type {
   U64Key,
   U64MapOptions,
+  U64MapLoadOptions,
   StrKey,
   StrKeys,
   PackedKeys,
   StrMapOptions,
+  StrMapLoadOptions,
   OffHeapMap,
   MatchKernelName,
   HashKernelName,

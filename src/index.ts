@@ -18,10 +18,10 @@
  * @module tophash
  */
 export { U64Map } from './maps/u64map';
-export type { U64Key, U64MapOptions, KeyArray, MapStats } from './maps/u64map';
+export type { U64Key, U64MapOptions, U64MapLoadOptions, KeyArray, MapStats } from './maps/u64map';
 export type { MatchKernelName, HashKernelName } from './runtime/kernel-names';
 export { StrMap, MAX_KEY_BYTES } from './maps/strmap';
-export type { StrKey, StrKeys, PackedKeys, StrMapOptions } from './maps/strmap';
+export type { StrKey, StrKeys, PackedKeys, StrMapOptions, StrMapLoadOptions } from './maps/strmap';
 export type { OffHeapMap } from './maps/map-protocol';
 export { cpu, kernels, hash, hashBatch } from './runtime/kernels';
 export type {

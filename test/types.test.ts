@@ -31,6 +31,8 @@ import {
   type MatchKernelName,
   type U64Key,
   type U64MapOptions,
+  type U64MapLoadOptions,
+  type StrMapLoadOptions,
 } from '../src/index';
 
 describe('public types', () => {
@@ -220,6 +222,19 @@ describe('public types', () => {
     expect(() => m.size).toThrow(CodedError);
   });
 
+  it('snapshot methods', () => {
+    expectTypeOf(U64Map.load).parameters.toEqualTypeOf<[path: string, options?: U64MapLoadOptions]>();
+    expectTypeOf(U64Map.load).returns.toEqualTypeOf<U64Map>();
+    expectTypeOf<U64MapLoadOptions>().toEqualTypeOf<{ match?: MatchKernelName; hash?: HashKernelName }>();
+    expectTypeOf<StrMapLoadOptions>().toEqualTypeOf<U64MapLoadOptions>();
+    using m = new U64Map();
+    expectTypeOf(m.save).parameters.toEqualTypeOf<[path: string]>();
+    expectTypeOf(m.save).returns.toEqualTypeOf<void>();
+    expectTypeOf(m.saveAsync).returns.toEqualTypeOf<Promise<void>>();
+    // @ts-expect-error a path is a string
+    expect(() => m.save(1)).toThrow(TypeError);
+  });
+
   it('the ES module entry exports what the CommonJS one does, with the same types', () => {
     expectTypeOf(esm.U64Map).toEqualTypeOf(cjs.U64Map);
     expectTypeOf(esm.kernels).toEqualTypeOf(cjs.kernels);
@@ -228,6 +243,8 @@ describe('public types', () => {
     expectTypeOf(esm.hashBatch).toEqualTypeOf(cjs.hashBatch);
     expectTypeOf(esm.CodedError).toEqualTypeOf(cjs.CodedError);
     expectTypeOf<esm.U64MapOptions>().toEqualTypeOf<cjs.U64MapOptions>();
+    expectTypeOf<esm.U64MapLoadOptions>().toEqualTypeOf<cjs.U64MapLoadOptions>();
+    expectTypeOf<esm.StrMapLoadOptions>().toEqualTypeOf<cjs.StrMapLoadOptions>();
     expect(Object.keys(esm).sort()).toEqual(Object.keys(cjs).sort());
   });
 });

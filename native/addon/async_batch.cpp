@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "addon/typed_arrays.h"
+#include "core/coded_error.h"
 
 namespace tophash::addon {
 
@@ -51,6 +52,9 @@ void AsyncBatch::Execute() {
     SetError(out_of_memory_);
   } catch (const std::length_error&) {
     SetError(out_of_memory_);
+  } catch (const core::CodedFailure& e) {
+    error_code_ = e.code();
+    SetError(e.what());
   }
 }
 
@@ -65,7 +69,7 @@ void AsyncBatch::OnError(const Napi::Error& e) {
   Napi::Env env = Env();
   finish_(env);
   Napi::Error err = Napi::Error::New(env, e.Message());
-  err.Set("code", Napi::String::New(env, "ENOMEM"));
+  err.Set("code", Napi::String::New(env, error_code_));
   deferred_.Reject(err.Value());
 }
 

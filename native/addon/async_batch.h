@@ -19,7 +19,8 @@ namespace tophash::addon {
 
 class AsyncBatch : public Napi::AsyncWorker {
  public:
-  // kRun: the job owns all its inputs and has no outputs but its count.
+  // kRun: the job owns all its inputs and has no outputs but its count; it
+  // may also throw core::CodedFailure, which rejects with that error's code.
   enum class Op { kGet, kSet, kRun };
   // Runs on a libuv pool thread over owned copies. For kGet, values/hits
   // receive the results (hits is null unless keep_out got `found`); for
@@ -66,6 +67,7 @@ class AsyncBatch : public Napi::AsyncWorker {
   Napi::ObjectReference out_;
   Napi::ObjectReference found_;
   size_t result_ = 0;
+  const char* error_code_ = "ENOMEM";
 };
 
 }  // namespace tophash::addon

@@ -8,6 +8,10 @@
 //   static Batch batch_arg(const Napi::CallbackInfo&);  // the keys at info[0..]
 //   static Owned own(const Batch&);        // a copy for the pool; .view() -> Batch
 //   struct ScanOut;                         // what scan() collects (see Scan)
+// and for snapshots (core/snapshot_writer.h, snapshot_reader.h):
+//   static void save_snapshot(Table&, const std::string& path);
+//   static std::unique_ptr<Table> load_snapshot(const std::string& path,
+//       const simd::MatchKernel*, const hash::HashKernel* forced_or_null);
 #pragma once
 #include <napi.h>
 
@@ -16,6 +20,7 @@
 #include <utility>
 
 #include "addon/binding_base.h"
+#include "addon/snapshot_args.h"
 #include "addon/table_stats.h"
 #include "addon/typed_arrays.h"
 #include "core/str_map.h"
@@ -32,17 +37,23 @@ class MapBinding : public BindingBase<Derived, Table> {
       "Out of memory: the map could not grow (it is unchanged by the failing key)";
 
   explicit MapBinding(const Napi::CallbackInfo& info) : Base(info) {
-    const uint64_t capacity = capacity_arg(info[0]);
-    const uint64_t seed = seed_arg(info[1], "options.seed", SeedDefault::kRandom);
-    const KernelChoice kernels = kernels_arg(info[2], info[3], "options.match", "options.hash");
-    guard_alloc(info.Env(), Derived::kOutOfMemory, [&] {
-      this->engine_ = std::make_unique<Table>(kernels.match, kernels.hash, seed, capacity);
-    });
+    const Napi::Env env = info.Env();
+    if (!info[4].IsUndefined()) {
+      load(info, kernels_arg(info[2], info[3], "options.match", "options.hash"));
+    } else {
+      const uint64_t capacity = capacity_arg(info[0]);
+      const uint64_t seed = seed_arg(info[1], "options.seed", SeedDefault::kRandom);
+      const KernelChoice kernels = kernels_arg(info[2], info[3], "options.match", "options.hash");
+      guard_alloc(env, Derived::kOutOfMemory, [&] {
+        this->engine_ = std::make_unique<Table>(kernels.match, kernels.hash, seed, capacity);
+      });
+    }
     this->expose_handle(info);
-    this->report_memory(info.Env());
+    this->report_memory(env);
   }
 
-  // new Native<Name>(capacity?: number, seed?: bigint, match?: string, hash?: string)
+  // new Native<Name>(capacity?: number, seed?: bigint, match?: string, hash?: string,
+  //                  snapshot?: string), the last loading the map from that file
   static Napi::Function Define(Napi::Env env) {
     const std::string class_name = std::string("Native") + Derived::kName;
     return Base::DefineClass(env, class_name.c_str(),
@@ -58,6 +69,8 @@ class MapBinding : public BindingBase<Derived, Table> {
                                  Base::CloseMethod(),
                                  Base::Method("getBatchAsync", &MapBinding::GetBatchAsync),
                                  Base::Method("setBatchAsync", &MapBinding::SetBatchAsync),
+                                 Base::Method("save", &MapBinding::Save),
+                                 Base::Method("saveAsync", &MapBinding::SaveAsync),
                              });
   }
 
@@ -204,7 +217,37 @@ class MapBinding : public BindingBase<Derived, Table> {
     return queue_batch(info, AsyncBatch::Op::kSet, keys, values_arg(info, keys.count, "values"));
   }
 
+  // save(path): the map's snapshot, written crash-safely (core/snapshot_file.h).
+  Napi::Value Save(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Table& t = this->open(env);
+    const std::string path = path_arg(info[0], "path");
+    guard_snapshot(env, Derived::kOutOfMemory, [&] { Derived::save_snapshot(t, path); });
+    this->report_memory(env);
+    return env.Undefined();
+  }
+
+  // saveAsync(path) -> Promise<undefined>: save() on the libuv pool; the map
+  // is busy (EBUSY) until it settles, so the file is the map as it was when
+  // called.
+  Napi::Value SaveAsync(const Napi::CallbackInfo& info) {
+    this->open(info.Env());
+    auto run = [this, path = path_arg(info[0], "path")](double*, uint8_t*) -> size_t {
+      Derived::save_snapshot(this->engine(), path);
+      return 0;
+    };
+    const std::string resource = std::string("tophash:") + Derived::kName + ".save";
+    return this->queue(info, resource.c_str(), AsyncBatch::Op::kRun, 0, std::move(run), 0, nullptr);
+  }
+
  private:
+  void load(const Napi::CallbackInfo& info, const KernelChoice& kernels) {
+    const std::string path = path_arg(info[4], "path");
+    const hash::HashKernel* forced = info[3].IsUndefined() ? nullptr : kernels.hash;
+    guard_snapshot(info.Env(), Derived::kOutOfMemory,
+                   [&] { this->engine_ = Derived::load_snapshot(path, kernels.match, forced); });
+  }
+
   static Napi::Value count(Napi::Env env, size_t n) {
     return Napi::Number::New(env, static_cast<double>(n));
   }

@@ -6,6 +6,8 @@
 #include "addon/errors.h"
 #include "addon/packed_keys.h"
 #include "addon/typed_arrays.h"
+#include "core/snapshot_reader.h"
+#include "core/snapshot_writer.h"
 
 namespace tophash::addon {
 
@@ -14,6 +16,16 @@ std::pair<core::ByteProbe, uint64_t> StrMapBinding::probe(core::StrTable& t,
   const core::ByteView k = single_bytes(info[1], info[2]);
   const core::ByteProbe p = core::str_probe(t, k.data, k.len);
   return {p, p.hash};
+}
+
+void StrMapBinding::save_snapshot(core::StrTable& t, const std::string& path) {
+  core::save_str_snapshot(t, path);
+}
+
+std::unique_ptr<core::StrTable> StrMapBinding::load_snapshot(const std::string& path,
+                                                             const simd::MatchKernel* match,
+                                                             const hash::HashKernel* hash) {
+  return core::load_str_snapshot(path, match, hash);
 }
 
 core::ByteBatch StrMapBinding::batch_arg(const Napi::CallbackInfo& info) {

@@ -6,6 +6,8 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -28,6 +30,10 @@ class StrMapBinding : public MapBinding<StrMapBinding, core::StrTable> {
   static std::pair<core::ByteProbe, uint64_t> probe(core::StrTable& t,
                                                     const Napi::CallbackInfo& info);
   static core::ByteBatch batch_arg(const Napi::CallbackInfo& info);
+  static void save_snapshot(core::StrTable& t, const std::string& path);
+  static std::unique_ptr<core::StrTable> load_snapshot(const std::string& path,
+                                                       const simd::MatchKernel* match,
+                                                       const hash::HashKernel* hash);
   // A batch's keys copied for the pool, offsets rebased to the copy's first byte.
   struct Owned {
     std::vector<uint8_t> bytes;

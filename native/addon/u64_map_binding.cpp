@@ -6,6 +6,8 @@
 #include "addon/binding_args.h"
 #include "addon/errors.h"
 #include "addon/typed_arrays.h"
+#include "core/snapshot_reader.h"
+#include "core/snapshot_writer.h"
 
 namespace tophash::addon {
 
@@ -17,6 +19,16 @@ std::pair<uint64_t, uint64_t> U64MapBinding::probe(core::U64Table& t,
 
 core::KeyBatch U64MapBinding::batch_arg(const Napi::CallbackInfo& info) {
   return key_batch(info[0], "keys");
+}
+
+void U64MapBinding::save_snapshot(core::U64Table& t, const std::string& path) {
+  core::save_u64_snapshot(t, path);
+}
+
+std::unique_ptr<core::U64Table> U64MapBinding::load_snapshot(const std::string& path,
+                                                             const simd::MatchKernel* match,
+                                                             const hash::HashKernel* hash) {
+  return core::load_u64_snapshot(path, match, hash);
 }
 
 U64MapBinding::Owned U64MapBinding::own(const core::KeyBatch& keys) {

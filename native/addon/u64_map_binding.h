@@ -5,6 +5,8 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -25,6 +27,10 @@ class U64MapBinding : public MapBinding<U64MapBinding, core::U64Table> {
 
   static std::pair<uint64_t, uint64_t> probe(core::U64Table& t, const Napi::CallbackInfo& info);
   static core::KeyBatch batch_arg(const Napi::CallbackInfo& info);
+  static void save_snapshot(core::U64Table& t, const std::string& path);
+  static std::unique_ptr<core::U64Table> load_snapshot(const std::string& path,
+                                                       const simd::MatchKernel* match,
+                                                       const hash::HashKernel* hash);
   // A batch's keys copied for the pool.
   struct Owned {
     core::KeyBatch::Kind kind;

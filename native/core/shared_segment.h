@@ -46,6 +46,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/coded_error.h"
 #include "core/aggregator.h"
 
 namespace tophash::core {
@@ -55,14 +56,9 @@ inline constexpr size_t kSegmentHeaderBytes = 16384;
 
 // Why opening or using a segment failed: `code` becomes err.code in
 // JavaScript (ENOENT, EACCES... from the system, or one of ours below).
-class SegmentError : public std::runtime_error {
+class SegmentError : public CodedFailure {
  public:
-  SegmentError(const char* code, const std::string& message)
-      : std::runtime_error(message), code_(code) {}
-  const char* code() const { return code_; }
-
- private:
-  const char* code_;
+  using CodedFailure::CodedFailure;
 };
 
 inline constexpr const char* kSegmentCorrupt = "ERR_SEGMENT_CORRUPT";

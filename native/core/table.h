@@ -217,6 +217,9 @@ struct StorageOf<P, std::void_t<typename P::Storage>> {
 
 // The invariant checker of table_debug.h, for tests: it reads the internals.
 struct TableDebug;
+// Snapshot reading and writing (core/table_snapshot.h): the bucket arrays go
+// to and from a file as they are.
+struct TableSnapshot;
 
 // Policy supplies: Key (slot type), Probe (lookup type), equal(Key, Probe),
 // hash(Hasher, Probe), hash_stored(Hasher, Key), and either
@@ -252,7 +255,7 @@ class Table {
 
   Table(const simd::MatchKernel* match, const hash::HashKernel* hash_kernel, uint64_t seed,
         uint64_t capacity_hint)
-      : match_(match), hasher_{hash_kernel, hash::expand_seed(seed)} {
+      : match_(match), hasher_{hash_kernel, hash::expand_seed(seed)}, seed_(seed) {
     B_ = b_for_capacity(capacity_hint);
     if (!allocate_array(&current_, B_)) throw std::bad_alloc();
   }
@@ -457,6 +460,7 @@ class Table {
 
  private:
   friend struct TableDebug;
+  friend struct TableSnapshot;
 
   // One generation of buckets plus the overflow buckets chained from it, and
   // the storage of its keys' out-of-slot bytes.
@@ -697,6 +701,9 @@ class Table {
 
   const simd::MatchKernel* match_;
   Hasher hasher_;
+  // The seed hasher_ was expanded from: a snapshot records it, since the
+  // bucket a key sits in depends on it.
+  uint64_t seed_;
   uint64_t count_ = 0;
   unsigned B_ = 0;
   uint64_t noverflow_ = 0;

@@ -12,8 +12,8 @@ import {
   withCallerStack,
 } from '../runtime/errors';
 import { native, type MapStats, type NativeStrMap } from '../runtime/native';
-import { nativeMapArgs } from '../runtime/options';
-import type { U64MapOptions } from './u64map';
+import { nativeLoadArgs, nativeMapArgs, snapshotPath } from '../runtime/options';
+import type { U64MapLoadOptions, U64MapOptions } from './u64map';
 import { encodeKeyAt, isBytes, MAX_KEY_BYTES, packKeys } from '../runtime/strpack';
 import type { PackedKeys } from '../runtime/packed-keys';
 import { decodeWtf8 } from '../runtime/wtf8';
@@ -33,7 +33,14 @@ export type StrKeys = readonly StrKey[] | PackedKeys;
 /** Options for {@link StrMap}'s constructor: the same as {@link U64MapOptions}. */
 export type StrMapOptions = U64MapOptions;
 
+/** Options for {@link StrMap.load}: the same as {@link U64MapLoadOptions}. */
+export type StrMapLoadOptions = U64MapLoadOptions;
+
 const SCAN_CHUNK = 1024;
+
+// Set by StrMap.load around the constructor call that wraps a loaded native
+// map: private fields exist only on objects the constructor made.
+let adopting: NativeStrMap | null = null;
 
 // ---- single keys: encoded into one reused buffer ----
 
@@ -106,11 +113,65 @@ export class StrMap extends OffHeapMap<StrKey> {
    */
   constructor(options: StrMapOptions = {}) {
     super();
-    this.#native = new native.StrMap(...nativeMapArgs(options));
+    if (adopting !== null) {
+      this.#native = adopting;
+      adopting = null;
+    } else {
+      this.#native = new native.StrMap(...nativeMapArgs(options));
+    }
     refuseStructuredClone(
       this,
       "A StrMap cannot be posted to another thread or cloned: its entries live in this thread's native memory; post its keys and a Float64Array of values (from entries() or getBatch) and setBatch them there",
     );
+  }
+
+  /**
+   * Reads a map written by {@link StrMap.save}, as {@link U64Map.load} does:
+   * nothing is rehashed, and a damaged or foreign file throws a
+   * {@link CodedError} with an `ERR_SNAPSHOT_*` code (docs/FORMAT.md).
+   *
+   * @example
+   * ```ts
+   * const m = StrMap.load('/var/lib/app/routes.thm');
+   * ```
+   */
+  static load(path: string, options: StrMapLoadOptions = {}): StrMap {
+    const n = new native.StrMap(...nativeLoadArgs(path, options));
+    adopting = n;
+    try {
+      return new StrMap();
+    } finally {
+      adopting = null;
+    }
+  }
+
+  /**
+   * Writes the map to `path`, crash-safely, as {@link U64Map.save} does; long
+   * keys are written packed, without the garbage deletes left in the arena.
+   *
+   * @example
+   * ```ts
+   * m.save('/var/lib/app/routes.thm');
+   * ```
+   */
+  save(path: string): void {
+    StrMap.#open(this).save(snapshotPath(path));
+  }
+
+  /**
+   * {@link StrMap.save} on the libuv thread pool; the map is busy (`EBUSY`
+   * for every other call) until the promise settles, so the file holds the
+   * map as it was when called.
+   *
+   * @example
+   * ```ts
+   * await m.saveAsync('/var/lib/app/routes.thm');
+   * ```
+   */
+  async saveAsync(path: string): Promise<void> {
+    const n = StrMap.#open(this);
+    const file = snapshotPath(path);
+    await withCallerStack(() => n.saveAsync(file));
   }
 
   static #open(self: unknown): NativeStrMap {

@@ -4,7 +4,7 @@
 // that reaches it unchecked can crash the process.
 import { OffHeapMap } from './map-protocol';
 import { closedError, refuseStructuredClone, thisError, withCallerStack } from '../runtime/errors';
-import { nativeMapArgs } from '../runtime/options';
+import { nativeLoadArgs, nativeMapArgs, snapshotPath } from '../runtime/options';
 import { native, type KeyArray, type MapStats, type NativeU64Map } from '../runtime/native';
 import type { HashKernelName, MatchKernelName } from '../runtime/kernel-names';
 
@@ -31,6 +31,27 @@ export interface U64MapOptions {
   /** Force a tophash match kernel (default: the best this CPU supports, or TOPHASH_FORCE_MATCH). */
   match?: MatchKernelName;
   /** Force a hash kernel (default: aes where AES-NI exists, or TOPHASH_FORCE_HASH). */
+  hash?: HashKernelName;
+}
+
+/**
+ * Options for {@link U64Map.load}; every field is optional. The capacity and
+ * seed come from the file.
+ *
+ * @example
+ * ```ts
+ * U64Map.load('/var/lib/app/sessions.thm', { match: 'scalar' });
+ * ```
+ */
+export interface U64MapLoadOptions {
+  /** Force a tophash match kernel; any works with any snapshot. */
+  match?: MatchKernelName;
+  /**
+   * Force a hash kernel. It must be of the family the snapshot was written
+   * with (`aes`, `vaes` and `aes-portable` are one family, `fold` another),
+   * else the load fails with `ERR_SNAPSHOT_HASH`. By default: the process
+   * default if it is of that family, else the fastest one of it.
+   */
   hash?: HashKernelName;
 }
 
@@ -61,6 +82,10 @@ function toKey(k: bigint): U64Key {
  * m.close(); // or `using m = new U64Map()` where `using` is available
  * ```
  */
+// Set by U64Map.load around the constructor call that wraps a loaded native
+// map: private fields exist only on objects the constructor made.
+let adopting: NativeU64Map | null = null;
+
 export class U64Map extends OffHeapMap<U64Key> {
   #native: NativeU64Map | null;
   // Bumped by every mutation, so a live iterator knows to revalidate the
@@ -78,11 +103,41 @@ export class U64Map extends OffHeapMap<U64Key> {
    */
   constructor(options: U64MapOptions = {}) {
     super();
-    this.#native = new native.U64Map(...nativeMapArgs(options));
+    if (adopting !== null) {
+      this.#native = adopting;
+      adopting = null;
+    } else {
+      this.#native = new native.U64Map(...nativeMapArgs(options));
+    }
     refuseStructuredClone(
       this,
       "A U64Map cannot be posted to another thread or cloned: its entries live in this thread's native memory; post typed arrays of keys and values (from entries() or getBatch) and setBatch them there",
     );
+  }
+
+  /**
+   * Reads a map written by {@link U64Map.save}. The bucket arrays are read
+   * as they were written, with the seed and hash family recorded in the file,
+   * so nothing is rehashed. Every section's checksum and the buckets'
+   * structure are checked first: a damaged or foreign file throws a
+   * {@link CodedError} whose `code` says what is wrong (`ERR_SNAPSHOT_FORMAT`,
+   * `_VERSION`, `_ENDIAN`, `_KIND`, `_HASH`, `_TRUNCATED`, `_CORRUPT`; see
+   * docs/FORMAT.md) and whose message says where; a file that cannot be read
+   * throws with the errno name (`ENOENT`, `EACCES`, ...).
+   *
+   * @example
+   * ```ts
+   * const m = U64Map.load('/var/lib/app/sessions.thm');
+   * ```
+   */
+  static load(path: string, options: U64MapLoadOptions = {}): U64Map {
+    const n = new native.U64Map(...nativeLoadArgs(path, options));
+    adopting = n;
+    try {
+      return new U64Map();
+    } finally {
+      adopting = null;
+    }
   }
 
   static #open(self: unknown): NativeU64Map {
@@ -253,6 +308,40 @@ export class U64Map extends OffHeapMap<U64Key> {
   async setBatchAsync(keys: KeyArray, values: Float64Array): Promise<number> {
     const n = U64Map.#mutating(this);
     return withCallerStack(() => n.setBatchAsync(keys, values));
+  }
+
+  /**
+   * Writes the map to `path` in the snapshot format of docs/FORMAT.md, for
+   * {@link U64Map.load}. Crash-safe: the bytes go to a temporary file in the
+   * same directory, which is fsynced and renamed over `path`, and the
+   * directory is fsynced; a process killed meanwhile leaves the previous file
+   * at `path` intact (and perhaps a `<path>.tmp-*` file no load reads). The
+   * file records the hash seed: keep it as private as the seed.
+   *
+   * @example
+   * ```ts
+   * m.save('/var/lib/app/sessions.thm');
+   * ```
+   */
+  save(path: string): void {
+    U64Map.#open(this).save(snapshotPath(path));
+  }
+
+  /**
+   * {@link U64Map.save} on the libuv thread pool. Until the promise settles
+   * the map is busy: every other call on it, reads included, throws an error
+   * with `code: 'EBUSY'`, so the file holds the map exactly as it was when
+   * `saveAsync` was called. I/O failures reject with the errno name as `code`.
+   *
+   * @example
+   * ```ts
+   * await m.saveAsync('/var/lib/app/sessions.thm');
+   * ```
+   */
+  async saveAsync(path: string): Promise<void> {
+    const n = U64Map.#open(this);
+    const file = snapshotPath(path);
+    await withCallerStack(() => n.saveAsync(file));
   }
 
   /**

@@ -21,6 +21,8 @@ export interface NativeU64Map {
   scan(cursor: number, atLeast: number): [BigUint64Array, Float64Array, number];
   stats(): MapStats;
   close(): void;
+  save(path: string): void;
+  saveAsync(path: string): Promise<undefined>;
 }
 
 export interface NativeStrMap {
@@ -38,6 +40,8 @@ export interface NativeStrMap {
   scan(cursor: number, atLeast: number): [Uint8Array, Uint32Array, Float64Array, number];
   stats(): MapStats;
   close(): void;
+  save(path: string): void;
+  saveAsync(path: string): Promise<undefined>;
 }
 
 export interface NativeBpfMap {
@@ -170,6 +174,7 @@ export interface NativeAddon {
     seed: bigint | undefined,
     match: string | undefined,
     hash: string | undefined,
+    snapshot?: string,
   ) => NativeU64Map;
   mapGet(handle: NativeMapHandle, key: number | bigint): number | undefined;
   mapSet(handle: NativeMapHandle, key: number | bigint, value: number): boolean;
@@ -180,6 +185,7 @@ export interface NativeAddon {
     seed: bigint | undefined,
     match: string | undefined,
     hash: string | undefined,
+    snapshot?: string,
   ) => NativeStrMap;
   /** The key is bytes[0 .. length). */
   strGet(handle: NativeMapHandle, bytes: Uint8Array, length: number): number | undefined;

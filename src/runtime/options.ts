@@ -39,6 +39,45 @@ export function nativeMapArgs(
   ];
 }
 
+/** The options `U64Map.load` takes, as they arrive: unchecked. */
+interface LoadOptionFields {
+  match?: unknown;
+  hash?: unknown;
+}
+
+/** The option names `U64Map.load` accepts. @internal */
+export const LOAD_OPTION_NAMES = ['match', 'hash'] as const;
+
+/**
+ * Validates a snapshot path and the options of `load` and returns the native
+ * constructor's arguments for loading: capacity and seed come from the file.
+ *
+ * @internal
+ */
+export function nativeLoadArgs(
+  path: unknown,
+  options: LoadOptionFields,
+): [undefined, undefined, string | undefined, string | undefined, string] {
+  if (typeof options !== 'object' || options === null) throw typeError('an options object', 'options', options);
+  rejectUnknownOptions(options, LOAD_OPTION_NAMES, 'options');
+  return [
+    undefined,
+    undefined,
+    optionalString(options.match, 'options.match'),
+    optionalString(options.hash, 'options.hash'),
+    snapshotPath(path),
+  ];
+}
+
+/** A snapshot file path: a non-empty string without NUL characters. @internal */
+export function snapshotPath(path: unknown): string {
+  if (typeof path !== 'string') throw typeError('a file path (string)', 'path', path);
+  if (path.length === 0 || path.includes('\0')) {
+    throw rangeError('a non-empty file path without NUL characters', 'path', path);
+  }
+  return path;
+}
+
 export function parseSeed(seed: unknown): bigint | undefined {
   if (seed === undefined) return undefined;
   if (typeof seed === 'bigint') {

@@ -1,0 +1,114 @@
+// libFuzzer target: the snapshot reader (core/snapshot_reader.h), which reads
+// files anyone with write access to them may have crafted.
+//   byte 0, bit 0: re-seal the checksums before reading, so that mutations
+//                  reach the structure checks behind them (a forger can
+//                  compute CRC32C too);
+//           bit 1: read it as a StrMap snapshot, else as a U64Map one;
+//   byte 1:        the match kernel the table uses;
+//   the rest:      the file.
+// A file must be refused with a SnapshotError or accepted; an accepted one
+// must give a table whose scan agrees with its size, before and after writes
+// that grow it, delete from it and look things up in it.
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/snapshot_reader.h"
+#include "hash/crc32c.h"
+#include "test/fuzz_common.h"
+
+using namespace tophash;
+using fuzz::check;
+using fuzz::Reader;
+
+namespace {
+
+void reseal(std::vector<uint8_t>& f) {
+  core::SnapshotHeader h;
+  if (f.size() < sizeof h) return;
+  std::memcpy(&h, f.data(), sizeof h);
+  if (h.section_count > core::kSnapshotMaxSections) return;
+  const size_t table = core::kSnapshotHeaderBytes + h.section_count * core::kSnapshotSectionBytes;
+  if (f.size() < table) return;
+  for (uint32_t i = 0; i < h.section_count; ++i) {
+    core::SnapshotSectionEntry s;
+    uint8_t* entry = f.data() + core::kSnapshotHeaderBytes + i * core::kSnapshotSectionBytes;
+    std::memcpy(&s, entry, sizeof s);
+    if (s.length > f.size() || s.offset > f.size() - s.length) continue;
+    s.crc = hash::crc32c(0, f.data() + s.offset, static_cast<size_t>(s.length));
+    std::memcpy(entry, &s, sizeof s);
+  }
+  uint32_t crc = hash::crc32c(0, f.data(), offsetof(core::SnapshotHeader, header_crc));
+  crc =
+      hash::crc32c(crc, f.data() + core::kSnapshotHeaderBytes, table - core::kSnapshotHeaderBytes);
+  std::memcpy(f.data() + offsetof(core::SnapshotHeader, header_crc), &crc, sizeof crc);
+}
+
+template <class T>
+uint64_t scanned_entries(const T& t) {
+  uint64_t n = 0;
+  uint64_t cursor = 0;
+  do {
+    cursor = t.scan(cursor, [&](const auto&, double) { ++n; });
+  } while (cursor != 0);
+  return n;
+}
+
+// Key k as a U64Map probe, or as a StrMap one (long enough for the arena
+// when k is odd).
+uint64_t key_of(const core::U64Table&, uint64_t k, std::string*) { return k * 31; }
+core::ByteProbe key_of(const core::StrTable& t, uint64_t k, std::string* bytes) {
+  *bytes = std::to_string(k * 31) + (k % 2 ? "-a-key-for-the-arena" : "");
+  return core::str_probe(t, bytes->data(), bytes->size());
+}
+
+template <class T>
+void exercise(T& t) {
+  check(scanned_entries(t) == t.size());
+  // A forged table may hold a key twice or out of place: writes must stay
+  // inside its memory and keep the count honest all the same.
+  std::string bytes;
+  for (uint64_t k = 0; k < 200; ++k) {
+    const auto key = key_of(t, k, &bytes);
+    t.assign(key, t.hash(key), 1.0);
+  }
+  for (uint64_t k = 0; k < 200; k += 2) {
+    const auto key = key_of(t, k, &bytes);
+    t.erase(key, t.hash(key));
+  }
+  // Only the keys just set and not deleted are sure to be found: a forged
+  // copy of a deleted one may still be.
+  for (uint64_t k = 1; k < 200; k += 2) {
+    const auto key = key_of(t, k, &bytes);
+    check(t.find(key, t.hash(key)) != nullptr);
+  }
+  check(scanned_entries(t) == t.size());
+}
+
+template <class Read>
+void read_and_exercise(Read read) {
+  try {
+    auto t = read();
+    exercise(*t);
+  } catch (const core::SnapshotError&) {
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  Reader r{data, size};
+  const uint8_t flags = r.byte();
+  const simd::MatchKernel* match = fuzz::pick(cpu::match_kernels(), r.byte());
+  std::vector<uint8_t> file(r.p, r.p + r.n);
+  if (flags & 1) reseal(file);
+  core::MemorySource src(file.data(), file.size());
+  if (flags & 2) {
+    read_and_exercise([&] { return core::read_str_snapshot(src, match, nullptr); });
+  } else {
+    read_and_exercise([&] { return core::read_u64_snapshot(src, match, nullptr); });
+  }
+  return 0;
+}
