@@ -25,7 +25,7 @@ fail=0
 for need in package.json README.md LICENSE binding.gyp scripts/list-sources.js \
   dist/src/index.js dist/src/index.d.ts dist/src/index.mjs dist/src/index.d.mts \
   dist/src/prom.js dist/src/prom.d.ts dist/src/prom.mjs dist/src/prom.d.mts \
-  native/addon/addon.cpp native/core/table.h; do
+  native/addon/addon.cpp native/core/table.h dist/scripts/cli.js dist/bench/run.js dist/bench/workloads/w1.js; do
   grep -qxF "$need" "$work/files.txt" || { echo "missing from the tarball: $need"; fail=1; }
 done
 # Every C++ source binding.gyp compiles must be in the tarball.
@@ -33,7 +33,8 @@ while read -r src; do
   grep -qxF "$src" "$work/files.txt" || { echo "missing from the tarball: $src (binding.gyp builds it)"; fail=1; }
 done < <(node scripts/list-sources.js addon && node scripts/list-sources.js hooks)
 # Nothing that is not needed to install or use the package.
-if grep -E '^(test|bench|src|docs|build[^/]*|native/test|dist/(bench|scripts))/|\.(node|tgz|o)$|^scripts/.*\.(ts|sh)$' \
+# The CLI ships as compiled JavaScript only (dist/scripts, dist/bench), without declarations or maps.
+if grep -E '^(test|bench|src|docs|build[^/]*|native/test)/|\.(node|tgz|o)$|^scripts/.*\.(ts|sh)$|^dist/(bench|scripts)/.*\.(d\.ts|map)$' \
   "$work/files.txt"; then
   echo "the files above should not be in the tarball"
   fail=1
@@ -63,6 +64,20 @@ node -e "
   m.close();
   console.log('require: ok in ' + ms.toFixed(1) + ' ms; kernels ' + kernels().filter((k) => k.active).map((k) => k.name) +
     '; ' + cpu().arch);"
+
+echo "== npx tophash probe --json (the CLI the package puts on PATH) =="
+npx --no-install tophash probe --json >probe.json
+node -e "
+  const r = require('./probe.json'), { kernels } = require('tophash');
+  if (r.tophash !== require('tophash/package.json').version) throw new Error('probe version: ' + r.tophash);
+  if (r.kernels.length !== kernels().length || r.calibration === null) throw new Error('probe report incomplete');
+  console.log('tophash probe: ok; ' + r.cpu.model + '; selected ' + r.selected.match.kernel + '/' + r.selected.hash.kernel);"
+# The bench's harness and baselines are dev dependencies: without them it must say what to install.
+if npx --no-install tophash bench --quick --workloads W1 2>bench.err; then
+  echo "tophash bench should refuse to run without tinybench"
+  exit 1
+fi
+grep -F 'needs tinybench' bench.err
 
 echo "== import { U64Map } from 'tophash' =="
 node --input-type=module -e "
@@ -100,6 +115,18 @@ node --input-type=module -e "
   const text = await registry.metrics();
   if (!text.includes('smoke_total 2')) throw new Error('tophash/prom ESM text: ' + text);
   console.log('tophash/prom (import): ok');"
+
+echo "== tophash bench with its harness installed: runs, and names the rows it skips =="
+npm install --no-audit --no-fund --prefer-offline --no-save tinybench@"$(node -p "require('$root/node_modules/tinybench/package.json').version")" >/dev/null
+npx --no-install tophash bench --quick --workloads W1 --sizes 1000 --no-progress --out "$work/bench" >bench.md 2>bench.err
+grep -F 'C++ absl::flat_hash_map: bench/native/baselines.cpp not found' bench.md >/dev/null ||
+  { echo "the bench did not say it skipped the C++ rows:"; cat bench.md bench.err; exit 1; }
+if npx --no-install tophash bench --quick --workloads W4 2>bench.err; then
+  echo "tophash bench W4 should refuse to run without its xxhash baselines"
+  exit 1
+fi
+grep -F 'W4 cannot run here: it needs @node-rs/xxhash' bench.err
+echo "tophash bench: ok ($(grep -c '^|' bench.md) table lines)"
 
 echo "== deep imports are closed by the exports map =="
 if node -e "require('tophash/dist/src/runtime/native')" 2>/dev/null; then
