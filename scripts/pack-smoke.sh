@@ -6,8 +6,9 @@
 # node-addon-api and node-gyp-build come from the registry), check that
 # --build-from-source still compiles, check the linux-arm64 binary and load it
 # in an arm64 Node under qemu, then load the package with require() and
-# import, run a smoke op both ways, run the `tophash` CLI, and type-check a
-# consumer in both module systems against the published .d.ts files.
+# import, run a smoke op both ways, run the `tophash` CLI, bundle an app with
+# esbuild and run it, and type-check a consumer in both module systems against
+# the published .d.ts files.
 #
 #   bash scripts/pack-smoke.sh          (npm run test:pack)
 #   KEEP=1 bash scripts/pack-smoke.sh   keep the temp folder for a look
@@ -175,6 +176,30 @@ node --input-type=module -e "
   const text = await registry.metrics();
   if (!text.includes('smoke_total 2')) throw new Error('tophash/prom ESM text: ' + text);
   console.log('tophash/prom (import): ok');"
+
+echo "== an esbuild bundle of an app using tophash and tophash/prom, run away from node_modules =="
+cat >bundle-app.js <<'EOF'
+const { U64Map } = require('tophash');
+const { Histogram } = require('tophash/prom');
+const { register } = require('prom-client');
+const m = new U64Map();
+m.set(7, 70);
+const h = new Histogram({ name: 'bundle_seconds', help: 'bundled', buckets: [1] });
+h.observe(0.5);
+register.metrics().then((text) => {
+  if (m.get(7) !== 70 || !text.includes('bundle_seconds_bucket{le="1"} 1')) throw new Error('bundle: ' + text);
+  console.log('bundled app: ok (tophash, tophash/prom and prom-client in one file, the addon copied beside it)');
+});
+EOF
+"$root/node_modules/.bin/esbuild" bundle-app.js --bundle --platform=node --log-level=warning --outfile="$work/bundle/app.js"
+if node "$work/bundle/app.js" 2>bundle.err; then
+  echo "the bundle ran without its addon beside it"
+  exit 1
+fi
+grep -o 'tophash: the native addon was not found beside this bundled code' bundle.err
+grep -q 'TOPHASH_NATIVE' bundle.err || { echo "the error does not name TOPHASH_NATIVE:"; cat bundle.err; exit 1; }
+cp -r node_modules/tophash/prebuilds "$work/bundle/"
+node "$work/bundle/app.js"
 
 echo "== tophash bench with its harness installed: runs, and names the rows it skips =="
 npm install --no-audit --no-fund --prefer-offline --no-save tinybench@"$(node -p "require('$root/node_modules/tinybench/package.json').version")" >/dev/null
