@@ -92,7 +92,7 @@ echo "== the linux-arm64 prebuild: an aarch64 ELF exporting the Node-API entry p
 arm=node_modules/tophash/prebuilds/linux-arm64
 for addon in "$arm/tophash.glibc.node" "$arm/tophash_hooks.node"; do
   file -b "$addon" | grep -q 'ARM aarch64' || { echo "$addon is not an aarch64 ELF: $(file -b "$addon")"; exit 1; }
-  aarch64-linux-gnu-readelf --dyn-syms -W "$addon" | grep -q ' napi_register_module_v1$' ||
+  aarch64-linux-gnu-readelf --dyn-syms -W "$addon" | grep ' napi_register_module_v1$' >/dev/null ||
     { echo "$addon does not export napi_register_module_v1"; exit 1; }
   echo "$(basename "$addon"): $(file -b "$addon" | cut -d, -f1-2), exports napi_register_module_v1"
 done

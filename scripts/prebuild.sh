@@ -7,8 +7,9 @@
 # version the package accepts. The addon is named tophash.glibc.node: its libc
 # tag makes node-gyp-build prefer it over the untagged tophash_hooks.node beside it.
 # The builds run in a copy of the sources (build-prebuild/), because prebuildify
-# moves the addon out of build/Release and strips it, and build/ is the one the
-# tests use.
+# moves the addon out of build/Release, and build/ is the one the tests use.
+# They are not stripped: the symbols let scripts/check-pipeline-stages.js check
+# the very binary that ships (scripts/test-aarch64.sh does, for arm64).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -24,14 +25,14 @@ cp -r package.json binding.gyp native "$stage/"
 cp scripts/list-sources.js scripts/prebuild-node-gyp.sh "$stage/scripts/"
 
 prebuild() {
-  npx --no-install prebuildify --cwd "$stage" --out "$root" --napi --target "$target" --tag-libc --strip --quiet \
+  npx --no-install prebuildify --cwd "$stage" --out "$root" --napi --target "$target" --tag-libc --quiet \
     --node-gyp "$stage/scripts/prebuild-node-gyp.sh" --artifacts "$stage/build/hooks" "$@"
 }
 
 if command -v aarch64-linux-gnu-g++ >/dev/null; then
   echo "== prebuild linux-arm64 (cross-built with aarch64-linux-gnu-g++) =="
   CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ LINK=aarch64-linux-gnu-g++ AR=aarch64-linux-gnu-ar \
-    prebuild --arch arm64 --strip-bin aarch64-linux-gnu-strip
+    prebuild --arch arm64
 else
   echo "prebuild: no aarch64-linux-gnu-g++ (Debian's g++-aarch64-linux-gnu): no linux-arm64 prebuild" >&2
 fi
