@@ -78,7 +78,7 @@ export function buildBaselines(): Build {
 
 function compile(): Build {
   const root = sourceRoot();
-  if (root === null) return { missing: `${SOURCE} not found` };
+  if (root === null) return { missing: `${SOURCE} not found (the C++ baselines run from a clone of the repository)` };
   const cxx = process.env.CXX ?? 'g++';
   const probe = spawnSync(cxx, ['--version'], { encoding: 'utf8' });
   if (probe.error !== undefined || probe.status !== 0) return { missing: `no C++ compiler (${cxx} not found)` };

@@ -1,6 +1,7 @@
 // Progress on stderr (stdout carries the Markdown report): a cli-progress bar
 // on a TTY, one plain line per step otherwise (CI logs).
-import { Presets, SingleBar } from 'cli-progress';
+// cli-progress is a dev dependency: an installed tophash (`tophash bench`) prints plain lines.
+import type * as CliProgress from 'cli-progress';
 
 export interface Progress {
   /** Announces the step about to run; counts the previous one as done. */
@@ -18,7 +19,8 @@ export function createProgress(total: number, enabled = true): Progress {
   if (!enabled) {
     return { step() {}, note() {}, print: (text) => void process.stdout.write(text), stop() {} };
   }
-  if (!process.stderr.isTTY) {
+  const lib = process.stderr.isTTY ? loadCliProgress() : null;
+  if (lib === null) {
     let done = 0;
     return {
       step(label) {
@@ -32,7 +34,7 @@ export function createProgress(total: number, enabled = true): Progress {
       stop() {},
     };
   }
-  const bar = new SingleBar(
+  const bar = new lib.SingleBar(
     {
       stream: process.stderr,
       format: '{bar} {value}/{total} | {duration_formatted} | {label}',
@@ -41,7 +43,7 @@ export function createProgress(total: number, enabled = true): Progress {
       barsize: 30,
       fps: 5,
     },
-    Presets.shades_classic,
+    lib.Presets.shades_classic,
   );
   let value = 0;
   bar.start(total, 0, { label: 'starting' });
@@ -66,4 +68,13 @@ export function createProgress(total: number, enabled = true): Progress {
       bar.stop();
     },
   };
+}
+
+function loadCliProgress(): typeof CliProgress | null {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('cli-progress') as typeof CliProgress;
+  } catch {
+    return null;
+  }
 }

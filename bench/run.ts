@@ -13,11 +13,11 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpu, kernels } from '../src/index';
 import { writeCharts } from './charts';
-import { hasGc } from './harness';
 import { KEY_SEED, SHUFFLE_SEED, selfTest } from './keys';
+import { missingPackage } from './missing';
 import { createProgress } from './progress';
 import { isoDate, slug, writeAtomic } from './report';
-import { WORKLOADS, type BenchContext, type Workload } from './workloads/index';
+import { SKIPPED, WORKLOADS, type BenchContext, type Workload } from './workloads/index';
 
 /** Defined in WORKLOADS.md but not written yet: named in errors so a typo is told apart from a gap. */
 const PLANNED: string[] = [];
@@ -71,6 +71,8 @@ function selectWorkloads(text: string | undefined): Workload[] {
   if (wanted.length === 0) fail('--workloads: none given');
   for (const id of wanted) {
     if (WORKLOADS.some((w) => w.id === id)) continue;
+    const skipped = SKIPPED.find((w) => w.id === id);
+    if (skipped !== undefined) fail(`--workloads: ${id} cannot run here: it ${skipped.reason}`);
     if (PLANNED.includes(id)) fail(`--workloads: ${id} is not implemented yet`);
     fail(`--workloads: unknown workload '${id}'`);
   }
@@ -100,7 +102,9 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  if (!hasGc()) fail('gc() is not exposed: run node with --expose-gc (npm run bench does)');
+  // Checked here rather than through the harness, which needs tinybench (absent from an installed tophash).
+  if (typeof (globalThis as { gc?: unknown }).gc !== 'function')
+    fail('gc() is not exposed: run node with --expose-gc (npm run bench does)');
 
   const quick = args.quick === true;
   const sizes = args.sizes === undefined ? undefined : parseSizes(args.sizes);
@@ -110,6 +114,10 @@ async function main(): Promise<void> {
   );
 
   selfTest();
+  // Asked-for workloads that cannot run already failed above; the default set runs what it can.
+  const skipped = args.workloads === undefined ? SKIPPED : [];
+  for (const w of skipped) process.stderr.write(`bench: skipping ${w.id}: it ${w.reason}\n`);
+  if (selected.length === 0) fail('no workload can run here (see above)');
 
   const info = cpu();
   const ks = kernels();
@@ -135,6 +143,7 @@ async function main(): Promise<void> {
         : ''),
     `- Keys: splitmix64(${KEY_SEED}), lookup order Fisher–Yates with splitmix64(${SHUFFLE_SEED}); ` +
       'timing: N < 1e6: 5 samples × 1e6/N passes (+1 warm-up), N ≥ 1e6: 3 samples × 1 pass; median; gc() between samples',
+    ...skipped.map((w) => `- Skipped ${w.id}: it ${w.reason}`),
     `- Load average at start: ${loadStart.map((x) => x.toFixed(2)).join(' ')} (shared machine: expect noise)`,
   ].join('\n');
   process.stdout.write(header + '\n\n');
@@ -214,7 +223,12 @@ async function main(): Promise<void> {
   writeAtomic(`${base}.json`, JSON.stringify(json, null, 2) + '\n');
   writeAtomic(`${base}.md`, markdown);
   process.stderr.write(`bench: wrote ${base}.json and ${base}.md\n`);
-  const charts = await writeCharts(`${base}.json`);
+  const charts = await writeCharts(`${base}.json`).catch((err: unknown) => {
+    const reason = missingPackage(err);
+    if (reason === null) throw err;
+    process.stderr.write(`bench: no charts: the chart renderer ${reason}\n`);
+    return [];
+  });
   if (charts.length > 0) process.stderr.write(`bench: charts ${charts.map((f) => path.basename(f)).join(', ')}\n`);
 }
 

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# The release check: `npm pack` this checkout, look inside the tarball, install
-# it into an empty folder the way a user would (the addon builds from source
-# with node-gyp; only node-addon-api comes from the registry), then load it
-# with require() and import, run a smoke op both ways and type-check a
-# consumer in both module systems against the published .d.ts files.
+# The release check: `npm pack` this checkout (with the prebuilt binaries of
+# scripts/prebuild.sh, built first if prebuilds/ is missing), look inside the
+# tarball, install it into an empty folder the way a user would but with the
+# compilers hidden (the prebuilt linux-x64 addon must be used; only
+# node-addon-api and node-gyp-build come from the registry), check that
+# --build-from-source still compiles, check the linux-arm64 binary and load it
+# in an arm64 Node under qemu, then load the package with require() and
+# import, run a smoke op both ways, run the `tophash` CLI, bundle an app with
+# esbuild and run it, and type-check a consumer in both module systems against
+# the published .d.ts files.
 #
 #   bash scripts/pack-smoke.sh          (npm run test:pack)
 #   KEEP=1 bash scripts/pack-smoke.sh   keep the temp folder for a look
@@ -15,6 +20,11 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/tophash-pack.XXXXXX")
 if [ -z "${KEEP:-}" ]; then trap 'rm -rf "$work"' EXIT; else echo "keeping $work"; fi
 mkdir "$work/tarball" "$work/app"
 
+if [ ! -d prebuilds/linux-x64 ]; then
+  echo "== prebuilt binaries (scripts/prebuild.sh) =="
+  npm run build:prebuilds --silent
+fi
+
 echo "== npm pack (prepack cleans and rebuilds dist/src) =="
 npm pack --silent --pack-destination "$work/tarball" >/dev/null
 tarball=$(ls "$work"/tarball/*.tgz)
@@ -25,7 +35,9 @@ fail=0
 for need in package.json README.md LICENSE binding.gyp scripts/list-sources.js \
   dist/src/index.js dist/src/index.d.ts dist/src/index.mjs dist/src/index.d.mts \
   dist/src/prom.js dist/src/prom.d.ts dist/src/prom.mjs dist/src/prom.d.mts \
-  native/addon/addon.cpp native/core/table.h; do
+  native/addon/addon.cpp native/core/table.h dist/scripts/cli.js dist/bench/run.js dist/bench/workloads/w1.js \
+  prebuilds/linux-x64/tophash.glibc.node prebuilds/linux-x64/tophash_hooks.node \
+  prebuilds/linux-arm64/tophash.glibc.node prebuilds/linux-arm64/tophash_hooks.node; do
   grep -qxF "$need" "$work/files.txt" || { echo "missing from the tarball: $need"; fail=1; }
 done
 # Every C++ source binding.gyp compiles must be in the tarball.
@@ -33,20 +45,70 @@ while read -r src; do
   grep -qxF "$src" "$work/files.txt" || { echo "missing from the tarball: $src (binding.gyp builds it)"; fail=1; }
 done < <(node scripts/list-sources.js addon && node scripts/list-sources.js hooks)
 # Nothing that is not needed to install or use the package.
-if grep -E '^(test|bench|src|docs|build[^/]*|native/test|dist/(bench|scripts))/|\.(node|tgz|o)$|^scripts/.*\.(ts|sh)$' \
-  "$work/files.txt"; then
+# The CLI ships as compiled JavaScript only (dist/scripts, dist/bench), without declarations or maps.
+# The CLI ships as compiled JavaScript only (dist/scripts, dist/bench), without declarations or maps;
+# the only .node files are the prebuilt ones.
+if grep -v '^prebuilds/' "$work/files.txt" |
+  grep -E '^(test|bench|src|docs|build[^/]*|native/test)/|\.(node|tgz|o)$|^scripts/.*\.(ts|sh)$|^dist/(bench|scripts)/.*\.(d\.ts|map)$'; then
   echo "the files above should not be in the tarball"
   fail=1
 fi
 [ "$fail" = 0 ] || exit 1
 
-echo "== npm install <tarball> into an empty folder (builds the addon from source) =="
+# Stand-ins that fail loudly, first on PATH: what an install runs of them is a compile.
+hidden="$work/no-compilers"
+mkdir "$hidden"
+for tool in cc gcc g++ c++ clang clang++ make python python3; do
+  printf '#!/bin/sh\necho "pack smoke: %s is hidden" >&2\nexit 1\n' "$tool" >"$hidden/$tool"
+  chmod +x "$hidden/$tool"
+done
+
+echo "== npm install <tarball> into an empty folder, compilers hidden (the prebuilt addon is used) =="
 cd "$work/app"
 echo '{ "name": "tophash-pack-smoke", "version": "1.0.0", "private": true }' >package.json
 start=$(date +%s)
-JOBS=${JOBS:-max} npm install --no-audit --no-fund "$tarball"
+PATH="$hidden:$PATH" npm install --no-audit --no-fund "$tarball"
 echo "installed in $(($(date +%s) - start)) s"
-test -f node_modules/tophash/build/Release/tophash.node
+if [ -e node_modules/tophash/build ]; then
+  echo "the install compiled the addon although a prebuilt one matches this platform"
+  exit 1
+fi
+node -e "
+  const file = require('node-gyp-build').path(require.resolve('tophash/package.json').replace(/package.json$/, ''));
+  if (!/prebuilds[/]linux-x64[/]tophash[.]glibc[.]node$/.test(file)) throw new Error('node-gyp-build chose ' + file);
+  const hooks = require(require.resolve('tophash').replace(/index[.]js$/, 'runtime/native.js')).loadHooks();
+  console.log('prebuilt: ' + file.replace(process.cwd() + '/', '') + '; hooks beside it: ' + typeof hooks.memoryFloor);"
+
+echo "== npm install --build-from-source runs node-gyp although a prebuilt addon fits (and fails here, compilers hidden) =="
+mkdir "$work/app-src"
+cp package.json "$work/app-src/"
+if (cd "$work/app-src" && PATH="$hidden:$PATH" npm install --no-audit --no-fund --build-from-source "$tarball" >build.log 2>&1); then
+  echo "npm install --build-from-source succeeded without compilers: it did not build from source"
+  exit 1
+fi
+grep -m1 'gyp ERR! command .*"rebuild"' "$work/app-src/build.log"
+
+echo "== the linux-arm64 prebuild: an aarch64 ELF exporting the Node-API entry point =="
+arm=node_modules/tophash/prebuilds/linux-arm64
+for addon in "$arm/tophash.glibc.node" "$arm/tophash_hooks.node"; do
+  file -b "$addon" | grep -q 'ARM aarch64' || { echo "$addon is not an aarch64 ELF: $(file -b "$addon")"; exit 1; }
+  aarch64-linux-gnu-readelf --dyn-syms -W "$addon" | grep ' napi_register_module_v1$' >/dev/null ||
+    { echo "$addon does not export napi_register_module_v1"; exit 1; }
+  echo "$(basename "$addon"): $(file -b "$addon" | cut -d, -f1-2), exports napi_register_module_v1"
+done
+if command -v qemu-aarch64 >/dev/null && bash "$root/scripts/aarch64-node.sh" "$root/build-aarch64/node-root"; then
+  armroot="$root/build-aarch64/node-root"
+  qemu-aarch64 -L "$armroot" "$armroot/usr/bin/node" -e "
+    const { U64Map, cpu, kernels } = require('tophash');
+    const file = require('node-gyp-build').path(require.resolve('tophash/package.json').replace(/package.json$/, ''));
+    const m = new U64Map();
+    m.setBatch(new Float64Array([1, 2]), new Float64Array([10, 20]));
+    if (m.get(2) !== 20 || cpu().arch !== 'arm64') throw new Error('arm64 prebuild gave a wrong answer');
+    console.log('arm64 Node ' + process.version + ' under qemu loaded ' + file.replace(process.cwd() + '/', '') +
+      '; kernels ' + kernels().filter((k) => k.supported).map((k) => k.name).join(','));"
+else
+  echo "no arm64 Node under qemu here (qemu-user, or apt for Debian's nodejs:arm64, missing): arm64 prebuild not loaded"
+fi
 
 echo "== require('tophash') =="
 node -e "
@@ -63,6 +125,20 @@ node -e "
   m.close();
   console.log('require: ok in ' + ms.toFixed(1) + ' ms; kernels ' + kernels().filter((k) => k.active).map((k) => k.name) +
     '; ' + cpu().arch);"
+
+echo "== npx tophash probe --json (the CLI the package puts on PATH) =="
+npx --no-install tophash probe --json >probe.json
+node -e "
+  const r = require('./probe.json'), { kernels } = require('tophash');
+  if (r.tophash !== require('tophash/package.json').version) throw new Error('probe version: ' + r.tophash);
+  if (r.kernels.length !== kernels().length || r.calibration === null) throw new Error('probe report incomplete');
+  console.log('tophash probe: ok; ' + r.cpu.model + '; selected ' + r.selected.match.kernel + '/' + r.selected.hash.kernel);"
+# The bench's harness and baselines are dev dependencies: without them it must say what to install.
+if npx --no-install tophash bench --quick --workloads W1 2>bench.err; then
+  echo "tophash bench should refuse to run without tinybench"
+  exit 1
+fi
+grep -F 'needs tinybench' bench.err
 
 echo "== import { U64Map } from 'tophash' =="
 node --input-type=module -e "
@@ -100,6 +176,42 @@ node --input-type=module -e "
   const text = await registry.metrics();
   if (!text.includes('smoke_total 2')) throw new Error('tophash/prom ESM text: ' + text);
   console.log('tophash/prom (import): ok');"
+
+echo "== an esbuild bundle of an app using tophash and tophash/prom, run away from node_modules =="
+cat >bundle-app.js <<'EOF'
+const { U64Map } = require('tophash');
+const { Histogram } = require('tophash/prom');
+const { register } = require('prom-client');
+const m = new U64Map();
+m.set(7, 70);
+const h = new Histogram({ name: 'bundle_seconds', help: 'bundled', buckets: [1] });
+h.observe(0.5);
+register.metrics().then((text) => {
+  if (m.get(7) !== 70 || !text.includes('bundle_seconds_bucket{le="1"} 1')) throw new Error('bundle: ' + text);
+  console.log('bundled app: ok (tophash, tophash/prom and prom-client in one file, the addon copied beside it)');
+});
+EOF
+"$root/node_modules/.bin/esbuild" bundle-app.js --bundle --platform=node --log-level=warning --outfile="$work/bundle/app.js"
+if node "$work/bundle/app.js" 2>bundle.err; then
+  echo "the bundle ran without its addon beside it"
+  exit 1
+fi
+grep -o 'tophash: the native addon was not found beside this bundled code' bundle.err
+grep -q 'TOPHASH_NATIVE' bundle.err || { echo "the error does not name TOPHASH_NATIVE:"; cat bundle.err; exit 1; }
+cp -r node_modules/tophash/prebuilds "$work/bundle/"
+node "$work/bundle/app.js"
+
+echo "== tophash bench with its harness installed: runs, and names the rows it skips =="
+npm install --no-audit --no-fund --prefer-offline --no-save tinybench@"$(node -p "require('$root/node_modules/tinybench/package.json').version")" >/dev/null
+npx --no-install tophash bench --quick --workloads W1 --sizes 1000 --no-progress --out "$work/bench" >bench.md 2>bench.err
+grep -F 'C++ absl::flat_hash_map: bench/native/baselines.cpp not found' bench.md >/dev/null ||
+  { echo "the bench did not say it skipped the C++ rows:"; cat bench.md bench.err; exit 1; }
+if npx --no-install tophash bench --quick --workloads W4 2>bench.err; then
+  echo "tophash bench W4 should refuse to run without its xxhash baselines"
+  exit 1
+fi
+grep -F 'W4 cannot run here: it needs @node-rs/xxhash' bench.err
+echo "tophash bench: ok ($(grep -c '^|' bench.md) table lines)"
 
 echo "== deep imports are closed by the exports map =="
 if node -e "require('tophash/dist/src/runtime/native')" 2>/dev/null; then

@@ -4,7 +4,8 @@
 # itself from the sources libgtest-dev ships), runs them under qemu-aarch64
 # (Debian's qemu-user), where every suite is instantiated once per match/hash
 # kernel pair the emulated CPU reports (scalar, swar, neon x aes-portable,
-# fold), then cross-builds the addon itself against Node's headers, checks it
+# fold), then takes the addon's arm64 prebuild (or, without a fresh one,
+# cross-builds the addon itself against Node's headers), checks it
 # is an aarch64 ELF exporting the Node-API entry point and keeping every
 # batch pipeline stage (scripts/check-pipeline-stages.js), and loads it in an
 # arm64 Node under qemu (Debian's nodejs:arm64 unpacked into a folder, not
@@ -26,21 +27,28 @@ cmake --build "$dir" -j "$jobs" --target tophash_tests >/dev/null
 TOPHASH_HASH_QUALITY=smoke qemu-aarch64 -L "$sysroot" "$dir/tophash_tests" \
   --gtest_output="json:$dir/results.json" --gtest_brief=1 "$@"
 
-echo "== aarch64: the addon, cross-built against Node's headers =="
-nodedir=$(npm config get nodedir 2>/dev/null || true)
-[ -d "$nodedir/include/node" ] || nodedir=$(dirname "$(dirname "$(command -v node)")")
-cmake -S . -B "$dir/addon" -DCMAKE_TOOLCHAIN_FILE=scripts/aarch64-toolchain.cmake \
-  -DCMAKE_BUILD_TYPE=Release -DCMAKE_JS_VERSION=cross -DCMAKE_JS_INC="$nodedir/include/node" \
-  -DCMAKE_JS_SRC= -DCMAKE_JS_LIB= >/dev/null
-cmake --build "$dir/addon" -j "$jobs" --target tophash >/dev/null
-addon="$dir/addon/tophash.node"
+# The arm64 prebuild the package ships (scripts/prebuild.sh: node-gyp with the same cross compiler)
+# is the binary to check when it is newer than every native source; else it is cross-built here.
+addon=prebuilds/linux-arm64/tophash.glibc.node
+if [ -f "$addon" ] && [ -z "$(find native binding.gyp -newer "$addon" -type f -print -quit)" ]; then
+  echo "== aarch64: the addon, as prebuilt for the package =="
+else
+  echo "== aarch64: the addon, cross-built against Node's headers =="
+  nodedir=$(npm config get nodedir 2>/dev/null || true)
+  [ -d "$nodedir/include/node" ] || nodedir=$(dirname "$(dirname "$(command -v node)")")
+  cmake -S . -B "$dir/addon" -DCMAKE_TOOLCHAIN_FILE=scripts/aarch64-toolchain.cmake \
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_JS_VERSION=cross -DCMAKE_JS_INC="$nodedir/include/node" \
+    -DCMAKE_JS_SRC= -DCMAKE_JS_LIB= >/dev/null
+  cmake --build "$dir/addon" -j "$jobs" --target tophash >/dev/null
+  addon="$dir/addon/tophash.node"
+fi
 file -b "$addon" | grep -q 'ARM aarch64' || { echo "$addon is not an aarch64 ELF" >&2; exit 1; }
 aarch64-linux-gnu-nm -D --defined-only "$addon" | grep -q napi_register_module_v1 ||
   { echo "$addon does not export napi_register_module_v1" >&2; exit 1; }
 echo "$addon: $(file -b "$addon" | cut -d, -f1-2), exports napi_register_module_v1"
 OBJDUMP=aarch64-linux-gnu-objdump node scripts/check-pipeline-stages.js "$addon"
 
-echo "== aarch64: the cross-built addon in an arm64 Node under qemu =="
+echo "== aarch64: the addon in an arm64 Node under qemu =="
 bash scripts/aarch64-node.sh "$dir/node-root"
 TOPHASH_NATIVE="$PWD/$addon" qemu-aarch64 -L "$PWD/$dir/node-root" "$dir/node-root/usr/bin/node" \
   scripts/aarch64-smoke.js

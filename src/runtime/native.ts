@@ -1,8 +1,6 @@
-// Finds and loads the compiled addon. Looks for the node-gyp build (Release,
-// then Debug) and the cmake-js build in the package root; TOPHASH_NATIVE may
-// name a specific .node file.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+// Loads the compiled addon that ./locate.ts finds (TOPHASH_NATIVE, a build from
+// source, or the prebuilt binary for this platform) and describes its surface.
+import { locateAddon, locateHooks } from './locate';
 
 /** An opaque handle to a native map (a Node-API External). */
 export type NativeMapHandle = { readonly __brand: 'NativeMapHandle' };
@@ -260,66 +258,34 @@ export interface NativeHooks {
   }): MemoryFloorResult;
 }
 
-function packageRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'binding.gyp'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`tophash: could not find the package root above ${__dirname}`);
-    dir = parent;
-  }
-}
-
-function load(): NativeAddon {
-  const explicit = process.env.TOPHASH_NATIVE;
-  if (explicit) {
-    const file = path.resolve(explicit);
-    if (!fs.existsSync(file)) {
-      throw new Error(`tophash: TOPHASH_NATIVE is set to ${explicit}, but ${file} does not exist.`);
-    }
-    return requireAddon(file);
-  }
-  const candidates = builtFiles('tophash.node');
-  for (const file of candidates) {
-    if (fs.existsSync(file)) return requireAddon(file);
-  }
-  throw new Error(
-    `tophash: the native addon is not built (looked for ${candidates.join(', ')}). ` +
-      'Run `npm rebuild tophash` (or `npm run build` in a clone); it needs python3, make and a C++17 compiler.',
-  );
-}
-
-// Where the node-gyp build (Release, then Debug) and the cmake-js build put `name`.
-function builtFiles(name: string): string[] {
-  const root = packageRoot();
-  return ['build/Release', 'build/Debug', 'build-cmake/Release'].map((dir) => path.join(root, dir, name));
-}
+const addonFile = locateAddon();
 
 /**
- * The test and benchmark hooks addon: beside TOPHASH_NATIVE's file when that is set, else from the
- * build folders tophash.node is looked for in.
+ * The test and benchmark hooks addon, found beside the tophash addon that was loaded (so also
+ * beside TOPHASH_NATIVE's file), else in the build folders.
  *
  * @internal
  */
 export function loadHooks(): NativeHooks {
-  const explicit = process.env.TOPHASH_NATIVE;
-  const beside = explicit ? [path.join(path.dirname(path.resolve(explicit)), 'tophash_hooks.node')] : [];
-  const file = [...beside, ...builtFiles('tophash_hooks.node')].find((f) => fs.existsSync(f));
+  const file = locateHooks(addonFile);
   if (file === undefined) throw new Error('tophash: tophash_hooks.node is not built (run `npm run build`).');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(file) as NativeHooks;
+  return runtimeRequire(file) as NativeHooks;
 }
+
+// Under webpack, require() is webpack's own and cannot load a file chosen at run time.
+declare const __non_webpack_require__: NodeJS.Require | undefined;
+const runtimeRequire: NodeJS.Require =
+  typeof __non_webpack_require__ === 'function' ? __non_webpack_require__ : require;
 
 function requireAddon(file: string): NativeAddon {
   let addon: Partial<NativeAddon> | undefined;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    addon = require(file) as Partial<NativeAddon> | undefined;
+    addon = runtimeRequire(file) as Partial<NativeAddon> | undefined;
   } catch (err) {
     throw new Error(
       `tophash: ${file} failed to load (${(err as Error).message}). ` +
         `It may be built for another Node version or platform (this is Node ${process.version}, ` +
-        `${process.platform}-${process.arch}): run \`npm rebuild tophash\` (or \`npm run build\` in a clone).`,
+        `${process.platform}-${process.arch}): run \`npm rebuild tophash --build-from-source\` (or \`npm run build\` in a clone).`,
       { cause: err },
     );
   }
@@ -327,4 +293,4 @@ function requireAddon(file: string): NativeAddon {
   return addon as NativeAddon;
 }
 
-export const native: NativeAddon = load();
+export const native: NativeAddon = requireAddon(addonFile);
