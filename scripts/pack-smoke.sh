@@ -248,6 +248,8 @@ EOF
 echo "types: ok (consumer.cts, consumer.mts)"
 
 echo "== the published types under the older moduleResolution \"node\" (typesVersions) =="
+# tophash/prom's types name prom-client's; the --no-save install above dropped it again.
+npm install --no-audit --no-fund --prefer-offline --no-save prom-client@"$(node -p "require('$root/node_modules/prom-client/package.json').version")" >/dev/null
 mkdir node10 && cat >node10/consumer.ts <<'EOF'
 import { Aggregator } from 'tophash';
 import { Histogram } from 'tophash/prom';
