@@ -13,14 +13,8 @@ import { OverflowHistogram } from './overflow-histogram';
 import { OVERFLOW_LABEL, seriesHeapBytes, SeriesPolicy, seriesOptions, type SeriesLimitOptions } from './series-policy';
 import { renderFamilySamples } from '../metrics/exposition';
 import { NativeCounts, NativeHandle, parseNativeOption, type NativeHistogramOptions } from './native-buckets';
-import {
-  familyFromJSON,
-  labelPairs,
-  METRIC_TYPE,
-  nativeFields,
-  type ProtoFamily,
-  type ProtoHistogram,
-} from './protobuf';
+import { encodeHistogramFamily } from './histogram-proto';
+import { encodeFamilies, familyFromJSON } from './protobuf';
 import {
   checkLabelNames,
   isObject,
@@ -434,35 +428,24 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
   }
 
   /**
-   * @internal The family as a protobuf MetricFamily: classic buckets from one readout of the
-   * aggregator and, with `native`, each series' native buckets beside them.
+   * @internal The family as one length-delimited protobuf MetricFamily: classic buckets from one
+   * readout of the aggregator and, with `native`, each series' native buckets beside them.
    */
-  async [PROTO](defaults: Record<string, string | number>): Promise<ProtoFamily> {
-    if (this.shared) return familyFromJSON(await this.get(), defaults);
+  async [PROTO](defaults: Record<string, string | number>): Promise<Uint8Array> {
+    if (this.shared) return encodeFamilies([familyFromJSON(await this.get(), defaults)]);
     await runCollect(this as { collect?: () => unknown });
     this.sweep();
     const readRow = this.reader();
-    const bounds = this.bounds;
-    const family: ProtoFamily = { name: this.name, help: this.help, type: METRIC_TYPE.histogram, metric: [] };
     const all = this.index.overflow === undefined ? this.index.series() : [...this.index.series(), this.index.overflow];
-    for (const series of all) {
-      const classic = classicHandle(series.handle);
-      const { count, sum, hist } = classic instanceof OverflowHistogram ? classic : readRow(series);
-      const bucket: ProtoHistogram['bucket'] = [];
-      let cumulative = 0;
-      for (let i = 0; i < bounds.length; i++) {
-        cumulative += hist === undefined ? 0 : hist[i];
-        bucket.push({ cumulativeCount: cumulative, upperBound: bounds[i] });
+    const series = function* () {
+      for (const s of all) {
+        const classic = classicHandle(s.handle);
+        const { count, sum, hist } = classic instanceof OverflowHistogram ? classic : readRow(s);
+        const native = s.handle instanceof NativeHandle ? s.handle.native : undefined;
+        yield { labels: s.labels, count, sum, hist, native };
       }
-      let histogram: ProtoHistogram = { sampleCount: count, sampleSum: sum, bucket };
-      if (series.handle instanceof NativeHandle) {
-        // Count and sum from the native counts, so that they agree with the native buckets exactly.
-        const native = series.handle.native;
-        histogram = { ...histogram, ...nativeFields(native), sampleCount: native.count, sampleSum: native.sum };
-      }
-      family.metric.push({ label: labelPairs(series.labels, defaults), histogram });
-    }
-    return family;
+    };
+    return encodeHistogramFamily(this.name, this.help, this.bounds, series(), defaults);
   }
 
   /** @internal */

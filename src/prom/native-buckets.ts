@@ -86,29 +86,44 @@ export function nativeBucketIndex(v: number, schema: number): number {
   return Math.ceil(e / 2 ** -schema);
 }
 
-/** Runs of consecutive populated buckets, and each count as a delta from the one before. */
-export interface SpansAndDeltas {
-  spans: { offset: number; length: number }[];
-  deltas: number[];
-}
+/**
+ * Bucket counts over a contiguous range of indexes, grown to cover each new index: recording is
+ * an increment, and the populated buckets come out in index order for spans and deltas with no
+ * sort. Memory is 8 bytes per bucket between the lowest and highest index seen.
+ */
+export class DenseBuckets {
+  /** The index of counts[0]. */
+  offset = 0;
+  counts = new Float64Array(0);
 
-/** The spans-and-deltas encoding of sparse bucket counts (index → count). */
-export function spansAndDeltas(counts: Map<number, number>): SpansAndDeltas {
-  const indexes = [...counts.keys()].sort((a, b) => a - b);
-  const spans: { offset: number; length: number }[] = [];
-  const deltas: number[] = [];
-  let previousIndex = 0;
-  let previousCount = 0;
-  for (let n = 0; n < indexes.length; n++) {
-    const i = indexes[n];
-    const count = counts.get(i) as number;
-    if (n > 0 && i === previousIndex + 1) spans[spans.length - 1].length++;
-    else spans.push({ offset: n === 0 ? i : i - previousIndex - 1, length: 1 });
-    deltas.push(count - previousCount);
-    previousIndex = i;
-    previousCount = count;
+  add(i: number): void {
+    let at = i - this.offset;
+    if (at < 0 || at >= this.counts.length) at = this.grow(i);
+    this.counts[at]++;
   }
-  return { spans, deltas };
+
+  private grow(i: number): number {
+    const old = this.counts;
+    if (old.length === 0) {
+      this.offset = i - 8;
+      this.counts = new Float64Array(16);
+      return 8;
+    }
+    // Half again as much room on the side that ran out, so a drifting range grows in few steps.
+    const low = Math.min(i, this.offset);
+    const high = Math.max(i, this.offset + old.length - 1);
+    const pad = Math.max(8, (high - low + 1) >> 1);
+    const offset = i < this.offset ? low - pad : low;
+    const counts = new Float64Array(high - low + 1 + pad);
+    counts.set(old, this.offset - offset);
+    this.offset = offset;
+    this.counts = counts;
+    return i - offset;
+  }
+
+  clear(): void {
+    this.counts.fill(0);
+  }
 }
 
 /** One series' native histogram: count, sum, the zero bucket and sparse bucket counts by sign. */
@@ -116,8 +131,8 @@ export class NativeCounts {
   count = 0;
   sum = 0;
   zeroCount = 0;
-  readonly positive = new Map<number, number>();
-  readonly negative = new Map<number, number>();
+  readonly positive = new DenseBuckets();
+  readonly negative = new DenseBuckets();
 
   constructor(
     readonly schema: number,
@@ -129,13 +144,8 @@ export class NativeCounts {
     this.count++;
     this.sum += value;
     const magnitude = Math.abs(value);
-    if (magnitude <= this.zeroThreshold) {
-      this.zeroCount++;
-      return;
-    }
-    const buckets = value > 0 ? this.positive : this.negative;
-    const i = nativeBucketIndex(magnitude, this.schema);
-    buckets.set(i, (buckets.get(i) ?? 0) + 1);
+    if (magnitude <= this.zeroThreshold) this.zeroCount++;
+    else (value > 0 ? this.positive : this.negative).add(nativeBucketIndex(magnitude, this.schema));
   }
 
   clear(): void {

@@ -6,9 +6,6 @@ import { dirname, join } from 'node:path';
 
 import * as protobuf from 'protobufjs';
 
-import type { NativeCounts } from './native-buckets';
-import { spansAndDeltas } from './native-buckets';
-
 /** The `Content-Type` of a protobuf scrape, as Prometheus asks for it. */
 export const PROTOBUF_CONTENT_TYPE =
   'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
@@ -35,13 +32,6 @@ export interface ProtoHistogram {
   sampleCount: number;
   sampleSum: number;
   bucket: { cumulativeCount: number; upperBound: number }[];
-  schema?: number;
-  zeroThreshold?: number;
-  zeroCount?: number;
-  negativeSpan?: { offset: number; length: number }[];
-  negativeDelta?: number[];
-  positiveSpan?: { offset: number; length: number }[];
-  positiveDelta?: number[];
 }
 
 /** A MetricFamily message as protobufjs takes it. */
@@ -82,21 +72,6 @@ export function encodeFamilies(families: readonly ProtoFamily[]): Uint8Array {
   return writer.finish();
 }
 
-/** A histogram message's native part: schema, zero bucket and both signs' spans and deltas. */
-export function nativeFields(counts: NativeCounts): Partial<ProtoHistogram> {
-  const positive = spansAndDeltas(counts.positive);
-  const negative = spansAndDeltas(counts.negative);
-  return {
-    schema: counts.schema,
-    zeroThreshold: counts.zeroThreshold,
-    zeroCount: counts.zeroCount,
-    positiveSpan: positive.spans,
-    positiveDelta: positive.deltas,
-    negativeSpan: negative.spans,
-    negativeDelta: negative.deltas,
-  };
-}
-
 /** prom-client's JSON form of a metric (`metric.get()`). */
 export interface MetricJSON {
   name: string;
@@ -105,10 +80,7 @@ export interface MetricJSON {
   values: { labels: Record<string, string | number>; value: number; metricName?: string }[];
 }
 
-export function labelPairs(
-  labels: Record<string, string | number>,
-  defaults: Record<string, string | number>,
-): ProtoLabel[] {
+function labelPairs(labels: Record<string, string | number>, defaults: Record<string, string | number>): ProtoLabel[] {
   const pairs: ProtoLabel[] = [];
   for (const name in labels) pairs.push({ name, value: String(labels[name]) });
   for (const name in defaults) if (!(name in labels)) pairs.push({ name, value: String(defaults[name]) });

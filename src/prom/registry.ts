@@ -6,7 +6,7 @@ import { renderFamilyBody, renderFamilySamples } from '../metrics/exposition';
 import { typeError } from '../runtime/errors';
 import { registerSelfMetrics } from './self-metrics';
 import { acceptsProtobuf } from './negotiate';
-import { encodeFamilies, familyFromJSON, PROTOBUF_CONTENT_TYPE, type ProtoFamily } from './protobuf';
+import { encodeFamilies, familyFromJSON, PROTOBUF_CONTENT_TYPE } from './protobuf';
 import { FAMILY, isObject, PROTO, TEXT, type RendersFamily, type RendersText } from './shared';
 
 /** What {@link Registry.metricsFor} returns: the scrape's `Content-Type` and body. */
@@ -18,7 +18,7 @@ export interface Exposition {
 }
 
 interface EncodesProto {
-  [PROTO](defaults: Record<string, string | number>): Promise<ProtoFamily>;
+  [PROTO](defaults: Record<string, string | number>): Promise<Uint8Array>;
 }
 
 function encodesProto(metric: unknown): metric is EncodesProto {
@@ -166,14 +166,14 @@ export class Registry<
   async metricsFor(accept?: string): Promise<Exposition> {
     if (!acceptsProtobuf(accept)) return { contentType: this.contentType, body: await this.metrics() };
     const defaults = (this as unknown as { _defaultLabels?: Record<string, string | number> })._defaultLabels ?? {};
-    const families = await Promise.all(
+    const parts = await Promise.all(
       this.getMetricsAsArray().map(async (metric) =>
         encodesProto(metric)
           ? metric[PROTO](defaults)
-          : familyFromJSON(await (metric as unknown as client.Metric).get(), defaults),
+          : encodeFamilies([familyFromJSON(await (metric as unknown as client.Metric).get(), defaults)]),
       ),
     );
-    return { contentType: PROTOBUF_CONTENT_TYPE, body: encodeFamilies(families) };
+    return { contentType: PROTOBUF_CONTENT_TYPE, body: parts.length === 1 ? parts[0] : Buffer.concat(parts) };
   }
 
   /**
