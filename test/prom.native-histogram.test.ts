@@ -217,6 +217,31 @@ describe('native histograms in the protobuf exposition', () => {
       positiveDelta: [1],
     });
   });
+
+  it('gives the overflow series past maxSeries its own native buckets', async () => {
+    const registry = new Registry();
+    const h = new Histogram({
+      name: 'o',
+      help: 'o',
+      labelNames: ['k'],
+      maxSeries: 1,
+      native: { schema: -1 },
+      registers: [registry],
+    });
+    h.observe({ k: 'a' }, 3);
+    h.labels('b').observe(5);
+    h.observe({ k: 'c' }, 20);
+    const [family] = decode((await registry.metricsFor(PROMETHEUS_ACCEPT)).body as Uint8Array);
+    expect(family.metric.map(labelsOf)).toEqual([{ k: 'a' }, { otel_metric_overflow: 'true' }]);
+    // Schema -1: bucket i is (4^(i-1), 4^i]; 5 is in bucket 2, 20 in bucket 3.
+    expect(family.metric[1].histogram).toMatchObject({
+      sampleCount: 2,
+      sampleSum: 25,
+      schema: -1,
+      positiveSpan: [{ offset: 2, length: 2 }],
+      positiveDelta: [1, 0],
+    });
+  });
 });
 
 describe('metricsFor content negotiation', () => {

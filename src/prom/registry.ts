@@ -17,6 +17,8 @@ export interface Exposition {
   body: string | Uint8Array;
 }
 
+const NO_LABELS: Record<string, string | number> = Object.freeze({});
+
 interface EncodesProto {
   [PROTO](defaults: Record<string, string | number>): Promise<Uint8Array>;
 }
@@ -165,7 +167,9 @@ export class Registry<
    */
   async metricsFor(accept?: string): Promise<Exposition> {
     if (!acceptsProtobuf(accept)) return { contentType: this.contentType, body: await this.metrics() };
-    const defaults = (this as unknown as { _defaultLabels?: Record<string, string | number> })._defaultLabels ?? {};
+    // One object while the labels stay, so each series' encoded label pairs can be reused.
+    const defaults =
+      (this as unknown as { _defaultLabels?: Record<string, string | number> })._defaultLabels ?? NO_LABELS;
     const parts = await Promise.all(
       this.getMetricsAsArray().map(async (metric) =>
         encodesProto(metric)
