@@ -11,6 +11,8 @@
 // Routes: /api/items (fast), /api/slow?ms=N (waits N ms), /api/error (500),
 // anything else 404. Each response carries the latency it was recorded with
 // in `x-observed-seconds`, so a test can check what Prometheus scraped.
+// The latency histogram also keeps native buckets: a Prometheus started with
+// --enable-feature=native-histograms asks for the protobuf format and gets them.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -49,6 +51,8 @@ export async function startServer(port: number, host = '127.0.0.1', cluster?: st
     labelNames: ['route', 'method', 'status_code'],
     registers: [registry],
     shared,
+    // Eight buckets per power of two, each about 9 % wide; per process, so not across a cluster.
+    native: cluster === undefined ? { schema: 3 } : undefined,
   });
   const requests = new Counter({
     name: METRIC_NAMES[1],
@@ -67,8 +71,11 @@ export async function startServer(port: number, host = '127.0.0.1', cluster?: st
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/metrics') {
-      res.writeHead(200, { 'content-type': registry.contentType });
-      res.end(registry instanceof ClusterRegistry ? await registry.clusterMetrics() : await registry.metrics());
+      // Protobuf (with any native buckets) when the scraper asks for it, else text; a
+      // ClusterRegistry's is the merged view of every process.
+      const { contentType, body } = await registry.metricsFor(req.headers.accept);
+      res.writeHead(200, { 'content-type': contentType });
+      res.end(body);
       return;
     }
     // Unknown paths share one label value, so a scanner cannot blow up the series count.

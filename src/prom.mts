@@ -12,6 +12,7 @@ export {
   escapeLabelValue,
   PROMETHEUS_CONTENT_TYPE,
   OPENMETRICS_CONTENT_TYPE,
+  PROTOBUF_CONTENT_TYPE,
 } from './prom.js';
 export type {
   LabelValues,
@@ -20,6 +21,8 @@ export type {
   SharedMetricOptions,
   SeriesLimitOptions,
   RegistryOptions,
+  Exposition,
+  NativeHistogramOptions,
   CounterChild,
   GaugeChild,
   SummaryChild,

@@ -24,11 +24,13 @@
  */
 import './prom/peer-check';
 export { Histogram, type HistogramChild, type HistogramOptions } from './prom/histogram';
+export type { NativeHistogramOptions } from './prom/native-buckets';
+export { PROTOBUF_CONTENT_TYPE } from './prom/protobuf';
 export { ClusterRegistry, type SharedMetricOptions } from './prom/cluster';
 export { Counter, type CounterChild } from './prom/counter';
 export { Gauge, type GaugeChild } from './prom/gauge';
 export { Summary, type SummaryChild } from './prom/summary';
-export { Registry, type RegistryOptions } from './prom/registry';
+export { Registry, type Exposition, type RegistryOptions } from './prom/registry';
 export type { LabelValues } from './prom/shared';
 export type { SeriesLimitOptions } from './prom/series-policy';
 export {

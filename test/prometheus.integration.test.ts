@@ -49,6 +49,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function startPrometheus(
   target: string,
   job: string,
+  flags: readonly string[] = [],
 ): Promise<{ base: string; log: () => string; stop: () => Promise<void> }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tophash-prom-'));
@@ -73,6 +74,7 @@ async function startPrometheus(
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...flags,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -172,6 +174,63 @@ describe.skipIf(!haveProm)('Prometheus scrapes the example server', () => {
     expect(Number(requests.value[1])).toBe(totalCount);
     const [up] = await query(promBase, 'up{job="tophash-example"}');
     expect(up.value[1]).toBe('1');
+  }, 55_000);
+});
+
+// With native histograms enabled, Prometheus asks for the protobuf format and stores the latency
+// histogram's native buckets; its histogram functions must agree with what the server recorded.
+describe.skipIf(!haveProm)('Prometheus scrapes native histograms from the example server', () => {
+  let app: ExampleServer;
+  let prom: Awaited<ReturnType<typeof startPrometheus>> | undefined;
+
+  beforeAll(async () => {
+    app = await startServer(0);
+    prom = await startPrometheus(new URL(app.url).host, 'tophash-native', ['--enable-feature=native-histograms']);
+  });
+
+  afterAll(async () => {
+    await prom?.stop();
+    await app?.close();
+  });
+
+  it('histogram_count, histogram_sum and histogram_quantile(0.9) agree with the observations', async () => {
+    const plan: string[] = [];
+    for (let i = 0; i < 30; i++) plan.push('api/items');
+    for (let i = 0; i < 20; i++) plan.push(`api/slow?ms=${2 * i}`);
+    const observed = await Promise.all(
+      plan.map(async (path) => {
+        const res = await fetch(app.url + path);
+        await res.text();
+        return Number(res.headers.get('x-observed-seconds'));
+      }),
+    );
+    const sum = observed.reduce((a, v) => a + v, 0);
+    const sorted = [...observed].sort((a, b) => a - b);
+    const exact = sorted[Math.ceil(0.9 * sorted.length) - 1];
+    // The schema-3 bucket (2^((i-1)/8), 2^(i/8)] holding the exact quantile.
+    const i = Math.ceil(Math.log2(exact) * 8);
+    const width = 2 ** (i / 8) - 2 ** ((i - 1) / 8);
+
+    const selector = 'sum(http_request_duration_seconds{job="tophash-native"})';
+    const deadline = Date.now() + 40_000;
+    let last = '';
+    for (;;) {
+      const [count] = await query(prom!.base, `histogram_count(${selector})`);
+      const [total] = await query(prom!.base, `histogram_sum(${selector})`);
+      last = JSON.stringify({ count: count?.value[1], sum: total?.value[1] });
+      if (count !== undefined && Number(count.value[1]) === observed.length && total !== undefined) {
+        expect(Number(total.value[1])).toBeCloseTo(sum, 9);
+        break;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`Prometheus never showed ${observed.length} observations; last ${last}\n${prom!.log()}`);
+      }
+      await sleep(250);
+    }
+    const [q90] = await query(prom!.base, `histogram_quantile(0.9, ${selector})`);
+    expect(Math.abs(Number(q90.value[1]) - exact)).toBeLessThanOrEqual(width);
+    // Stored as a native histogram: no classic _count series came with it.
+    expect(await query(prom!.base, 'http_request_duration_seconds_count{job="tophash-native"}')).toEqual([]);
   }, 55_000);
 });
 

@@ -12,11 +12,15 @@ import { fastFormatRegisters } from './registry';
 import { OverflowHistogram } from './overflow-histogram';
 import { OVERFLOW_LABEL, seriesHeapBytes, SeriesPolicy, seriesOptions, type SeriesLimitOptions } from './series-policy';
 import { renderFamilySamples } from '../metrics/exposition';
+import { NativeCounts, NativeHandle, parseNativeOption, type NativeHistogramOptions } from './native-buckets';
+import { encodeHistogramFamily } from './histogram-proto';
+import { encodeFamilies, familyFromJSON } from './protobuf';
 import {
   checkLabelNames,
   isObject,
   labelsFromArgs,
   rejectExemplars,
+  PROTO,
   rejectUnknownConfig,
   runCollect,
   startTimer,
@@ -30,10 +34,16 @@ import {
 const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 interface HistogramSeries extends IndexedSeries {
-  /** An aggregator handle; for the overflow series, its own counts. */
-  handle: AggHandle | OverflowHistogram;
+  /** An aggregator handle; for the overflow series, its own counts; with native buckets, either beside them. */
+  handle: ClassicHandle | NativeHandle<ClassicHandle>;
   /** The aggregator key as READ_ROWS spells it: label values joined by NUL ('0' without labels). */
   readonly key: string;
+}
+
+type ClassicHandle = AggHandle | OverflowHistogram;
+
+function classicHandle(handle: ClassicHandle | NativeHandle<ClassicHandle>): ClassicHandle {
+  return handle instanceof NativeHandle ? handle.classic : handle;
 }
 
 /** One series' aggregate as a scrape reads it. */
@@ -59,6 +69,13 @@ export interface HistogramOptions {
    * thread drains, so the event loop does no aggregation at all (default false).
    */
   offload?: boolean;
+  /**
+   * Also keep Prometheus native-histogram buckets at this schema, exported in the protobuf
+   * exposition format (see `Registry#metricsFor`); the text format keeps the classic `buckets`.
+   * Buckets are upper-inclusive, as Prometheus defines them: a value on a boundary counts in the
+   * bucket it closes. Not with `shared`.
+   */
+  native?: NativeHistogramOptions;
 }
 
 /** A histogram child bound to one label set, as `labels(...)` returns it. */
@@ -102,20 +119,26 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
    *
    * @param config - prom-client's histogram options: `name`, `help`, `labelNames`, `buckets`,
    *   `registers`, `aggregator`, `collect`; and tophash's `offload` (see {@link HistogramOptions}),
-   *   `shared` (see {@link SharedMetricOptions}), `maxSeries` and `ttl` (see {@link SeriesLimitOptions})
+   *   `native`, `shared` (see {@link SharedMetricOptions}), `maxSeries` and `ttl` (see {@link SeriesLimitOptions})
    */
   constructor(config: client.HistogramConfiguration<T> & HistogramOptions & SharedMetricOptions & SeriesLimitOptions) {
     rejectExemplars(config, 'Histogram');
-    rejectUnknownConfig(config, ['buckets', 'offload', 'shared', 'maxSeries', 'ttl']);
+    rejectUnknownConfig(config, ['buckets', 'offload', 'shared', 'maxSeries', 'ttl', 'native']);
     const buckets = isObject(config) && config.buckets !== undefined ? config.buckets : DEFAULT_BUCKETS;
     checkBuckets(buckets);
     const offload = (isObject(config) ? config.offload : undefined) ?? false;
     if (typeof offload !== 'boolean') throw typeError('a boolean', 'config.offload', offload);
     const shared = sharedOption(config);
+    const native = parseNativeOption(isObject(config) ? config.native : undefined);
+    if (native !== undefined && shared !== undefined) {
+      throw typeError('no shared option (native buckets are per process)', 'config.shared', shared);
+    }
     const limits = seriesOptions(config, shared !== undefined);
     super(config);
     const policy = new SeriesPolicy(limits);
     this.policy = policy;
+    const withNative = (handle: ClassicHandle): ClassicHandle | NativeHandle<ClassicHandle> =>
+      native === undefined ? handle : new NativeHandle(handle, new NativeCounts(native.schema, native.zeroThreshold));
     // prom-client installs observe as an own property; ours replaces it below.
     delete (this as { observe?: unknown }).observe;
     this.bounds = [...buckets];
@@ -138,7 +161,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
       alive: true,
       seen: policy.clock.now,
       key: '',
-      handle: new OverflowHistogram(bounds, policy),
+      handle: withNative(new OverflowHistogram(bounds, policy)),
     });
     const create = (labels: Record<string, string | number>, values: string[]): HistogramSeries => ({
       labels,
@@ -146,7 +169,9 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
       alive: true,
       seen: policy.clock.now,
       key: names.length > 0 ? values.join('\0') : '0',
-      handle: names.length > 0 ? (agg as Aggregator<LabelKey>).handle(values) : (agg as Aggregator<number>).handle(0),
+      handle: withNative(
+        names.length > 0 ? (agg as Aggregator<LabelKey>).handle(values) : (agg as Aggregator<number>).handle(0),
+      ),
     });
     const limit = limits.maxSeries === undefined ? undefined : { maxSeries: limits.maxSeries, overflow };
     this.index = new LabelIndex<HistogramSeries>(names, create, limit);
@@ -251,6 +276,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     series.labels = copyLabels(labels);
     this.agg.flush();
     this.deleteKey(series);
+    if (series.handle instanceof NativeHandle) series.handle.native.clear();
   }
 
   /**
@@ -329,9 +355,15 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     const bucketName = `${name}_bucket`;
     const values: SampleValue[] = [];
     const readRow = this.reader();
-    const read = (series: { readonly key: string; handle?: unknown }): SeriesReading =>
-      series.handle instanceof OverflowHistogram ? series.handle : readRow(series);
-    const all: Iterable<{ labels: Record<string, string | number>; key: string; handle?: unknown }> = this.shared
+    const read = (series: { readonly key: string; handle?: ClassicHandle | NativeHandle<ClassicHandle> }) => {
+      const handle = series.handle === undefined ? undefined : classicHandle(series.handle);
+      return handle instanceof OverflowHistogram ? handle : readRow(series);
+    };
+    const all: Iterable<{
+      labels: Record<string, string | number>;
+      key: string;
+      handle?: ClassicHandle | NativeHandle<ClassicHandle>;
+    }> = this.shared
       ? this.mergedSeries()
       : this.index.overflow === undefined
         ? this.index.series()
@@ -385,13 +417,35 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     // Shared: every process's series, not only those this one has handles for.
     if (this.shared) return this.agg[RENDER_TEXT_ASYNC](family);
     const handles: AggHandle[] = [];
-    for (const s of this.index.series()) handles.push(s.handle);
-    const overflow = this.index.overflow?.handle as OverflowHistogram | undefined;
+    for (const s of this.index.series()) handles.push(classicHandle(s.handle));
+    const overflowSeries = this.index.overflow;
+    const overflow = overflowSeries && (classicHandle(overflowSeries.handle) as OverflowHistogram);
     // Taken now, with the rows the render reads: events that overflow meanwhile go to the next scrape.
     const overflowText =
       overflow === undefined ? '' : renderFamilySamples(overflow.family(this.name, this.help), openMetrics) + '\n';
     // Rendered on the libuv pool: a scrape costs the event loop the string's creation only.
     return (await this.agg[RENDER_TEXT_ASYNC](family, handles)) + overflowText;
+  }
+
+  /**
+   * @internal The family as one length-delimited protobuf MetricFamily: classic buckets from one
+   * readout of the aggregator and, with `native`, each series' native buckets beside them.
+   */
+  async [PROTO](defaults: Record<string, string | number>): Promise<Uint8Array> {
+    if (this.shared) return encodeFamilies([familyFromJSON(await this.get(), defaults)]);
+    await runCollect(this as { collect?: () => unknown });
+    this.sweep();
+    const readRow = this.reader();
+    const all = this.index.overflow === undefined ? this.index.series() : [...this.index.series(), this.index.overflow];
+    const series = function* () {
+      for (const s of all) {
+        const classic = classicHandle(s.handle);
+        const { count, sum, hist } = classic instanceof OverflowHistogram ? classic : readRow(s);
+        const native = s.handle instanceof NativeHandle ? s.handle.native : undefined;
+        yield { labels: s.labels, count, sum, hist, native };
+      }
+    };
+    return encodeHistogramFamily(this.name, this.help, this.bounds, series(), defaults);
   }
 
   /** @internal */

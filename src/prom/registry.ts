@@ -5,7 +5,27 @@ import * as client from 'prom-client';
 import { renderFamilyBody, renderFamilySamples } from '../metrics/exposition';
 import { typeError } from '../runtime/errors';
 import { registerSelfMetrics } from './self-metrics';
-import { FAMILY, isObject, TEXT, type RendersFamily, type RendersText } from './shared';
+import { acceptsProtobuf } from './negotiate';
+import { encodeFamilies, familyFromJSON, PROTOBUF_CONTENT_TYPE } from './protobuf';
+import { FAMILY, isObject, PROTO, TEXT, type RendersFamily, type RendersText } from './shared';
+
+/** What {@link Registry.metricsFor} returns: the scrape's `Content-Type` and body. */
+export interface Exposition {
+  /** The `Content-Type` header to send with `body`. */
+  contentType: string;
+  /** Text in the registry's own format, or length-delimited protobuf MetricFamily messages. */
+  body: string | Uint8Array;
+}
+
+const NO_LABELS: Record<string, string | number> = Object.freeze({});
+
+interface EncodesProto {
+  [PROTO](defaults: Record<string, string | number>): Promise<Uint8Array>;
+}
+
+function encodesProto(metric: unknown): metric is EncodesProto {
+  return isObject(metric) && PROTO in metric;
+}
 
 /** tophash's options for {@link Registry}. */
 export interface RegistryOptions {
@@ -127,6 +147,37 @@ export class Registry<
     let out = '';
     for (let i = 0; i < parts.length; i++) out += i === 0 ? parts[i] : '\n\n' + parts[i];
     return out + '\n';
+  }
+
+  /**
+   * The exposition a scrape's `Accept` header asks for: Prometheus' protobuf format
+   * (`application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited`),
+   * which carries native histograms, when the header ranks it at least as high as anything else;
+   * otherwise the registry's text (`metrics()` and `contentType`). Every metric is in the protobuf:
+   * counters, gauges, summaries and classic histograms as well as native ones.
+   *
+   * @param accept - the request's `Accept` header (`req.headers.accept`), if any
+   * @returns the `Content-Type` to send and the body: a string for text, a `Uint8Array` for protobuf
+   *
+   * @example
+   * ```ts
+   * const { contentType, body } = await registry.metricsFor(req.headers.accept);
+   * res.writeHead(200, { 'content-type': contentType }).end(body);
+   * ```
+   */
+  async metricsFor(accept?: string): Promise<Exposition> {
+    if (!acceptsProtobuf(accept)) return { contentType: this.contentType, body: await this.metrics() };
+    // One object while the labels stay, so each series' encoded label pairs can be reused.
+    const defaults =
+      (this as unknown as { _defaultLabels?: Record<string, string | number> })._defaultLabels ?? NO_LABELS;
+    const parts = await Promise.all(
+      this.getMetricsAsArray().map(async (metric) =>
+        encodesProto(metric)
+          ? metric[PROTO](defaults)
+          : encodeFamilies([familyFromJSON(await (metric as unknown as client.Metric).get(), defaults)]),
+      ),
+    );
+    return { contentType: PROTOBUF_CONTENT_TYPE, body: parts.length === 1 ? parts[0] : Buffer.concat(parts) };
   }
 
   /**

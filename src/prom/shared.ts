@@ -29,6 +29,9 @@ export interface RendersText {
   [TEXT](openMetrics: boolean): Promise<string>;
 }
 
+/** Marks metrics that encode their own protobuf MetricFamily (histograms, with native buckets). */
+export const PROTO = Symbol('tophash.prom.proto');
+
 /** Marks tophash metrics that report their series, overflow and expiry to self-metrics. */
 export const SERIES_STATS = Symbol('tophash.prom.seriesStats');
 
