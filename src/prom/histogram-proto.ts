@@ -1,7 +1,7 @@
 // A Histogram's MetricFamily written field by field with protobufjs' Writer, the fast road of a
 // protobuf scrape: no message objects per bucket, each series' label pairs encoded once and
 // reused, and varint lengths computed rather than forked for the many small bucket messages.
-// Field numbers are metrics.proto's; test/prom.native-histogram.test.ts decodes the result with
+// Field numbers are the schema's (metrics-proto.ts); test/prom.native-histogram.test.ts decodes the result with
 // the schema-driven decoder.
 import * as protobuf from 'protobufjs';
 

@@ -1,16 +1,15 @@
 // Prometheus' protobuf exposition format: length-delimited io.prometheus.client.MetricFamily
-// messages, encoded by protobufjs from the schema in metrics.proto. The schema is parsed on the
+// messages, encoded by protobufjs from the schema in metrics-proto.ts. The schema is parsed on the
 // first protobuf scrape, so a server that only ever serves text never reads it.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-
 import * as protobuf from 'protobufjs';
+
+import { METRICS_PROTO } from './metrics-proto';
 
 /** The `Content-Type` of a protobuf scrape, as Prometheus asks for it. */
 export const PROTOBUF_CONTENT_TYPE =
   'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
 
-/** MetricType's numbers in metrics.proto. */
+/** MetricType's numbers in the schema. */
 export const METRIC_TYPE = { counter: 0, gauge: 1, summary: 2, untyped: 3, histogram: 4 } as const;
 
 export interface ProtoLabel {
@@ -42,25 +41,11 @@ export interface ProtoFamily {
   metric: ProtoMetric[];
 }
 
-// The schema ships in the package beside the sources (src/prom/metrics.proto), and a bundle may
-// carry it beside itself.
-function schemaPath(): string {
-  const beside = join(__dirname, 'metrics.proto');
-  if (existsSync(beside)) return beside;
-  for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
-    const candidate = join(dir, 'src', 'prom', 'metrics.proto');
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error(`tophash/prom: metrics.proto not found beside ${__dirname} or in a src/prom/ above it`);
-}
-
 let familyType: protobuf.Type | undefined;
 
-/** The MetricFamily message type, parsed from metrics.proto once. */
+/** The MetricFamily message type, parsed from the schema once. */
 export function metricFamilyType(): protobuf.Type {
-  familyType ??= protobuf
-    .parse(readFileSync(schemaPath(), 'utf8'))
-    .root.lookupType('io.prometheus.client.MetricFamily');
+  familyType ??= protobuf.parse(METRICS_PROTO).root.lookupType('io.prometheus.client.MetricFamily');
   return familyType;
 }
 

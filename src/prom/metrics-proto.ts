@@ -1,4 +1,10 @@
-// The part of Prometheus' exposition schema (package io.prometheus.client) that tophash/prom
+// The schema of Prometheus' protobuf exposition (package io.prometheus.client), the messages a
+// scrape carries, written from the published format description. It lives in a module, not a
+// .proto file beside the code, so that an installed package and a bundle find it without a
+// file-system lookup.
+
+/** The .proto text protobufjs parses on the first protobuf scrape. */
+export const METRICS_PROTO = `// The part of Prometheus' exposition schema (package io.prometheus.client) that tophash/prom
 // writes, written from the public specification of the protobuf exposition format. Field numbers
 // and types follow that specification; exemplars and timestamps are left out, since tophash writes
 // neither. Repeated numbers are marked packed: every conforming parser accepts packed and unpacked
@@ -88,3 +94,4 @@ message MetricFamily {
   optional MetricType type = 3;
   repeated Metric metric = 4;
 }
+`;
