@@ -393,6 +393,14 @@ export interface AggRenderFamily {
   allBuckets?: boolean;
 }
 
+/**
+ * The label names of a `{ labels }` key, empty for a u64 or string key (not public API): what
+ * tophash/otel names a row's attributes by.
+ *
+ * @internal
+ */
+export const LABEL_NAMES = Symbol('tophash.aggregator.labelNames');
+
 /** What {@link READ_ROWS} returns. @internal */
 export interface AggRows {
   keys: string[];
@@ -1422,6 +1430,11 @@ export class Aggregator<const S extends AggKeyParam = AggKeyParam> {
   }
 
   /** @internal See {@link READ_ROWS}. Flushes first. */
+  /** @internal */
+  get [LABEL_NAMES](): readonly string[] {
+    return this.#labelNames;
+  }
+
   [READ_ROWS](): AggRows {
     const n = this.#open();
     this.flush();
