@@ -35,6 +35,7 @@ fail=0
 for need in package.json README.md LICENSE binding.gyp scripts/list-sources.js \
   dist/src/index.js dist/src/index.d.ts dist/src/index.mjs dist/src/index.d.mts \
   dist/src/prom.js dist/src/prom.d.ts dist/src/prom.mjs dist/src/prom.d.mts \
+  dist/src/otel.js dist/src/otel.d.ts dist/src/otel.mjs dist/src/otel.d.mts \
   native/addon/addon.cpp native/core/table.h dist/scripts/cli.js dist/bench/run.js dist/bench/workloads/w1.js \
   prebuilds/linux-x64/tophash.glibc.node prebuilds/linux-x64/tophash_hooks.node \
   prebuilds/linux-arm64/tophash.glibc.node prebuilds/linux-arm64/tophash_hooks.node; do
