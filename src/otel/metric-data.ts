@@ -19,9 +19,16 @@ const SUM = 3 as DataPointType.SUM;
 /** @opentelemetry/api's ValueType.DOUBLE: readings are doubles. */
 const DOUBLE = 1 as MetricDescriptor['valueType'];
 
+function counts(r: Reading): number[] {
+  const buckets = r.buckets ?? [r.value];
+  const out = new Array<number>(buckets.length);
+  for (let i = 0; i < out.length; i++) out[i] = buckets[i];
+  return out;
+}
+
 function histogram(family: FamilyReading, r: Reading): Histogram {
   const value: Histogram = {
-    buckets: { boundaries: family.bounds as number[], counts: Array.from(r.buckets ?? [r.value]) },
+    buckets: { boundaries: family.bounds as number[], counts: counts(r) },
     count: r.value,
     sum: r.sum,
   };

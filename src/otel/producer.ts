@@ -7,7 +7,7 @@ import type {
   ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 
-import { readAggregator } from './aggregator-readings';
+import { AggregatorReader } from './aggregator-readings';
 import { DeltaState } from './delta';
 import { toMetricData } from './metric-data';
 import { parseOptions, type ParsedOptions, type TophashMetricProducerOptions } from './options';
@@ -67,6 +67,7 @@ export class TophashMetricProducer implements MetricProducer {
   readonly #created = now();
   #lastCollect: HrTime = this.#created;
   readonly #delta = new DeltaState();
+  readonly #aggregators: AggregatorReader[];
 
   /**
    * Creates a producer over `options.registers` and `options.aggregators`.
@@ -76,6 +77,7 @@ export class TophashMetricProducer implements MetricProducer {
    */
   constructor(options?: TophashMetricProducerOptions) {
     this.#options = parseOptions(options);
+    this.#aggregators = this.#options.aggregators.map((source) => new AggregatorReader(source));
   }
 
   /**
@@ -92,9 +94,9 @@ export class TophashMetricProducer implements MetricProducer {
       if (read.status === 'fulfilled') families.push(...read.value);
       else errors.push(read.reason);
     }
-    for (const source of this.#options.aggregators) {
+    for (const reader of this.#aggregators) {
       try {
-        families.push(readAggregator(source));
+        families.push(reader.read());
       } catch (err) {
         errors.push(err);
       }
