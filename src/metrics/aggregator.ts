@@ -1429,12 +1429,12 @@ export class Aggregator<const S extends AggKeyParam = AggKeyParam> {
     ];
   }
 
-  /** @internal See {@link READ_ROWS}. Flushes first. */
-  /** @internal */
+  /** @internal See {@link LABEL_NAMES}. */
   get [LABEL_NAMES](): readonly string[] {
     return this.#labelNames;
   }
 
+  /** @internal See {@link READ_ROWS}. Flushes first. */
   [READ_ROWS](): AggRows {
     const n = this.#open();
     this.flush();
