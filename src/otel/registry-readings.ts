@@ -21,22 +21,29 @@ interface MetricJSON {
   values: SampleJSON[];
 }
 
-/** The series key and attributes of a sample's labels, leaving out `le`. */
-function labelsOf(labels: Record<string, string | number>): { key: string; attributes: Attributes } {
+/** A series' identity within its family: its labels but `le`. */
+function seriesKey(labels: Record<string, string | number>): string {
   let key = '';
+  for (const name in labels) if (name !== 'le') key += name + '\0' + labels[name] + '\0';
+  return key;
+}
+
+function attributesOf(labels: Record<string, string | number>): Attributes {
   const attributes: Attributes = {};
-  for (const name in labels) {
-    if (name === 'le') continue;
-    const value = labels[name];
-    key += name + '\0' + value + '\0';
-    attributes[name] = value;
-  }
-  return { key, attributes };
+  for (const name in labels) if (name !== 'le') attributes[name] = labels[name];
+  return attributes;
 }
 
 function valueReading(sample: SampleJSON): Reading {
-  const { key, attributes } = labelsOf(sample.labels);
-  return { key, attributes, value: sample.value, sum: NaN, min: NaN, max: NaN };
+  const { labels } = sample;
+  return {
+    key: seriesKey(labels),
+    attributes: attributesOf(labels),
+    value: sample.value,
+    sum: NaN,
+    min: NaN,
+    max: NaN,
+  };
 }
 
 interface HistogramParts {
@@ -53,10 +60,11 @@ function histogramFamily(metric: MetricJSON): FamilyReading {
   let bounds: number[] | undefined;
   let first: HistogramParts | undefined;
   for (const sample of metric.values) {
-    const { key, attributes } = labelsOf(sample.labels);
+    const key = seriesKey(sample.labels);
     let parts = bySeries.get(key);
     if (parts === undefined) {
-      parts = { key, attributes, cumulative: [], sum: 0, count: 0 };
+      // Attributes once per series, not once per sample: a histogram has a sample per bucket.
+      parts = { key, attributes: attributesOf(sample.labels), cumulative: [], sum: 0, count: 0 };
       bySeries.set(key, parts);
       first ??= parts;
     }
