@@ -289,6 +289,19 @@ describe('temporality', () => {
     counter.inc({ k: 'a' }, 4);
     expect(points<number>((await collect()).get('resets_total')).map((p) => p.value)).toEqual([4]);
   });
+  it('delta: one metric name in two registries keeps two histories', async () => {
+    const registries = [new Registry(), new Registry()];
+    const counters = registries.map((r) => new Counter({ name: 'jobs_total', help: 'Jobs', registers: [r] }));
+    const producer = new TophashMetricProducer({ registers: registries, temporality: 'delta' });
+    counters[0].inc(10);
+    counters[1].inc(1);
+    await producer.collect();
+    counters[0].inc(5);
+    counters[1].inc(2);
+    const { resourceMetrics } = await producer.collect();
+    const values = resourceMetrics.scopeMetrics[0].metrics.map((m) => (m.dataPoints[0] as DataPoint<number>).value);
+    expect(values).toEqual([5, 2]);
+  });
 });
 
 describe('failures', () => {

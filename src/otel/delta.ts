@@ -22,13 +22,15 @@ function difference(now: Reading, before: Reading): Reading {
 }
 
 export class DeltaState {
-  // Family name → series key → the reading reported last. Series gone from a collect are dropped.
+  // Source and family name → series key → the reading reported last. Series gone from a collect
+  // are dropped.
   private previous = new Map<string, Map<string, Reading>>();
 
   /** The family's series as differences from the previous collect. */
-  delta(family: FamilyReading): Reading[] {
+  delta(source: string, family: FamilyReading): Reading[] {
     if (family.kind === 'gauge') return family.series;
-    const before = this.previous.get(family.name);
+    const id = source + '\0' + family.name;
+    const before = this.previous.get(id);
     const now = new Map<string, Reading>();
     const out: Reading[] = [];
     for (const reading of family.series) {
@@ -36,7 +38,7 @@ export class DeltaState {
       const last = before?.get(reading.key);
       out.push(last === undefined || wasReset(reading, last) ? reading : difference(reading, last));
     }
-    this.previous.set(family.name, now);
+    this.previous.set(id, now);
     return out;
   }
 }

@@ -88,26 +88,28 @@ export class TophashMetricProducer implements MetricProducer {
    */
   async collect(): Promise<CollectionResult> {
     const errors: unknown[] = [];
-    const families: FamilyReading[] = [];
+    // Each family with the source it came from: one name may be in two registries, and a delta
+    // must not subtract one's reading from the other's.
+    const families: [string, FamilyReading][] = [];
     const reads = await Promise.allSettled(this.#options.registers.map(readRegistry));
-    for (const read of reads) {
-      if (read.status === 'fulfilled') families.push(...read.value);
+    reads.forEach((read, i) => {
+      if (read.status === 'fulfilled') for (const family of read.value) families.push([`registry ${i}`, family]);
       else errors.push(read.reason);
-    }
-    for (const reader of this.#aggregators) {
+    });
+    this.#aggregators.forEach((reader, i) => {
       try {
-        families.push(reader.read());
+        families.push([`aggregator ${i}`, reader.read()]);
       } catch (err) {
         errors.push(err);
       }
-    }
+    });
     const endTime = now();
     const delta = this.#options.delta;
     const startTime = delta ? this.#lastCollect : this.#created;
     this.#lastCollect = endTime;
     const metrics: MetricData[] = [];
-    for (const family of families) {
-      const series = delta ? this.#delta.delta(family) : family.series;
+    for (const [source, family] of families) {
+      const series = delta ? this.#delta.delta(source, family) : family.series;
       const data = toMetricData(family, series, delta ? DELTA : CUMULATIVE, startTime, endTime);
       if (data !== undefined) metrics.push(data);
     }
