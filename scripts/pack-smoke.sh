@@ -221,6 +221,20 @@ if node -e "require('tophash/dist/src/runtime/native')" 2>/dev/null; then
 fi
 node -e "console.log('package.json export: ' + require('tophash/package.json').version)"
 
+echo "== tophash/otel loads without its optional peer (it uses the SDK's types only) =="
+node -e "
+  const { TophashMetricProducer } = require('tophash/otel');
+  new TophashMetricProducer().collect().then((r) => {
+    if (r.resourceMetrics.scopeMetrics[0].scope.name !== 'tophash') throw new Error('tophash/otel: ' + JSON.stringify(r));
+    console.log('tophash/otel (require): ok');
+  });
+"
+node --input-type=module -e "
+  import { TophashMetricProducer } from 'tophash/otel';
+  if (typeof TophashMetricProducer !== 'function') throw new Error('tophash/otel ESM: ' + typeof TophashMetricProducer);
+  console.log('tophash/otel (import): ok');
+"
+
 echo "== the published types, from CommonJS and ESM consumers (tsc, nodenext) =="
 cat >consumer.cts <<'EOF'
 import { U64Map, kernels, type KernelInfo, type MapStats } from 'tophash';
@@ -249,6 +263,9 @@ EOF
 echo "types: ok (consumer.cts, consumer.mts)"
 
 echo "== the published types under the older moduleResolution \"node\" (typesVersions) =="
+# The bench step's install pruned prom-client (installed with --no-save, so extraneous); the
+# tophash/prom types import it.
+npm install --no-audit --no-fund --prefer-offline --no-save prom-client@"$(node -p "require('$root/node_modules/prom-client/package.json').version")" >/dev/null
 mkdir node10 && cat >node10/consumer.ts <<'EOF'
 import { Aggregator } from 'tophash';
 import { Histogram } from 'tophash/prom';
