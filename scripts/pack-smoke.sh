@@ -35,6 +35,7 @@ fail=0
 for need in package.json README.md LICENSE binding.gyp scripts/list-sources.js \
   dist/src/index.js dist/src/index.d.ts dist/src/index.mjs dist/src/index.d.mts \
   dist/src/prom.js dist/src/prom.d.ts dist/src/prom.mjs dist/src/prom.d.mts \
+  dist/src/otel.js dist/src/otel.d.ts dist/src/otel.mjs dist/src/otel.d.mts \
   native/addon/addon.cpp native/core/table.h dist/scripts/cli.js dist/bench/run.js dist/bench/workloads/w1.js \
   prebuilds/linux-x64/tophash.glibc.node prebuilds/linux-x64/tophash_hooks.node \
   prebuilds/linux-arm64/tophash.glibc.node prebuilds/linux-arm64/tophash_hooks.node; do
@@ -220,6 +221,20 @@ if node -e "require('tophash/dist/src/runtime/native')" 2>/dev/null; then
 fi
 node -e "console.log('package.json export: ' + require('tophash/package.json').version)"
 
+echo "== tophash/otel loads without its optional peer (it uses the SDK's types only) =="
+node -e "
+  const { TophashMetricProducer } = require('tophash/otel');
+  new TophashMetricProducer().collect().then((r) => {
+    if (r.resourceMetrics.scopeMetrics[0].scope.name !== 'tophash') throw new Error('tophash/otel: ' + JSON.stringify(r));
+    console.log('tophash/otel (require): ok');
+  });
+"
+node --input-type=module -e "
+  import { TophashMetricProducer } from 'tophash/otel';
+  if (typeof TophashMetricProducer !== 'function') throw new Error('tophash/otel ESM: ' + typeof TophashMetricProducer);
+  console.log('tophash/otel (import): ok');
+"
+
 echo "== the published types, from CommonJS and ESM consumers (tsc, nodenext) =="
 cat >consumer.cts <<'EOF'
 import { U64Map, kernels, type KernelInfo, type MapStats } from 'tophash';
@@ -248,7 +263,8 @@ EOF
 echo "types: ok (consumer.cts, consumer.mts)"
 
 echo "== the published types under the older moduleResolution \"node\" (typesVersions) =="
-# tophash/prom's types name prom-client's; the --no-save install above dropped it again.
+# The bench step's install pruned prom-client (installed with --no-save, so extraneous); the
+# tophash/prom types import it.
 npm install --no-audit --no-fund --prefer-offline --no-save prom-client@"$(node -p "require('$root/node_modules/prom-client/package.json').version")" >/dev/null
 mkdir node10 && cat >node10/consumer.ts <<'EOF'
 import { Aggregator } from 'tophash';

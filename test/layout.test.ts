@@ -12,7 +12,7 @@ const SRC = path.join(__dirname, '..', 'src');
 
 // Lower numbers sit lower. Folders with the same rank are siblings and may not
 // import each other; the entry files at the top only re-export.
-const RANK: Record<string, number> = { runtime: 0, maps: 1, ebpf: 1, metrics: 1, prom: 2, '.': 3 };
+const RANK: Record<string, number> = { runtime: 0, maps: 1, ebpf: 1, metrics: 1, prom: 2, otel: 2, '.': 3 };
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -393,6 +393,14 @@ export interface AggRenderFamily {
   allBuckets?: boolean;
 }
 
+/**
+ * The label names of a `{ labels }` key, empty for a u64 or string key (not public API): what
+ * tophash/otel names a row's attributes by.
+ *
+ * @internal
+ */
+export const LABEL_NAMES = Symbol('tophash.aggregator.labelNames');
+
 /** What {@link READ_ROWS} returns. @internal */
 export interface AggRows {
   keys: string[];
@@ -1419,6 +1427,11 @@ export class Aggregator<const S extends AggKeyParam = AggKeyParam> {
       // A family read by handles (tophash/prom) keeps its buckets as configured.
       layout !== undefined && layout.kind !== 'buckets' && ids === undefined && f.allBuckets !== true,
     ];
+  }
+
+  /** @internal See {@link LABEL_NAMES}. */
+  get [LABEL_NAMES](): readonly string[] {
+    return this.#labelNames;
   }
 
   /** @internal See {@link READ_ROWS}. Flushes first. */

@@ -1,0 +1,121 @@
+// The MetricProducer: reads every source, applies the temporality, shapes MetricData.
+import type {
+  AggregationTemporality,
+  CollectionResult,
+  MetricData,
+  MetricProducer,
+  ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+
+import { AggregatorReader } from './aggregator-readings';
+import { DeltaState } from './delta';
+import { toMetricData } from './metric-data';
+import { parseOptions, type ParsedOptions, type TophashMetricProducerOptions } from './options';
+import type { FamilyReading, HrTime } from './readings';
+import { readRegistry } from './registry-readings';
+
+const DELTA = 0 as AggregationTemporality.DELTA;
+const CUMULATIVE = 1 as AggregationTemporality.CUMULATIVE;
+
+type Resource = ResourceMetrics['resource'];
+
+// A reader keeps its MeterProvider's resource and takes only the scope metrics of a producer;
+// this one stands in for a producer collected directly.
+const EMPTY_RESOURCE: Resource = {
+  attributes: {},
+  merge: (other) => other ?? EMPTY_RESOURCE,
+  getRawAttributes: () => [],
+};
+
+function now(): HrTime {
+  const ms = performance.timeOrigin + performance.now();
+  const seconds = Math.floor(ms / 1000);
+  return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
+}
+
+/**
+ * An OpenTelemetry `MetricProducer` over tophash: add it to a reader's `metricProducers` and
+ * every collect (every export of a `PeriodicExportingMetricReader`) carries the counters, gauges
+ * and histograms of the given prom-client registries (tophash/prom's metrics among them) and the
+ * aggregates of the given Aggregators, in a scope named `tophash`.
+ *
+ * Counters become monotonic sums, gauges gauges, histograms explicit-bucket histograms with their
+ * `le` bounds. An Aggregator becomes an exponential histogram with log2 buckets, an explicit-bucket
+ * histogram with linear or `le` buckets, and a histogram without buckets (count, sum, min, max)
+ * without a histogram. Summaries are left out: the SDK has no summary point type.
+ *
+ * @example
+ * ```ts
+ * import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+ * import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+ * import { register } from 'prom-client';
+ * import { TophashMetricProducer } from 'tophash/otel';
+ *
+ * const producer = new TophashMetricProducer({
+ *   registers: [register],
+ *   aggregators: [{ name: 'db.query.duration', aggregator: queries, unit: 'us' }],
+ * });
+ * const reader = new PeriodicExportingMetricReader({
+ *   exporter: new OTLPMetricExporter(),
+ *   metricProducers: [producer],
+ * });
+ * new MeterProvider({ readers: [reader] });
+ * ```
+ */
+export class TophashMetricProducer implements MetricProducer {
+  readonly #options: ParsedOptions;
+  readonly #created = now();
+  #lastCollect: HrTime = this.#created;
+  readonly #delta = new DeltaState();
+  readonly #aggregators: AggregatorReader[];
+
+  /**
+   * Creates a producer over `options.registers` and `options.aggregators`.
+   *
+   * @param options - see {@link TophashMetricProducerOptions}
+   * @throws TypeError or RangeError naming the offending option
+   */
+  constructor(options?: TophashMetricProducerOptions) {
+    this.#options = parseOptions(options);
+    this.#aggregators = this.#options.aggregators.map((source) => new AggregatorReader(source));
+  }
+
+  /**
+   * Reads every source once. A source that fails to read is reported in `errors` and the others
+   * are still collected, as the SDK does with a failing observable callback.
+   *
+   * @returns the metrics in one scope, and the errors met
+   */
+  async collect(): Promise<CollectionResult> {
+    const errors: unknown[] = [];
+    // Each family with the source it came from: one name may be in two registries, and a delta
+    // must not subtract one's reading from the other's.
+    const families: [string, FamilyReading][] = [];
+    const reads = await Promise.allSettled(this.#options.registers.map(readRegistry));
+    reads.forEach((read, i) => {
+      if (read.status === 'fulfilled') for (const family of read.value) families.push([`registry ${i}`, family]);
+      else errors.push(read.reason);
+    });
+    this.#aggregators.forEach((reader, i) => {
+      try {
+        families.push([`aggregator ${i}`, reader.read()]);
+      } catch (err) {
+        errors.push(err);
+      }
+    });
+    const endTime = now();
+    const delta = this.#options.delta;
+    const startTime = delta ? this.#lastCollect : this.#created;
+    this.#lastCollect = endTime;
+    const metrics: MetricData[] = [];
+    for (const [source, family] of families) {
+      const series = delta ? this.#delta.delta(source, family) : family.series;
+      const data = toMetricData(family, series, delta ? DELTA : CUMULATIVE, startTime, endTime);
+      if (data !== undefined) metrics.push(data);
+    }
+    return {
+      resourceMetrics: { resource: EMPTY_RESOURCE, scopeMetrics: [{ scope: { name: 'tophash' }, metrics }] },
+      errors,
+    };
+  }
+}
