@@ -39,8 +39,11 @@ size_t has(const TableT& t, const Source& keys, uint8_t* out) {
 }
 
 // In batch order, so a key repeated in the batch ends with its last value.
+// A batch big enough to double the table twice or more sizes it first
+// (Table::reserve), as if every key were new.
 template <class TableT, class Source>
 size_t set(TableT& t, const Source& keys, const double* values) {
+  t.reserve(t.size() + keys.count());
   size_t added = 0;
   write_pipeline(t, keys, [&](size_t i, const ProbeOf<TableT>& key, uint64_t hash) {
     added += t.assign(key, hash, values[i]);

@@ -237,6 +237,32 @@ TEST_P(StrTableTest, BatchesAgreeWithSingleOps) {
   EXPECT_EQ(delete_batch(t, none.view()), 0u);
 }
 
+TEST_P(StrTableTest, ABigBatchMovesLongKeysIntoTheReservedTable) {
+  const std::vector<std::string> pool = key_pool(17, 30000);
+  StrTable t = make(17);
+  Oracle oracle;
+  for (size_t i = 0; i < 500; ++i) {
+    ASSERT_TRUE(assign(t, pool[i], static_cast<double>(i)));
+    oracle[pool[i]] = static_cast<double>(i);
+  }
+  // Delete some, so the arena holds garbage the move must leave behind.
+  for (size_t i = 0; i < 500; i += 3) {
+    ASSERT_TRUE(erase(t, pool[i]));
+    oracle.erase(pool[i]);
+  }
+  std::vector<std::string> keys(pool.begin() + 250, pool.end());
+  std::vector<double> values(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    values[i] = static_cast<double>(i) + 0.25;
+    oracle[keys[i]] = values[i];
+  }
+  const Packed batch(keys);
+  const size_t before = t.size();
+  EXPECT_EQ(set_batch(t, batch.view(), values.data()), oracle.size() - before);
+  EXPECT_FALSE(t.growing());
+  expect_same(t, oracle);
+}
+
 TEST_P(StrTableTest, IterationDuringGrowthAndDeletesYieldsSurvivorsExactlyOnce) {
   const std::vector<std::string> pool = key_pool(11, 9000);
   std::mt19937_64 rng(99);

@@ -303,6 +303,54 @@ TEST_P(TableTest, BatchesAgreeWithSingleOps) {
   expect_same(t, oracle);
 }
 
+TEST_P(TableTest, ABigBatchSizesTheTableOnceAndKeepsWhatWasThere) {
+  U64Table t = make(11);
+  std::mt19937_64 rng(12);
+  std::unordered_map<uint64_t, double> oracle;
+  // Leave a growth in progress: reserve() must finish it before moving.
+  bool growing = false;
+  for (uint64_t i = 0; !growing || i < 600; ++i) {
+    const uint64_t k = rng();
+    t.assign(k, t.hash(k), static_cast<double>(i));
+    oracle[k] = static_cast<double>(i);
+    growing = t.growing();
+  }
+  const unsigned b_before = t.stats().B;
+  // Fewer than two doublings away: left to ordinary growth.
+  EXPECT_FALSE(t.reserve(t.size() * 2));
+  EXPECT_EQ(t.stats().B, b_before);
+
+  std::vector<uint64_t> keys(40000);
+  std::vector<double> values(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    // Some keys already present, some repeated within the batch.
+    keys[i] = i % 7 == 0 ? oracle.begin()->first : (i % 5 == 0 ? keys[i / 2] : rng());
+    values[i] = static_cast<double>(i) + 0.5;
+  }
+  for (size_t i = 0; i < keys.size(); ++i) oracle[keys[i]] = values[i];
+  const size_t before = t.size();
+  EXPECT_EQ(set_batch(t, KeyBatch{KeyBatch::Kind::kU64, keys.data(), keys.size()}, values.data()),
+            oracle.size() - before);
+  // Sized once for every key of the batch: no doubling left in progress.
+  EXPECT_FALSE(t.growing());
+  EXPECT_EQ(t.stats().B, b_for_capacity(before + keys.size()));
+  expect_same(t, oracle);
+}
+
+TEST_P(TableTest, ReserveOnAnEmptyTableSkipsTheDoublings) {
+  U64Table t = make(13);
+  EXPECT_TRUE(t.reserve(100000));
+  EXPECT_EQ(t.stats().B, b_for_capacity(100000));
+  EXPECT_EQ(t.size(), 0u);
+  std::unordered_map<uint64_t, double> oracle;
+  for (uint64_t k = 0; k < 100000; ++k) {
+    t.assign(k * 977, t.hash(k * 977), static_cast<double>(k));
+    oracle[k * 977] = static_cast<double>(k);
+    ASSERT_FALSE(t.growing()) << k;
+  }
+  expect_same(t, oracle);
+}
+
 TEST(KeyValidation, Float64KeysMustBeSafeNonNegativeIntegers) {
   EXPECT_TRUE(is_valid_f64_key(0));
   EXPECT_TRUE(is_valid_f64_key(-0.0));
