@@ -98,7 +98,7 @@ describe('unknown option names', () => {
   it('names no guess when nothing is close, and lists the valid names', () => {
     const err = thrown(() => new U64Map({ zzzzzzzz: 1 } as never));
     expect(err.message).toBe(
-      "Expected one of 'capacity', 'seed', 'match', 'hash' for an option name in options but received 'zzzzzzzz'",
+      "Expected one of 'capacity', 'seed', 'match', 'hash', 'hugePages' for an option name in options but received 'zzzzzzzz'",
     );
   });
 

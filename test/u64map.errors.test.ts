@@ -136,6 +136,9 @@ describe('bad input', () => {
     );
     expect(() => new U64Map({ hash: 'md5' as never })).toThrow(/Expected one of .*aes.* for hash but received 'md5'/);
     expect(() => new U64Map({ match: 3 as never })).toThrow(TypeError);
+    expect(() => new U64Map({ hugePages: 'yes' as never })).toThrow(
+      "Expected a boolean for options.hugePages but received string 'yes'",
+    );
   });
 
   it('throws on every method once closed, and close is idempotent', () => {

@@ -182,6 +182,44 @@ describe.each(supportedPairs())('U64Map matches a JS Map with match=$match hash=
   });
 });
 
+// Huge pages change where bucket arrays come from, not how kernels match or
+// hash: one run with the default kernels covers them.
+describe('U64Map with hugePages', () => {
+  it('matches a JS Map across bucket arrays of 2 MiB and more', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 }), (seed) => {
+        using m = new U64Map({ hugePages: true });
+        const oracle = new Map<bigint, number>();
+        let rng = seed;
+        const next = () => (rng = (Math.imul(rng, 1103515245) + 12345) >>> 0);
+        // Sized for 2^14 buckets of 144 bytes (2.25 MiB): on huge pages where the system has them.
+        const n = 60_000;
+        const keys = new BigUint64Array(n);
+        const values = new Float64Array(n);
+        for (let i = 0; i < n; i++) {
+          keys[i] = (BigInt(next()) << 32n) | BigInt(next());
+          values[i] = i;
+          oracle.set(keys[i], i);
+        }
+        m.setBatch(keys.subarray(0, 1000), values.subarray(0, 1000));
+        m.setBatch(keys, values);
+        for (let i = 0; i < 2000; i++) {
+          const k = keys[next() % n];
+          m.delete(k);
+          oracle.delete(k);
+        }
+        expect(m.stats().B).toBeGreaterThanOrEqual(14);
+        expect(entriesOf(m)).toEqual(oracle);
+        const out = new Float64Array(n);
+        expect(m.getBatch(keys, out)).toBe(oracle.size);
+        const want = Float64Array.from(keys, (k) => oracle.get(k) ?? NaN);
+        expect(out).toEqual(want);
+      }),
+      { numRuns: 2 },
+    );
+  });
+});
+
 describe('iteration while the map changes', () => {
   it.each(supportedPairs().filter((p) => p.hash === 'fold' || p.match === 'scalar'))(
     'produces every survivor exactly once and no key deleted before it was reached ($match/$hash)',

@@ -44,8 +44,11 @@ class MapBinding : public BindingBase<Derived, Table> {
       const uint64_t capacity = capacity_arg(info[0]);
       const uint64_t seed = seed_arg(info[1], "options.seed", SeedDefault::kRandom);
       const KernelChoice kernels = kernels_arg(info[2], info[3], "options.match", "options.hash");
+      // Checked in TypeScript; anything but true is the default.
+      const bool huge_pages = info[5].IsBoolean() && info[5].As<Napi::Boolean>().Value();
       guard_alloc(env, Derived::kOutOfMemory, [&] {
-        this->engine_ = std::make_unique<Table>(kernels.match, kernels.hash, seed, capacity);
+        this->engine_ =
+            std::make_unique<Table>(kernels.match, kernels.hash, seed, capacity, huge_pages);
       });
     }
     this->expose_handle(info);
@@ -53,7 +56,8 @@ class MapBinding : public BindingBase<Derived, Table> {
   }
 
   // new Native<Name>(capacity?: number, seed?: bigint, match?: string, hash?: string,
-  //                  snapshot?: string), the last loading the map from that file
+  //                  snapshot?: string, hugePages?: boolean), a snapshot path loading
+  //                  the map from that file
   static Napi::Function Define(Napi::Env env) {
     const std::string class_name = std::string("Native") + Derived::kName;
     return Base::DefineClass(env, class_name.c_str(),

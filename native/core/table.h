@@ -258,9 +258,14 @@ class Table {
     bool ends_chain() const { return tophash[kBucketSlots - 1] == kEmptyRest; }
   };
 
+  // huge_pages: bucket arrays of 2 MiB and more are asked for on huge pages
+  // (zeroed_memory.h).
   Table(const simd::MatchKernel* match, const hash::HashKernel* hash_kernel, uint64_t seed,
-        uint64_t capacity_hint)
-      : match_(match), hasher_{hash_kernel, hash::expand_seed(seed)}, seed_(seed) {
+        uint64_t capacity_hint, bool huge_pages = false)
+      : match_(match),
+        hasher_{hash_kernel, hash::expand_seed(seed)},
+        seed_(seed),
+        huge_pages_(huge_pages) {
     B_ = b_for_capacity(capacity_hint);
     if (!allocate_array(&current_, B_)) throw std::bad_alloc();
   }
@@ -273,6 +278,9 @@ class Table {
 
   const Hasher& hasher() const { return hasher_; }
   const simd::MatchKernel* match_kernel() const { return match_; }
+  bool huge_pages() const { return huge_pages_; }
+  // For a map read from a snapshot: the arrays allocated from now on.
+  void set_huge_pages(bool on) { huge_pages_ = on; }
   uint64_t size() const { return count_; }
   bool growing() const { return old_.buckets != nullptr; }
   uint64_t hash(Probe key) const { return Policy::hash(hasher_, key); }
@@ -567,10 +575,10 @@ class Table {
   uint64_t mask() const { return current_.count - 1; }
   uint64_t old_mask() const { return old_.count - 1; }
 
-  static bool allocate_array(BucketArray* a, unsigned B) {
+  bool allocate_array(BucketArray* a, unsigned B) const {
     const uint64_t count = uint64_t{1} << B;
     if (count > SIZE_MAX / sizeof(Bucket)) return false;
-    auto* buckets = static_cast<Bucket*>(zeroed_alloc(count * sizeof(Bucket)));
+    auto* buckets = static_cast<Bucket*>(zeroed_alloc(count * sizeof(Bucket), huge_pages_));
     if (buckets == nullptr) return false;
     *a = BucketArray{};
     a->buckets = buckets;
@@ -781,6 +789,7 @@ class Table {
   // The seed hasher_ was expanded from: a snapshot records it, since the
   // bucket a key sits in depends on it.
   uint64_t seed_;
+  bool huge_pages_;
   uint64_t count_ = 0;
   unsigned B_ = 0;
   uint64_t noverflow_ = 0;

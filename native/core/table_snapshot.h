@@ -37,7 +37,7 @@ struct TableSnapshot {
   template <class T>
   static BucketOf<T>* replace_array(T& t, unsigned B) {
     typename T::BucketArray fresh;
-    if (!T::allocate_array(&fresh, B)) throw std::bad_alloc();
+    if (!t.allocate_array(&fresh, B)) throw std::bad_alloc();
     T::release_array(&t.current_);
     t.current_ = std::move(fresh);
     t.B_ = B;

@@ -44,8 +44,33 @@ void note_heap_free(size_t bytes) {
 }
 }  // namespace
 
-void* zeroed_alloc(size_t bytes) {
 #if TOPHASH_HAVE_MMAP
+namespace {
+// A huge page backs only a 2 MiB-aligned range: map one more huge page than
+// needed and cut the slack from both ends, so the block is aligned and
+// munmap(p, bytes) later frees exactly it.
+void* huge_page_block(size_t bytes) {
+  const size_t length = zeroed_paged_size(bytes);
+  const size_t padded = length + kHugePageBytes;
+  void* raw = mmap(nullptr, padded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  const auto start = reinterpret_cast<uintptr_t>(raw);
+  const uintptr_t aligned = (start + kHugePageBytes - 1) & ~(uintptr_t{kHugePageBytes} - 1);
+  if (aligned > start) munmap(raw, aligned - start);
+  const uintptr_t end = aligned + length;
+  if (start + padded > end) munmap(reinterpret_cast<void*>(end), start + padded - end);
+  auto* p = reinterpret_cast<void*>(aligned);
+#ifdef MADV_HUGEPAGE
+  madvise(p, length, MADV_HUGEPAGE);  // advice only: without THP it is refused, harmlessly
+#endif
+  return p;
+}
+}  // namespace
+#endif
+
+void* zeroed_alloc(size_t bytes, bool huge_pages) {
+#if TOPHASH_HAVE_MMAP
+  if (huge_pages && bytes >= kHugePageBytes) return huge_page_block(bytes);
   if (bytes >= kMmapThreshold) {
     void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return nullptr;

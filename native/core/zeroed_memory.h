@@ -5,10 +5,13 @@
 // (spread over the writes that evacuate into it) instead of one 300 MB memset
 // inside a single insert. Small arrays use calloc, which is cheaper there.
 //
-// No MADV_HUGEPAGE: with the common THP setting (defrag=madvise) a fault on a
-// madvised range may compact memory synchronously, and measured single
-// inserts after a doubling then stalled for 1-17 ms (371 inserts over 1 ms
-// while growing to 1e7, against 20 without the advice).
+// No MADV_HUGEPAGE by default: with the common THP setting (defrag=madvise)
+// a fault on a madvised range may compact memory synchronously, and measured
+// single inserts after a doubling then stalled for 1-17 ms (371 inserts over
+// 1 ms while growing to 1e7, against 20 without the advice). A map created
+// with hugePages asks for it (zeroed_alloc's huge_pages): a table much bigger
+// than the TLB's reach then takes one TLB entry and one fault per 2 MiB
+// instead of per 4 KiB, which is most of a random access's cost there.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -17,7 +20,10 @@
 namespace tophash::core {
 
 // Returns nullptr on failure; the caller decides how to report it.
-void* zeroed_alloc(size_t bytes);
+// huge_pages: a block of at least kHugePageBytes is aligned to it and
+// advised MADV_HUGEPAGE (where the system has transparent huge pages).
+inline constexpr size_t kHugePageBytes = size_t{2} << 20;
+void* zeroed_alloc(size_t bytes, bool huge_pages = false);
 void zeroed_free(void* p, size_t bytes);
 
 // Whether a zeroed_alloc(bytes) block is made of whole pages that can be

@@ -21,6 +21,7 @@ export type U64Key = number | bigint;
  * new U64Map({ capacity: 1_000_000 });               // sized up front
  * new U64Map({ match: 'sse2', hash: 'fold' });        // force kernels (RangeError if unsupported)
  * new U64Map({ seed: 42n });                          // reproducible layout; not for untrusted keys
+ * new U64Map({ hugePages: true });                    // 2 MiB pages for a table of 1e7+ entries
  * ```
  */
 export interface U64MapOptions {
@@ -32,6 +33,17 @@ export interface U64MapOptions {
   match?: MatchKernelName;
   /** Force a hash kernel (default: aes where AES-NI exists, or TOPHASH_FORCE_HASH). */
   hash?: HashKernelName;
+  /**
+   * Ask for transparent huge pages (2 MiB) for bucket arrays of 2 MiB and
+   * more. Off by default. A table far bigger than the CPU's TLB reach (tens
+   * of millions of entries) then misses the TLB far less: batch lookups and
+   * big `setBatch` calls get faster. The cost: with the usual system setting
+   * (`defrag=madvise`) the first touch of a huge page may wait for the kernel
+   * to compact memory, so single writes that touch fresh pages can stall for
+   * milliseconds. Without transparent huge pages in the kernel the option does
+   * nothing. See the README's Numbers for measurements.
+   */
+  hugePages?: boolean;
 }
 
 /**

@@ -173,6 +173,7 @@ export interface NativeAddon {
     match: string | undefined,
     hash: string | undefined,
     snapshot?: string,
+    hugePages?: boolean,
   ) => NativeU64Map;
   mapGet(handle: NativeMapHandle, key: number | bigint): number | undefined;
   mapSet(handle: NativeMapHandle, key: number | bigint, value: number): boolean;
@@ -184,6 +185,7 @@ export interface NativeAddon {
     match: string | undefined,
     hash: string | undefined,
     snapshot?: string,
+    hugePages?: boolean,
   ) => NativeStrMap;
   /** The key is bytes[0 .. length). */
   strGet(handle: NativeMapHandle, bytes: Uint8Array, length: number): number | undefined;

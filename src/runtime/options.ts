@@ -9,19 +9,21 @@ interface MapOptionFields {
   seed?: unknown;
   match?: unknown;
   hash?: unknown;
+  hugePages?: unknown;
 }
 
-const MAP_OPTION_NAMES = ['capacity', 'seed', 'match', 'hash'] as const;
+const MAP_OPTION_NAMES = ['capacity', 'seed', 'match', 'hash', 'hugePages'] as const;
 
 /**
  * Validates the options U64Map and StrMap share and returns them in the
- * native constructors' argument order: capacity, seed, match, hash.
+ * native constructors' argument order: capacity, seed, match, hash, (no
+ * snapshot), hugePages.
  *
  * @internal
  */
 export function nativeMapArgs(
   options: MapOptionFields,
-): [number | undefined, bigint | undefined, string | undefined, string | undefined] {
+): [number | undefined, bigint | undefined, string | undefined, string | undefined, undefined, boolean] {
   if (typeof options !== 'object' || options === null) throw typeError('an options object', 'options', options);
   rejectUnknownOptions(options, MAP_OPTION_NAMES, 'options');
   const { capacity } = options;
@@ -31,11 +33,17 @@ export function nativeMapArgs(
       throw rangeError('a non-negative integer', 'options.capacity', capacity);
     }
   }
+  const { hugePages } = options;
+  if (hugePages !== undefined && typeof hugePages !== 'boolean') {
+    throw typeError('a boolean', 'options.hugePages', hugePages);
+  }
   return [
     capacity,
     parseSeed(options.seed),
     optionalString(options.match, 'options.match'),
     optionalString(options.hash, 'options.hash'),
+    undefined,
+    hugePages === true,
   ];
 }
 
