@@ -11,25 +11,29 @@ namespace tophash::addon {
 
 PackedArrays packed_arrays(const Napi::Value& bytes, const Napi::Value& offsets, size_t count) {
   Napi::Env env = bytes.Env();
-  if (!is_typed(bytes, napi_uint8_array))
+  TypedView b;
+  TypedView o;
+  if (!typed_view(bytes, &b) || b.type != napi_uint8_array)
     throw_type(env, "a Uint8Array", "keys.bytes", describe(bytes));
-  if (!is_typed(offsets, napi_uint32_array))
+  if (!typed_view(offsets, &o) || o.type != napi_uint32_array)
     throw_type(env, "a Uint32Array", "keys.offsets", describe(offsets));
-  auto o = offsets.As<Napi::TypedArray>();
-  const size_t length = o.ElementLength();
   const size_t need = count == kAllOffsets ? 1 : count + 1;
-  if (length < need) {
+  if (o.length < need) {
     throw_range(env, "a Uint32Array of count + 1 offsets (at least " + std::to_string(need) + ")",
-                "keys.offsets", "length " + std::to_string(length));
+                "keys.offsets", "length " + std::to_string(o.length));
   }
-  return {bytes.As<Napi::TypedArray>(), o, count == kAllOffsets ? length - 1 : count};
+  return {bytes.As<Napi::TypedArray>(),
+          offsets.As<Napi::TypedArray>(),
+          count == kAllOffsets ? o.length - 1 : count,
+          static_cast<const uint8_t*>(b.data),
+          b.length,
+          static_cast<const uint32_t*>(o.data)};
 }
 
 core::ByteBatch packed_batch(const Napi::Value& bytes, const Napi::Value& offsets, size_t count) {
   const PackedArrays a = packed_arrays(bytes, offsets, count);
-  const core::ByteBatch batch{static_cast<const uint8_t*>(typed_data(a.bytes)),
-                              static_cast<const uint32_t*>(typed_data(a.offsets)), a.count};
-  const size_t bytes_len = a.bytes.ElementLength();
+  const core::ByteBatch batch{a.bytes_data, a.offsets_data, a.count};
+  const size_t bytes_len = a.bytes_length;
   const size_t bad = core::first_invalid_key(batch, bytes_len);
   if (bad == batch.count) return batch;
   const uint32_t begin = batch.offsets[bad], end = batch.offsets[bad + 1];

@@ -17,6 +17,10 @@ struct PackedArrays {
   Napi::TypedArray bytes;
   Napi::TypedArray offsets;
   size_t count;
+  // Read once, with the checks (typed_arrays.h, TypedView).
+  const uint8_t* bytes_data;
+  size_t bytes_length;
+  const uint32_t* offsets_data;
 };
 constexpr size_t kAllOffsets = SIZE_MAX;
 PackedArrays packed_arrays(const Napi::Value& bytes, const Napi::Value& offsets,

@@ -12,29 +12,34 @@ constexpr const char* kKeyRange = "an integer in [0, 2^53) or a bigint in [0, 2^
 // The element pointer straight from napi_get_typedarray_info, which also works
 // for views of a SharedArrayBuffer (Napi::ArrayBuffer would not).
 void* typed_data(const Napi::TypedArray& ta) {
-  napi_typedarray_type type;
-  size_t length = 0;
   void* data = nullptr;
-  napi_value buffer;
-  size_t offset = 0;
-  if (napi_get_typedarray_info(ta.Env(), ta, &type, &length, &data, &buffer, &offset) != napi_ok) {
+  if (napi_get_typedarray_info(ta.Env(), ta, nullptr, nullptr, &data, nullptr, nullptr) !=
+      napi_ok) {
     throw Napi::Error::New(ta.Env(), "Could not read the typed array");
   }
   return data;
 }
 
+bool typed_view(const Napi::Value& v, TypedView* out) {
+  // Not napi_is_typedarray first: napi_get_typedarray_info checks that
+  // itself and fails with napi_invalid_arg, leaving no exception pending.
+  if (v.IsEmpty()) return false;
+  return napi_get_typedarray_info(v.Env(), v, &out->type, &out->length, &out->data, nullptr,
+                                  nullptr) == napi_ok;
+}
+
 core::KeyBatch key_batch(const Napi::Value& v, const char* name) {
-  if (!v.IsTypedArray()) throw_type(v.Env(), kKeyKinds, name, describe(v));
-  auto ta = v.As<Napi::TypedArray>();
+  TypedView view;
+  if (!typed_view(v, &view)) throw_type(v.Env(), kKeyKinds, name, describe(v));
   core::KeyBatch batch;
-  switch (ta.TypedArrayType()) {
+  switch (view.type) {
     case napi_biguint64_array: batch.kind = core::KeyBatch::Kind::kU64; break;
     case napi_float64_array: batch.kind = core::KeyBatch::Kind::kF64; break;
     case napi_uint32_array: batch.kind = core::KeyBatch::Kind::kU32; break;
     default: throw_type(v.Env(), kKeyKinds, name, describe(v));
   }
-  batch.count = ta.ElementLength();
-  batch.data = typed_data(ta);
+  batch.count = view.length;
+  batch.data = view.data;
   size_t bad = core::first_invalid_key(batch);
   if (bad != batch.count) {
     const double* src = static_cast<const double*>(batch.data);
@@ -47,17 +52,17 @@ core::KeyBatch key_batch(const Napi::Value& v, const char* name) {
 template <class T>
 T* exact_array(const Napi::Value& v, napi_typedarray_type kind, const char* kind_name,
                size_t length, const char* name) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != kind) {
+  TypedView view;
+  if (!typed_view(v, &view) || view.type != kind) {
     throw_type(v.Env(), std::string("a ") + kind_name, name, describe(v));
   }
-  auto ta = v.As<Napi::TypedArray>();
-  if (ta.ElementLength() != length) {
+  if (view.length != length) {
     throw_range(v.Env(),
                 std::string("a ") + kind_name + " of length " + std::to_string(length) +
                     " (one element per key)",
-                name, "length " + std::to_string(ta.ElementLength()));
+                name, "length " + std::to_string(view.length));
   }
-  return static_cast<T*>(typed_data(ta));
+  return static_cast<T*>(view.data);
 }
 
 template double* exact_array<double>(const Napi::Value&, napi_typedarray_type, const char*, size_t,
