@@ -279,6 +279,9 @@ class Table {
   const Hasher& hasher() const { return hasher_; }
   const simd::MatchKernel* match_kernel() const { return match_; }
   bool huge_pages() const { return huge_pages_; }
+  // The bucket arrays' bytes, the old one's during growth included (what a
+  // lookup may touch, overflow buckets aside).
+  uint64_t bucket_bytes() const { return current_.array_bytes() + old_.array_bytes(); }
   // For a map read from a snapshot: the arrays allocated from now on.
   void set_huge_pages(bool on) { huge_pages_ = on; }
   uint64_t size() const { return count_; }

@@ -131,14 +131,18 @@ TEST_P(FixedTableTest, BatchesAgreeWithSingleOps) {
     std::vector<std::string> probes(1500);
     for (std::string& p : probes) p = pool[rng() % pool.size()];
     const std::string pb = pack(probes);
-    std::vector<double> out(probes.size());
-    std::vector<uint8_t> found(probes.size()), has(probes.size());
-    const size_t hits = m.get_batch(bytes_of(pb), probes.size(), out.data(), found.data());
-    EXPECT_EQ(m.has_batch(bytes_of(pb), probes.size(), has.data()), hits);
-    ASSERT_NO_FATAL_FAILURE(test::expect_batch_agrees(
-        oracle, probes.size(), [&](size_t i) { return probes[i]; },
-        [&](size_t i) { return m.find(bytes_of(probes[i])) != nullptr; }, out.data(), found.data(),
-        has.data(), hits));
+    // Both lookup paths: the prefetching stages, and key by key.
+    for (size_t resident_limit : {size_t{0}, SIZE_MAX}) {
+      const test::ScopedResidentBytes path(resident_limit);
+      std::vector<double> out(probes.size());
+      std::vector<uint8_t> found(probes.size()), has(probes.size());
+      const size_t hits = m.get_batch(bytes_of(pb), probes.size(), out.data(), found.data());
+      EXPECT_EQ(m.has_batch(bytes_of(pb), probes.size(), has.data()), hits);
+      ASSERT_NO_FATAL_FAILURE(test::expect_batch_agrees(
+          oracle, probes.size(), [&](size_t i) { return probes[i]; },
+          [&](size_t i) { return m.find(bytes_of(probes[i])) != nullptr; }, out.data(),
+          found.data(), has.data(), hits));
+    }
 
     std::vector<std::string> dels(probes.begin(), probes.begin() + 800);
     size_t expect_deleted = 0;

@@ -3,9 +3,12 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "core/batch_pipeline.h"
 #include "cpu/cpu_registry.h"
 
 namespace tophash::test {
@@ -33,6 +36,28 @@ inline std::string pair_name(const testing::TestParamInfo<KernelPair>& info) {
     if (c == '-') c = '_';
   }
   return s;
+}
+
+// Sets which tables batch lookups treat as cache-resident (key by key rather
+// than the prefetching stages) for one test, and puts the limit back after.
+class ScopedResidentBytes {
+ public:
+  explicit ScopedResidentBytes(size_t bytes) : saved_(core::batch::cache_resident_bytes()) {
+    core::batch::set_cache_resident_bytes(bytes);
+  }
+  ~ScopedResidentBytes() { core::batch::set_cache_resident_bytes(saved_); }
+  ScopedResidentBytes(const ScopedResidentBytes&) = delete;
+  ScopedResidentBytes& operator=(const ScopedResidentBytes&) = delete;
+
+ private:
+  size_t saved_;
+};
+
+// "avx2_aes_key_by_key" / "avx2_aes_pipelined" for (pair, resident limit) suites.
+inline std::string pair_and_path_name(
+    const testing::TestParamInfo<std::tuple<KernelPair, size_t>>& info) {
+  std::string s = pair_name(testing::TestParamInfo<KernelPair>(std::get<0>(info.param), 0));
+  return s + (std::get<1>(info.param) == 0 ? "_pipelined" : "_key_by_key");
 }
 
 }  // namespace tophash::test

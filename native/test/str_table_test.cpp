@@ -213,16 +213,20 @@ TEST_P(StrTableTest, BatchesAgreeWithSingleOps) {
   std::vector<std::string> probes(3000);
   for (std::string& p : probes) p = pool[rng() % pool.size()];
   const Packed pb(probes);
-  std::vector<double> out(probes.size());
-  std::vector<uint8_t> found(probes.size()), has(probes.size());
-  const size_t hits = get_batch(t, pb.view(), out.data(), found.data());
-  EXPECT_EQ(has_batch(t, pb.view(), has.data()), hits);
-  ASSERT_NO_FATAL_FAILURE(test::expect_batch_agrees(
-      oracle, probes.size(), [&](size_t i) { return probes[i]; },
-      [&](size_t i) { return find(t, probes[i]) != nullptr; }, out.data(), found.data(), has.data(),
-      hits));
-  // found is optional.
-  EXPECT_EQ(get_batch(t, pb.view(), out.data(), nullptr), hits);
+  // Both lookup paths: the prefetching stages, and key by key.
+  for (size_t resident_limit : {size_t{0}, SIZE_MAX}) {
+    const test::ScopedResidentBytes path(resident_limit);
+    std::vector<double> out(probes.size());
+    std::vector<uint8_t> found(probes.size()), has(probes.size());
+    const size_t hits = get_batch(t, pb.view(), out.data(), found.data());
+    EXPECT_EQ(has_batch(t, pb.view(), has.data()), hits);
+    ASSERT_NO_FATAL_FAILURE(test::expect_batch_agrees(
+        oracle, probes.size(), [&](size_t i) { return probes[i]; },
+        [&](size_t i) { return find(t, probes[i]) != nullptr; }, out.data(), found.data(),
+        has.data(), hits));
+    // found is optional.
+    EXPECT_EQ(get_batch(t, pb.view(), out.data(), nullptr), hits);
+  }
 
   std::vector<std::string> dels(probes.begin(), probes.begin() + 2000);
   size_t expect_deleted = 0;

@@ -264,8 +264,14 @@ TEST_P(TableTest, EraseReturnsOldValueAndGroupCursorFindsEveryKey) {
   check_groups();
 }
 
-TEST_P(TableTest, BatchesAgreeWithSingleOps) {
-  U64Table t = make(5);
+// Both lookup paths: prefetching stages (any table counts as too big for the
+// cache) and key by key (any table counts as cache-resident).
+class BatchPathTest : public testing::TestWithParam<std::tuple<KernelPair, size_t>> {};
+
+TEST_P(BatchPathTest, BatchesAgreeWithSingleOps) {
+  const KernelPair pair = std::get<0>(GetParam());
+  const test::ScopedResidentBytes path(std::get<1>(GetParam()));
+  U64Table t(pair.match, pair.hash, 5, 0);
   std::mt19937_64 rng(8);
   std::vector<uint64_t> keys(5000);
   std::vector<double> values(keys.size());
@@ -302,6 +308,11 @@ TEST_P(TableTest, BatchesAgreeWithSingleOps) {
             expect_deleted);
   expect_same(t, oracle);
 }
+
+INSTANTIATE_TEST_SUITE_P(AllKernels, BatchPathTest,
+                         testing::Combine(testing::ValuesIn(supported_pairs()),
+                                          testing::Values(size_t{0}, SIZE_MAX)),
+                         test::pair_and_path_name);
 
 TEST_P(TableTest, ABigBatchSizesTheTableOnceAndKeepsWhatWasThere) {
   U64Table t = make(11);
