@@ -92,6 +92,34 @@ describe('the string[] packer rejects bad keys', () => {
     });
     expect(() => packKeys(keys)).toThrow('boom');
   });
+
+  // The packer reads the lengths of string keys some places ahead (for
+  // scattered strings' cache misses): a bad key far into a long batch is still
+  // named at its own index, and no getter of a non-string key runs.
+  it.each([20, 40, 41, 99])('a bad key at index %i of 100 is named there, its getters untouched', (at) => {
+    const keys: unknown[] = Array.from({ length: 100 }, (_, i) => `key:${i}`);
+    let getterRan = false;
+    keys[at] = {
+      get length() {
+        getterRan = true;
+        return 3;
+      },
+    };
+    expect(() => packKeys(keys)).toThrow(
+      new RegExp(`^Expected a string or Uint8Array for keys\\[${at}\\] but received`),
+    );
+    expect(getterRan).toBe(false);
+  });
+
+  it('long batches of mixed strings and bytes pack as the oracle does', () => {
+    const keys = Array.from({ length: 257 }, (_, i) =>
+      i % 3 === 0 ? new TextEncoder().encode(`b${i}`) : `s${i}\u00e9\uD800`,
+    );
+    const [bytes, offsets] = packKeys(keys);
+    const want = oracle(keys);
+    expect(Array.from(offsets)).toEqual(want.offsets);
+    expect(Array.from(bytes.subarray(0, offsets[keys.length]))).toEqual(want.bytes);
+  });
 });
 
 describe('StrMap string[] batches', () => {

@@ -66,10 +66,46 @@ function packOne(k: unknown, i: number, pos: number): number {
   throw typeError('a string or Uint8Array', `keys[${i}]`, k);
 }
 
+// Keys a server parsed earlier sit scattered over the heap, and reading each
+// one's characters is a cache miss the encoding loop waits for, one at a
+// time: 1e6 such keys packed at 280 ns/key against 50 for keys made in
+// lookup order. Every 8 keys, the lengths of the 8 string keys 16 places
+// ahead are read back to back, so their misses overlap (a single read ahead
+// would not help: the core retires it in order and stalls on it): 85-105
+// ns/key, and no cost on keys already in order. Only strings are read
+// ahead, so no getter of a hostile key runs before packOne rejects it.
+const TOUCH_AHEAD = 16;
+const TOUCH_GROUP = 8;
+
+function stringLength(k: unknown): number {
+  return typeof k === 'string' ? k.length : 0;
+}
+
+function touchGroup(keys: readonly unknown[], j: number): number {
+  return (
+    stringLength(keys[j]) +
+    stringLength(keys[j + 1]) +
+    stringLength(keys[j + 2]) +
+    stringLength(keys[j + 3]) +
+    stringLength(keys[j + 4]) +
+    stringLength(keys[j + 5]) +
+    stringLength(keys[j + 6]) +
+    stringLength(keys[j + 7])
+  );
+}
+
 function packJs(keys: readonly unknown[], count: number): Uint32Array {
   const offsets = offsetsFor(count);
   let pos = 0;
-  for (let i = 0; i < count; i++) offsets[i + 1] = pos = packOne(keys[i], i, pos);
+  let touched = 0;
+  let i = 0;
+  for (; i + TOUCH_AHEAD + TOUCH_GROUP <= count; i += TOUCH_GROUP) {
+    touched += touchGroup(keys, i + TOUCH_AHEAD);
+    for (let k = i; k < i + TOUCH_GROUP; k++) offsets[k + 1] = pos = packOne(keys[k], k, pos);
+  }
+  for (; i < count; i++) offsets[i + 1] = pos = packOne(keys[i], i, pos);
+  // A use of the reads the compiler cannot prove dead; never true.
+  if (touched < 0) offsets[0] = 0;
   return offsets;
 }
 
