@@ -86,6 +86,8 @@ function runFloor(c: FloorConfig, ctx: BenchContext): FloorResult {
 
 interface SizeResult {
   n: number;
+  /** The map was created with `hugePages: true` (its bucket arrays on THP where the kernel gives them). */
+  hugePages: boolean;
   checksum: string;
   keyBuildMs: number;
   orderBuildMs: number;
@@ -95,16 +97,17 @@ interface SizeResult {
   stats: MapStats;
 }
 
-function runSize(n: number, ctx: BenchContext): SizeResult {
+function runSize(n: number, hugePages: boolean, ctx: BenchContext): SizeResult {
   const t0 = performance.now();
   let present: BigUint64Array | null = splitmix64Array(KEY_SEED, n);
   const checksum = xorChecksum(present);
   const keyBuildMs = performance.now() - t0;
   ctx.progress.note(`W8 N=${fmtN(n)}: keys built in ${keyBuildMs.toFixed(0)} ms; XOR ${checksum}`);
 
-  const m = new U64Map();
+  const m = new U64Map({ hugePages });
+  const label = hugePages ? 'U64Map { hugePages: true }' : 'U64Map';
   try {
-    ctx.progress.step(`W8 N=${fmtN(n)} U64Map setBatch (chunks of ${fmtN(CHUNK)})`);
+    ctx.progress.step(`W8 N=${fmtN(n)} ${label} setBatch (chunks of ${fmtN(CHUNK)})`);
     const values = new Float64Array(Math.min(CHUNK, n));
     let insertMs = 0;
     for (let off = 0; off < n; off += CHUNK) {
@@ -144,7 +147,7 @@ function runSize(n: number, ctx: BenchContext): SizeResult {
       outChunks.push(out.subarray(off, end));
     }
     const hitSum = (n * (n - 1)) / 2;
-    const name = `W8 N=${fmtN(n)} U64Map getBatch hits (shuffled, chunks of ${fmtN(CHUNK)})`;
+    const name = `W8 N=${fmtN(n)} ${label} getBatch hits (shuffled, chunks of ${fmtN(CHUNK)})`;
     ctx.progress.step(name);
     let found = 0;
     const lookup = measure({
@@ -165,7 +168,7 @@ function runSize(n: number, ctx: BenchContext): SizeResult {
         check(s === hitSum, `${name} sum of values`, s, hitSum);
       },
     });
-    return { n, checksum, keyBuildMs, orderBuildMs, insertNs: (insertMs * 1e6) / n, lookup, stats };
+    return { n, hugePages, checksum, keyBuildMs, orderBuildMs, insertNs: (insertMs * 1e6) / n, lookup, stats };
   } finally {
     m.close();
   }
@@ -224,6 +227,7 @@ function render(floors: FloorResult[], sizes: SizeResult[]): string {
     mdTable(
       [
         'N',
+        { title: 'map', align: 'left' },
         'insert ns/key',
         'lookup ns/key',
         'Mops/s',
@@ -235,6 +239,7 @@ function render(floors: FloorResult[], sizes: SizeResult[]): string {
       ],
       sizes.map((s) => [
         fmtN(s.n),
+        s.hugePages ? '`hugePages: true`' : 'default (4 KiB pages)',
         fmtNs(s.insertNs),
         fmtNs(s.lookup.medianNs),
         fmtMops(s.lookup.medianNs),
@@ -252,7 +257,7 @@ function render(floors: FloorResult[], sizes: SizeResult[]): string {
     const qt = s.lookup.medianNs / big.nsPerRead;
     const verdict = (q: number): string => (q <= TARGET ? 'within' : 'outside');
     lines.push(
-      `- N=${fmtN(s.n)}: lookup ${fmtNs(s.lookup.medianNs)} ns/key (samples ${s.lookup.nsPerOp.map(fmtNs).join(' / ')}) is ` +
+      `- N=${fmtN(s.n)}${s.hugePages ? ' (hugePages)' : ''}: lookup ${fmtNs(s.lookup.medianNs)} ns/key (samples ${s.lookup.nsPerOp.map(fmtNs).join(' / ')}) is ` +
         `${fmtRatio(q4)} the 4 KiB floor (${verdict(q4)} ${TARGET}×) and ${fmtRatio(qt)} the THP floor (${verdict(qt)} ${TARGET}×); ` +
         `table: B = ${s.stats.B}, ${s.stats.overflowBuckets.toLocaleString('en-US')} overflow buckets, ${fmtBytes(s.stats.bytes)}, ` +
         `${s.stats.growing ? 'still growing (incremental evacuation in progress) during the lookups' : 'not growing'}, ` +
@@ -272,13 +277,15 @@ export const w8: Workload = {
   id: 'W8',
   title: 'scale: 1e8 keys vs the random-read floor',
   sizes: (ctx) => pickSizes(ctx, [1e8], [1e6]),
-  steps: (ctx) => floorConfigs(ctx.quick).length * FLOOR_RUNS + w8.sizes(ctx).length * 2,
+  steps: (ctx) => floorConfigs(ctx.quick).length * FLOOR_RUNS + w8.sizes(ctx).length * 4,
   run(ctx: BenchContext): WorkloadResult {
     const floors = floorConfigs(ctx.quick).map((c) => runFloor(c, ctx));
     const sizes: SizeResult[] = [];
     for (const n of [...w8.sizes(ctx)].sort((a, b) => a - b)) {
-      sizes.push(runSize(n, ctx));
-      gc();
+      for (const hugePages of [false, true]) {
+        sizes.push(runSize(n, hugePages, ctx));
+        gc();
+      }
     }
     return {
       markdown: render(floors, sizes),
