@@ -81,8 +81,11 @@ class BindingBase : public Napi::ObjectWrap<Derived> {
   // the lookup itself.)
   static Derived& from_handle(const Napi::CallbackInfo& info) {
     const Napi::Value v = info[0];
-    if (v.IsExternal()) {
-      auto* self = static_cast<Derived*>(v.As<Napi::External<void>>().Data());
+    // napi_get_value_external checks the type itself: no napi_typeof first
+    // (single get/set are a few Node-API calls, each a measurable share).
+    void* data = nullptr;
+    if (napi_get_value_external(info.Env(), v, &data) == napi_ok) {
+      auto* self = static_cast<Derived*>(data);
       if (self != nullptr && self->magic_ == Derived::kMagic) return *self;
     }
     throw_type(info.Env(), std::string("a ") + Derived::kName + " handle", "handle", describe(v));

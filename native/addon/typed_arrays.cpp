@@ -71,8 +71,10 @@ template uint8_t* exact_array<uint8_t>(const Napi::Value&, napi_typedarray_type,
                                        size_t, const char*);
 
 uint64_t single_key(const Napi::Value& v, const char* name) {
-  if (v.IsNumber()) {
-    double d = v.As<Napi::Number>().DoubleValue();
+  // napi_get_value_double fails, with nothing thrown, for anything but a
+  // number: one Node-API call for the common case instead of two.
+  double d = 0;
+  if (napi_get_value_double(v.Env(), v, &d) == napi_ok) {
     if (!core::is_valid_f64_key(d)) throw_range(v.Env(), kKeyRange, name, describe(v));
     return static_cast<uint64_t>(d);
   }
