@@ -1,7 +1,8 @@
 // W1 — u64 keys: insert N into an empty map, N hits in shuffled order, N misses.
 // Baseline: JS Map with number keys (x >> 11); also JS Map with BigInt keys.
 import { U64Map, type MapStats } from '../../src/index';
-import { check, measure, planFor, type Measurement } from '../harness';
+import { loadHooks } from '../../src/runtime/native';
+import { check, measure, planFor, type Measurement, type Plan } from '../harness';
 import { makeKeySet, releaseKeyCache, toBigIntArray, type KeySet } from '../keys';
 import { baselineCells, runBaselines, verifyBaselines, type CxxRow } from '../native-baselines';
 import { fmtMops, fmtN, fmtNs, fmtRatio, MAP_OPS_COLUMNS, mdTable, samplesLine } from '../report';
@@ -287,6 +288,33 @@ interface SizeResult {
   rows: Record<string, RowResult>;
   /** The C++ tables, one key at a time (bench/native-baselines.ts). */
   cxx: CxxRow[];
+  /** One empty call into an addon per hit key, in the same loop shape as the single-get row. */
+  crossing?: Measurement;
+}
+
+/** Sizes at which the empty crossing is measured: where single calls are compared with Map. */
+const CROSSING_MAX_N = 1e4;
+
+function measureCrossing(d: W1Data, plan: Plan, ctx: BenchContext): Measurement {
+  const hooks = loadHooks();
+  const keys = d.hitNum;
+  const name = `W1 N=${fmtN(d.n)} empty native call per key`;
+  ctx.progress.note(name);
+  let calls = 0;
+  return measure({
+    name,
+    n: d.n,
+    plan,
+    before: () => {
+      calls = 0;
+    },
+    run: () => {
+      for (let r = 0; r < plan.reps; r++) {
+        for (let i = 0; i < keys.length; i++) if (hooks.emptyCall(hooks, keys[i]) === undefined) calls++;
+      }
+    },
+    after: () => check(calls === plan.reps * d.n, `${name} calls`, calls, plan.reps * d.n),
+  });
 }
 
 function ratio(base: Measurement, m: Measurement): number {
@@ -341,6 +369,17 @@ function render(results: SizeResult[]): string {
   lines.push('');
   lines.push(samplesLine(results));
   lines.push('');
+  for (const r of results) {
+    const single = r.rows[u64Single.id];
+    if (r.crossing === undefined || single === undefined) continue;
+    const c = r.crossing.medianNs;
+    lines.push(
+      `N=${fmtN(r.n)}: one empty call into an addon (a native function of two arguments returning undefined, same loop) ` +
+        `costs ${fmtNs(c)} ns; U64Map's single get ${fmtNs(single.hit.medianNs)} ns is that plus ${fmtNs(single.hit.medianNs - c)} ns ` +
+        `of wrapper, hash, probe and result, against JS Map's ${fmtNs(r.rows[BASELINE].hit.medianNs)} ns for the whole get.`,
+    );
+    lines.push('');
+  }
   if (losses.length > 0) {
     lines.push('Where tophash is slower than JS Map (number keys):');
     lines.push('');
@@ -408,6 +447,7 @@ export const w1: Workload = {
         res.rows[row.id] = runRow(row, d, ctx);
       }
       d.big = null;
+      if (n <= CROSSING_MAX_N) res.crossing = measureCrossing(d, plan, ctx);
       ctx.progress.step(`W1 N=${fmtN(n)} C++ tables`);
       res.cxx = runBaselines('w1', n, plan, ks);
       verifyBaselines(res.cxx, `W1 N=${fmtN(n)}`, n, ks.hitSum);

@@ -241,6 +241,8 @@ export interface NativeAddon {
 export interface NativeHooks {
   /** V8's total of external bytes reported by addons (for tests). */
   externalMemory(): number;
+  /** Returns undefined without reading its arguments: one crossing into an addon, alone (bench W1). */
+  emptyCall(a: unknown, b: unknown): undefined;
   /**
    * Benchmark W8's random-read floor (not part of the map API; synchronous, it blocks for the whole
    * run): mmaps `bytes` (default 2 GiB, a multiple of 4096), madvises `MADV_HUGEPAGE` or
