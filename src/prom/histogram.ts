@@ -3,7 +3,14 @@ import { format } from 'node:util';
 
 import * as client from 'prom-client';
 
-import { Aggregator, READ_ROWS, RENDER_TEXT_ASYNC, type AggHandle, type LabelKey } from '../metrics/aggregator';
+import {
+  Aggregator,
+  READ_HANDLES,
+  READ_ROWS,
+  RENDER_TEXT_ASYNC,
+  type AggHandle,
+  type LabelKey,
+} from '../metrics/aggregator';
 import { compileObserve, copyLabels, LabelIndex, type IndexedSeries, type LabelObject } from '../metrics/label-index';
 import { rangeError, typeError } from '../runtime/errors';
 import { refuseShared } from './value-series';
@@ -435,17 +442,45 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     if (this.shared) return encodeFamilies([familyFromJSON(await this.get(), defaults)]);
     await runCollect(this as { collect?: () => unknown });
     this.sweep();
-    const readRow = this.reader();
-    const all = this.index.overflow === undefined ? this.index.series() : [...this.index.series(), this.index.overflow];
-    const series = function* () {
-      for (const s of all) {
-        const classic = classicHandle(s.handle);
-        const { count, sum, hist } = classic instanceof OverflowHistogram ? classic : readRow(s);
-        const native = s.handle instanceof NativeHandle ? s.handle.native : undefined;
-        yield { labels: s.labels, count, sum, hist, native };
-      }
-    };
-    return encodeHistogramFamily(this.name, this.help, this.bounds, series(), defaults);
+    const { labels, rows, stride, native } = this.seriesRows();
+    return encodeHistogramFamily(this.name, this.help, this.bounds, { labels, rows, stride, native }, defaults);
+  }
+
+  /**
+   * Every series of this process in the index's order, the overflow series last: labels, rows
+   * (count, sum, min, max, per-bucket counts) read in one native call through the series'
+   * handles, and native counts when the histogram has them.
+   */
+  private seriesRows(): {
+    labels: Record<string, string | number>[];
+    rows: Float64Array;
+    stride: number;
+    native: (NativeCounts | undefined)[] | undefined;
+  } {
+    const labels: Record<string, string | number>[] = [];
+    const handles: AggHandle[] = [];
+    let native: (NativeCounts | undefined)[] | undefined;
+    for (const s of this.index.series()) {
+      labels.push(s.labels);
+      handles.push(classicHandle(s.handle));
+      if (s.handle instanceof NativeHandle) (native ??= []).push(s.handle.native);
+    }
+    const read = this.agg[READ_HANDLES](handles);
+    const stride = read.stride;
+    let rows = read.rows;
+    const overflowSeries = this.index.overflow;
+    if (overflowSeries !== undefined) {
+      const overflow = classicHandle(overflowSeries.handle) as OverflowHistogram;
+      const withOverflow = new Float64Array(rows.length + stride);
+      withOverflow.set(rows);
+      withOverflow[rows.length] = overflow.count;
+      withOverflow[rows.length + 1] = overflow.sum;
+      withOverflow.set(overflow.hist, rows.length + 4);
+      rows = withOverflow;
+      labels.push(overflowSeries.labels);
+      if (overflowSeries.handle instanceof NativeHandle) (native ??= []).push(overflowSeries.handle.native);
+    }
+    return { labels, rows, stride, native };
   }
 
   /** @internal */
