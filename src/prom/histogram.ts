@@ -21,6 +21,7 @@ import { OVERFLOW_LABEL, seriesHeapBytes, SeriesPolicy, seriesOptions, type Seri
 import { renderFamilySamples } from '../metrics/exposition';
 import { NativeCounts, NativeHandle, parseNativeOption, type NativeHistogramOptions } from './native-buckets';
 import { encodeHistogramFamily } from './histogram-proto';
+import { SERIES_READOUT, type HistogramReadout } from '../metrics/series-readout';
 import { encodeFamilies, familyFromJSON } from './protobuf';
 import {
   checkLabelNames,
@@ -481,6 +482,15 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
       if (overflowSeries.handle instanceof NativeHandle) (native ??= []).push(overflowSeries.handle.native);
     }
     return { labels, rows, stride, native };
+  }
+
+  /** @internal See {@link SERIES_READOUT}; a shared histogram reads through `get()`. */
+  async [SERIES_READOUT](): Promise<HistogramReadout | undefined> {
+    if (this.shared) return undefined;
+    await runCollect(this as { collect?: () => unknown });
+    this.sweep();
+    const { labels, rows, stride } = this.seriesRows();
+    return { kind: 'histogram', name: this.name, help: this.help, bounds: this.bounds, labels, rows, stride };
   }
 
   /** @internal */
