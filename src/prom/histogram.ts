@@ -17,7 +17,14 @@ import { refuseShared } from './value-series';
 import { segmentName, sharedOption, type SharedMetricOptions } from './cluster';
 import { fastFormatRegisters } from './registry';
 import { OverflowHistogram } from './overflow-histogram';
-import { OVERFLOW_LABEL, seriesHeapBytes, SeriesPolicy, seriesOptions, type SeriesLimitOptions } from './series-policy';
+import {
+  OVERFLOW_LABEL,
+  refusedOnShared,
+  seriesHeapBytes,
+  SeriesPolicy,
+  seriesOptions,
+  type SeriesLimitOptions,
+} from './series-policy';
 import { renderFamilySamples } from '../metrics/exposition';
 import { NativeCounts, NativeHandle, parseNativeOption, type NativeHistogramOptions } from './native-buckets';
 import { encodeHistogramFamily } from './histogram-proto';
@@ -138,9 +145,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     if (typeof offload !== 'boolean') throw typeError('a boolean', 'config.offload', offload);
     const shared = sharedOption(config);
     const native = parseNativeOption(isObject(config) ? config.native : undefined);
-    if (native !== undefined && shared !== undefined) {
-      throw typeError('no shared option (native buckets are per process)', 'config.shared', shared);
-    }
+    if (native !== undefined && shared !== undefined) throw refusedOnShared('native', config.native);
     const limits = seriesOptions(config, shared !== undefined);
     super(config);
     const policy = new SeriesPolicy(limits);
