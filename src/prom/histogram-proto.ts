@@ -41,6 +41,8 @@ export interface HistogramProtoSeries {
   rows: Float64Array;
   stride: number;
   native: readonly (NativeCounts | undefined)[] | undefined;
+  /** Write the classic buckets (always without native counts). */
+  classic: boolean;
 }
 
 // Where the classic bucket counts start in a row: after count, sum, min and max.
@@ -203,9 +205,9 @@ export function encodeHistogramFamily(
   // A failed encode may have left a message open: start clean.
   w.finish();
   const { labels, rows, stride, native } = series;
+  const classic = boundBytes(series.classic || native === undefined ? bounds : []);
   w.fork();
   w.varint(FAMILY_NAME).string(name).varint(FAMILY_HELP).string(help).varint(FAMILY_TYPE).varint(METRIC_TYPE.histogram);
-  const classic = boundBytes(bounds);
   for (let i = 0; i < labels.length; i++) {
     writeMetric(w, labelBytes(labels[i], defaults), classic, rows, i * stride, native?.[i]);
   }

@@ -127,6 +127,8 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
   // Created with `shared`: reads and scrapes cover every process's series.
   private shared = false;
   private policy!: SeriesPolicy;
+  // The protobuf exposition carries the classic buckets (without native buckets, or native.classic).
+  private protobufClassic = true;
 
   /**
    * Creates the histogram and registers it in `config.registers` (default: prom-client's global
@@ -150,6 +152,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     super(config);
     const policy = new SeriesPolicy(limits);
     this.policy = policy;
+    this.protobufClassic = native === undefined || native.classic;
     const withNative = (handle: ClassicHandle): ClassicHandle | NativeHandle<ClassicHandle> =>
       native === undefined ? handle : new NativeHandle(handle, new NativeCounts(native.schema, native.zeroThreshold));
     // prom-client installs observe as an own property; ours replaces it below.
@@ -449,7 +452,14 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     await runCollect(this as { collect?: () => unknown });
     this.sweep();
     const { labels, rows, stride, native } = this.seriesRows();
-    return encodeHistogramFamily(this.name, this.help, this.bounds, { labels, rows, stride, native }, defaults);
+    const classic = this.protobufClassic;
+    return encodeHistogramFamily(
+      this.name,
+      this.help,
+      this.bounds,
+      { labels, rows, stride, native, classic },
+      defaults,
+    );
   }
 
   /**
