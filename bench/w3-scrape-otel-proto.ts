@@ -1,8 +1,8 @@
 // W3's scrape rows for tophash/prom's protobuf exposition and tophash/otel's producer, beside the
 // text scrapes and the OpenTelemetry SDK's collect in workloads/w3.ts:
 //
-// - native histograms (schema 3, the classic buckets beside them) served as protobuf through
-//   `registry.metricsFor(accept)`, against prom-client's text scrape of classic buckets;
+// - native histograms (schema 3; by default no classic buckets in the protobuf) served as protobuf
+//   through `registry.metricsFor(accept)`, against prom-client's text scrape of classic buckets;
 // - `TophashMetricProducer.collect()` over a tophash/prom Histogram, against the SDK's own
 //   `reader.collect()` with the same events recorded through its Histogram instrument.
 //
@@ -17,7 +17,7 @@ import * as protobuf from 'protobufjs';
 import { TophashMetricProducer } from '../src/otel';
 import { Histogram, Registry } from '../src/prom';
 import { metricFamilyType } from '../src/prom/protobuf';
-import { BUCKET_SLOTS, DEFAULT_BUCKETS, LABEL_NAMES, oracleOf, verifyTotals, type Events } from './w3-events';
+import { DEFAULT_BUCKETS, LABEL_NAMES, oracleOf, verifyTotals, type Events } from './w3-events';
 import { METRIC_HELP, METRIC_NAME, otelState, type SeriesTotals } from './w3-systems';
 import type { ScrapeSystem } from './workloads/w3';
 
@@ -80,7 +80,11 @@ function collectedTotals(ev: Events, metrics: readonly unknown[]): SeriesTotals[
   return out;
 }
 
-/** The protobuf body's histogram series as totals: classic buckets made per-bucket again. */
+/**
+ * The protobuf body's histogram series as totals. Native buckets do not line up with the classic
+ * slots, so a series' native bucket counts are checked to add up to its count here, and the
+ * classic slot comparison is left out (the protobuf carries no classic buckets by default).
+ */
 function protobufTotals(ev: Events, body: Uint8Array): SeriesTotals[] {
   const type = metricFamilyType();
   const reader = protobuf.Reader.create(body);
@@ -89,18 +93,21 @@ function protobufTotals(ev: Events, body: Uint8Array): SeriesTotals[] {
     const family = type.toObject(type.decodeDelimited(reader), { longs: Number, defaults: true }) as {
       metric: {
         label: { name: string; value: string }[];
-        histogram: { sampleCount: number; sampleSum: number; bucket: { cumulativeCount: number }[] };
+        histogram: { sampleCount: number; sampleSum: number; zeroCount: number; positiveDelta: number[] };
       }[];
     };
     for (const m of family.metric) {
       const attributes = Object.fromEntries(m.label.map((l) => [l.name, l.value]));
-      const cumulative = m.histogram.bucket.map((b) => b.cumulativeCount);
-      const buckets = new Float64Array(BUCKET_SLOTS);
-      for (let i = 0; i < BUCKET_SLOTS; i++) {
-        const upTo = i < cumulative.length ? cumulative[i] : m.histogram.sampleCount;
-        buckets[i] = upTo - (i === 0 ? 0 : cumulative[i - 1]);
+      const h = m.histogram;
+      let inBuckets = h.zeroCount;
+      let bucket = 0;
+      for (const delta of h.positiveDelta) inBuckets += bucket += delta;
+      if (inBuckets !== h.sampleCount) {
+        throw new Error(
+          `W3: native buckets of ${JSON.stringify(attributes)} hold ${inBuckets}, count ${h.sampleCount}`,
+        );
       }
-      out.push({ combo: comboOf(ev, attributes), count: m.histogram.sampleCount, sum: m.histogram.sampleSum, buckets });
+      out.push({ combo: comboOf(ev, attributes), count: h.sampleCount, sum: h.sampleSum, buckets: null });
     }
   }
   return out;
