@@ -147,7 +147,8 @@ export function generateScrapeEvents(routes: number, perSeries: number): Events 
   return { ...ev, oracle: oracleOf(ev.combo, ev.latency, space.series) };
 }
 
-function oracleOf(combo: Uint32Array, latency: Float64Array, series: number): Oracle {
+/** What a system must report after the events (combo, latency) over `series` label sets. */
+export function oracleOf(combo: Uint32Array, latency: Float64Array, series: number): Oracle {
   const perSeries = new Float64Array(series);
   const perSeriesSum = new Float64Array(series);
   const perSeriesBuckets = new Float64Array(series * BUCKET_SLOTS);

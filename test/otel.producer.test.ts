@@ -220,6 +220,64 @@ describe('Aggregators', () => {
   });
 });
 
+describe('tophash/prom histograms, read from their rows', () => {
+  it('apply default labels as getMetricsAsJSON does (a series label wins unless empty)', async () => {
+    const registry = new Registry();
+    registry.setDefaultLabels({ service: 'api', route: 'unset' });
+    const latency = new Histogram({
+      name: 'latency_seconds',
+      help: 'Latency',
+      labelNames: ['route'],
+      buckets: [1],
+      registers: [registry],
+    });
+    latency.observe({ route: '/a' }, 0.5);
+    latency.observe({ route: '' }, 2);
+    const metrics = await manual({ registers: [registry] })();
+    expect(points<OtelHistogram>(metrics.get('latency_seconds')).map((p) => [p.attributes, p.value.count])).toEqual([
+      [{ route: '/a', service: 'api' }, 1],
+      [{ route: 'unset', service: 'api' }, 1],
+    ]);
+  });
+
+  it('delta: counts per interval, a removed and re-created series restarting, the overflow series included', async () => {
+    const registry = new Registry();
+    const latency = new Histogram({
+      name: 'latency_seconds',
+      help: 'Latency',
+      labelNames: ['route'],
+      buckets: [1],
+      maxSeries: 2,
+      registers: [registry],
+    });
+    const collect = manual({ registers: [registry], temporality: 'delta' });
+    const view = async () =>
+      points<OtelHistogram>((await collect()).get('latency_seconds')).map((p) => [
+        p.attributes,
+        p.value.count,
+        p.value.buckets.counts,
+      ]);
+    latency.observe({ route: '/a' }, 0.5);
+    latency.observe({ route: '/b' }, 2);
+    latency.observe({ route: '/c' }, 3); // past maxSeries: the overflow series
+    expect(await view()).toEqual([
+      [{ otel_metric_overflow: 'true' }, 1, [0, 1]],
+      [{ route: '/a' }, 1, [1, 0]],
+      [{ route: '/b' }, 1, [0, 1]],
+    ]);
+    latency.remove({ route: '/a' });
+    latency.observe({ route: '/a' }, 0.25);
+    latency.observe({ route: '/b' }, 0.5);
+    latency.observe({ route: '/b' }, 0.75);
+    expect(await view()).toEqual([
+      [{ otel_metric_overflow: 'true' }, 0, [0, 0]],
+      // A new series with the old one's total: its whole total, not a difference of 0.
+      [{ route: '/a' }, 1, [1, 0]],
+      [{ route: '/b' }, 2, [2, 0]],
+    ]);
+  });
+});
+
 describe('temporality', () => {
   async function twoCollects(temporality: 'cumulative' | 'delta') {
     const registry = new Registry();

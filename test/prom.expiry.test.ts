@@ -141,7 +141,7 @@ describe('ttl on a Histogram', () => {
 describe('ttl with shared', () => {
   it('throws at construction', () => {
     expect(() => new Counter({ name: 'c', help: 'c', ttl: TTL, shared: { name: 'x' } })).toThrow(
-      'Expected no maxSeries or ttl on a metric shared between processes (not supported yet) for config.ttl but received 1000',
+      'Expected no ttl on a metric shared between processes (a process can expire only its own part of a series, and the merged value would go down) for config.ttl but received 1000',
     );
   });
 });

@@ -197,9 +197,26 @@ describe('maxSeries with shared', () => {
             registers: [registry],
           }),
       ).toThrow(
-        'Expected no maxSeries or ttl on a metric shared between processes (not supported yet) for config.maxSeries but received 5',
+        'Expected no maxSeries on a metric shared between processes (series past the limit would be counted outside shared memory) for config.maxSeries but received 5',
       );
     }
+    expect(registry.getMetricsAsArray()).toHaveLength(0);
+  });
+
+  it('refuses native buckets too, naming config.native, before the metric is registered', () => {
+    const registry = new Registry();
+    const create = () =>
+      new Histogram({
+        name: 'h',
+        help: 'h',
+        native: { schema: 3 },
+        shared: { name: 'x' },
+        registers: [registry],
+      });
+    expect(create).toThrow(RangeError);
+    expect(create).toThrow(
+      'Expected no native on a metric shared between processes (native buckets are counted in each process, outside shared memory) for config.native but received an object',
+    );
     expect(registry.getMetricsAsArray()).toHaveLength(0);
   });
 });

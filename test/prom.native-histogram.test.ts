@@ -89,49 +89,55 @@ function labelsOf(m: DecodedMetric): Record<string, string> {
 }
 
 describe('native histograms in the protobuf exposition', () => {
-  it('round-trips every field: schema, zero bucket, spans and deltas of both signs, count and sum', async () => {
-    const registry = new Registry();
-    const h = new Histogram({
-      name: 'latency_seconds',
-      help: 'Latency',
-      labelNames: ['route'],
-      native: { schema: 3 },
-      registers: [registry],
-    });
-    const observed: Record<string, number[]> = {
-      '/a': [0.003, 0.004, 0.0041, 0.25, 0.5, 1, 2, 3.5, 0, -0.75, -2, 1e-300, 1000],
-      '/b': [7, 7, 7, 8],
-    };
-    for (const [route, values] of Object.entries(observed)) for (const v of values) h.observe({ route }, v);
-    const { contentType, body } = await registry.metricsFor(PROMETHEUS_ACCEPT);
-    expect(contentType).toBe(PROTOBUF_CONTENT_TYPE);
-    expect(body).toBeInstanceOf(Uint8Array);
-    const [family] = decode(body as Uint8Array);
-    expect(family).toMatchObject({ name: 'latency_seconds', help: 'Latency', type: 4 });
-    expect(family.metric).toHaveLength(2);
-    for (const m of family.metric) {
-      const values = observed[labelsOf(m).route];
-      const hist = m.histogram!;
-      expect(hist.sampleCount).toBe(values.length);
-      expect(hist.sampleSum).toBe(values.reduce((a, v) => a + v, 0));
-      expect(hist.schema).toBe(3);
-      expect(hist.zeroThreshold).toBe(2 ** -128);
-      expect(hist.zeroCount).toBe(values.filter((v) => Math.abs(v) <= 2 ** -128).length);
-      const positive = new Map<number, number>();
-      const negative = new Map<number, number>();
-      for (const v of values) {
-        if (Math.abs(v) <= 2 ** -128) continue;
-        const side = v > 0 ? positive : negative;
-        const i = oracleIndex(Math.abs(v), 3);
-        side.set(i, (side.get(i) ?? 0) + 1);
+  it.each([false, true])(
+    'round-trips every field: schema, zero bucket, spans and deltas of both signs, count and sum (classic: %s)',
+    async (classic) => {
+      const registry = new Registry();
+      const h = new Histogram({
+        name: 'latency_seconds',
+        help: 'Latency',
+        labelNames: ['route'],
+        native: { schema: 3, classic },
+        registers: [registry],
+      });
+      const observed: Record<string, number[]> = {
+        '/a': [0.003, 0.004, 0.0041, 0.25, 0.5, 1, 2, 3.5, 0, -0.75, -2, 1e-300, 1000],
+        '/b': [7, 7, 7, 8],
+      };
+      for (const [route, values] of Object.entries(observed)) for (const v of values) h.observe({ route }, v);
+      const { contentType, body } = await registry.metricsFor(PROMETHEUS_ACCEPT);
+      expect(contentType).toBe(PROTOBUF_CONTENT_TYPE);
+      expect(body).toBeInstanceOf(Uint8Array);
+      const [family] = decode(body as Uint8Array);
+      expect(family).toMatchObject({ name: 'latency_seconds', help: 'Latency', type: 4 });
+      expect(family.metric).toHaveLength(2);
+      for (const m of family.metric) {
+        const values = observed[labelsOf(m).route];
+        const hist = m.histogram!;
+        expect(hist.sampleCount).toBe(values.length);
+        expect(hist.sampleSum).toBe(values.reduce((a, v) => a + v, 0));
+        expect(hist.schema).toBe(3);
+        expect(hist.zeroThreshold).toBe(2 ** -128);
+        expect(hist.zeroCount).toBe(values.filter((v) => Math.abs(v) <= 2 ** -128).length);
+        const positive = new Map<number, number>();
+        const negative = new Map<number, number>();
+        for (const v of values) {
+          if (Math.abs(v) <= 2 ** -128) continue;
+          const side = v > 0 ? positive : negative;
+          const i = oracleIndex(Math.abs(v), 3);
+          side.set(i, (side.get(i) ?? 0) + 1);
+        }
+        expect(expand(hist.positiveSpan, hist.positiveDelta)).toEqual(positive);
+        expect(expand(hist.negativeSpan, hist.negativeDelta)).toEqual(negative);
+        // With classic: true the classic buckets (prom-client's defaults) travel too, cumulative.
+        const bounds = classic ? [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] : [];
+        expect(hist.bucket.map((b) => b.upperBound)).toEqual(bounds);
+        for (const b of hist.bucket) expect(b.cumulativeCount).toBe(values.filter((v) => v <= b.upperBound).length);
       }
-      expect(expand(hist.positiveSpan, hist.positiveDelta)).toEqual(positive);
-      expect(expand(hist.negativeSpan, hist.negativeDelta)).toEqual(negative);
-      // The classic buckets (prom-client's defaults) travel too, cumulative.
-      expect(hist.bucket.map((b) => b.upperBound)).toEqual([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
-      for (const b of hist.bucket) expect(b.cumulativeCount).toBe(values.filter((v) => v <= b.upperBound).length);
-    }
-  });
+      // The text keeps the classic buckets either way.
+      expect(await registry.metrics()).toContain('latency_seconds_bucket{route="/b",le="10"} 4');
+    },
+  );
 
   it('puts a value on a boundary in the bucket it closes (upper-inclusive), at every schema', () => {
     for (let schema = -4; schema <= 8; schema++) {
@@ -288,7 +294,10 @@ describe('hostile native options', () => {
     expect(make(3)).toThrow(/Expected an object \{ schema \} for config\.native but received 3/);
     expect(make({ schema: 3, zeroThreshold: -1 })).toThrow(/for config\.native\.zeroThreshold but received -1/);
     expect(make({ schema: 3, shcema: 2 })).toThrow(/config\.native but received string 'shcema'/);
-    expect(make({ schema: 3 }, { shared: { name: 'n' } })).toThrow(/no shared option/);
+    expect(make({ schema: 3, classic: 'yes' })).toThrow(/Expected a boolean for config\.native\.classic but received/);
+    expect(make({ schema: 3 }, { shared: { name: 'n' } })).toThrow(
+      /Expected no native on a metric shared between processes .* for config\.native/,
+    );
   });
 
   it('names native among the known options for a misspelt one', () => {

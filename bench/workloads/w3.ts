@@ -40,6 +40,7 @@ import {
   systems,
   type System,
 } from '../w3-systems';
+import { protobufAndProducerScrapes } from '../w3-scrape-otel-proto';
 import { pickSizes, type BenchContext, type Workload, type WorkloadResult } from './types';
 
 /** Routes of the aggregation workload: 50 × 4 methods × 5 statuses = 1000 label sets. */
@@ -74,6 +75,8 @@ const TARGETS = {
   handles: 30,
   dropIn: 5,
   exposition: 5,
+  protobuf: 5,
+  producer: 5,
 };
 
 interface SystemResult {
@@ -104,6 +107,7 @@ interface ScrapeRow {
   label: string;
   group: 'baseline' | 'tophash';
   what: string;
+  versus?: string;
   available: boolean;
   note: string | null;
   samplesMs: number[];
@@ -152,14 +156,24 @@ async function runSystem(sys: System, ev: Events, plan: Plan, ctx: BenchContext)
 // ---------------------------------------------------------------------------
 // scrape
 
-interface ScrapeSystem {
+export interface ScrapeSystem {
   id: string;
   label: string;
   group: 'baseline' | 'tophash';
   what: string;
+  /** The row this one's ratio is against (default prom-client's). */
+  versus?: string;
   unavailable(): string | null;
-  /** Builds the state holding every series of `ev` (untimed); returns the timed call and a check of its output. */
-  prepare(ev: Events): { scrape: () => unknown; check: (out: unknown) => Promise<void> | void; dispose: () => void };
+  /**
+   * Builds the state holding every series of `ev` (untimed); returns the timed call, what runs
+   * untimed before each call (if anything), and a check of the last call's output.
+   */
+  prepare(ev: Events): {
+    scrape: () => unknown;
+    beforeSample?: () => void;
+    check: (out: unknown) => Promise<void> | void;
+    dispose: () => void;
+  };
 }
 
 function scrapeSystems(): ScrapeSystem[] {
@@ -237,6 +251,7 @@ function scrapeSystems(): ScrapeSystem[] {
     },
     dropInScrape('prom-drop-in', 'tophash/prom Histogram, prom-client Registry', false),
     dropInScrape('prom-drop-in-registry', 'tophash/prom Histogram and Registry', true),
+    ...protobufAndProducerScrapes(),
   ];
 }
 
@@ -265,15 +280,16 @@ function dropInScrape(id: string, label: string, ownRegistry: boolean): ScrapeSy
 }
 
 async function timeScrape(sys: ScrapeSystem, ev: Events, plan: ScrapePlan, ctx: BenchContext): Promise<ScrapeRow> {
-  const base = { id: sys.id, label: sys.label, group: sys.group, what: sys.what };
+  const base = { id: sys.id, label: sys.label, group: sys.group, what: sys.what, versus: sys.versus };
   ctx.progress.step(`W3 scrape ${fmtN(ev.space.series)} series: ${sys.label} ${sys.what}`);
   const missing = sys.unavailable();
   if (missing !== null) return { ...base, available: false, note: missing, samplesMs: [], medianMs: NaN, bytes: null };
-  const { scrape, check, dispose } = sys.prepare(ev);
+  const { scrape, beforeSample, check, dispose } = sys.prepare(ev);
   try {
     const samplesMs: number[] = [];
     let out: unknown = null;
     for (let k = 0; k < plan.warmup + plan.samples; k++) {
+      beforeSample?.();
       gc();
       const t0 = process.hrtime.bigint();
       out = scrape();
@@ -289,7 +305,7 @@ async function timeScrape(sys: ScrapeSystem, ev: Events, plan: ScrapePlan, ctx: 
       note: null,
       samplesMs,
       medianMs: median(samplesMs),
-      bytes: typeof out === 'string' ? out.length : null,
+      bytes: typeof out === 'string' || out instanceof Uint8Array ? out.length : null,
     };
   } finally {
     dispose();
@@ -311,8 +327,8 @@ function targetsOf(size: SizeResult | undefined, scrape1k: ScrapeResult | undefi
   const t = (id: string, text: string, want: number, r: number): Target =>
     Number.isFinite(r) ? { id, text, want, got: r, met: r >= want } : { id, text, want, got: null, met: null };
   const scrapeRow = (id: string): ScrapeRow | undefined => scrape1k?.rows.find((r) => r.id === id);
-  const scrapeRatio = (id: string): number => {
-    const b = scrapeRow('prom-client');
+  const scrapeRatio = (id: string, baseline = 'prom-client'): number => {
+    const b = scrapeRow(baseline);
     const r = scrapeRow(id);
     return b?.available && r?.available ? b.medianMs / r.medianMs : NaN;
   };
@@ -337,6 +353,18 @@ function targetsOf(size: SizeResult | undefined, scrape1k: ScrapeResult | undefi
       'tophash/prom Registry.metrics() vs prom-client registry.metrics(), 1000 series',
       TARGETS.exposition,
       scrapeRatio('prom-drop-in-registry'),
+    ),
+    t(
+      'protobuf-native',
+      'tophash/prom native histograms, metricsFor(protobuf), vs prom-client registry.metrics() (classic), 1000 series',
+      TARGETS.protobuf,
+      scrapeRatio('prom-native-protobuf'),
+    ),
+    t(
+      'otel-producer',
+      'TophashMetricProducer.collect() vs the OTel SDK reader.collect(), after one event per series, 1000 series',
+      TARGETS.producer,
+      scrapeRatio('otel-producer-updates', 'otel-updates'),
     ),
   ];
 }
@@ -405,12 +433,13 @@ function render(sizes: SizeResult[], scrapes: ScrapeResult[], targets: Target[])
     lines.push('');
     const rows = sc.rows.map((r) => {
       if (!r.available) return [r.label, r.what, '—', '—', '—', r.note ?? 'not available'];
-      const ratio = base?.available ? base.medianMs / r.medianMs : NaN;
+      const against = r.versus === undefined ? base : sc.rows.find((b) => b.id === r.versus);
+      const ratio = against?.available ? against.medianMs / r.medianMs : NaN;
       return [
         r.label,
         r.what,
         fmtDuration(r.medianMs * 1e6),
-        r.id === 'prom-client' ? '1×' : fmtRatio(ratio),
+        r.id === 'prom-client' ? '1×' : `${fmtRatio(ratio)}${r.versus === undefined ? '' : ` vs ${r.versus}`}`,
         r.bytes === null ? '—' : `${(r.bytes / 1024).toFixed(0)} KiB`,
         `${fmtDuration(r.samplesMs[0] * 1e6)}–${fmtDuration(r.samplesMs[r.samplesMs.length - 1] * 1e6)}`,
       ];
@@ -421,7 +450,7 @@ function render(sizes: SizeResult[], scrapes: ScrapeResult[], targets: Target[])
           { title: 'system', align: 'left' },
           { title: 'call', align: 'left' },
           'median',
-          'vs prom-client',
+          'vs prom-client (or the row named)',
           'text',
           { title: 'min–max', align: 'left' },
         ],

@@ -80,6 +80,7 @@ Napi::Function AggregatorBinding::Define(Napi::Env env) {
                          InstanceMethod<&AggregatorBinding::Size>("size"),
                          InstanceMethod<&AggregatorBinding::Scan>("scan"),
                          InstanceMethod<&AggregatorBinding::Render>("render"),
+                         InstanceMethod<&AggregatorBinding::ReadHandles>("readHandles"),
                          InstanceMethod<&AggregatorBinding::Stats>("stats"),
                          InstanceMethod<&AggregatorBinding::Ring>("ring"),
                          InstanceMethod<&AggregatorBinding::Sync>("sync"),
@@ -665,27 +666,65 @@ bool AggregatorBinding::render_text(core::Aggregator& handles, core::Aggregator&
                                  [&](const core::EntryVisitor& v) { rows.visit_entries(v); });
     }
     rows.visit_entries(write);
-  } else if (&rows == &handles) {
-    handles.visit_handles(ids, n, write);
   } else {
-    // Shared between processes: the handles' keys, with the merged rows.
-    handles.visit_handles(ids, n, [&](const core::EntryView& e) {
-      core::EntryView merged = e;
-      uint32_t offsets[2] = {0, static_cast<uint32_t>(e.len)};
-      core::StagedKeys k;
-      k.count = 1;
-      if (e.bytes != nullptr) {
-        k.bytes = e.bytes;
-        k.offsets = offsets;
-      } else {
-        k.u64 = &e.u64;
-      }
-      merged.row = rows.find(k);
-      write(merged);
-    });
+    visit_handle_rows(handles, rows, ids, n, write);
   }
   out->append(r.tail);
   return true;
+}
+
+void AggregatorBinding::visit_handle_rows(core::Aggregator& handles, core::Aggregator& rows,
+                                          const uint32_t* ids, size_t n,
+                                          const core::EntryVisitor& visit) {
+  if (&rows == &handles) {
+    handles.visit_handles(ids, n, visit);
+    return;
+  }
+  // Shared between processes: the handles' keys, with the merged rows.
+  handles.visit_handles(ids, n, [&](const core::EntryView& e) {
+    core::EntryView merged = e;
+    uint32_t offsets[2] = {0, static_cast<uint32_t>(e.len)};
+    core::StagedKeys k;
+    k.count = 1;
+    if (e.bytes != nullptr) {
+      k.bytes = e.bytes;
+      k.offsets = offsets;
+    } else {
+      k.u64 = &e.u64;
+    }
+    merged.row = rows.find(k);
+    visit(merged);
+  });
+}
+
+// readHandles(handleIds: Uint32Array) -> Float64Array: the rows of the
+// handles' keys in that order, stride doubles each, zeros for a key without
+// an entry. tophash/prom's protobuf scrape and tophash/otel read a metric's
+// series through it: no key text, no lookup per series in JavaScript.
+Napi::Value AggregatorBinding::ReadHandles(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!is_typed(info[0], napi_uint32_array))
+    throw_type(env, "a Uint32Array", "handleIds", describe(info[0]));
+  auto ta = info[0].As<Napi::TypedArray>();
+  const std::vector<uint32_t> ids(
+      static_cast<const uint32_t*>(typed_data(ta)),
+      static_cast<const uint32_t*>(typed_data(ta)) + ta.ElementLength());
+  const size_t stride = open(env).shared().options().hist.size() + core::kRecordHeader;
+  auto out = Napi::Float64Array::New(env, ids.size() * stride);
+  double* dst = out.Data();
+  if (!ids.empty()) std::memset(dst, 0, ids.size() * stride * sizeof(double));
+  Locked g = locked(env);
+  core::Aggregator& handles = g.engine();
+  core::Aggregator& rows = g.read_view(env);
+  const size_t bad = handles.first_dead_handle(ids.data(), ids.size());
+  if (bad != ids.size())
+    throw_range(env, "a live handle id", indexed("handleIds", bad), std::to_string(ids[bad]));
+  size_t at = 0;
+  visit_handle_rows(handles, rows, ids.data(), ids.size(), [&](const core::EntryView& e) {
+    if (e.row != nullptr) std::memcpy(dst + at * stride, e.row, stride * sizeof(double));
+    at++;
+  });
+  return out;
 }
 
 // render(...) -> string: head, the sample lines of every entry (scan order)

@@ -86,6 +86,7 @@ class AggregatorBinding : public BindingBase<AggregatorBinding, AggregatorRecord
   Napi::Value Size(const Napi::CallbackInfo& info);
   Napi::Value Scan(const Napi::CallbackInfo& info);
   Napi::Value Render(const Napi::CallbackInfo& info);
+  Napi::Value ReadHandles(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
   // Offload: the ring's memory for JavaScript's views, draining this
   // thread's ring now (sync) or on the libuv pool (syncAsync), waking the
@@ -116,6 +117,10 @@ class AggregatorBinding : public BindingBase<AggregatorBinding, AggregatorRecord
   // from (the engine, or the merged view of a shared aggregator).
   static bool render_text(core::Aggregator& handles, core::Aggregator& rows, const RenderRequest& r,
                           std::string* out, size_t* bad);
+  // Each handle's key with its row from rows (the engine's own, or the merged
+  // view's for the same key), in the order of ids; all ids must be live.
+  static void visit_handle_rows(core::Aggregator& handles, core::Aggregator& rows,
+                                const uint32_t* ids, size_t n, const core::EntryVisitor& visit);
 
   // Throws a RangeError naming the first bad event (id or value).
   void check_events(Napi::Env env, core::Aggregator& a, const uint32_t* ids, const double* values,

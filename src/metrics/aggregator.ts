@@ -308,6 +308,8 @@ interface NativeAggregator {
   zero(): void;
   size(): number;
   scan(cursor: number, count: number, del: boolean): [BigUint64Array | [Uint8Array, Uint32Array], Float64Array, number];
+  /** The rows of the handles' keys in that order, stride doubles each, zeros for a key without an entry. */
+  readHandles(handleIds: Uint32Array): Float64Array;
   render(
     head: string,
     tail: string,
@@ -379,6 +381,16 @@ export const RENDER_TEXT = Symbol('tophash.aggregator.renderText');
  * @internal
  */
 export const RENDER_TEXT_ASYNC = Symbol('tophash.aggregator.renderTextAsync');
+
+/**
+ * The rows of some handles' keys in the handles' order (not public API): `stride` doubles each
+ * (count, sum, min, max, then the histogram buckets), zeros for a key without an entry. What
+ * tophash/prom's protobuf scrape and tophash/otel read a metric's series with: no key text and no
+ * lookup per series in JavaScript.
+ *
+ * @internal
+ */
+export const READ_HANDLES = Symbol('tophash.aggregator.readHandles');
 
 /** What {@link RENDER_TEXT} renders: a histogram family when the aggregator has a histogram, else a summary. @internal */
 export interface AggRenderFamily {
@@ -1432,6 +1444,15 @@ export class Aggregator<const S extends AggKeyParam = AggKeyParam> {
   /** @internal See {@link LABEL_NAMES}. */
   get [LABEL_NAMES](): readonly string[] {
     return this.#labelNames;
+  }
+
+  /** @internal See {@link READ_HANDLES}. Flushes first. */
+  [READ_HANDLES](handles: readonly AggHandle[]): { rows: Float64Array; stride: number } {
+    const n = this.#open();
+    const ids = new Uint32Array(handles.length);
+    for (let i = 0; i < handles.length; i++) ids[i] = (handles[i] as Handle | RingHandle).id;
+    this.flush();
+    return { rows: n.readHandles(ids), stride: this.#stride };
   }
 
   /** @internal See {@link READ_ROWS}. Flushes first. */

@@ -20,6 +20,8 @@ const SUM = 3 as DataPointType.SUM;
 const DOUBLE = 1 as MetricDescriptor['valueType'];
 
 function counts(r: Reading): number[] {
+  // A reading's own array is handed on as it is (readings are built afresh on every collect).
+  if (Array.isArray(r.buckets)) return r.buckets as number[];
   const buckets = r.buckets ?? [r.value];
   const out = new Array<number>(buckets.length);
   for (let i = 0; i < out.length; i++) out[i] = buckets[i];

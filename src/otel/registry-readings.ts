@@ -1,11 +1,18 @@
-// Reads prom-client registries (tophash/prom metrics register in them) through
-// getMetricsAsJSON(): the one read every prom-client metric answers, default labels applied.
+// Reads prom-client registries (tophash/prom metrics register in them). A tophash/prom
+// histogram is read through its readout (series-readout.ts: its rows in one native call, its
+// series' label objects), its attributes built once per series and reused while the series
+// lives; every other metric through its own get(), default labels applied as prom-client's
+// getMetricsAsJSON() applies them. A registry without getMetricsAsArray() is read through
+// getMetricsAsJSON(), the one read every prom-client registry answers.
+import { readsOut, SERIES_READOUT, type HistogramReadout } from '../metrics/series-readout';
 import type { Attributes, FamilyReading, Reading } from './readings';
 
 /** What tophash/otel needs of a prom-client (or tophash/prom) `Registry`. */
 export interface PromRegistryLike {
   /** prom-client's `Registry#getMetricsAsJSON()`. */
   getMetricsAsJSON(): Promise<readonly unknown[]>;
+  /** prom-client's `Registry#getMetricsAsArray()`: read metric by metric when present. */
+  getMetricsAsArray?(): readonly unknown[];
 }
 
 interface SampleJSON {
@@ -87,20 +94,122 @@ function histogramFamily(metric: MetricJSON): FamilyReading {
   return { name: metric.name, description: metric.help, unit: '', kind: 'histogram', bounds: bounds ?? [], series };
 }
 
+type Labels = Record<string, string | number>;
+
+const NO_DEFAULTS: Labels = Object.freeze({});
+
+/** labels with the registry's default labels, as getMetricsAsJSON() merges them (a falsy value takes the default). */
+function withDefaults(labels: Labels, defaults: Labels): Labels {
+  const out: Labels = { ...labels };
+  for (const name in defaults) out[name] = out[name] || defaults[name];
+  return out;
+}
+
+interface Derived {
+  attributes: Attributes;
+  key: string;
+}
+
+/**
+ * Each metric's series' attributes and keys from its previous read, by position: a series keeps
+ * its label object while it lives and the index keeps its order, so one compare per series finds
+ * them again (a lookup by label object cost more than the rest of a series' reading). Behind it,
+ * by label object, for series that moved.
+ */
+const derivedByMetric = new WeakMap<object, { defaults: Labels; labels: Labels[]; derived: Derived[] }>();
+const derivedByLabels = new WeakMap<object, Derived & { defaults: Labels }>();
+let nextSeries = 0;
+
+/**
+ * A series' attributes and key. The key names the series object (its label object), not only its
+ * labels: a series removed or expired and created again is a new series, whose first delta is its
+ * whole total, even when that total happens to equal the old series' last one.
+ */
+function derive(labels: Labels, defaults: Labels): Derived {
+  const cached = derivedByLabels.get(labels);
+  if (cached !== undefined && cached.defaults === defaults) return cached;
+  const all = defaults === NO_DEFAULTS ? labels : withDefaults(labels, defaults);
+  const derived = { defaults, attributes: attributesOf(all), key: `${seriesKey(all)}#${nextSeries++}` };
+  derivedByLabels.set(labels, derived);
+  return derived;
+}
+
+// Where a readout row's per-bucket counts start: after count, sum, min and max.
+const ROW_BUCKETS = 4;
+
+/** A tophash/prom histogram's readout as a family. */
+function readoutFamily(metric: object, readout: HistogramReadout, defaults: Labels): FamilyReading {
+  const { labels, rows, stride, bounds } = readout;
+  let cache = derivedByMetric.get(metric);
+  if (cache === undefined || cache.defaults !== defaults) {
+    cache = { defaults, labels: [], derived: [] };
+    derivedByMetric.set(metric, cache);
+  }
+  const before = cache.labels;
+  const derivedBefore = cache.derived;
+  const derived = new Array<Derived>(labels.length);
+  const series = new Array<Reading>(labels.length);
+  for (let i = 0; i < labels.length; i++) {
+    const d = before[i] === labels[i] ? derivedBefore[i] : derive(labels[i], defaults);
+    derived[i] = d;
+    const row = i * stride;
+    // A plain array, which the data point then carries as its counts without another copy.
+    const buckets: number[] = [];
+    for (let at = row + ROW_BUCKETS; at < row + stride; at++) buckets.push(rows[at]);
+    series[i] = {
+      key: d.key,
+      attributes: d.attributes,
+      value: rows[row],
+      sum: rows[row + 1],
+      min: NaN,
+      max: NaN,
+      buckets,
+    };
+  }
+  cache.labels = labels as Labels[];
+  cache.derived = derived;
+  return { name: readout.name, description: readout.help, unit: '', kind: 'histogram', bounds, series };
+}
+
+/** One metric as prom-client's getMetricsAsJSON() gives it. */
+async function metricJSON(metric: unknown, defaults: Labels): Promise<MetricJSON> {
+  const json = await (metric as { get(): Promise<MetricJSON> }).get();
+  if (defaults !== NO_DEFAULTS && json.values !== undefined) {
+    for (const value of json.values) value.labels = withDefaults(value.labels, defaults);
+  }
+  return json;
+}
+
+/** One metric's family, or undefined for a kind OpenTelemetry has no point type for. */
+async function readMetric(metric: unknown, defaults: Labels): Promise<FamilyReading | undefined> {
+  if (readsOut(metric)) {
+    const readout = await metric[SERIES_READOUT]();
+    if (readout !== undefined) return readoutFamily(metric, readout, defaults);
+  }
+  return familyOf(await metricJSON(metric, defaults));
+}
+
+function familyOf(metric: MetricJSON): FamilyReading | undefined {
+  const base = { name: metric.name, description: metric.help, unit: '' };
+  if (metric.type === 'counter') return { ...base, kind: 'sum', series: metric.values.map(valueReading) };
+  if (metric.type === 'gauge') return { ...base, kind: 'gauge', series: metric.values.map(valueReading) };
+  if (metric.type === 'histogram') return histogramFamily(metric);
+  return undefined;
+}
+
 /**
  * Every counter, gauge and histogram of a registry. Summaries are left out: OpenTelemetry's SDK
  * has no summary point type (OTLP keeps one for compatibility only), and a summary's quantiles
  * cannot be turned into buckets.
  */
 export async function readRegistry(registry: PromRegistryLike): Promise<FamilyReading[]> {
-  const metrics = (await registry.getMetricsAsJSON()) as MetricJSON[];
-  const families: FamilyReading[] = [];
-  for (const metric of metrics) {
-    const base = { name: metric.name, description: metric.help, unit: '' };
-    if (metric.type === 'counter') families.push({ ...base, kind: 'sum', series: metric.values.map(valueReading) });
-    else if (metric.type === 'gauge')
-      families.push({ ...base, kind: 'gauge', series: metric.values.map(valueReading) });
-    else if (metric.type === 'histogram') families.push(histogramFamily(metric));
+  let read: (FamilyReading | undefined)[];
+  if (typeof registry.getMetricsAsArray === 'function') {
+    const own = (registry as { _defaultLabels?: Labels })._defaultLabels;
+    const defaults = own === undefined || Object.keys(own).length === 0 ? NO_DEFAULTS : own;
+    read = await Promise.all(registry.getMetricsAsArray().map((metric) => readMetric(metric, defaults)));
+  } else {
+    read = ((await registry.getMetricsAsJSON()) as MetricJSON[]).map(familyOf);
   }
-  return families;
+  return read.filter((family) => family !== undefined);
 }

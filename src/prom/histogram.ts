@@ -3,17 +3,32 @@ import { format } from 'node:util';
 
 import * as client from 'prom-client';
 
-import { Aggregator, READ_ROWS, RENDER_TEXT_ASYNC, type AggHandle, type LabelKey } from '../metrics/aggregator';
+import {
+  Aggregator,
+  READ_HANDLES,
+  READ_ROWS,
+  RENDER_TEXT_ASYNC,
+  type AggHandle,
+  type LabelKey,
+} from '../metrics/aggregator';
 import { compileObserve, copyLabels, LabelIndex, type IndexedSeries, type LabelObject } from '../metrics/label-index';
 import { rangeError, typeError } from '../runtime/errors';
 import { refuseShared } from './value-series';
 import { segmentName, sharedOption, type SharedMetricOptions } from './cluster';
 import { fastFormatRegisters } from './registry';
 import { OverflowHistogram } from './overflow-histogram';
-import { OVERFLOW_LABEL, seriesHeapBytes, SeriesPolicy, seriesOptions, type SeriesLimitOptions } from './series-policy';
+import {
+  OVERFLOW_LABEL,
+  refusedOnShared,
+  seriesHeapBytes,
+  SeriesPolicy,
+  seriesOptions,
+  type SeriesLimitOptions,
+} from './series-policy';
 import { renderFamilySamples } from '../metrics/exposition';
 import { NativeCounts, NativeHandle, parseNativeOption, type NativeHistogramOptions } from './native-buckets';
 import { encodeHistogramFamily } from './histogram-proto';
+import { SERIES_READOUT, type HistogramReadout } from '../metrics/series-readout';
 import { encodeFamilies, familyFromJSON } from './protobuf';
 import {
   checkLabelNames,
@@ -112,6 +127,8 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
   // Created with `shared`: reads and scrapes cover every process's series.
   private shared = false;
   private policy!: SeriesPolicy;
+  // The protobuf exposition carries the classic buckets (without native buckets, or native.classic).
+  private protobufClassic = true;
 
   /**
    * Creates the histogram and registers it in `config.registers` (default: prom-client's global
@@ -130,13 +147,12 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     if (typeof offload !== 'boolean') throw typeError('a boolean', 'config.offload', offload);
     const shared = sharedOption(config);
     const native = parseNativeOption(isObject(config) ? config.native : undefined);
-    if (native !== undefined && shared !== undefined) {
-      throw typeError('no shared option (native buckets are per process)', 'config.shared', shared);
-    }
+    if (native !== undefined && shared !== undefined) throw refusedOnShared('native', config.native);
     const limits = seriesOptions(config, shared !== undefined);
     super(config);
     const policy = new SeriesPolicy(limits);
     this.policy = policy;
+    this.protobufClassic = native === undefined || native.classic;
     const withNative = (handle: ClassicHandle): ClassicHandle | NativeHandle<ClassicHandle> =>
       native === undefined ? handle : new NativeHandle(handle, new NativeCounts(native.schema, native.zeroThreshold));
     // prom-client installs observe as an own property; ours replaces it below.
@@ -435,17 +451,61 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     if (this.shared) return encodeFamilies([familyFromJSON(await this.get(), defaults)]);
     await runCollect(this as { collect?: () => unknown });
     this.sweep();
-    const readRow = this.reader();
-    const all = this.index.overflow === undefined ? this.index.series() : [...this.index.series(), this.index.overflow];
-    const series = function* () {
-      for (const s of all) {
-        const classic = classicHandle(s.handle);
-        const { count, sum, hist } = classic instanceof OverflowHistogram ? classic : readRow(s);
-        const native = s.handle instanceof NativeHandle ? s.handle.native : undefined;
-        yield { labels: s.labels, count, sum, hist, native };
-      }
-    };
-    return encodeHistogramFamily(this.name, this.help, this.bounds, series(), defaults);
+    const { labels, rows, stride, native } = this.seriesRows();
+    const classic = this.protobufClassic;
+    return encodeHistogramFamily(
+      this.name,
+      this.help,
+      this.bounds,
+      { labels, rows, stride, native, classic },
+      defaults,
+    );
+  }
+
+  /**
+   * Every series of this process in the index's order, the overflow series last: labels, rows
+   * (count, sum, min, max, per-bucket counts) read in one native call through the series'
+   * handles, and native counts when the histogram has them.
+   */
+  private seriesRows(): {
+    labels: Record<string, string | number>[];
+    rows: Float64Array;
+    stride: number;
+    native: (NativeCounts | undefined)[] | undefined;
+  } {
+    const labels: Record<string, string | number>[] = [];
+    const handles: AggHandle[] = [];
+    let native: (NativeCounts | undefined)[] | undefined;
+    for (const s of this.index.series()) {
+      labels.push(s.labels);
+      handles.push(classicHandle(s.handle));
+      if (s.handle instanceof NativeHandle) (native ??= []).push(s.handle.native);
+    }
+    const read = this.agg[READ_HANDLES](handles);
+    const stride = read.stride;
+    let rows = read.rows;
+    const overflowSeries = this.index.overflow;
+    if (overflowSeries !== undefined) {
+      const overflow = classicHandle(overflowSeries.handle) as OverflowHistogram;
+      const withOverflow = new Float64Array(rows.length + stride);
+      withOverflow.set(rows);
+      withOverflow[rows.length] = overflow.count;
+      withOverflow[rows.length + 1] = overflow.sum;
+      withOverflow.set(overflow.hist, rows.length + 4);
+      rows = withOverflow;
+      labels.push(overflowSeries.labels);
+      if (overflowSeries.handle instanceof NativeHandle) (native ??= []).push(overflowSeries.handle.native);
+    }
+    return { labels, rows, stride, native };
+  }
+
+  /** @internal See {@link SERIES_READOUT}; a shared histogram reads through `get()`. */
+  async [SERIES_READOUT](): Promise<HistogramReadout | undefined> {
+    if (this.shared) return undefined;
+    await runCollect(this as { collect?: () => unknown });
+    this.sweep();
+    const { labels, rows, stride } = this.seriesRows();
+    return { kind: 'histogram', name: this.name, help: this.help, bounds: this.bounds, labels, rows, stride };
   }
 
   /** @internal */

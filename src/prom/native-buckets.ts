@@ -18,6 +18,14 @@ export interface NativeHistogramOptions {
    * Go client's default).
    */
   zeroThreshold?: number;
+  /**
+   * Also send the classic `buckets` in the protobuf exposition, beside the native ones (default
+   * false). Prometheus ingests only the native histogram of a histogram that has both unless its
+   * scrape config sets `always_scrape_classic_histograms` (`scrape_classic_histograms` in 2.45 to
+   * 2.55; 2.40 to 2.44 have no such setting), so they are usually bytes no one reads; set this while
+   * migrating queries from the classic series. The text exposition always has the classic buckets.
+   */
+  classic?: boolean;
 }
 
 /** Prometheus' Go client's default zero threshold. */
@@ -27,10 +35,16 @@ export const DEFAULT_ZERO_THRESHOLD = 2 ** -128;
 export function parseNativeOption(native: unknown): Required<NativeHistogramOptions> | undefined {
   if (native === undefined) return undefined;
   if (typeof native !== 'object' || native === null) throw typeError('an object { schema }', 'config.native', native);
-  const { schema, zeroThreshold = DEFAULT_ZERO_THRESHOLD, ...rest } = native as Record<string, unknown>;
+  const {
+    schema,
+    zeroThreshold = DEFAULT_ZERO_THRESHOLD,
+    classic = false,
+    ...rest
+  } = native as Record<string, unknown>;
   const unknown = Object.keys(rest)[0];
   if (unknown !== undefined)
-    throw rangeError("'schema' or 'zeroThreshold'", 'an option name in config.native', unknown);
+    throw rangeError("'schema', 'zeroThreshold' or 'classic'", 'an option name in config.native', unknown);
+  if (typeof classic !== 'boolean') throw typeError('a boolean', 'config.native.classic', classic);
   if (typeof schema !== 'number') throw typeError('an integer in -4..8', 'config.native.schema', schema);
   if (!Number.isInteger(schema) || schema < -4 || schema > 8) {
     throw rangeError('an integer in -4..8', 'config.native.schema', schema);
@@ -41,7 +55,7 @@ export function parseNativeOption(native: unknown): Required<NativeHistogramOpti
   if (!(zeroThreshold >= 0) || !Number.isFinite(zeroThreshold)) {
     throw rangeError('a finite number >= 0', 'config.native.zeroThreshold', zeroThreshold);
   }
-  return { schema, zeroThreshold };
+  return { schema, zeroThreshold, classic };
 }
 
 // For schema > 0: the bucket edges inside [0.5, 1), which frexp's fraction falls in.

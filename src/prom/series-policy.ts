@@ -44,24 +44,39 @@ function checkInteger(value: unknown, expected: string, what: string, max: numbe
   return value;
 }
 
+// Why each option is refused on a metric shared between processes. A series' overflow and its
+// expiry would both have to be decided over every process, and the shared segment has no place for
+// either: an overflow series there needs a key no label tuple can take (the overflow series lives
+// in each process's JavaScript), and a process can remove only its own shard's part of a series, so
+// expiring it in one process while another still updates it would make a counter or histogram go
+// down. Native buckets are counted per process in JavaScript, outside the segment's fixed rows.
+const NOT_SHARED = {
+  maxSeries: 'series past the limit would be counted outside shared memory',
+  ttl: 'a process can expire only its own part of a series, and the merged value would go down',
+  native: 'native buckets are counted in each process, outside shared memory',
+} as const;
+
+/** A RangeError naming config's `option`, which a metric shared between processes cannot take, and why. */
+export function refusedOnShared(option: keyof typeof NOT_SHARED, value: unknown): RangeError {
+  return rangeError(
+    `no ${option} on a metric shared between processes (${NOT_SHARED[option]})`,
+    `config.${option}`,
+    value,
+  );
+}
+
 /**
- * The checked `maxSeries` and `ttl` of a metric config. Neither works yet on a metric shared
- * between processes (one process cannot bound or expire the others' series): that throws here,
- * before the metric is registered, rather than being ignored.
+ * The checked `maxSeries` and `ttl` of a metric config. Neither works on a metric shared between
+ * processes (see NOT_SHARED): that throws here, before the metric is registered, rather than
+ * being ignored.
  */
 export function seriesOptions(config: unknown, shared: boolean): SeriesLimitOptions {
   if (!isObject(config)) return {};
   const o = config as SeriesLimitOptions;
   const maxSeries = checkInteger(o.maxSeries, 'an integer in [1, 2^31]', 'config.maxSeries', MAX_SERIES);
   const ttl = checkInteger(o.ttl, 'a positive integer (ms)', 'config.ttl', Number.MAX_SAFE_INTEGER);
-  if (shared && (maxSeries !== undefined || ttl !== undefined)) {
-    const what = maxSeries !== undefined ? 'config.maxSeries' : 'config.ttl';
-    throw rangeError(
-      'no maxSeries or ttl on a metric shared between processes (not supported yet)',
-      what,
-      maxSeries ?? ttl,
-    );
-  }
+  if (shared && maxSeries !== undefined) throw refusedOnShared('maxSeries', maxSeries);
+  if (shared && ttl !== undefined) throw refusedOnShared('ttl', ttl);
   return { maxSeries, ttl };
 }
 
