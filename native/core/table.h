@@ -267,6 +267,7 @@ class Table {
   Table& operator=(const Table&) = delete;
 
   const Hasher& hasher() const { return hasher_; }
+  uint64_t seed() const { return seed_; }
   const simd::MatchKernel* match_kernel() const { return match_; }
   uint64_t size() const { return count_; }
   bool growing() const { return old_.buckets != nullptr; }
