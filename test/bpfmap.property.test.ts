@@ -9,8 +9,16 @@
 // value written to it. After each write the oracle drops the keys the map
 // evicted (read back with lookupBatch, which does not count as use), so flag
 // outcomes stay exactly predictable.
+//
+// The same scenarios run on pinned maps: the map is pinned to a file, the
+// operations go through a second BpfMap opened on that file, and the pinner's
+// view must equal the oracle at the end.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import {
   BPF_ANY,
@@ -368,6 +376,29 @@ function check(s: Scenario, kernels: { match?: MatchKernelName; hash?: HashKerne
   expect(dump(m)).toEqual(c.oracle);
 }
 
+const pinDir = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'tophash-pinprop-'));
+let pinCount = 0;
+
+function checkPinned(s: Scenario, kernels: { match?: MatchKernelName; hash?: HashKernelName } = {}): void {
+  const file = path.join(pinDir, `m${pinCount++}`);
+  using pinner = new BpfMap({
+    type: s.type,
+    keySize: s.keySize,
+    valueSize: s.valueSize,
+    maxEntries: s.maxEntries,
+    ...kernels,
+  });
+  pinner.pin(file);
+  try {
+    using m = BpfMap.open(file, { hash: kernels.hash });
+    const c = new Checker(m, s);
+    for (const op of s.ops) c.run(op);
+    expect(dump(pinner)).toEqual(c.oracle);
+  } finally {
+    fs.unlinkSync(file);
+  }
+}
+
 describe('BpfMap against a Map oracle', () => {
   for (const type of ['hash', 'lru_hash'] as const) {
     it.each(KEY_SIZES)(`${type}, keySize %i`, (keySize) => {
@@ -383,6 +414,27 @@ describe('BpfMap against a Map oracle', () => {
       fc.assert(
         fc.property(scenarioArb(), (s) => check(s, { match, hash })),
         { numRuns: 25 },
+      );
+    });
+  });
+});
+
+describe('pinned BpfMap against a Map oracle', () => {
+  afterAll(() => fs.rmSync(pinDir, { recursive: true, force: true }));
+  for (const type of ['hash', 'lru_hash'] as const) {
+    it.each(KEY_SIZES)(`${type}, keySize %i`, (keySize) => {
+      fc.assert(
+        fc.property(scenarioArb(type, keySize), (s) => checkPinned(s)),
+        { numRuns: 40 },
+      );
+    });
+  }
+
+  describe.each(supportedPairs())('kernels $match + $hash', ({ match, hash }) => {
+    it('both types, every key size', () => {
+      fc.assert(
+        fc.property(scenarioArb(), (s) => checkPinned(s, { match, hash })),
+        { numRuns: 10 },
       );
     });
   });
