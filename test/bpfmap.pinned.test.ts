@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { BPF_EXIST, BPF_NOEXIST, BpfMap, CodedError } from '../src/index';
+import { BPF_EXIST, BpfMap, CodedError } from '../src/index';
 
 const entry = path.join(__dirname, '..', 'dist', 'src', 'index.js');
 const dir = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'tophash-pin-'));
@@ -33,10 +33,14 @@ const key = (a, b = 0) => Uint8Array.of(a, b & 255, b >> 8, 0);
 `;
   return new Promise((resolve, reject) => {
     const messages: unknown[] = [];
-    const p = spawn(process.execPath, ['-e', `${prelude}(async () => {${source}})().then(() => process.disconnect())`], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    const p = spawn(
+      process.execPath,
+      ['-e', `${prelude}(async () => {${source}})().then(() => process.disconnect())`],
+      {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      },
+    );
     p.on('message', (m) => messages.push(m));
     p.on('error', reject);
     p.on('exit', (code, signal) => resolve({ code, signal, messages }));
@@ -173,10 +177,7 @@ describe.runIf(process.platform === 'linux')('a process SIGKILLed holding a buck
     for (let i = 0; i < 10; i++) m.update(key(i), value(i));
     m.pin(file);
     const victim = op === 'update' ? 100 : 3;
-    const call =
-      op === 'delete'
-        ? `m.delete(key(${victim}))`
-        : `m.update(key(${victim}), new Uint8Array(8).fill(200))`;
+    const call = op === 'delete' ? `m.delete(key(${victim}))` : `m.update(key(${victim}), new Uint8Array(8).fill(200))`;
     const r = await child(`const m = BpfMap.open(file); ${call}; send('survived');`, file, {
       TOPHASH_TEST_PIN_CRASH: point,
     });

@@ -154,7 +154,8 @@ BpfMapBinding::BpfMapBinding(const Napi::CallbackInfo& info) : BindingBase(info)
     if (engine_->type() != type || engine_->key_size() != key_size ||
         engine_->value_size() != value_size || engine_->max_entries() != max_entries) {
       engine_.reset();
-      throw_code(env, core::kPinCorrupt, "The pinned map '" + path + "' changed while being opened");
+      throw_code(env, core::kPinCorrupt,
+                 "The pinned map '" + path + "' changed while being opened");
     }
   } else {
     guard_alloc(env, "Out of memory: the map could not be created", [&] {
@@ -229,12 +230,9 @@ Napi::Value BpfMapBinding::LookupBatch(const Napi::CallbackInfo& info) {
   const bool and_delete = info[2].ToBoolean().Value();
   std::vector<uint8_t> keys, values;
   core::BpfMap::BatchRead r;
-  guard_alloc(env, "Out of memory: no room for the batch (the map is unchanged)",
-              [&] {
-                r = guard_coded(env, [&] {
-                  return m.lookup_batch(cursor, count, and_delete, &keys, &values);
-                });
-              });
+  guard_alloc(env, "Out of memory: no room for the batch (the map is unchanged)", [&] {
+    r = guard_coded(env, [&] { return m.lookup_batch(cursor, count, and_delete, &keys, &values); });
+  });
   if (and_delete) report_memory(env);
   if (r.status == core::BpfStatus::kNoSpace) return Napi::Number::New(env, r.needed);
   if (r.status == core::BpfStatus::kNoMemory) {
@@ -271,8 +269,7 @@ Napi::Value BpfMapBinding::DeleteBatch(const Napi::CallbackInfo& info) {
   core::BpfMap& m = open(env);
   size_t count = 0;
   const uint8_t* keys = packed_keys(info[0], m.key_size(), &count);
-  const core::BpfMap::BatchWrite w =
-      guard_coded(env, [&] { return m.delete_batch(keys, count); });
+  const core::BpfMap::BatchWrite w = guard_coded(env, [&] { return m.delete_batch(keys, count); });
   report_memory(env);
   return batch_write_result(env, w);
 }

@@ -130,8 +130,8 @@ uint32_t buckets_for(uint64_t max_entries) {
 
 [[noreturn]] void fail_errno(const char* what, const std::string& path) {
   const int e = errno;
-  throw PinError(errno_code(e),
-                 std::string("Could not ") + what + " pinned map '" + path + "': " + std::strerror(e));
+  throw PinError(errno_code(e), std::string("Could not ") + what + " pinned map '" + path +
+                                    "': " + std::strerror(e));
 }
 
 [[noreturn]] void corrupt(const std::string& why) {
@@ -303,7 +303,9 @@ void format_pinned_table(uint8_t* bytes, const PinnedShape& s) {
 std::string check_pinned_table(const uint8_t* bytes, const PinnedShape& s) {
   const uint8_t* buckets = bytes + kPinnedHeaderBytes;
   const uint8_t* records = buckets + size_t{s.bucket_count} * kPinnedBucketBytes;
-  auto rec = [&](uint32_t r) { return records + size_t{r} * s.record_stride; };
+  auto rec = [&](uint32_t r) {
+    return records + size_t{r} * s.record_stride;
+  };
   std::vector<uint8_t> seen(s.max_entries, 0);
   for (uint32_t b = 0; b < s.bucket_count; ++b) {
     const uint8_t* bk = buckets + size_t{b} * kPinnedBucketBytes;
@@ -333,7 +335,7 @@ std::string check_pinned_table(const uint8_t* bytes, const PinnedShape& s) {
 // A bucket's lock, repairing the bucket when its last holder died.
 class PinnedTable::Locked {
  public:
-  Locked(PinnedTable* t, uint32_t i) : t_(t), b_(t->bucket(i)) {
+  Locked(PinnedTable* t, uint32_t i) : b_(t->bucket(i)) {
     const int rc = pthread_mutex_lock(b_->mutex());
     if (rc == EOWNERDEAD) {
       t->repair_bucket(i);
@@ -349,7 +351,6 @@ class PinnedTable::Locked {
   Bucket* bucket() const { return b_; }
 
  private:
-  PinnedTable* t_;
   Bucket* b_;
 };
 
@@ -437,15 +438,16 @@ uint64_t PinnedTable::evictions() const { return load64(base_ + kEvictionsAt); }
 
 // A chain walk visits at most max_entries records, each index checked: a
 // hostile or cyclic chain ends the walk instead of running away.
-#define FOR_CHAIN(r, b)                                                                   \
-  for (uint32_t r = load32((b)->bytes + kHeadAt), steps_ = 0;                             \
-       r < shape_.max_entries && steps_ < shape_.max_entries; r = load32(record(r) + kNextAt), \
-                ++steps_)
+#define FOR_CHAIN(r, b)                                       \
+  for (uint32_t r = load32((b)->bytes + kHeadAt), steps_ = 0; \
+       r < shape_.max_entries && steps_ < shape_.max_entries; \
+       r = load32(record(r) + kNextAt), ++steps_)
 
 uint32_t PinnedTable::find(const Bucket* b, const uint8_t* key, uint64_t h) const {
   FOR_CHAIN(r, b) {
     const uint8_t* rec = record(r);
-    if (load64(rec + kHashAt) == h && std::memcmp(rec + kRecordHeaderBytes, key, shape_.key_size) == 0)
+    if (load64(rec + kHashAt) == h &&
+        std::memcmp(rec + kRecordHeaderBytes, key, shape_.key_size) == 0)
       return r;
   }
   return kNil;
@@ -603,8 +605,8 @@ uint32_t PinnedTable::evict(uint32_t held_bucket) {
   Bucket* held = bucket(held_bucket);
   const uint64_t sweeps = uint64_t{shape_.max_entries} * 4 + 64;
   for (uint64_t step = 0; step < sweeps; ++step) {
-    const uint64_t hand = __atomic_fetch_add(reinterpret_cast<uint64_t*>(base_ + kHandAt), 1,
-                                             __ATOMIC_RELAXED);
+    const uint64_t hand =
+        __atomic_fetch_add(reinterpret_cast<uint64_t*>(base_ + kHandAt), 1, __ATOMIC_RELAXED);
     const auto r = static_cast<uint32_t>(hand % shape_.max_entries);
     uint8_t* rec = record(r);
     const uint32_t owner = load32(rec + kOwnerAt);
