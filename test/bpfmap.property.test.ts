@@ -399,12 +399,20 @@ function checkPinned(s: Scenario, kernels: { match?: MatchKernelName; hash?: Has
   }
 }
 
-describe('BpfMap against a Map oracle', () => {
+afterAll(() => fs.rmSync(pinDir, { recursive: true, force: true }));
+
+// Each variant: how a scenario is run, and the runs per key size and per kernel pair.
+const VARIANTS = [
+  { name: 'BpfMap', run: check, perKeySize: 60, perPair: 25 },
+  { name: 'pinned BpfMap', run: checkPinned, perKeySize: 40, perPair: 10 },
+] as const;
+
+describe.each(VARIANTS)('$name against a Map oracle', ({ run, perKeySize, perPair }) => {
   for (const type of ['hash', 'lru_hash'] as const) {
     it.each(KEY_SIZES)(`${type}, keySize %i`, (keySize) => {
       fc.assert(
-        fc.property(scenarioArb(type, keySize), (s) => check(s)),
-        { numRuns: 60 },
+        fc.property(scenarioArb(type, keySize), (s) => run(s)),
+        { numRuns: perKeySize },
       );
     });
   }
@@ -412,29 +420,8 @@ describe('BpfMap against a Map oracle', () => {
   describe.each(supportedPairs())('kernels $match + $hash', ({ match, hash }) => {
     it('both types, every key size', () => {
       fc.assert(
-        fc.property(scenarioArb(), (s) => check(s, { match, hash })),
-        { numRuns: 25 },
-      );
-    });
-  });
-});
-
-describe('pinned BpfMap against a Map oracle', () => {
-  afterAll(() => fs.rmSync(pinDir, { recursive: true, force: true }));
-  for (const type of ['hash', 'lru_hash'] as const) {
-    it.each(KEY_SIZES)(`${type}, keySize %i`, (keySize) => {
-      fc.assert(
-        fc.property(scenarioArb(type, keySize), (s) => checkPinned(s)),
-        { numRuns: 40 },
-      );
-    });
-  }
-
-  describe.each(supportedPairs())('kernels $match + $hash', ({ match, hash }) => {
-    it('both types, every key size', () => {
-      fc.assert(
-        fc.property(scenarioArb(), (s) => checkPinned(s, { match, hash })),
-        { numRuns: 10 },
+        fc.property(scenarioArb(), (s) => run(s, { match, hash })),
+        { numRuns: perPair },
       );
     });
   });

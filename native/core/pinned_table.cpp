@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/header_checksum.h"
 #include "core/snapshot_file.h"
 
 namespace tophash::core {
@@ -106,20 +107,6 @@ uint64_t load64(const uint8_t* p) {
 }
 void store64(uint8_t* p, uint64_t v) {
   __atomic_store_n(reinterpret_cast<uint64_t*>(p), v, __ATOMIC_RELEASE);
-}
-
-uint64_t fnv1a(const uint8_t* p, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
-  return h;
-}
-
-uint64_t header_checksum(const RawHeader& h) {
-  RawHeader copy;
-  std::memcpy(&copy, &h, sizeof copy);
-  copy.ready = 0;
-  copy.checksum = 0;
-  return fnv1a(reinterpret_cast<const uint8_t*>(&copy), sizeof copy);
 }
 
 uint32_t buckets_for(uint64_t max_entries) {
