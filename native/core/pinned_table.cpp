@@ -134,6 +134,21 @@ void init_robust_mutex(pthread_mutex_t* m) {
   pthread_mutexattr_destroy(&a);
 }
 
+// Runs the repair of a lock whose holder died, then marks the lock
+// consistent. A repair that throws (its own lock unusable) unlocks without
+// marking it: the lock then fails with ENOTRECOVERABLE for everyone, a clear
+// error, instead of staying held by this thread forever.
+template <class Repair>
+void repair_then_consistent(pthread_mutex_t* m, Repair&& repair) {
+  try {
+    repair();
+  } catch (...) {
+    pthread_mutex_unlock(m);
+    throw;
+  }
+  pthread_mutex_consistent(m);
+}
+
 // The file's bytes, mapped; unmapped by the destructor unless released.
 struct Mapping {
   uint8_t* base = nullptr;
@@ -325,8 +340,7 @@ class PinnedTable::Locked {
   Locked(PinnedTable* t, uint32_t i) : b_(t->bucket(i)) {
     const int rc = pthread_mutex_lock(b_->mutex());
     if (rc == EOWNERDEAD) {
-      t->repair_bucket(i);
-      pthread_mutex_consistent(b_->mutex());
+      repair_then_consistent(b_->mutex(), [&] { t->repair_bucket(i); });
     } else if (rc != 0) {
       throw PinError(rc == ENOTRECOVERABLE ? "ENOTRECOVERABLE" : kPinCorrupt,
                      "A pinned map's bucket lock is unusable: " + std::string(std::strerror(rc)));
@@ -444,8 +458,7 @@ void PinnedTable::lock_pool() {
   auto* m = reinterpret_cast<pthread_mutex_t*>(base_ + kPoolLockAt);
   const int rc = pthread_mutex_lock(m);
   if (rc == EOWNERDEAD) {
-    repair_pool();
-    pthread_mutex_consistent(m);
+    repair_then_consistent(m, [&] { repair_pool(); });
   } else if (rc != 0) {
     throw PinError(rc == ENOTRECOVERABLE ? "ENOTRECOVERABLE" : kPinCorrupt,
                    "A pinned map's pool lock is unusable: " + std::string(std::strerror(rc)));
@@ -607,8 +620,7 @@ uint32_t PinnedTable::evict(uint32_t held_bucket) {
     if (!same) {
       const int rc = pthread_mutex_trylock(vb->mutex());
       if (rc == EOWNERDEAD) {
-        repair_bucket(owner);
-        pthread_mutex_consistent(vb->mutex());
+        repair_then_consistent(vb->mutex(), [&] { repair_bucket(owner); });
       } else if (rc != 0) {
         continue;
       }
