@@ -56,6 +56,7 @@ export type {
   HistSpec,
   HistLayout,
   BpfMapOptions,
+  BpfOpenOptions,
   BpfMapType,
   BpfUpdateFlags,
   BpfBatchCursor,

@@ -9,8 +9,16 @@
 // value written to it. After each write the oracle drops the keys the map
 // evicted (read back with lookupBatch, which does not count as use), so flag
 // outcomes stay exactly predictable.
+//
+// The same scenarios run on pinned maps: the map is pinned to a file, the
+// operations go through a second BpfMap opened on that file, and the pinner's
+// view must equal the oracle at the end.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import {
   BPF_ANY,
@@ -368,12 +376,43 @@ function check(s: Scenario, kernels: { match?: MatchKernelName; hash?: HashKerne
   expect(dump(m)).toEqual(c.oracle);
 }
 
-describe('BpfMap against a Map oracle', () => {
+const pinDir = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'tophash-pinprop-'));
+let pinCount = 0;
+
+function checkPinned(s: Scenario, kernels: { match?: MatchKernelName; hash?: HashKernelName } = {}): void {
+  const file = path.join(pinDir, `m${pinCount++}`);
+  using pinner = new BpfMap({
+    type: s.type,
+    keySize: s.keySize,
+    valueSize: s.valueSize,
+    maxEntries: s.maxEntries,
+    ...kernels,
+  });
+  pinner.pin(file);
+  try {
+    using m = BpfMap.open(file, { hash: kernels.hash });
+    const c = new Checker(m, s);
+    for (const op of s.ops) c.run(op);
+    expect(dump(pinner)).toEqual(c.oracle);
+  } finally {
+    fs.unlinkSync(file);
+  }
+}
+
+afterAll(() => fs.rmSync(pinDir, { recursive: true, force: true }));
+
+// Each variant: how a scenario is run, and the runs per key size and per kernel pair.
+const VARIANTS = [
+  { name: 'BpfMap', run: check, perKeySize: 60, perPair: 25 },
+  { name: 'pinned BpfMap', run: checkPinned, perKeySize: 40, perPair: 10 },
+] as const;
+
+describe.each(VARIANTS)('$name against a Map oracle', ({ run, perKeySize, perPair }) => {
   for (const type of ['hash', 'lru_hash'] as const) {
     it.each(KEY_SIZES)(`${type}, keySize %i`, (keySize) => {
       fc.assert(
-        fc.property(scenarioArb(type, keySize), (s) => check(s)),
-        { numRuns: 60 },
+        fc.property(scenarioArb(type, keySize), (s) => run(s)),
+        { numRuns: perKeySize },
       );
     });
   }
@@ -381,8 +420,8 @@ describe('BpfMap against a Map oracle', () => {
   describe.each(supportedPairs())('kernels $match + $hash', ({ match, hash }) => {
     it('both types, every key size', () => {
       fc.assert(
-        fc.property(scenarioArb(), (s) => check(s, { match, hash })),
-        { numRuns: 25 },
+        fc.property(scenarioArb(), (s) => run(s, { match, hash })),
+        { numRuns: perPair },
       );
     });
   });

@@ -9,8 +9,10 @@
 
 #include "addon/binding_args.h"
 #include "addon/errors.h"
+#include "addon/snapshot_args.h"
 #include "addon/typed_arrays.h"
 #include "core/fixed_map.h"
+#include "core/pinned_table.h"
 #include "cpu/cpu_registry.h"
 
 namespace tophash::addon {
@@ -80,6 +82,19 @@ Napi::Value batch_write_result(Napi::Env env, const core::BpfMap::BatchWrite& w)
   return result;
 }
 
+// Runs f(); a coded engine failure (a pinned file's PinError) becomes an
+// Error with its err.code.
+template <class F>
+auto guard_coded(Napi::Env env, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const core::CodedFailure& e) {
+    throw_code(env, e.code(), e.what());
+  }
+}
+
+const char* type_name(core::BpfType t) { return t == core::BpfType::kHash ? "hash" : "lru_hash"; }
+
 }  // namespace
 
 Napi::Function BpfMapBinding::Define(Napi::Env env) {
@@ -88,6 +103,10 @@ Napi::Function BpfMapBinding::Define(Napi::Env env) {
                          StaticMethod<&BpfMapBinding::Lookup>("lookup"),
                          StaticMethod<&BpfMapBinding::Update>("update"),
                          StaticMethod<&BpfMapBinding::Delete>("delete"),
+                         StaticMethod<&BpfMapBinding::ReadPinned>("readPinned"),
+                         StaticMethod<&BpfMapBinding::Unpin>("unpin"),
+                         InstanceMethod<&BpfMapBinding::Pin>("pin"),
+                         InstanceMethod<&BpfMapBinding::PinnedPath>("pinnedPath"),
                          InstanceMethod<&BpfMapBinding::GetNextKey>("getNextKey"),
                          InstanceMethod<&BpfMapBinding::LookupBatch>("lookupBatch"),
                          InstanceMethod<&BpfMapBinding::UpdateBatch>("updateBatch"),
@@ -100,7 +119,10 @@ Napi::Function BpfMapBinding::Define(Napi::Env env) {
 
 // new NativeBpfMap(type: 'hash' | 'lru_hash', keySize, valueSize, maxEntries,
 //                  seed?: bigint, match?: string, hash?: string,
-//                  scratch: Uint8Array of valueSize bytes)
+//                  scratch: Uint8Array of valueSize bytes, pinned?: string)
+// With `pinned`, opens that pinned file instead (seed and match unused); the
+// sizes and type must be the ones readPinned reported (ERR_PIN_CORRUPT if the
+// file changed since).
 BpfMapBinding::BpfMapBinding(const Napi::CallbackInfo& info) : BindingBase(info) {
   Napi::Env env = info.Env();
   constexpr const char* kTypes = "'hash' or 'lru_hash'";
@@ -123,10 +145,24 @@ BpfMapBinding::BpfMapBinding(const Napi::CallbackInfo& info) : BindingBase(info)
   scratch_ = const_cast<uint8_t*>(exact_bytes(info[7], value_size, "scratch"));
   scratch_ref_ = Napi::Persistent(info[7].As<Napi::Object>());
   const KernelChoice kernels = kernels_arg(info[5], info[6], "options.match", "options.hash");
-  guard_alloc(env, "Out of memory: the map could not be created", [&] {
-    engine_ = std::make_unique<core::BpfMap>(type, key_size, value_size, max_entries, kernels.match,
-                                             kernels.hash, seed);
-  });
+  if (!info[8].IsUndefined()) {
+    const std::string path = path_arg(info[8], "path");
+    const hash::HashKernel* forced = info[6].IsUndefined() ? nullptr : kernels.hash;
+    guard_alloc(env, "Out of memory: the map could not be opened", [&] {
+      engine_ = guard_coded(env, [&] { return core::BpfMap::open_pinned(path, forced); });
+    });
+    if (engine_->type() != type || engine_->key_size() != key_size ||
+        engine_->value_size() != value_size || engine_->max_entries() != max_entries) {
+      engine_.reset();
+      throw_code(env, core::kPinCorrupt,
+                 "The pinned map '" + path + "' changed while being opened");
+    }
+  } else {
+    guard_alloc(env, "Out of memory: the map could not be created", [&] {
+      engine_ = std::make_unique<core::BpfMap>(type, key_size, value_size, max_entries,
+                                               kernels.match, kernels.hash, seed);
+    });
+  }
   expose_handle(info);
   report_memory(env);
 }
@@ -137,7 +173,8 @@ Napi::Value BpfMapBinding::Lookup(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   BpfMapBinding& self = from_handle(info);
   core::BpfMap& m = self.open(env);
-  const uint8_t* value = m.lookup(exact_bytes(info[1], m.key_size(), "key"));
+  const uint8_t* key = exact_bytes(info[1], m.key_size(), "key");
+  const uint8_t* value = guard_coded(env, [&] { return m.lookup(key); });
   if (value == nullptr) return Napi::Boolean::New(env, false);
   std::memcpy(self.scratch_, value, m.value_size());
   return Napi::Boolean::New(env, true);
@@ -151,7 +188,7 @@ Napi::Value BpfMapBinding::Update(const Napi::CallbackInfo& info) {
   const uint8_t* key = exact_bytes(info[1], m.key_size(), "key");
   const uint8_t* value = exact_bytes(info[2], m.value_size(), "value");
   const uint64_t flags = flags_arg(info[3], "flags");
-  const core::BpfStatus s = m.update(key, value, flags);
+  const core::BpfStatus s = guard_coded(env, [&] { return m.update(key, value, flags); });
   if (s == core::BpfStatus::kNoMemory) throw_no_memory(env);
   self.report_memory(env);
   return Napi::Number::New(env, static_cast<int>(s));
@@ -162,7 +199,8 @@ Napi::Value BpfMapBinding::Delete(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   BpfMapBinding& self = from_handle(info);
   core::BpfMap& m = self.open(env);
-  const core::BpfStatus s = m.erase(exact_bytes(info[1], m.key_size(), "key"));
+  const uint8_t* key = exact_bytes(info[1], m.key_size(), "key");
+  const core::BpfStatus s = guard_coded(env, [&] { return m.erase(key); });
   if (s == core::BpfStatus::kNoMemory) throw_no_memory(env);
   self.report_memory(env);
   return Napi::Number::New(env, static_cast<int>(s));
@@ -175,7 +213,7 @@ Napi::Value BpfMapBinding::GetNextKey(const Napi::CallbackInfo& info) {
   const uint8_t* key = nullptr;
   if (!info[0].IsUndefined() && !info[0].IsNull()) key = exact_bytes(info[0], m.key_size(), "key");
   std::vector<uint8_t> next(m.key_size());
-  if (!m.get_next_key(key, next.data())) return env.Undefined();
+  if (!guard_coded(env, [&] { return m.get_next_key(key, next.data()); })) return env.Undefined();
   return copy_out<Napi::Uint8Array>(env, next.data(), next.size());
 }
 
@@ -192,8 +230,9 @@ Napi::Value BpfMapBinding::LookupBatch(const Napi::CallbackInfo& info) {
   const bool and_delete = info[2].ToBoolean().Value();
   std::vector<uint8_t> keys, values;
   core::BpfMap::BatchRead r;
-  guard_alloc(env, "Out of memory: no room for the batch (the map is unchanged)",
-              [&] { r = m.lookup_batch(cursor, count, and_delete, &keys, &values); });
+  guard_alloc(env, "Out of memory: no room for the batch (the map is unchanged)", [&] {
+    r = guard_coded(env, [&] { return m.lookup_batch(cursor, count, and_delete, &keys, &values); });
+  });
   if (and_delete) report_memory(env);
   if (r.status == core::BpfStatus::kNoSpace) return Napi::Number::New(env, r.needed);
   if (r.status == core::BpfStatus::kNoMemory) {
@@ -218,7 +257,8 @@ Napi::Value BpfMapBinding::UpdateBatch(const Napi::CallbackInfo& info) {
   const uint8_t* keys = packed_keys(info[0], m.key_size(), &count);
   const uint8_t* values = exact_bytes(info[1], count * m.value_size(), "values");
   const uint64_t flags = flags_arg(info[2], "options.flags");
-  const core::BpfMap::BatchWrite w = m.update_batch(keys, values, count, flags);
+  const core::BpfMap::BatchWrite w =
+      guard_coded(env, [&] { return m.update_batch(keys, values, count, flags); });
   report_memory(env);
   return batch_write_result(env, w);
 }
@@ -229,7 +269,7 @@ Napi::Value BpfMapBinding::DeleteBatch(const Napi::CallbackInfo& info) {
   core::BpfMap& m = open(env);
   size_t count = 0;
   const uint8_t* keys = packed_keys(info[0], m.key_size(), &count);
-  const core::BpfMap::BatchWrite w = m.delete_batch(keys, count);
+  const core::BpfMap::BatchWrite w = guard_coded(env, [&] { return m.delete_batch(keys, count); });
   report_memory(env);
   return batch_write_result(env, w);
 }
@@ -243,7 +283,7 @@ Napi::Value BpfMapBinding::Stats(const Napi::CallbackInfo& info) {
   core::BpfMap& m = open(env);
   const core::BpfStats s = m.stats();
   auto o = Napi::Object::New(env);
-  o.Set("type", m.type() == core::BpfType::kHash ? "hash" : "lru_hash");
+  o.Set("type", type_name(m.type()));
   o.Set("keySize", static_cast<double>(m.key_size()));
   o.Set("valueSize", static_cast<double>(m.value_size()));
   o.Set("maxEntries", static_cast<double>(m.max_entries()));
@@ -259,6 +299,47 @@ Napi::Value BpfMapBinding::Stats(const Napi::CallbackInfo& info) {
   o.Set("match", m.match_name());
   o.Set("hash", m.hash_name());
   return o;
+}
+
+// readPinned(path) -> { type, keySize, valueSize, maxEntries } of a pinned
+// file, its header validated.
+Napi::Value BpfMapBinding::ReadPinned(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string path = path_arg(info[0], "path");
+  const core::PinnedShape s = guard_coded(env, [&] { return core::PinnedTable::read_shape(path); });
+  auto o = Napi::Object::New(env);
+  o.Set("type", type_name(s.type));
+  o.Set("keySize", static_cast<double>(s.key_size));
+  o.Set("valueSize", static_cast<double>(s.value_size));
+  o.Set("maxEntries", static_cast<double>(s.max_entries));
+  return o;
+}
+
+// unpin(path): removes a pinned file's name; maps open on it keep working.
+Napi::Value BpfMapBinding::Unpin(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string path = path_arg(info[0], "path");
+  guard_coded(env, [&] { core::PinnedTable::unpin(path); });
+  return env.Undefined();
+}
+
+// pin(path): moves the map's entries to a new pinned file at path.
+Napi::Value BpfMapBinding::Pin(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  core::BpfMap& m = open(env);
+  const std::string path = path_arg(info[0], "path");
+  guard_alloc(env, "Out of memory: the map could not be pinned (it is unchanged)",
+              [&] { guard_coded(env, [&] { m.pin(path); }); });
+  report_memory(env);
+  return env.Undefined();
+}
+
+// pinnedPath() -> the file the map is pinned at, or undefined.
+Napi::Value BpfMapBinding::PinnedPath(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string* path = open(env).pinned_path();
+  if (path == nullptr) return env.Undefined();
+  return Napi::String::New(env, *path);
 }
 
 }  // namespace tophash::addon

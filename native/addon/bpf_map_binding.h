@@ -32,6 +32,10 @@ class BpfMapBinding : public BindingBase<BpfMapBinding, core::BpfMap> {
   Napi::Value DeleteBatch(const Napi::CallbackInfo& info);
   Napi::Value Size(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
+  static Napi::Value ReadPinned(const Napi::CallbackInfo& info);
+  static Napi::Value Unpin(const Napi::CallbackInfo& info);
+  Napi::Value Pin(const Napi::CallbackInfo& info);
+  Napi::Value PinnedPath(const Napi::CallbackInfo& info);
 
   // lookup's landing buffer, a valueSize-byte Uint8Array private to the
   // TypeScript object: held here so a lookup reads one typed array, not two.

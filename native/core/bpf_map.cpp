@@ -2,13 +2,18 @@
 // FixedMap does, so each call or batch pays one indirect call (bpf_map.h).
 #include "core/bpf_map.h"
 
+#include <unistd.h>
+
+#include <cstdint>
 #include <cstring>
 #include <new>
 #include <stdexcept>
 
 #include "core/byte_keys.h"
 #include "core/fixed_map.h"
+#include "core/pinned_table.h"
 #include "core/record_pool.h"
+#include "cpu/cpu_registry.h"
 #ifdef TOPHASH_TABLE_CHECKS
 #include "core/table_debug.h"
 #endif
@@ -34,6 +39,9 @@ struct BpfMap::Impl {
   virtual BatchWrite update_batch(const uint8_t* keys, const uint8_t* values, size_t count,
                                   uint64_t flags) = 0;
   virtual BatchWrite delete_batch(const uint8_t* keys, size_t count) = 0;
+  virtual uint64_t seed() const = 0;
+  virtual const hash::HashKernel* hash_kernel() const = 0;
+  virtual const std::string* pinned_path() const { return nullptr; }
 };
 
 namespace {
@@ -73,6 +81,8 @@ class BpfImpl final : public BpfMap::Impl {
   }
   const char* match_name() const override { return t_.match_kernel()->name; }
   const char* hash_name() const override { return t_.hasher().kernel->name; }
+  uint64_t seed() const override { return t_.seed(); }
+  const hash::HashKernel* hash_kernel() const override { return t_.hasher().kernel; }
 #ifdef TOPHASH_TABLE_CHECKS
   std::string check_invariants() const override {
     return core::check_invariants(t_, pool_.in_use());
@@ -272,6 +282,94 @@ class BpfImpl final : public BpfMap::Impl {
   uint64_t evictions_ = 0;
 };
 
+// A map whose entries live in a pinned file (core/pinned_table.h). Its
+// lookup copies the value out under the bucket lock, so the pointer handed
+// back is this object's buffer, not the shared record.
+class PinnedImpl final : public BpfMap::Impl {
+ public:
+  explicit PinnedImpl(std::unique_ptr<PinnedTable> t)
+      : t_(std::move(t)), value_(t_->shape().value_size) {}
+
+  uint64_t size() const override { return t_->size(); }
+  uint64_t bytes() const override { return t_->shape().total_bytes; }
+  BpfStats stats() const override {
+    const PinnedShape& s = t_->shape();
+    BpfStats st{};
+    st.table.size = t_->size();
+    st.table.B = 0;
+    while ((uint64_t{1} << st.table.B) < s.bucket_count) ++st.table.B;
+    st.table.buckets = s.bucket_count;
+    st.table.load_factor = static_cast<double>(st.table.size) / s.bucket_count;
+    st.table.bytes = s.total_bytes;
+    st.records_bytes = uint64_t{s.max_entries} * s.record_stride;
+    st.evictions = t_->evictions();
+    return st;
+  }
+  const char* match_name() const override { return "none"; }
+  const char* hash_name() const override { return t_->hash_kernel()->name; }
+  uint64_t seed() const override { return t_->shape().seed; }
+  const hash::HashKernel* hash_kernel() const override { return t_->hash_kernel(); }
+  const std::string* pinned_path() const override { return &t_->path(); }
+#ifdef TOPHASH_TABLE_CHECKS
+  std::string check_invariants() const override {
+    return check_pinned_table(t_->base(), t_->shape());
+  }
+#endif
+  const uint8_t* lookup(const uint8_t* key) override {
+    return t_->lookup(key, value_.data()) ? value_.data() : nullptr;
+  }
+  BpfStatus update(const uint8_t* key, const uint8_t* value, uint64_t flags) override {
+    return t_->update(key, value, flags);
+  }
+  BpfStatus erase(const uint8_t* key) override { return t_->erase(key); }
+  bool get_next_key(const uint8_t* key, uint8_t* next) const override {
+    return t_->get_next_key(key, next);
+  }
+  BpfMap::BatchRead lookup_batch(uint64_t cursor, size_t max_count, bool and_delete,
+                                 std::vector<uint8_t>* keys,
+                                 std::vector<uint8_t>* values) override {
+    return t_->lookup_batch(cursor, max_count, and_delete, keys, values);
+  }
+  BpfMap::BatchWrite update_batch(const uint8_t* keys, const uint8_t* values, size_t count,
+                                  uint64_t flags) override {
+    const size_t ks = t_->shape().key_size, vs = t_->shape().value_size;
+    for (size_t i = 0; i < count; ++i) {
+      const BpfStatus s = t_->update(keys + i * ks, values + i * vs, flags);
+      if (s != BpfStatus::kOk) return {s, i};
+    }
+    return {BpfStatus::kOk, count};
+  }
+  BpfMap::BatchWrite delete_batch(const uint8_t* keys, size_t count) override {
+    const size_t ks = t_->shape().key_size;
+    for (size_t i = 0; i < count; ++i) {
+      const BpfStatus s = t_->erase(keys + i * ks);
+      if (s != BpfStatus::kOk) return {s, i};
+    }
+    return {BpfStatus::kOk, count};
+  }
+
+ private:
+  std::unique_ptr<PinnedTable> t_;
+  std::vector<uint8_t> value_;
+};
+
+// A hash kernel of the pinned file's family: forced (checked) or the CPU's best.
+const hash::HashKernel* pinned_hash_kernel(hash::Family family, const hash::HashKernel* forced) {
+  if (forced != nullptr) {
+    if (forced->family == family) return forced;
+    throw PinError(kPinHash, std::string("The pinned map was hashed with the ") +
+                                 (family == hash::Family::kAes ? "aes" : "fold") +
+                                 " family; options.hash '" + forced->name + "' is of another");
+  }
+  std::string ignored;
+  const hash::HashKernel* best = cpu::select_hash("", &ignored);
+  if (best != nullptr && best->family == family) return best;
+  for (const hash::HashKernel* k : cpu::hash_kernels()) {
+    if (k->family == family && cpu::supported(k->needs)) return k;
+  }
+  throw PinError(kPinHash, "No hash kernel of the pinned map's family runs on this CPU");
+}
+
 template <size_t N>
 std::unique_ptr<BpfMap::Impl> make(BpfType type, size_t ks, size_t vs, uint32_t max,
                                    const simd::MatchKernel* m, const hash::HashKernel* h,
@@ -304,7 +402,48 @@ BpfMap::BpfMap(BpfType type, size_t key_size, size_t value_size, uint64_t max_en
   }
 }
 
+BpfMap::BpfMap(BpfType type, size_t key_size, size_t value_size, uint64_t max_entries,
+               std::unique_ptr<Impl> impl)
+    : type_(type),
+      key_size_(key_size),
+      value_size_(value_size),
+      max_entries_(max_entries),
+      impl_(std::move(impl)) {}
+
 BpfMap::~BpfMap() = default;
+
+void BpfMap::pin(const std::string& path) {
+  if (const std::string* at = impl_->pinned_path()) {
+    throw PinError("EINVAL", "The map is already pinned at '" + *at + "'");
+  }
+  const hash::HashKernel* h = impl_->hash_kernel();
+  const PinnedShape shape =
+      pinned_shape(type_, key_size_, value_size_, max_entries_, h->family, impl_->seed());
+  std::unique_ptr<PinnedTable> t = PinnedTable::create(path, shape, h);
+  try {
+    std::vector<uint8_t> keys, values;
+    impl_->lookup_batch(0, SIZE_MAX, false, &keys, &values);
+    for (size_t i = 0, n = keys.size() / key_size_; i < n; ++i) {
+      t->update(keys.data() + i * key_size_, values.data() + i * value_size_, kBpfAny);
+    }
+    impl_ = std::make_unique<PinnedImpl>(std::move(t));
+  } catch (...) {
+    ::unlink(path.c_str());  // the new file only: this map never left its memory
+    throw;
+  }
+}
+
+std::unique_ptr<BpfMap> BpfMap::open_pinned(const std::string& path,
+                                            const hash::HashKernel* forced_hash) {
+  const PinnedShape shape = PinnedTable::read_shape(path);
+  std::unique_ptr<PinnedTable> t =
+      PinnedTable::open(path, pinned_hash_kernel(shape.family, forced_hash));
+  const PinnedShape& s = t->shape();
+  return std::unique_ptr<BpfMap>(new BpfMap(s.type, s.key_size, s.value_size, s.max_entries,
+                                            std::make_unique<PinnedImpl>(std::move(t))));
+}
+
+const std::string* BpfMap::pinned_path() const { return impl_->pinned_path(); }
 
 uint64_t BpfMap::size() const { return impl_->size(); }
 uint64_t BpfMap::bytes() const { return impl_->bytes(); }

@@ -129,9 +129,23 @@ class BpfMap {
   BatchWrite update_batch(const uint8_t* keys, const uint8_t* values, size_t count, uint64_t flags);
   BatchWrite delete_batch(const uint8_t* keys, size_t count);
 
+  // Moves the map to a new shared file at path (core/pinned_table.h): its
+  // entries are copied and every later call works on the file, which other
+  // processes may open. Throws PinError (EEXIST for a path in use, EINVAL
+  // when already pinned); the map is unchanged by a throw.
+  void pin(const std::string& path);
+  // A map over the pinned file at path. forced_hash, when given, must be of
+  // the file's hash family (ERR_PIN_HASH); null picks one. Throws PinError.
+  static std::unique_ptr<BpfMap> open_pinned(const std::string& path,
+                                             const hash::HashKernel* forced_hash);
+  // The file the map is pinned at, or null.
+  const std::string* pinned_path() const;
+
   struct Impl;
 
  private:
+  BpfMap(BpfType type, size_t key_size, size_t value_size, uint64_t max_entries,
+         std::unique_ptr<Impl> impl);
   BpfType type_;
   size_t key_size_;
   size_t value_size_;

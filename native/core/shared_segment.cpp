@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/header_checksum.h"
+
 namespace tophash::core {
 
 namespace {
@@ -57,19 +59,6 @@ static_assert(offsetof(RawHeader, version) == 8 && offsetof(RawHeader, ready) ==
 // Owner word: state in the high half, pid in the low half.
 enum ShardState : uint32_t { kFree = 0, kOwned = 1, kOrphaned = 2 };
 uint64_t owner_word(ShardState state, uint32_t pid) { return (uint64_t{state} << 32) | pid; }
-
-uint64_t fnv1a(const uint8_t* p, size_t n, uint64_t h = 0xcbf29ce484222325ull) {
-  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
-  return h;
-}
-
-uint64_t header_checksum(const RawHeader& h) {
-  RawHeader copy;
-  std::memcpy(&copy, &h, sizeof copy);
-  copy.ready = 0;
-  copy.checksum = 0;
-  return fnv1a(reinterpret_cast<const uint8_t*>(&copy), sizeof copy);
-}
 
 const char* kind_name(uint32_t kind) {
   switch (kind) {

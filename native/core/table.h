@@ -277,6 +277,7 @@ class Table {
   Table& operator=(const Table&) = delete;
 
   const Hasher& hasher() const { return hasher_; }
+  uint64_t seed() const { return seed_; }
   const simd::MatchKernel* match_kernel() const { return match_; }
   bool huge_pages() const { return huge_pages_; }
   // The bucket arrays' bytes, the old one's during growth included (what a

@@ -5,7 +5,7 @@
 // the caller's frame; the binding checks each call's arguments.
 import { closedError, CodedError, rangeError, refuseStructuredClone, thisError, typeError } from '../runtime/errors';
 import { native, type BpfMapStats, type NativeBpfMap } from '../runtime/native';
-import { optionalString, parseSeed } from '../runtime/options';
+import { optionalString, parseSeed, snapshotPath } from '../runtime/options';
 import { rejectUnknownOptions } from '../runtime/option-names';
 import type { HashKernelName, MatchKernelName } from '../runtime/kernel-names';
 
@@ -50,6 +50,22 @@ export interface BpfMapOptions {
   /** Force a tophash match kernel (default: the best this CPU supports, or TOPHASH_FORCE_MATCH). */
   match?: MatchKernelName;
   /** Force a hash kernel (default: aes where AES-NI exists, or TOPHASH_FORCE_HASH). */
+  hash?: HashKernelName;
+}
+
+/**
+ * Options for {@link BpfMap.open}: the kernels. The hash kernel must be of the family the pinned
+ * map was created with (`ERR_PIN_HASH` otherwise); by default one of that family is picked.
+ *
+ * @example
+ * ```ts
+ * BpfMap.open('/dev/shm/flows', { hash: 'aes-portable' });
+ * ```
+ */
+export interface BpfOpenOptions {
+  /** Accepted for symmetry with the constructor; a pinned map does not use tophash matching. */
+  match?: MatchKernelName;
+  /** Force a hash kernel of the pinned map's family. */
   hash?: HashKernelName;
 }
 
@@ -151,6 +167,7 @@ function integerOption(value: unknown, max: number, what: string): number {
 }
 
 const BPF_OPTION_NAMES = ['type', 'keySize', 'valueSize', 'maxEntries', 'seed', 'match', 'hash'] as const;
+const OPEN_OPTION_NAMES = ['match', 'hash'] as const;
 
 function optionsObject(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null) throw typeError('an options object', what, value);
@@ -191,6 +208,8 @@ export class BpfMap implements Iterable<[Uint8Array, Uint8Array]> {
   // reads one typed array (the key), and the caller gets a slice, a JS-side
   // copy far cheaper than an ArrayBuffer made through N-API. Never exposed.
   #scratch: Uint8Array;
+  // Set by open() around the constructor call: the pinned file to open.
+  static #opening: string | undefined;
 
   /**
    * Creates an empty map. Throws `TypeError`/`RangeError` for a bad option (naming it, e.g.
@@ -211,6 +230,8 @@ export class BpfMap implements Iterable<[Uint8Array, Uint8Array]> {
     const valueSize = integerOption(o.valueSize, MAX_VALUE_SIZE, 'options.valueSize');
     const maxEntries = integerOption(o.maxEntries, MAX_ENTRIES, 'options.maxEntries');
     const scratch = new Uint8Array(valueSize);
+    const pinned = BpfMap.#opening;
+    BpfMap.#opening = undefined;
     this.#native = new NativeBpf(
       type,
       keySize,
@@ -220,6 +241,7 @@ export class BpfMap implements Iterable<[Uint8Array, Uint8Array]> {
       optionalString(o.match, 'options.match'),
       optionalString(o.hash, 'options.hash'),
       scratch,
+      pinned,
     );
     this.#scratch = scratch;
     this.#type = type;
@@ -230,6 +252,76 @@ export class BpfMap implements Iterable<[Uint8Array, Uint8Array]> {
       this,
       "A BpfMap cannot be posted to another thread or cloned: its entries live in this thread's native memory; post the keys and values of lookupBatch() and updateBatch() them there",
     );
+  }
+
+  /**
+   * Opens the map pinned at `path` by {@link pin} in this or another process: a map over the same
+   * shared storage, whose type, sizes and maxEntries come from the file. Every process's updates
+   * are visible to every other's, with the same flags and errors. A file that is not a pinned map
+   * (or is damaged, truncated, from another layout version or byte order) throws a
+   * {@link CodedError}: `ERR_PIN_FORMAT`, `ERR_PIN_CORRUPT`, `ERR_PIN_TRUNCATED`,
+   * `ERR_PIN_VERSION`, `ERR_PIN_ENDIAN`, `ERR_PIN_HASH`, or the errno name (`ENOENT`, `EACCES`).
+   *
+   * @example
+   * ```ts
+   * const flows = BpfMap.open('/dev/shm/flows');
+   * flows.lookup(key);
+   * ```
+   */
+  static open(path: string, options: BpfOpenOptions = {}): BpfMap {
+    const file = snapshotPath(path);
+    const o = optionsObject(options, 'options');
+    rejectUnknownOptions(o, OPEN_OPTION_NAMES, 'options');
+    const shape = NativeBpf.readPinned(file);
+    BpfMap.#opening = file;
+    try {
+      return new BpfMap({ ...shape, match: o.match as MatchKernelName, hash: o.hash as HashKernelName });
+    } finally {
+      BpfMap.#opening = undefined;
+    }
+  }
+
+  /**
+   * Removes the name of the pinned map at `path` (after checking the file is one), as `rm` does
+   * for a bpffs pin. Maps already open on it keep working on the same storage, shared among
+   * themselves, until they are closed; then the storage is freed. A plain `unlink` does the same.
+   *
+   * @example
+   * ```ts
+   * BpfMap.unpin('/dev/shm/flows');
+   * ```
+   */
+  static unpin(path: string): void {
+    NativeBpf.unpin(snapshotPath(path));
+  }
+
+  /**
+   * Moves this map to a new shared file at `path` (a file under `/dev/shm` is shared memory), as
+   * pinning in bpffs does: its entries are copied, and from then on this map and every map
+   * {@link open}ed on the file in any process work on the same entries. A path that exists throws
+   * `EEXIST`; a map already pinned throws `EINVAL`. The file is sized for `maxEntries` at once.
+   * An `lru_hash` map keeps evicting with a CLOCK shared by every process.
+   *
+   * @example
+   * ```ts
+   * const m = new BpfMap({ type: 'hash', keySize: 4, valueSize: 8, maxEntries: 1024 });
+   * m.pin('/dev/shm/counters');
+   * ```
+   */
+  pin(path: string): void {
+    BpfMap.#open(this).pin(snapshotPath(path));
+  }
+
+  /**
+   * The file this map is pinned at ({@link pin}, {@link open}), or `undefined`.
+   *
+   * @example
+   * ```ts
+   * m.pinnedPath; // '/dev/shm/counters'
+   * ```
+   */
+  get pinnedPath(): string | undefined {
+    return BpfMap.#open(this).pinnedPath();
   }
 
   static #open(self: unknown): NativeBpfMap {

@@ -58,7 +58,19 @@ export interface NativeBpfMap {
   deleteBatch(keys: Uint8Array): [number, number];
   size(): number;
   stats(): BpfMapStats;
+  /** Moves the map to a new pinned file at path. */
+  pin(path: string): void;
+  /** The file the map is pinned at, or undefined. */
+  pinnedPath(): string | undefined;
   close(): void;
+}
+
+/** A pinned file's validated header, as `BpfMap.readPinned` reports it. @internal */
+export interface PinnedBpfShape {
+  type: 'hash' | 'lru_hash';
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
 }
 
 /** What {@link BpfMap.stats} reports: the table's figures plus the eBPF map's own. */
@@ -202,7 +214,12 @@ export interface NativeAddon {
       match: string | undefined,
       hash: string | undefined,
       scratch: Uint8Array,
+      pinned?: string,
     ): NativeBpfMap;
+    /** The header of the pinned file at path, validated. */
+    readPinned(path: string): PinnedBpfShape;
+    /** Removes a pinned file's name (after checking it is one). */
+    unpin(path: string): void;
     /** Copies key's value to the constructor's scratch array; false when key is absent. */
     lookup(handle: NativeMapHandle, key: Uint8Array): boolean;
     /** Status: 0 ok, 1 EEXIST, 2 ENOENT, 3 E2BIG. */
