@@ -43,6 +43,7 @@ describe('public types', () => {
       seed?: number | bigint;
       match?: MatchKernelName;
       hash?: HashKernelName;
+      hugePages?: boolean;
     }>();
     expectTypeOf<MatchKernelName>().toEqualTypeOf<'scalar' | 'swar' | 'sse2' | 'avx2' | 'avx512' | 'neon'>();
     expectTypeOf<HashKernelName>().toEqualTypeOf<'aes' | 'vaes' | 'aes-portable' | 'fold'>();
