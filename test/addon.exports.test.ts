@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadHooks, native } from '../src/runtime/native';
 import * as strpack from '../src/runtime/strpack';
 
-const hooks = ['externalMemory', 'memoryFloor'];
+const hooks = ['emptyCall', 'externalMemory', 'memoryFloor'];
 const removed = ['packStrings', 'packJoined'];
 
 describe('addon exports', () => {
@@ -26,6 +26,7 @@ describe('addon exports', () => {
     expect(h.externalMemory() - before).toBe(m.stats().bytes);
     m.close();
     expect(h.externalMemory()).toBe(before);
+    expect(h.emptyCall({ a: 1 }, 2n)).toBeUndefined();
   });
 
   it('the string packer has no switch', () => {
