@@ -132,6 +132,7 @@ describe('public types', () => {
       growing: boolean;
       match: string;
       hash: string;
+      mapped?: boolean;
     }>();
     expect([...m]).toEqual([[1, 2]]);
   });

@@ -23,6 +23,22 @@ export interface NativeU64Map {
   saveAsync(path: string): Promise<undefined>;
 }
 
+/** What a U64Map opened on a snapshot (`U64Map.open`) offers natively: reads only. */
+export interface NativeMappedU64Map {
+  /** Passed to mappedGet/mappedHas, and to the U64Map constructor to copy the snapshot. */
+  readonly handle: NativeMapHandle;
+  size(): number;
+  getBatch(keys: KeyArray, out: Float64Array, found?: Uint8Array): number;
+  hasBatch(keys: KeyArray, out: Uint8Array): number;
+  getBatchAsync(keys: KeyArray, out: Float64Array, found?: Uint8Array): Promise<number>;
+  scan(cursor: number, atLeast: number): [BigUint64Array, Float64Array, number];
+  stats(): MapStats;
+  verify(): void;
+  close(): void;
+  save(path: string): void;
+  saveAsync(path: string): Promise<undefined>;
+}
+
 export interface NativeStrMap {
   /** Passed to the str* functions: single operations skip the wrapper's unwrap. */
   readonly handle: NativeMapHandle;
@@ -97,7 +113,10 @@ export interface MapStats {
   overflowBuckets: number;
   /** Average entries per bucket (growth starts past 6.5). */
   loadFactor: number;
-  /** Off-heap bytes the map holds (also reported to V8). */
+  /**
+   * Off-heap bytes the map holds (also reported to V8). For a map served from its snapshot
+   * ({@link MapStats.mapped}) the file's length: mapped page cache, not heap, and not reported.
+   */
   bytes: number;
   /** An incremental evacuation is in progress. */
   growing: boolean;
@@ -105,6 +124,8 @@ export interface MapStats {
   match: string;
   /** Hash kernel in use. */
   hash: string;
+  /** `true` while a map from `U64Map.open` is served from its snapshot file; absent otherwise. */
+  mapped?: boolean;
 }
 
 /** One kernel compiled into the addon, as {@link kernels} lists it. */
@@ -173,7 +194,11 @@ export interface NativeAddon {
     match: string | undefined,
     hash: string | undefined,
     snapshot?: string,
+    mapped?: NativeMapHandle,
   ) => NativeU64Map;
+  MappedU64Map: new (match: string | undefined, hash: string | undefined, path: string) => NativeMappedU64Map;
+  mappedGet(handle: NativeMapHandle, key: number | bigint): number | undefined;
+  mappedHas(handle: NativeMapHandle, key: number | bigint): boolean;
   mapGet(handle: NativeMapHandle, key: number | bigint): number | undefined;
   mapSet(handle: NativeMapHandle, key: number | bigint, value: number): boolean;
   mapHas(handle: NativeMapHandle, key: number | bigint): boolean;
