@@ -281,6 +281,12 @@ export interface NativeHooks {
     streams?: number;
     chaseSteps?: number;
   }): MemoryFloorResult;
+  /**
+   * Benchmark W10's cold reads: drops the file's clean pages from the OS page cache
+   * (`posix_fadvise(POSIX_FADV_DONTNEED)` after an `fdatasync`; a page some process maps stays).
+   * Returns the fraction of the file's pages still resident afterwards (0: all dropped; -1: unknown).
+   */
+  dropPageCache(path: string): number;
 }
 
 const addonFile = locateAddon();
