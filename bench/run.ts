@@ -57,7 +57,9 @@ function parseSizes(text: string, workloads: readonly Workload[]): number[] {
       const n = Number(s);
       if (!Number.isSafeInteger(n) || n < 1) fail(`--sizes: '${s}' is not a positive integer`);
       if (n > 2 ** 24 && small.length > 0) {
-        fail(`--sizes: ${s} exceeds what a JS Map holds (2^24), which ${small.join(', ')} compare with; select only W8 or W10 for larger N`);
+        fail(
+          `--sizes: ${s} exceeds what a JS Map holds (2^24), which ${small.join(', ')} compare with; select only W8 or W10 for larger N`,
+        );
       }
       return n;
     });

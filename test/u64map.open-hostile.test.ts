@@ -18,7 +18,10 @@ let pristine: Uint8Array;
 
 beforeAll(() => {
   const m = new U64Map({ seed: 5n });
-  m.setBatch(KEYS, Float64Array.from(KEYS, (_, i) => i));
+  m.setBatch(
+    KEYS,
+    Float64Array.from(KEYS, (_, i) => i),
+  );
   expect(m.stats().overflowBuckets).toBeGreaterThan(0);
   m.save(file('pristine.thm'));
   pristine = SnapshotBytes.read(file('pristine.thm')).bytes;
@@ -72,7 +75,11 @@ describe('U64Map.open of hostile files', () => {
     expectOpenError(pristine.subarray(0, 150), 'ERR_SNAPSHOT_TRUNCATED', /less than its header and section table/);
     const s = copy();
     for (const end of [s.section(0).offset + 1000, s.section(1).offset + 1, pristine.length - 1]) {
-      expectOpenError(pristine.subarray(0, end), 'ERR_SNAPSHOT_TRUNCATED', /section needs bytes \d+\.\.\d+ but the file has/);
+      expectOpenError(
+        pristine.subarray(0, end),
+        'ERR_SNAPSHOT_TRUNCATED',
+        /section needs bytes \d+\.\.\d+ but the file has/,
+      );
     }
   });
 
@@ -95,7 +102,13 @@ describe('U64Map.open of hostile files', () => {
     const huge = copy().setU32(36, 40);
     huge.setU64(HEADER + 16, 2n ** 40n * 144n).sealHeader();
     expectOpenError(huge, 'ERR_SNAPSHOT_TRUNCATED', /'buckets' section needs bytes 192\.\.158329674399936/);
-    expectOpenError(copy().setU64(48, 2n ** 62n).sealHeader(), 'ERR_SNAPSHOT_CORRUPT', /declares 4611686018427387904 entries/);
+    expectOpenError(
+      copy()
+        .setU64(48, 2n ** 62n)
+        .sealHeader(),
+      'ERR_SNAPSHOT_CORRUPT',
+      /declares 4611686018427387904 entries/,
+    );
   });
 
   it('names files it cannot open by their errno', () => {

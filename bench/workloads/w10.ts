@@ -231,13 +231,7 @@ function jsMapRows(ks: KeySet, dir: string, samples: number, label: string): Row
 }
 
 /** getBatch of every key (shuffled) on an opened map: cold, first after a warm open, and warm. */
-function openedLookups(
-  ks: KeySet,
-  file: string,
-  out: Float64Array,
-  dropCache: () => void,
-  label: string,
-): Row[] {
+function openedLookups(ks: KeySet, file: string, out: Float64Array, dropCache: () => void, label: string): Row[] {
   const perKey = (t: Timing): Timing => ({
     medianNs: t.medianNs / ks.n,
     samplesNs: t.samplesNs.map((ns) => ns / ks.n),

@@ -410,7 +410,8 @@ void verify_section(SnapshotSource& src, const SnapshotSectionEntry& s, void* sc
                     size_t scratch_bytes) {
   uint32_t crc = 0;
   for (uint64_t at = 0; at < s.length;) {
-    const size_t n = static_cast<size_t>(s.length - at < scratch_bytes ? s.length - at : scratch_bytes);
+    const size_t n =
+        static_cast<size_t>(s.length - at < scratch_bytes ? s.length - at : scratch_bytes);
     src.read(s.offset + at, scratch, n);
     crc = hash::crc32c(crc, scratch, n);
     at += n;
@@ -418,7 +419,9 @@ void verify_section(SnapshotSource& src, const SnapshotSectionEntry& s, void* sc
   check_section_crc(s, crc);
 }
 
-void verify_padding(SnapshotSource& src, uint64_t from, uint64_t to) { check_padding(src, from, to); }
+void verify_padding(SnapshotSource& src, uint64_t from, uint64_t to) {
+  check_padding(src, from, to);
+}
 
 std::unique_ptr<U64Table> read_u64_snapshot(SnapshotSource& src, const simd::MatchKernel* match,
                                             const hash::HashKernel* hash) {

@@ -42,7 +42,8 @@ double resident_fraction(int fd, size_t bytes) {
 
 Napi::Value DropPageCache(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  if (!info[0].IsString()) addon::throw_type(env, "a file path (string)", "path", addon::describe(info[0]));
+  if (!info[0].IsString())
+    addon::throw_type(env, "a file path (string)", "path", addon::describe(info[0]));
   const std::string path = info[0].As<Napi::String>().Utf8Value();
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail(env, "Could not open", path);

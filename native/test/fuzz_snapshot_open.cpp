@@ -54,9 +54,8 @@ void exercise(const core::MappedU64Map& m) {
   std::vector<double> out(keys.size());
   std::vector<uint8_t> found(keys.size());
   tolerate([&] {
-    const size_t hits =
-        core::get_batch(m, {core::KeyBatch::Kind::kU64, keys.data(), keys.size()}, out.data(),
-                        found.data());
+    const size_t hits = core::get_batch(m, {core::KeyBatch::Kind::kU64, keys.data(), keys.size()},
+                                        out.data(), found.data());
     size_t counted = 0;
     for (uint8_t f : found) counted += f;
     check(hits == counted);

@@ -5,13 +5,7 @@
 import { OffHeapMap } from './map-protocol';
 import { closedError, readonlyError, refuseStructuredClone, thisError, withCallerStack } from '../runtime/errors';
 import { nativeLoadArgs, nativeMapArgs, nativeOpenArgs, snapshotPath } from '../runtime/options';
-import {
-  native,
-  type KeyArray,
-  type MapStats,
-  type NativeMappedU64Map,
-  type NativeU64Map,
-} from '../runtime/native';
+import { native, type KeyArray, type MapStats, type NativeMappedU64Map, type NativeU64Map } from '../runtime/native';
 import type { HashKernelName, MatchKernelName } from '../runtime/kernel-names';
 
 export type { KeyArray, MapStats } from '../runtime/native';

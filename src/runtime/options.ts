@@ -97,7 +97,11 @@ export function nativeOpenArgs(path: unknown, options: OpenOptionFields): OpenAr
   const readonly = optionalBoolean(options.readonly, 'options.readonly');
   const verify = optionalBoolean(options.verify, 'options.verify');
   return {
-    native: [optionalString(options.match, 'options.match'), optionalString(options.hash, 'options.hash'), snapshotPath(path)],
+    native: [
+      optionalString(options.match, 'options.match'),
+      optionalString(options.hash, 'options.hash'),
+      snapshotPath(path),
+    ],
     readonly,
     verify,
   };
