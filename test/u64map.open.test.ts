@@ -50,7 +50,7 @@ describe('U64Map.open', () => {
     );
     expect(thrown(() => U64Map.open(saved, { readOnly: true } as never))).toMatchObject({
       code: 'ERR_INVALID_ARG_VALUE',
-      message: expect.stringMatching(/received 'readOnly'; did you mean 'readonly'\?/),
+      message: expect.stringMatching(/received 'readOnly'; did you mean 'readonly'\?/) as string,
     });
     expect(thrown(() => U64Map.open(42 as unknown as string)).message).toBe(
       'Expected a file path (string) for path but received 42',
@@ -76,7 +76,7 @@ describe('U64Map.open', () => {
     }
     await expect(m.setBatchAsync(new Float64Array([1]), new Float64Array([1]))).rejects.toMatchObject({
       code: 'ERR_READONLY',
-      message: expect.stringContaining('setBatchAsync()'),
+      message: expect.stringContaining('setBatchAsync()') as string,
     });
     expect(m.size).toBe(N);
     expect(m.stats()).toMatchObject({ mapped: true, size: N, bytes: savedBytes.length, growing: false });
