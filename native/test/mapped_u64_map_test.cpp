@@ -282,8 +282,7 @@ TEST(MappedChanged, ATruncationInPlaceFailsReadsInsteadOfKillingTheProcess) {
   EXPECT_EQ(code_of([&] { m->read([&] { m->find(keys[0], m->hash(keys[0])); }); }),
             kSnapshotChanged);
   EXPECT_EQ(code_of([&] { m->check_unchanged(); }), kSnapshotChanged);
-  EXPECT_EQ(code_of([&] { MappedU64Map::open(file.path, k.match, k.hash); }),
-            kSnapshotTruncated);
+  EXPECT_EQ(code_of([&] { MappedU64Map::open(file.path, k.match, k.hash); }), kSnapshotTruncated);
 }
 
 // A file of two pages, mapped, then cut to nothing: reading it faults.
