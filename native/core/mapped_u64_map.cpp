@@ -52,8 +52,9 @@ std::unique_ptr<MappedU64Map> MappedU64Map::open(const std::string& path,
   m->file_ = std::make_unique<FileSource>(path);
   struct stat st;
   if (::fstat(m->file_->fd(), &st) != 0) {
-    throw SnapshotError(errno_code(errno),
-                        "Could not stat snapshot '" + path + "': " + std::strerror(errno));
+    const int err = errno;
+    throw SnapshotError(errno_code(err),
+                        "Could not stat snapshot '" + path + "': " + std::strerror(err));
   }
   m->mtime_ns_ = mtime_ns(st);
   const uint64_t file_bytes = m->file_->size();
@@ -66,11 +67,12 @@ std::unique_ptr<MappedU64Map> MappedU64Map::open(const std::string& path,
     if (file_bytes > SIZE_MAX) {
       throw SnapshotError(kSnapshotCorrupt, "The snapshot is larger than this process can map");
     }
-    void* p = ::mmap(nullptr, static_cast<size_t>(file_bytes), PROT_READ, MAP_PRIVATE,
-                     m->file_->fd(), 0);
+    void* p =
+        ::mmap(nullptr, static_cast<size_t>(file_bytes), PROT_READ, MAP_PRIVATE, m->file_->fd(), 0);
     if (p == MAP_FAILED) {
-      throw SnapshotError(errno_code(errno), "Could not map snapshot '" + path +
-                                                 "': " + std::strerror(errno));
+      const int err = errno;
+      throw SnapshotError(errno_code(err),
+                          "Could not map snapshot '" + path + "': " + std::strerror(err));
     }
     m->mapped_ = true;
     m->attach(static_cast<const uint8_t*>(p), static_cast<size_t>(file_bytes), match, hash);

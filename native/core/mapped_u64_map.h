@@ -67,8 +67,7 @@ class MappedU64Map {
   // the kernel the caller insists on or nullptr (as in read_u64_snapshot).
   // Throws SnapshotError naming what is wrong (the header and section table
   // are checked), with the errno name for I/O failures.
-  static std::unique_ptr<MappedU64Map> open(const std::string& path,
-                                            const simd::MatchKernel* match,
+  static std::unique_ptr<MappedU64Map> open(const std::string& path, const simd::MatchKernel* match,
                                             const hash::HashKernel* hash);
   // A view of n bytes the caller keeps alive and unchanged (tests, fuzzer).
   static std::unique_ptr<MappedU64Map> over(const uint8_t* bytes, size_t n,

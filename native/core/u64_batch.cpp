@@ -5,7 +5,6 @@
 
 namespace tophash::core {
 
-
 size_t first_invalid_key(const KeyBatch& keys) {
   if (keys.kind != KeyBatch::Kind::kF64) return keys.count;
   const auto* src = static_cast<const double*>(keys.data);
