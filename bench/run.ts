@@ -26,7 +26,7 @@ const USAGE = `Usage: node --expose-gc dist/bench/run.js [options]
 
   --quick              small sizes (W1 N = 1e3,1e4; W3 1e5 events; W5/W7 N = 1e5; W6 N = 1e4); results to the OS temp dir
   --workloads W1,W6    which workloads to run (default: all implemented: ${WORKLOADS.map((w) => w.id).join(', ')})
-  --sizes 1e3,1e5      replace every selected workload's list of N
+  --sizes 1e3,1e5      replace every selected workload's list of N (above 2^24 only with W8 and W10 alone)
   --out <dir>          where to write the .json and .md reports and .svg charts (default: bench/results)
   --no-progress        no progress output on stderr
   -h, --help           this text
@@ -47,7 +47,8 @@ function packageRoot(): string {
   }
 }
 
-function parseSizes(text: string): number[] {
+function parseSizes(text: string, workloads: readonly Workload[]): number[] {
+  const small = workloads.filter((w) => w.largeSizes !== true).map((w) => w.id);
   const sizes = text
     .split(',')
     .map((s) => s.trim())
@@ -55,7 +56,11 @@ function parseSizes(text: string): number[] {
     .map((s) => {
       const n = Number(s);
       if (!Number.isSafeInteger(n) || n < 1) fail(`--sizes: '${s}' is not a positive integer`);
-      if (n > 2 ** 24) fail(`--sizes: ${s} exceeds what a JS Map holds (2^24); W8 will cover larger N`);
+      if (n > 2 ** 24 && small.length > 0) {
+        fail(
+          `--sizes: ${s} exceeds what a JS Map holds (2^24), which ${small.join(', ')} compare with; select only W8 or W10 for larger N`,
+        );
+      }
       return n;
     });
   if (sizes.length === 0) fail('--sizes: no sizes given');
@@ -107,8 +112,8 @@ async function main(): Promise<void> {
     fail('gc() is not exposed: run node with --expose-gc (npm run bench does)');
 
   const quick = args.quick === true;
-  const sizes = args.sizes === undefined ? undefined : parseSizes(args.sizes);
   const selected = selectWorkloads(args.workloads);
+  const sizes = args.sizes === undefined ? undefined : parseSizes(args.sizes, selected);
   const outDir = path.resolve(
     args.out ?? (quick ? path.join(os.tmpdir(), 'tophash-bench') : path.join(packageRoot(), 'bench/results')),
   );

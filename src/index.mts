@@ -19,6 +19,7 @@ export type {
   U64Key,
   U64MapOptions,
   U64MapLoadOptions,
+  U64MapOpenOptions,
   StrKey,
   StrKeys,
   PackedKeys,

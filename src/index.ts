@@ -18,7 +18,7 @@
  * @module tophash
  */
 export { U64Map } from './maps/u64map';
-export type { U64Key, U64MapOptions, U64MapLoadOptions, KeyArray, MapStats } from './maps/u64map';
+export type { U64Key, U64MapOptions, U64MapLoadOptions, U64MapOpenOptions, KeyArray, MapStats } from './maps/u64map';
 export type { MatchKernelName, HashKernelName } from './runtime/kernel-names';
 export { StrMap, MAX_KEY_BYTES } from './maps/strmap';
 export type { StrKey, StrKeys, PackedKeys, StrMapOptions, StrMapLoadOptions } from './maps/strmap';

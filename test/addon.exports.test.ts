@@ -1,12 +1,15 @@
 // What tophash.node exports is the engine and nothing else: the test and
 // benchmark hooks live in tophash_hooks.node, and the native string packers
 // (which lost to the JS packer in every measurement) are gone.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { loadHooks, native } from '../src/runtime/native';
 import * as strpack from '../src/runtime/strpack';
 
-const hooks = ['emptyCall', 'externalMemory', 'memoryFloor'];
+const hooks = ['dropPageCache', 'emptyCall', 'externalMemory', 'memoryFloor'];
 const removed = ['packStrings', 'packJoined'];
 
 describe('addon exports', () => {
@@ -14,7 +17,17 @@ describe('addon exports', () => {
     const names = Object.keys(native);
     for (const name of [...hooks, ...removed]) expect(names, name).not.toContain(name);
     expect(names).toEqual(
-      expect.arrayContaining(['U64Map', 'StrMap', 'BpfMap', 'Aggregator', 'mapGet', 'strGet', 'hashBytes']),
+      expect.arrayContaining([
+        'U64Map',
+        'MappedU64Map',
+        'StrMap',
+        'BpfMap',
+        'Aggregator',
+        'mapGet',
+        'mappedGet',
+        'strGet',
+        'hashBytes',
+      ]),
     );
   });
 
@@ -27,6 +40,39 @@ describe('addon exports', () => {
     m.close();
     expect(h.externalMemory()).toBe(before);
     expect(h.emptyCall({ a: 1 }, 2n)).toBeUndefined();
+  });
+
+  it('dropPageCache says how much of a file stayed cached, and names a file it cannot open', () => {
+    const h = loadHooks();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tophash-hooks-'));
+    try {
+      const file = path.join(dir, 'f');
+      fs.writeFileSync(file, Buffer.alloc(1 << 20, 1));
+      const resident = h.dropPageCache(file);
+      expect(resident === -1 || (resident >= 0 && resident <= 1)).toBe(true);
+      expect(() => h.dropPageCache(path.join(dir, 'missing'))).toThrow(/Could not open '.*missing'/);
+      expect(() => h.dropPageCache(1 as unknown as string)).toThrow(TypeError);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a map served from its snapshot reports no off-heap memory to V8: the pages are the page cache', () => {
+    const h = loadHooks();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tophash-hooks-'));
+    try {
+      const file = path.join(dir, 'm.thm');
+      const m = new native.U64Map(100_000, 1n, undefined, undefined);
+      m.save(file);
+      m.close();
+      const before = h.externalMemory();
+      const opened = new native.MappedU64Map(undefined, undefined, file);
+      expect(opened.stats().bytes).toBe(fs.statSync(file).size);
+      expect(h.externalMemory()).toBe(before);
+      opened.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the string packer has no switch', () => {

@@ -133,6 +133,7 @@ describe('public types', () => {
       growing: boolean;
       match: string;
       hash: string;
+      mapped?: boolean;
     }>();
     expect([...m]).toEqual([[1, 2]]);
   });

@@ -25,6 +25,7 @@ const LOADERS: readonly [string, () => Workload][] = [
   ['W7', () => (require('./w7') as typeof import('./w7')).w7],
   ['W8', () => (require('./w8') as typeof import('./w8')).w8],
   ['W9', () => (require('./w9') as typeof import('./w9')).w9],
+  ['W10', () => (require('./w10') as typeof import('./w10')).w10],
 ];
 
 const loaded: Workload[] = [];

@@ -20,6 +20,8 @@ export interface WorkloadResult {
 export interface Workload {
   id: string;
   title: string;
+  /** Takes N above 2^24 in --sizes: it has no JS Map baseline there, or says why not. */
+  largeSizes?: boolean;
   /** The sizes this run will use (defaults, quick defaults, or --sizes). */
   sizes(ctx: BenchContext): number[];
   /** How many progress steps run() will announce, for the progress bar's total. */

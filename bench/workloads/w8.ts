@@ -276,6 +276,7 @@ function render(floors: FloorResult[], sizes: SizeResult[]): string {
 export const w8: Workload = {
   id: 'W8',
   title: 'scale: 1e8 keys vs the random-read floor',
+  largeSizes: true,
   sizes: (ctx) => pickSizes(ctx, [1e8], [1e6]),
   steps: (ctx) => floorConfigs(ctx.quick).length * FLOOR_RUNS + w8.sizes(ctx).length * 4,
   run(ctx: BenchContext): WorkloadResult {

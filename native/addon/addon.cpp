@@ -11,6 +11,7 @@
 #include "addon/aggregator_binding.h"
 #include "addon/errors.h"
 #include "addon/hash_binding.h"
+#include "addon/mapped_u64_map_binding.h"
 #include "addon/str_map_binding.h"
 #include "addon/u64_map_binding.h"
 #include "cpu/cpu_features.h"
@@ -80,6 +81,8 @@ class TophashAddon : public Napi::Addon<TophashAddon> {
   TophashAddon(Napi::Env env, Napi::Object exports) {
     exports.Set("U64Map", U64MapBinding::Define(env));
     U64MapBinding::DefineHandleFunctions(env, exports);
+    exports.Set("MappedU64Map", MappedU64MapBinding::Define(env));
+    MappedU64MapBinding::DefineHandleFunctions(env, exports);
     exports.Set("StrMap", StrMapBinding::Define(env));
     StrMapBinding::DefineHandleFunctions(env, exports);
     exports.Set("BpfMap", BpfMapBinding::Define(env));

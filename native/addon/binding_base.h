@@ -79,16 +79,17 @@ class BindingBase : public Napi::ObjectWrap<Derived> {
   // all four classes (the first member after ObjectWrap's), so one compare
   // tells them apart. (A napi type-tag check cost ~70 ns a call, more than
   // the lookup itself.)
-  static Derived& from_handle(const Napi::CallbackInfo& info) {
-    const Napi::Value v = info[0];
-    // napi_get_value_external checks the type itself: no napi_typeof first
-    // (single get/set are a few Node-API calls, each a measurable share).
+  static Derived& from_handle(const Napi::CallbackInfo& info) { return from_value(info[0]); }
+  // from_handle's check on any value (a handle passed as another argument).
+  // napi_get_value_external checks the type itself: no napi_typeof first
+  // (single get/set are a few Node-API calls, each a measurable share).
+  static Derived& from_value(const Napi::Value& v) {
     void* data = nullptr;
-    if (napi_get_value_external(info.Env(), v, &data) == napi_ok) {
+    if (napi_get_value_external(v.Env(), v, &data) == napi_ok) {
       auto* self = static_cast<Derived*>(data);
       if (self != nullptr && self->magic_ == Derived::kMagic) return *self;
     }
-    throw_type(info.Env(), std::string("a ") + Derived::kName + " handle", "handle", describe(v));
+    throw_type(v.Env(), std::string("a ") + Derived::kName + " handle", "handle", describe(v));
   }
 
   // Defines `this.handle` for from_handle; call once the engine exists.

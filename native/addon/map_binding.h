@@ -56,8 +56,9 @@ class MapBinding : public BindingBase<Derived, Table> {
   }
 
   // new Native<Name>(capacity?: number, seed?: bigint, match?: string, hash?: string,
-  //                  snapshot?: string, hugePages?: boolean), a snapshot path loading
-  //                  the map from that file
+  //                  snapshot?: string, hugePages?: boolean, mapped?: handle), a
+  //                  snapshot path loading the map from that file (U64Map also takes a
+  //                  MappedU64Map handle to copy, U64Map.open's copy-on-write)
   static Napi::Function Define(Napi::Env env) {
     const std::string class_name = std::string("Native") + Derived::kName;
     return Base::DefineClass(env, class_name.c_str(),

@@ -5,11 +5,20 @@
 
 #include "addon/binding_args.h"
 #include "addon/errors.h"
+#include "addon/mapped_u64_map_binding.h"
+#include "addon/snapshot_args.h"
 #include "addon/typed_arrays.h"
 #include "core/snapshot_reader.h"
 #include "core/snapshot_writer.h"
 
 namespace tophash::addon {
+
+U64MapBinding::U64MapBinding(const Napi::CallbackInfo& info) : MapBinding(info) {
+  if (info.Length() < 7 || info[6].IsUndefined()) return;
+  const core::MappedU64Map& view = MappedU64MapBinding::view_of(info[6]);
+  guard_snapshot(info.Env(), kOutOfMemory, [&] { engine_ = view.materialize(); });
+  report_memory(info.Env());
+}
 
 std::pair<uint64_t, uint64_t> U64MapBinding::probe(core::U64Table& t,
                                                    const Napi::CallbackInfo& info) {

@@ -23,7 +23,10 @@ class U64MapBinding : public MapBinding<U64MapBinding, core::U64Table> {
   // A key is one argument: a number or a bigint; a batch, one typed array.
   static constexpr size_t kKeyArgs = 1;
 
-  using MapBinding::MapBinding;
+  // MapBinding's constructor, plus a sixth argument: the handle of a
+  // NativeMappedU64Map whose snapshot becomes this map's table
+  // (U64Map.open's copy-on-write; core::MappedU64Map::materialize).
+  explicit U64MapBinding(const Napi::CallbackInfo& info);
 
   static std::pair<uint64_t, uint64_t> probe(core::U64Table& t, const Napi::CallbackInfo& info);
   static core::KeyBatch batch_arg(const Napi::CallbackInfo& info);

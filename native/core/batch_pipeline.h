@@ -28,6 +28,11 @@
 // compiler that drops a stage fails the tests rather than quietly slowing
 // batches down.
 //
+// TableT is a core::Table or a view with the same read surface (Bucket with
+// ctrl(), ends_chain(), keys, values and an overflow link; hasher(),
+// match_kernel(), home_bucket(), next_bucket(), find_from()): the mapped
+// U64Map (core/mapped_u64_map.h), whose links are indices into the file.
+//
 // A Source describes the batch:
 //   static constexpr size_t kChunk;    keys per chunk
 //   size_t count() const;
@@ -152,13 +157,13 @@ template <class TableT, class Source>
 // reads beyond the slot (a long byte key's arena bytes), the slot's line
 // having been requested a stage earlier.
 template <class TableT, class Source>
-[[gnu::noinline]] void stage_chase(LookupChunk<TableT, Source>* c) {
+[[gnu::noinline]] void stage_chase(const TableT& t, LookupChunk<TableT, Source>* c) {
   constexpr bool kStoredBytes =
       HasPrefetchStored<Source, typename TableT::Key, ProbeOf<TableT>>::value;
   for (size_t i = 0; i < c->n; ++i) {
     const auto* b = c->buckets[i];
     if (may_continue(b, c->masks[i])) {
-      if (b->overflow != nullptr) prefetch_bucket_for_read(b->overflow);
+      if (const auto* next = t.next_bucket(b)) prefetch_bucket_for_read(next);
     } else if constexpr (kStoredBytes) {
       if (c->masks[i] != 0) {
         Source::prefetch_stored(b->keys[__builtin_ctz(c->masks[i])], c->probes[i]);
@@ -211,11 +216,11 @@ void lookup_pipeline(const TableT& t, const Source& src, OnResult&& on_result) {
   for (size_t j = 0; j < kDepth - 1 && next_start < src.count(); ++j) start_chunk();
   stage_match(t, &chunks[0]);
   if (started > 1) stage_match(t, &chunks[1]);
-  stage_chase(&chunks[0]);
+  stage_chase(t, &chunks[0]);
   for (size_t resolved = 0; resolved < started; ++resolved) {
     if (next_start < src.count()) start_chunk();
     if (resolved + 2 < started) stage_match(t, &chunks[(resolved + 2) % kDepth]);
-    if (resolved + 1 < started) stage_chase(&chunks[(resolved + 1) % kDepth]);
+    if (resolved + 1 < started) stage_chase(t, &chunks[(resolved + 1) % kDepth]);
     const LookupChunk<TableT, Source>& c = chunks[resolved % kDepth];
     for (size_t i = 0; i < c.n; ++i) {
       on_result(c.start + i, t.find_from(c.buckets[i], c.probes[i], c.tags[i], c.masks[i]));

@@ -24,6 +24,9 @@ class FileSource final : public SnapshotSource {
   FileSource& operator=(const FileSource&) = delete;
   uint64_t size() const override { return size_; }
   void read(uint64_t offset, void* out, size_t n) override;
+  // The open descriptor (a mapped snapshot maps it and watches it).
+  int fd() const { return fd_; }
+  const std::string& path() const { return path_; }
 
  private:
   std::string path_;

@@ -158,15 +158,18 @@ void check_sections(const SnapshotHeader& h, const SnapshotSectionEntry* s, uint
   }
 }
 
-void read_section(SnapshotSource& src, const SnapshotSectionEntry& s, void* out) {
-  src.read(s.offset, out, static_cast<size_t>(s.length));
-  const uint32_t crc = hash::crc32c(0, out, static_cast<size_t>(s.length));
+void check_section_crc(const SnapshotSectionEntry& s, uint32_t crc) {
   if (crc != s.crc) {
     fail(kSnapshotCorrupt, "The snapshot's '" + std::string(section_name(s.kind)) +
                                "' section (bytes " + num(s.offset) + ".." +
                                num(s.offset + s.length) + ") fails its checksum: stored " +
                                hex(s.crc) + ", computed " + hex(crc));
   }
+}
+
+void read_section(SnapshotSource& src, const SnapshotSectionEntry& s, void* out) {
+  src.read(s.offset, out, static_cast<size_t>(s.length));
+  check_section_crc(s, hash::crc32c(0, out, static_cast<size_t>(s.length)));
 }
 
 // The bytes between two sections are zero: no byte of a snapshot escapes
@@ -297,7 +300,9 @@ void attach_keys(const Arrays<Bucket>& a, uint8_t* keys, size_t n) {
   }
 }
 
-const hash::HashKernel* hash_for(uint32_t family, const hash::HashKernel* forced) {
+}  // namespace
+
+const hash::HashKernel* snapshot_hash_kernel(uint32_t family, const hash::HashKernel* forced) {
   if (forced != nullptr) {
     if (static_cast<uint32_t>(forced->family) != family) {
       fail(kSnapshotHash, std::string("The snapshot was hashed with the ") + family_name(family) +
@@ -316,11 +321,15 @@ const hash::HashKernel* hash_for(uint32_t family, const hash::HashKernel* forced
        std::string("No hash kernel of the ") + family_name(family) + " family runs on this CPU");
 }
 
+namespace {
+
+// Steps 1-4 of FORMAT.md: the header and section table, checked against
+// each other and the file's length, before any section is read.
 template <class T>
-std::unique_ptr<T> read_snapshot(SnapshotSource& src, const simd::MatchKernel* match,
-                                 const hash::HashKernel* hash) {
+SnapshotLayout read_layout(SnapshotSource& src) {
   const uint64_t file_bytes = src.size();
-  SnapshotHeader h;
+  SnapshotLayout layout;
+  SnapshotHeader& h = layout.header;
   if (file_bytes < sizeof h) {
     fail(kSnapshotTruncated, "The snapshot is truncated: " + num(file_bytes) +
                                  " bytes, less than its " + num(sizeof h) + "-byte header");
@@ -339,7 +348,7 @@ std::unique_ptr<T> read_snapshot(SnapshotSource& src, const simd::MatchKernel* m
                                  " bytes, less than its header and section table (" +
                                  num(table_end) + ")");
   }
-  SnapshotSectionEntry sections[kSnapshotMaxSections];
+  SnapshotSectionEntry* sections = layout.sections;
   src.read(kSnapshotHeaderBytes, sections, h.section_count * kSnapshotSectionBytes);
   uint32_t crc = hash::crc32c(0, &h, offsetof(SnapshotHeader, header_crc));
   crc = hash::crc32c(crc, sections, h.section_count * kSnapshotSectionBytes);
@@ -350,8 +359,16 @@ std::unique_ptr<T> read_snapshot(SnapshotSource& src, const simd::MatchKernel* m
   }
   check_shape<T>(h);
   check_sections<T>(h, sections, file_bytes);
+  return layout;
+}
 
-  const hash::HashKernel* kernel = hash_for(h.hash_family, hash);
+template <class T>
+std::unique_ptr<T> read_snapshot(SnapshotSource& src, const simd::MatchKernel* match,
+                                 const hash::HashKernel* hash) {
+  const SnapshotLayout layout = read_layout<T>(src);
+  const SnapshotHeader& h = layout.header;
+  const SnapshotSectionEntry* sections = layout.sections;
+  const hash::HashKernel* kernel = snapshot_hash_kernel(h.hash_family, hash);
   auto t = std::make_unique<T>(match, kernel, h.seed, 0);
   Arrays<TableSnapshot::BucketOf<T>> a{TableSnapshot::replace_array(*t, h.B), uint64_t{1} << h.B,
                                        nullptr, h.overflow};
@@ -386,6 +403,25 @@ std::unique_ptr<T> load_snapshot(const std::string& path, const simd::MatchKerne
 }
 
 }  // namespace
+
+SnapshotLayout read_u64_layout(SnapshotSource& src) { return read_layout<U64Table>(src); }
+
+void verify_section(SnapshotSource& src, const SnapshotSectionEntry& s, void* scratch,
+                    size_t scratch_bytes) {
+  uint32_t crc = 0;
+  for (uint64_t at = 0; at < s.length;) {
+    const size_t n =
+        static_cast<size_t>(s.length - at < scratch_bytes ? s.length - at : scratch_bytes);
+    src.read(s.offset + at, scratch, n);
+    crc = hash::crc32c(crc, scratch, n);
+    at += n;
+  }
+  check_section_crc(s, crc);
+}
+
+void verify_padding(SnapshotSource& src, uint64_t from, uint64_t to) {
+  check_padding(src, from, to);
+}
 
 std::unique_ptr<U64Table> read_u64_snapshot(SnapshotSource& src, const simd::MatchKernel* match,
                                             const hash::HashKernel* hash) {

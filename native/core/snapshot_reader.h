@@ -26,6 +26,27 @@ std::unique_ptr<U64Table> read_u64_snapshot(SnapshotSource& src, const simd::Mat
 std::unique_ptr<StrTable> read_str_snapshot(SnapshotSource& src, const simd::MatchKernel* match,
                                             const hash::HashKernel* hash);
 
+// A snapshot's header and section table, checked (steps 1-4 of
+// docs/FORMAT.md: identity, header checksum, shape, section layout against
+// the file's length); no section has been read. The sections of a U64Map
+// snapshot are [0] buckets and [1] overflow.
+struct SnapshotLayout {
+  SnapshotHeader header;
+  SnapshotSectionEntry sections[kSnapshotMaxSections];
+};
+SnapshotLayout read_u64_layout(SnapshotSource& src);
+
+// The hash kernel for a snapshot of `family`: `forced` if it is of that
+// family (else ERR_SNAPSHOT_HASH), the process default if it is, else the
+// first supported kernel of the family.
+const hash::HashKernel* snapshot_hash_kernel(uint32_t family, const hash::HashKernel* forced);
+
+// Step 5 for one section: its CRC32C, read through `scratch` a piece at a
+// time; and that the bytes [from, to) between two sections are zero.
+void verify_section(SnapshotSource& src, const SnapshotSectionEntry& s, void* scratch,
+                    size_t scratch_bytes);
+void verify_padding(SnapshotSource& src, uint64_t from, uint64_t to);
+
 // read_*_snapshot from the file at path.
 std::unique_ptr<U64Table> load_u64_snapshot(const std::string& path, const simd::MatchKernel* match,
                                             const hash::HashKernel* hash);

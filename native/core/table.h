@@ -183,6 +183,15 @@ inline uint64_t reverse_bits(uint64_t v) {
   return __builtin_bswap64(v);
 }
 
+// The cursor after `cursor` in a scan over buckets `mask` + 1: incremented on
+// its bit-reversed form (see ITERATION); 0 once every bucket was visited.
+inline uint64_t next_scan_cursor(uint64_t cursor, uint64_t mask) {
+  cursor |= ~mask;
+  cursor = reverse_bits(cursor);
+  ++cursor;
+  return reverse_bits(cursor);
+}
+
 struct TableStats {
   uint64_t size;
   unsigned B;
@@ -312,6 +321,10 @@ class Table {
 
   // Continues a lookup at bucket b whose first bucket's tag matches are
   // already known (first_mask), as batch lookups have them.
+  // The next bucket of b's chain, or nullptr (batch_pipeline.h follows
+  // chains through this, so a view whose links are indices can stand in).
+  const Bucket* next_bucket(const Bucket* b) const { return b->overflow; }
+
   Value* find_from(const Bucket* b, Probe key, uint8_t top, simd::SlotMask first_mask) const {
     simd::SlotMask m = first_mask;
     for (;;) {
@@ -501,10 +514,7 @@ class Table {
         emit_chain(current_.buckets + p + old_.count, visit);
       }
     }
-    cursor |= ~m;
-    cursor = reverse_bits(cursor);
-    ++cursor;
-    return reverse_bits(cursor);
+    return next_scan_cursor(cursor, m);
   }
 
   // The cursor whose scan() emits the group holding keys of this hash: the

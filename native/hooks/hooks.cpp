@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "hooks/memory_floor.h"
+#include "hooks/page_cache.h"
 
 namespace tophash::hooks {
 
@@ -28,6 +29,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("externalMemory", Napi::Function::New<ExternalMemory>(env, "externalMemory"));
   exports.Set("memoryFloor", Napi::Function::New<addon::MemoryFloor>(env, "memoryFloor"));
   exports.Set("emptyCall", Napi::Function::New<EmptyCall>(env, "emptyCall"));
+  exports.Set("dropPageCache", Napi::Function::New<DropPageCache>(env, "dropPageCache"));
   return exports;
 }
 

@@ -16,35 +16,14 @@
 #include <vector>
 
 #include "core/snapshot_reader.h"
-#include "hash/crc32c.h"
 #include "test/fuzz_common.h"
+#include "test/fuzz_reseal.h"
 
 using namespace tophash;
 using fuzz::check;
 using fuzz::Reader;
 
 namespace {
-
-void reseal(std::vector<uint8_t>& f) {
-  core::SnapshotHeader h;
-  if (f.size() < sizeof h) return;
-  std::memcpy(&h, f.data(), sizeof h);
-  if (h.section_count > core::kSnapshotMaxSections) return;
-  const size_t table = core::kSnapshotHeaderBytes + h.section_count * core::kSnapshotSectionBytes;
-  if (f.size() < table) return;
-  for (uint32_t i = 0; i < h.section_count; ++i) {
-    core::SnapshotSectionEntry s;
-    uint8_t* entry = f.data() + core::kSnapshotHeaderBytes + i * core::kSnapshotSectionBytes;
-    std::memcpy(&s, entry, sizeof s);
-    if (s.length > f.size() || s.offset > f.size() - s.length) continue;
-    s.crc = hash::crc32c(0, f.data() + s.offset, static_cast<size_t>(s.length));
-    std::memcpy(entry, &s, sizeof s);
-  }
-  uint32_t crc = hash::crc32c(0, f.data(), offsetof(core::SnapshotHeader, header_crc));
-  crc =
-      hash::crc32c(crc, f.data() + core::kSnapshotHeaderBytes, table - core::kSnapshotHeaderBytes);
-  std::memcpy(f.data() + offsetof(core::SnapshotHeader, header_crc), &crc, sizeof crc);
-}
 
 template <class T>
 uint64_t scanned_entries(const T& t) {
@@ -103,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t flags = r.byte();
   const simd::MatchKernel* match = fuzz::pick(cpu::match_kernels(), r.byte());
   std::vector<uint8_t> file(r.p, r.p + r.n);
-  if (flags & 1) reseal(file);
+  if (flags & 1) fuzz::reseal(file);
   core::MemorySource src(file.data(), file.size());
   if (flags & 2) {
     read_and_exercise([&] { return core::read_str_snapshot(src, match, nullptr); });

@@ -3,9 +3,9 @@
 // protocol; the native side checks every argument it reads again, so nothing
 // that reaches it unchecked can crash the process.
 import { OffHeapMap } from './map-protocol';
-import { closedError, refuseStructuredClone, thisError, withCallerStack } from '../runtime/errors';
-import { nativeLoadArgs, nativeMapArgs, snapshotPath } from '../runtime/options';
-import { native, type KeyArray, type MapStats, type NativeU64Map } from '../runtime/native';
+import { closedError, readonlyError, refuseStructuredClone, thisError, withCallerStack } from '../runtime/errors';
+import { nativeLoadArgs, nativeMapArgs, nativeOpenArgs, snapshotPath } from '../runtime/options';
+import { native, type KeyArray, type MapStats, type NativeMappedU64Map, type NativeU64Map } from '../runtime/native';
 import type { HashKernelName, MatchKernelName } from '../runtime/kernel-names';
 
 export type { KeyArray, MapStats } from '../runtime/native';
@@ -67,6 +67,36 @@ export interface U64MapLoadOptions {
   hash?: HashKernelName;
 }
 
+/**
+ * Options for {@link U64Map.open}; every field is optional.
+ *
+ * @example
+ * ```ts
+ * U64Map.open('/var/lib/app/sessions.thm', { readonly: true });
+ * U64Map.open('/var/lib/app/sessions.thm', { verify: true }); // read every checksum first
+ * ```
+ */
+export interface U64MapOpenOptions {
+  /**
+   * Refuse writes: `set`, `delete`, `clear`, `setBatch`, `deleteBatch` and
+   * `setBatchAsync` throw a {@link CodedError} with code `ERR_READONLY`.
+   * Without it (the default) the first write copies the snapshot into an
+   * ordinary in-memory map, which that write and every later call then use;
+   * the file is never written.
+   */
+  readonly?: boolean;
+  /**
+   * Check every section's checksum before returning (what `load` checks),
+   * which reads the whole file. By default only the header and section table
+   * are checked; see {@link U64Map.verify}.
+   */
+  verify?: boolean;
+  /** Force a tophash match kernel; any works with any snapshot. */
+  match?: MatchKernelName;
+  /** Force a hash kernel of the snapshot's family, as in {@link U64MapLoadOptions.hash}. */
+  hash?: HashKernelName;
+}
+
 const SCAN_CHUNK = 1024;
 const FIRST_BIGINT_KEY = 2n ** 53n;
 
@@ -94,12 +124,20 @@ function toKey(k: bigint): U64Key {
  * m.close(); // or `using m = new U64Map()` where `using` is available
  * ```
  */
-// Set by U64Map.load around the constructor call that wraps a loaded native
-// map: private fields exist only on objects the constructor made.
+// Set by U64Map.load and U64Map.open around the constructor call that wraps
+// a loaded or mapped native map: private fields exist only on objects the
+// constructor made.
 let adopting: NativeU64Map | null = null;
+let adoptingMapped: { view: NativeMappedU64Map; readonly: boolean } | null = null;
+
+/** A map served from its snapshot file or an ordinary one: the methods both have. */
+type ReadableNative = NativeU64Map | NativeMappedU64Map;
 
 export class U64Map extends OffHeapMap<U64Key> {
-  #native: NativeU64Map | null;
+  #native: ReadableNative | null;
+  // While U64Map.open's map is served from the file: the same object as #native.
+  #mapped: NativeMappedU64Map | null = null;
+  #readonly = false;
   // Bumped by every mutation, so a live iterator knows to revalidate the
   // chunk of entries it fetched ahead.
   #epoch = 0;
@@ -118,6 +156,10 @@ export class U64Map extends OffHeapMap<U64Key> {
     if (adopting !== null) {
       this.#native = adopting;
       adopting = null;
+    } else if (adoptingMapped !== null) {
+      this.#native = this.#mapped = adoptingMapped.view;
+      this.#readonly = adoptingMapped.readonly;
+      adoptingMapped = null;
     } else {
       this.#native = new native.U64Map(...nativeMapArgs(options));
     }
@@ -152,7 +194,57 @@ export class U64Map extends OffHeapMap<U64Key> {
     }
   }
 
-  static #open(self: unknown): NativeU64Map {
+  /**
+   * Serves the map in a snapshot written by {@link U64Map.save} from the file
+   * itself, without loading it: the file is mapped into memory, only its
+   * header and section table are checked, and lookups read the mapped bucket
+   * arrays, so even a map of 1e8 entries is ready in about a millisecond and
+   * the OS brings pages in as lookups touch them. `get`, `has`, `getBatch`,
+   * `hasBatch`, `getBatchAsync`, `size`, iteration, `stats()` (with
+   * `mapped: true`), `save` and `saveAsync` read the file and answer exactly
+   * as the saved map did.
+   *
+   * With `readonly: true` writes throw `ERR_READONLY`. Otherwise the map is
+   * copy-on-write as a whole: the first write reads the snapshot into an
+   * ordinary in-memory map (the checks of {@link U64Map.load} included) and
+   * unmaps the file; the file itself is never written.
+   *
+   * Checksums are not read at open (that would read the whole file): a
+   * damaged file whose structure is broken fails the lookup that meets the
+   * damage with `ERR_SNAPSHOT_CORRUPT`, never reading outside the file, but a
+   * flipped key or value bit goes unnoticed until {@link U64Map.verify} or
+   * `{ verify: true }`. The file must not be changed in place while open:
+   * `save` (which renames a new file over the old one) and unlinking are safe,
+   * and the map keeps serving the file it opened; a truncation in place makes
+   * the next read throw `ERR_SNAPSHOT_CHANGED` (the SIGBUS it raises is
+   * caught) and the map unusable; see docs/FORMAT.md. Errors as for
+   * {@link U64Map.load}.
+   *
+   * @example
+   * ```ts
+   * const sessions = U64Map.open('/var/lib/app/sessions.thm', { readonly: true });
+   * sessions.get(42);
+   * sessions.close(); // unmaps the file
+   * ```
+   */
+  static open(path: string, options: U64MapOpenOptions = {}): U64Map {
+    const args = nativeOpenArgs(path, options);
+    const view = new native.MappedU64Map(...args.native);
+    try {
+      if (args.verify) view.verify();
+    } catch (err) {
+      view.close();
+      throw err;
+    }
+    adoptingMapped = { view, readonly: args.readonly };
+    try {
+      return new U64Map();
+    } finally {
+      adoptingMapped = null;
+    }
+  }
+
+  static #open(self: unknown): ReadableNative {
     if (typeof self !== 'object' || self === null || !(#native in self)) {
       throw thisError('U64Map', self);
     }
@@ -161,10 +253,23 @@ export class U64Map extends OffHeapMap<U64Key> {
     return n;
   }
 
-  static #mutating(self: unknown): NativeU64Map {
+  // The in-memory map a write goes to: a mapped map is copied into one
+  // first (copy-on-write), or refused when opened read-only.
+  static #mutating(self: unknown, method: string): NativeU64Map {
     const n = U64Map.#open(self);
-    (self as U64Map).#epoch++;
-    return n;
+    const map = self as U64Map;
+    const view = map.#mapped;
+    if (view === null) {
+      map.#epoch++;
+      return n as NativeU64Map;
+    }
+    if (map.#readonly) throw readonlyError('U64Map', method);
+    const table = new native.U64Map(undefined, undefined, undefined, undefined, undefined, false, view.handle);
+    view.close();
+    map.#native = table;
+    map.#mapped = null;
+    map.#epoch++;
+    return table;
   }
 
   /**
@@ -190,7 +295,8 @@ export class U64Map extends OffHeapMap<U64Key> {
    * ```
    */
   get(key: U64Key): number | undefined {
-    return native.mapGet(U64Map.#open(this).handle, key);
+    const n = U64Map.#open(this);
+    return this.#mapped === null ? native.mapGet(n.handle, key) : native.mappedGet(n.handle, key);
   }
 
   /**
@@ -202,7 +308,7 @@ export class U64Map extends OffHeapMap<U64Key> {
    * ```
    */
   set(key: U64Key, value: number): this {
-    native.mapSet(U64Map.#mutating(this).handle, key, value);
+    native.mapSet(U64Map.#mutating(this, 'set').handle, key, value);
     return this;
   }
 
@@ -216,7 +322,8 @@ export class U64Map extends OffHeapMap<U64Key> {
    * ```
    */
   has(key: U64Key): boolean {
-    return native.mapHas(U64Map.#open(this).handle, key);
+    const n = U64Map.#open(this);
+    return this.#mapped === null ? native.mapHas(n.handle, key) : native.mappedHas(n.handle, key);
   }
 
   /**
@@ -228,12 +335,12 @@ export class U64Map extends OffHeapMap<U64Key> {
    * ```
    */
   delete(key: U64Key): boolean {
-    return native.mapDelete(U64Map.#mutating(this).handle, key);
+    return native.mapDelete(U64Map.#mutating(this, 'delete').handle, key);
   }
 
   /** Removes every entry; the map stays open. */
   clear(): void {
-    U64Map.#mutating(this).clear();
+    U64Map.#mutating(this, 'clear').clear();
   }
 
   /**
@@ -247,7 +354,7 @@ export class U64Map extends OffHeapMap<U64Key> {
    * ```
    */
   setBatch(keys: KeyArray, values: Float64Array): number {
-    return U64Map.#mutating(this).setBatch(keys, values);
+    return U64Map.#mutating(this, 'setBatch').setBatch(keys, values);
   }
 
   /**
@@ -288,7 +395,7 @@ export class U64Map extends OffHeapMap<U64Key> {
    * ```
    */
   deleteBatch(keys: KeyArray): number {
-    return U64Map.#mutating(this).deleteBatch(keys);
+    return U64Map.#mutating(this, 'deleteBatch').deleteBatch(keys);
   }
 
   /**
@@ -318,7 +425,7 @@ export class U64Map extends OffHeapMap<U64Key> {
    * ```
    */
   async setBatchAsync(keys: KeyArray, values: Float64Array): Promise<number> {
-    const n = U64Map.#mutating(this);
+    const n = U64Map.#mutating(this, 'setBatchAsync');
     return withCallerStack(() => n.setBatchAsync(keys, values));
   }
 
@@ -354,6 +461,25 @@ export class U64Map extends OffHeapMap<U64Key> {
     const n = U64Map.#open(this);
     const file = snapshotPath(path);
     await withCallerStack(() => n.saveAsync(file));
+  }
+
+  /**
+   * Checks every checksum of the snapshot a map from {@link U64Map.open} is
+   * served from (what `load` checks before it returns, and `open` skips to
+   * be fast): reads the whole file, and throws `ERR_SNAPSHOT_CORRUPT` naming
+   * the damaged section, or `ERR_SNAPSHOT_CHANGED` if the file was changed in
+   * place. On any other map it returns at once: its table was checked when
+   * it was loaded, or built in memory.
+   *
+   * @example
+   * ```ts
+   * const m = U64Map.open(path, { readonly: true });
+   * setInterval(() => m.verify(), 3_600_000).unref(); // hourly, off the hot path
+   * ```
+   */
+  verify(): void {
+    U64Map.#open(this);
+    this.#mapped?.verify();
   }
 
   /**
@@ -418,6 +544,7 @@ export class U64Map extends OffHeapMap<U64Key> {
     }
     this.#native?.close();
     this.#native = null;
+    this.#mapped = null;
   }
 
   /** `'U64Map'`, for `Object.prototype.toString`. */

@@ -127,6 +127,14 @@ export function closedError(className: string): CodedError {
   return new CodedError('ERR_CLOSED', `This ${className} is closed`);
 }
 
+/** A write on a map opened read-only from its snapshot (`U64Map.open(path, { readonly: true })`). */
+export function readonlyError(className: string, method: string): CodedError {
+  return new CodedError(
+    'ERR_READONLY',
+    `This ${className} was opened read-only from its snapshot, so ${method}() cannot change it; open it with { readonly: false } to get a private copy on the first write`,
+  );
+}
+
 /**
  * Awaits a native promise and, if it rejects, gives the error the stack of
  * the call that started it: a rejection created when a pool job settles has

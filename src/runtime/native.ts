@@ -23,6 +23,22 @@ export interface NativeU64Map {
   saveAsync(path: string): Promise<undefined>;
 }
 
+/** What a U64Map opened on a snapshot (`U64Map.open`) offers natively: reads only. */
+export interface NativeMappedU64Map {
+  /** Passed to mappedGet/mappedHas, and to the U64Map constructor to copy the snapshot. */
+  readonly handle: NativeMapHandle;
+  size(): number;
+  getBatch(keys: KeyArray, out: Float64Array, found?: Uint8Array): number;
+  hasBatch(keys: KeyArray, out: Uint8Array): number;
+  getBatchAsync(keys: KeyArray, out: Float64Array, found?: Uint8Array): Promise<number>;
+  scan(cursor: number, atLeast: number): [BigUint64Array, Float64Array, number];
+  stats(): MapStats;
+  verify(): void;
+  close(): void;
+  save(path: string): void;
+  saveAsync(path: string): Promise<undefined>;
+}
+
 export interface NativeStrMap {
   /** Passed to the str* functions: single operations skip the wrapper's unwrap. */
   readonly handle: NativeMapHandle;
@@ -109,7 +125,10 @@ export interface MapStats {
   overflowBuckets: number;
   /** Average entries per bucket (growth starts past 6.5). */
   loadFactor: number;
-  /** Off-heap bytes the map holds (also reported to V8). */
+  /**
+   * Off-heap bytes the map holds (also reported to V8). For a map served from its snapshot
+   * ({@link MapStats.mapped}) the file's length: mapped page cache, not heap, and not reported.
+   */
   bytes: number;
   /** An incremental evacuation is in progress. */
   growing: boolean;
@@ -117,6 +136,8 @@ export interface MapStats {
   match: string;
   /** Hash kernel in use. */
   hash: string;
+  /** `true` while a map from `U64Map.open` is served from its snapshot file; absent otherwise. */
+  mapped?: boolean;
 }
 
 /** One kernel compiled into the addon, as {@link kernels} lists it. */
@@ -186,7 +207,11 @@ export interface NativeAddon {
     hash: string | undefined,
     snapshot?: string,
     hugePages?: boolean,
+    mapped?: NativeMapHandle,
   ) => NativeU64Map;
+  MappedU64Map: new (match: string | undefined, hash: string | undefined, path: string) => NativeMappedU64Map;
+  mappedGet(handle: NativeMapHandle, key: number | bigint): number | undefined;
+  mappedHas(handle: NativeMapHandle, key: number | bigint): boolean;
   mapGet(handle: NativeMapHandle, key: number | bigint): number | undefined;
   mapSet(handle: NativeMapHandle, key: number | bigint, value: number): boolean;
   mapHas(handle: NativeMapHandle, key: number | bigint): boolean;
@@ -277,6 +302,12 @@ export interface NativeHooks {
     streams?: number;
     chaseSteps?: number;
   }): MemoryFloorResult;
+  /**
+   * Benchmark W10's cold reads: drops the file's clean pages from the OS page cache
+   * (`posix_fadvise(POSIX_FADV_DONTNEED)` after an `fdatasync`; a page some process maps stays).
+   * Returns the fraction of the file's pages still resident afterwards (0: all dropped; -1: unknown).
+   */
+  dropPageCache(path: string): number;
 }
 
 const addonFile = locateAddon();

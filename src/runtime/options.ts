@@ -77,6 +77,44 @@ export function nativeLoadArgs(
   ];
 }
 
+/** The options `U64Map.open` takes, as they arrive: unchecked. */
+interface OpenOptionFields extends LoadOptionFields {
+  readonly?: unknown;
+  verify?: unknown;
+}
+
+const OPEN_OPTION_NAMES = ['readonly', 'verify', 'match', 'hash'] as const;
+
+/** `U64Map.open`'s checked options: the native constructor's arguments and the two flags. @internal */
+export interface OpenArgs {
+  native: [string | undefined, string | undefined, string];
+  readonly: boolean;
+  verify: boolean;
+}
+
+function optionalBoolean(value: unknown, what: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw typeError('a boolean', what, value);
+  return value;
+}
+
+/** Validates a snapshot path and the options of `U64Map.open`. @internal */
+export function nativeOpenArgs(path: unknown, options: OpenOptionFields): OpenArgs {
+  if (typeof options !== 'object' || options === null) throw typeError('an options object', 'options', options);
+  rejectUnknownOptions(options, OPEN_OPTION_NAMES, 'options');
+  const readonly = optionalBoolean(options.readonly, 'options.readonly');
+  const verify = optionalBoolean(options.verify, 'options.verify');
+  return {
+    native: [
+      optionalString(options.match, 'options.match'),
+      optionalString(options.hash, 'options.hash'),
+      snapshotPath(path),
+    ],
+    readonly,
+    verify,
+  };
+}
+
 /** A snapshot file path: a non-empty string without NUL characters. @internal */
 export function snapshotPath(path: unknown): string {
   if (typeof path !== 'string') throw typeError('a file path (string)', 'path', path);
