@@ -24,8 +24,16 @@ echo "== aarch64: native suites (cross-built, under qemu-aarch64) =="
 cmake -S . -B "$dir" -DCMAKE_TOOLCHAIN_FILE=scripts/aarch64-toolchain.cmake \
   -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$dir" -j "$jobs" --target tophash_tests >/dev/null
+# Two kinds of test run natively only (a filter given on the command line
+# replaces this one): death tests in the "threadsafe" style re-exec the test
+# binary, which qemu-user cannot do (execv of an aarch64 binary fails with
+# ENOEXEC); and the pinned table's crash tests, whose killed child leaves a
+# robust mutex locked: qemu-user does not pass the robust futex list to the
+# kernel, so the lock is never marked EOWNERDEAD and the next locker waits
+# forever.
 TOPHASH_HASH_QUALITY=smoke qemu-aarch64 -L "$sysroot" "$dir/tophash_tests" \
-  --gtest_output="json:$dir/results.json" --gtest_brief=1 "$@"
+  --gtest_output="json:$dir/results.json" --gtest_brief=1 \
+  --gtest_filter='-*DeathTest.*:*PinnedCrash*' "$@"
 
 # The arm64 prebuild the package ships (scripts/prebuild.sh: node-gyp with the same cross compiler)
 # is the binary to check when it is newer than every native source; else it is cross-built here.
