@@ -11,39 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { U64Map, type MatchKernelName } from '../src/index';
 import { normKey, supportedPairs } from './helpers';
 import { snapshotDir } from './snapshot-dir';
+import { applyOps as apply, keyArb, opArb as opArbOf } from './u64-ops';
 
-type Key = number | bigint;
-type Op = { op: 'set'; key: Key; value: number } | { op: 'delete'; key: Key } | { op: 'setBatch'; keys: Key[] };
-
-const keyArb: fc.Arbitrary<Key> = fc.oneof(
-  fc.integer({ min: 0, max: 500 }),
-  fc.integer({ min: 0, max: 500 }).map((n) => BigInt(n)),
-  fc.bigInt({ min: 2n ** 53n, max: 2n ** 64n - 1n }),
-);
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ op: fc.constant('set' as const), key: keyArb, value: fc.double() }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('delete' as const), key: keyArb }) },
-  {
-    weight: 1,
-    arbitrary: fc.record({ op: fc.constant('setBatch' as const), keys: fc.array(keyArb, { maxLength: 400 }) }),
-  },
-);
-
-function apply(m: U64Map, oracle: Map<bigint, number>, ops: Op[]): void {
-  for (const o of ops) {
-    if (o.op === 'set') {
-      m.set(o.key, o.value);
-      oracle.set(normKey(o.key), o.value);
-    } else if (o.op === 'delete') {
-      expect(m.delete(o.key)).toBe(oracle.delete(normKey(o.key)));
-    } else {
-      const keys = BigUint64Array.from(o.keys.map(normKey));
-      const values = Float64Array.from(keys, (_, i) => i + 0.25);
-      m.setBatch(keys, values);
-      keys.forEach((k, i) => oracle.set(k, values[i]));
-    }
-  }
-}
+const opArb = opArbOf(400);
 
 // Every read a mapped map answers, against the oracle; `probes` adds keys
 // that may be absent.
