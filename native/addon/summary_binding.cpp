@@ -92,7 +92,6 @@ Napi::Value SummaryBinding::Open(const Napi::CallbackInfo& info) {
 
 Napi::Value SummaryBinding::Close(const Napi::CallbackInfo& info) {
   windows_->close(slot_arg(info[0]));
-  report_memory(info.Env());
   return info.Env().Undefined();
 }
 
@@ -120,7 +119,7 @@ Napi::Value SummaryBinding::Record(const Napi::CallbackInfo& info) {
     }
   }
   guard_alloc(env, kOutOfMemory, [&] { windows_->record(slots, values, times, n); });
-  report_memory(env);
+  if (++batches_ % kReportEvery == 1) report_memory(env);
   return env.Undefined();
 }
 
@@ -151,6 +150,7 @@ Napi::Value SummaryBinding::Stats(const Napi::CallbackInfo& info) {
   o.Set("observations", static_cast<double>(windows_->observations()));
   o.Set("buckets", static_cast<double>(windows_->buckets()));
   o.Set("bytes", static_cast<double>(windows_->bytes()));
+  report_memory(env);
   o.Set("relativeError", core::QuantileSketch::kRelativeError);
   return o;
 }

@@ -36,6 +36,10 @@ class SummaryBinding : public Napi::ObjectWrap<SummaryBinding> {
   uint32_t slot_arg(const Napi::Value& v);
   void report_memory(Napi::Env env);
 
+  // Measuring the memory walks every series' sketches: after every kReportEvery-th batch only.
+  static constexpr uint32_t kReportEvery = 64;
+  uint32_t batches_ = 0;
+
   std::unique_ptr<core::SummaryWindows> windows_;
   ReportedMemory memory_;
 };
