@@ -1,12 +1,13 @@
 // tophash/prom's Summary: prom-client's class, its quantiles from a mergeable
-// sketch with a stated relative error (src/metrics/quantile-sketch.ts) over
-// prom-client's sliding window (src/metrics/sketch-window.ts).
+// native sketch with a stated relative error over prom-client's sliding window
+// (native/core/quantile_sketch.h, sketch_window.h; staged by
+// src/metrics/summary-sketches.ts).
 import { format } from 'node:util';
 
 import * as client from 'prom-client';
 
 import { LabelIndex, type IndexedSeries, type LabelObject } from '../metrics/label-index';
-import { SketchWindow } from '../metrics/sketch-window';
+import { SummarySketches } from '../metrics/summary-sketches';
 import { rangeError, typeError } from '../runtime/errors';
 import {
   checkLabelNames,
@@ -21,7 +22,8 @@ import {
 interface SummarySeries extends IndexedSeries {
   count: number;
   sum: number;
-  window: SketchWindow;
+  /** The series' window in the metric's native sketches. */
+  slot: number;
 }
 
 /** A summary child bound to one label set, as `labels(...)` returns it. */
@@ -76,9 +78,9 @@ function checkOptions(config: unknown): void {
 
 /**
  * prom-client's `Summary`: same options (`percentiles`, `maxAgeSeconds`, `ageBuckets`,
- * `pruneAgedBuckets`) and methods, its quantiles from a DDSketch-style sketch whose every quantile
- * is within a relative error of 1 % of the exact one (prom-client's
- * t-digest gives no bound). With `maxAgeSeconds` and `ageBuckets` the window slides as
+ * `pruneAgedBuckets`) and methods, its quantiles from a native DDSketch-style sketch whose every
+ * quantile is within a relative error of 1 % of the exact one (prom-client's t-digest gives no
+ * bound). With `maxAgeSeconds` and `ageBuckets` the window slides as
  * prom-client's does; a value goes into its own period's sketch only, and a read merges the periods.
  * The `q`-quantile is the value of rank `floor(q (count - 1))`; `_sum` and `_count` cover every
  * observation, as in prom-client.
@@ -100,6 +102,9 @@ export class Summary<T extends string = string> extends client.Summary<T> {
   declare private readonly ageBuckets?: number;
   declare private readonly pruneAgedBuckets?: boolean;
   private index!: LabelIndex<SummarySeries>;
+  private sketches!: SummarySketches;
+  private qs!: Float64Array;
+  private out!: Float64Array;
 
   /**
    * Creates the summary and registers it in `config.registers` (default: the global registry).
@@ -111,6 +116,9 @@ export class Summary<T extends string = string> extends client.Summary<T> {
     checkOptions(config);
     super(config);
     const names = [...this.labelNames] as string[];
+    this.sketches = new SummarySketches(this.maxAgeSeconds, this.ageBuckets);
+    this.qs = Float64Array.from(this.percentiles);
+    this.out = new Float64Array(this.qs.length);
     this.index = new LabelIndex<SummarySeries>(names, (labels, values) => ({
       labels,
       values,
@@ -118,7 +126,7 @@ export class Summary<T extends string = string> extends client.Summary<T> {
       seen: 0,
       count: 0,
       sum: 0,
-      window: new SketchWindow(this.maxAgeSeconds, this.ageBuckets),
+      slot: this.sketches.open(),
     }));
     // prom-client starts an unlabelled summary with its one (empty) series.
     if (names.length === 0) this.index.resolve({});
@@ -143,7 +151,7 @@ export class Summary<T extends string = string> extends client.Summary<T> {
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw new TypeError(`Value is not a valid number: ${format(value)}`);
     }
-    series.window.add(value);
+    this.sketches.add(series.slot, value);
     series.count++;
     series.sum += value;
   }
@@ -188,7 +196,8 @@ export class Summary<T extends string = string> extends client.Summary<T> {
   remove(...args: unknown[]): void {
     const labels = labelsFromArgs(this.labelNames, args);
     checkLabelNames(this.labelNames, labels);
-    this.index.remove(labels);
+    const series = this.index.remove(labels);
+    if (series !== undefined) this.sketches.close(series.slot);
   }
 
   /** Empties every series (they stay, at zero), as prom-client's reset() does. */
@@ -196,7 +205,7 @@ export class Summary<T extends string = string> extends client.Summary<T> {
     // prom-client's constructor calls reset() before this class has set its fields.
     if (this.index === undefined) return super.reset();
     for (const series of this.index.series()) {
-      series.window.reset();
+      this.sketches.reset(series.slot);
       series.count = 0;
       series.sum = 0;
     }
@@ -207,11 +216,13 @@ export class Summary<T extends string = string> extends client.Summary<T> {
     await runCollect(this as { collect?: () => unknown });
     const values: { labels: Record<string, string | number>; value: number; metricName?: string }[] = [];
     for (const series of [...this.index.series()]) {
-      if (this.pruneAgedBuckets && series.window.size() === 0) {
+      const size = this.sketches.quantiles(series.slot, this.qs, this.out);
+      if (this.pruneAgedBuckets && size === 0) {
         this.index.removeSeries(series);
+        this.sketches.close(series.slot);
         continue;
       }
-      const quantiles = series.window.quantiles(this.percentiles);
+      const quantiles = this.out;
       this.percentiles.forEach((quantile, i) => {
         // prom-client reports an empty window's quantiles as 0.
         const value = quantiles[i];
