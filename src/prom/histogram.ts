@@ -20,7 +20,7 @@ import { OverflowHistogram } from './overflow-histogram';
 import {
   OVERFLOW_LABEL,
   refusedOnShared,
-  seriesHeapBytes,
+  seriesStatsOf,
   SeriesPolicy,
   seriesOptions,
   type SeriesLimitOptions,
@@ -537,12 +537,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
   /** @internal */
   [SERIES_STATS](): SeriesStats {
     this.sweep();
-    return {
-      series: this.index.size + (this.index.overflow === undefined ? 0 : 1),
-      overflowEvents: this.policy.overflowEvents,
-      expiredSeries: this.policy.expiredSeries,
-      bytes: this.agg.stats().bytes + seriesHeapBytes(this.index),
-    };
+    return seriesStatsOf(this.index, this.policy, this.agg.stats().bytes);
   }
 }
 

@@ -9,14 +9,17 @@ import * as client from 'prom-client';
 import { LabelIndex, type IndexedSeries, type LabelObject } from '../metrics/label-index';
 import { SummarySketches } from '../metrics/summary-sketches';
 import { rangeError, typeError } from '../runtime/errors';
+import { OVERFLOW_LABEL, SeriesPolicy, seriesOptions, seriesStatsOf, type SeriesLimitOptions } from './series-policy';
 import {
   checkLabelNames,
   isObject,
   labelsFromArgs,
   rejectUnknownConfig,
   runCollect,
+  SERIES_STATS,
   startTimer,
   type LabelValues,
+  type SeriesStats,
 } from './shared';
 
 interface SummarySeries extends IndexedSeries {
@@ -37,7 +40,7 @@ export interface SummaryChild<T extends string> {
 function checkOptions(config: unknown): void {
   if (!isObject(config)) return;
   // compressCount tunes prom-client's t-digest and has no counterpart here; it is accepted so that
-  // prom-client code moves over unchanged. maxSeries and ttl are known names refused below.
+  // prom-client code moves over unchanged.
   rejectUnknownConfig(config, [
     'percentiles',
     'maxAgeSeconds',
@@ -61,13 +64,6 @@ function checkOptions(config: unknown): void {
       throw rangeError('a positive number', 'config.maxAgeSeconds', maxAgeSeconds);
     }
   }
-  // Taken by the other metrics; refused rather than ignored here.
-  for (const option of ['maxSeries', 'ttl'] as const) {
-    const value = (config as Record<string, unknown>)[option];
-    if (value !== undefined) {
-      throw rangeError(`no ${option} on a Summary (not supported yet)`, `config.${option}`, value);
-    }
-  }
   if (ageBuckets !== undefined) {
     if (typeof ageBuckets !== 'number') throw typeError('a positive integer', 'config.ageBuckets', ageBuckets);
     if (!Number.isSafeInteger(ageBuckets) || ageBuckets < 1) {
@@ -83,7 +79,9 @@ function checkOptions(config: unknown): void {
  * bound). With `maxAgeSeconds` and `ageBuckets` the window slides as
  * prom-client's does; a value goes into its own period's sketch only, and a read merges the periods.
  * The `q`-quantile is the value of rank `floor(q (count - 1))`; `_sum` and `_count` cover every
- * observation, as in prom-client.
+ * observation, as in prom-client. `maxSeries` and `ttl` work as on the other metrics: label sets
+ * past the limit share one overflow series (its own window), and a series idle for `ttl` ms is
+ * removed before the next read, its window freed.
  */
 export class Summary<T extends string = string> extends client.Summary<T> {
   /** The metric name. */
@@ -102,6 +100,7 @@ export class Summary<T extends string = string> extends client.Summary<T> {
   declare private readonly ageBuckets?: number;
   declare private readonly pruneAgedBuckets?: boolean;
   private index!: LabelIndex<SummarySeries>;
+  private policy!: SeriesPolicy;
   private sketches!: SummarySketches;
   private qs!: Float64Array;
   private out!: Float64Array;
@@ -112,24 +111,37 @@ export class Summary<T extends string = string> extends client.Summary<T> {
    * @param config - prom-client's summary options: `name`, `help`, `labelNames`, `percentiles`,
    *   `maxAgeSeconds`, `ageBuckets`, `pruneAgedBuckets`, `registers`, `aggregator`, `collect`
    */
-  constructor(config: client.SummaryConfiguration<T>) {
+  constructor(config: client.SummaryConfiguration<T> & SeriesLimitOptions) {
     checkOptions(config);
+    const limits = seriesOptions(config, false);
     super(config);
     const names = [...this.labelNames] as string[];
     this.sketches = new SummarySketches(this.maxAgeSeconds, this.ageBuckets);
     this.qs = Float64Array.from(this.percentiles);
     this.out = new Float64Array(this.qs.length);
-    this.index = new LabelIndex<SummarySeries>(names, (labels, values) => ({
+    const policy = new SeriesPolicy(limits);
+    this.policy = policy;
+    const series = (labels: Record<string, string | number>, values: string[]): SummarySeries => ({
       labels,
       values,
       alive: true,
-      seen: 0,
+      seen: policy.clock.now,
       count: 0,
       sum: 0,
       slot: this.sketches.open(),
-    }));
+    });
+    const limit =
+      limits.maxSeries === undefined
+        ? undefined
+        : { maxSeries: limits.maxSeries, overflow: () => series({ [OVERFLOW_LABEL]: 'true' }, []) };
+    this.index = new LabelIndex<SummarySeries>(names, series, limit);
     // prom-client starts an unlabelled summary with its one (empty) series.
     if (names.length === 0) this.index.resolve({});
+  }
+
+  /** Observations recorded into the overflow series (label sets past `maxSeries`) so far. */
+  get overflowEvents(): number {
+    return this.policy.overflowEvents;
   }
 
   /**
@@ -154,6 +166,8 @@ export class Summary<T extends string = string> extends client.Summary<T> {
     this.sketches.add(series.slot, value);
     series.count++;
     series.sum += value;
+    series.seen = this.policy.clock.now;
+    if (series === this.index.overflow) this.policy.overflowEvents++;
   }
 
   /**
@@ -204,7 +218,8 @@ export class Summary<T extends string = string> extends client.Summary<T> {
   reset(): void {
     // prom-client's constructor calls reset() before this class has set its fields.
     if (this.index === undefined) return super.reset();
-    for (const series of this.index.series()) {
+    const overflow = this.index.overflow;
+    for (const series of overflow === undefined ? this.index.series() : [...this.index.series(), overflow]) {
       this.sketches.reset(series.slot);
       series.count = 0;
       series.sum = 0;
@@ -214,8 +229,10 @@ export class Summary<T extends string = string> extends client.Summary<T> {
   /** The metric as prom-client's registry reads it (`getMetricsAsJSON` shape). */
   async get(): Promise<client.MetricObjectWithValues<client.MetricValueWithName<T>>> {
     await runCollect(this as { collect?: () => unknown });
+    this.sweep();
     const values: { labels: Record<string, string | number>; value: number; metricName?: string }[] = [];
-    for (const series of [...this.index.series()]) {
+    const overflow = this.index.overflow;
+    for (const series of overflow === undefined ? [...this.index.series()] : [...this.index.series(), overflow]) {
       const size = this.sketches.quantiles(series.slot, this.qs, this.out);
       if (this.pruneAgedBuckets && size === 0) {
         this.index.removeSeries(series);
@@ -238,5 +255,16 @@ export class Summary<T extends string = string> extends client.Summary<T> {
       values,
       aggregator: this.aggregator,
     } as unknown as client.MetricObjectWithValues<client.MetricValueWithName<T>>;
+  }
+
+  /** @internal */
+  [SERIES_STATS](): SeriesStats {
+    this.sweep();
+    return seriesStatsOf(this.index, this.policy, this.sketches.stats().bytes);
+  }
+
+  // Removes the series idle for ttl, their windows freed.
+  private sweep(): void {
+    this.policy.sweep(this.index, (series) => this.sketches.close(series.slot));
   }
 }
