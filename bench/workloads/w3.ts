@@ -64,7 +64,7 @@ interface ScrapePlan {
   samples: number;
   warmup: number;
 }
-const SCRAPE_PLAN: ScrapePlan = { samples: 5, warmup: 1 };
+const SCRAPE_PLAN: ScrapePlan = { samples: 11, warmup: 3 };
 /** --quick keeps CI short: prom-client needs ~1 s per 10k-series scrape. */
 function quickScrapePlan(series: number): ScrapePlan {
   return series > 1000 ? { samples: 1, warmup: 0 } : { samples: 3, warmup: 1 };
