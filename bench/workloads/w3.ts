@@ -36,7 +36,7 @@ import {
   dropInUnavailable,
   labelsAggregator,
   otelReadout,
-  otelState,
+  recordedOtelState,
   systems,
   type System,
 } from '../w3-systems';
@@ -211,10 +211,7 @@ function scrapeSystems(): ScrapeSystem[] {
       what: 'reader.collect() (no text)',
       unavailable: () => null,
       prepare(ev) {
-        const state = otelState();
-        const { route, method, status } = ev.space;
-        const attrs = route.map((_, c) => ({ route: route[c], method: method[c], status: status[c] }));
-        for (let i = 0; i < ev.n; i++) state.histogram.record(ev.latency[i], attrs[ev.combo[i]]);
+        const { state } = recordedOtelState(ev);
         return {
           scrape: () => state.reader.collect(),
           // Cumulative temporality: a second collect reads the same totals.
