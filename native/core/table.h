@@ -625,7 +625,7 @@ class Table {
       return;
     add_overflow_chunk(n);
   }
-  void add_overflow_chunk(size_t at_least) {
+  void add_overflow_chunk(size_t at_least, bool huge_pages = false) {
     BucketArray& a = current_;
     // Chunks grow with the table (1/512 of it) so big tables take few
     // system calls and small ones waste little.
@@ -635,7 +635,7 @@ class Table {
     // Room in the list first: if that throws, no chunk is lost.
     if (a.overflow_chunks.size() == a.overflow_chunks.capacity())
       a.overflow_chunks.reserve(2 * a.overflow_chunks.size() + 1);
-    auto* chunk = static_cast<Bucket*>(zeroed_alloc(n * sizeof(Bucket)));
+    auto* chunk = static_cast<Bucket*>(zeroed_alloc(n * sizeof(Bucket), huge_pages));
     if (chunk == nullptr) throw std::bad_alloc();
     a.overflow_chunks.emplace_back(chunk, n);
     a.overflow_used = 0;

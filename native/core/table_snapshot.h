@@ -54,7 +54,7 @@ struct TableSnapshot {
   template <class T>
   static BucketOf<T>* add_overflow(T& t, uint64_t n) {
     if (n == 0) return nullptr;
-    t.add_overflow_chunk(static_cast<size_t>(n));
+    t.add_overflow_chunk(static_cast<size_t>(n), /*huge_pages=*/true);  // as replace_array
     t.current_.overflow_used = static_cast<size_t>(n);
     t.noverflow_ = n;
     return t.current_.overflow_chunks.back().first;
