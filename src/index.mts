@@ -57,6 +57,7 @@ export type {
   HistSpec,
   HistLayout,
   BpfMapOptions,
+  BpfLoadOptions,
   BpfOpenOptions,
   BpfMapType,
   BpfUpdateFlags,

@@ -36,6 +36,7 @@ export { CodedError } from './runtime/errors';
 export { BpfMap, BpfBatchError, BPF_ANY, BPF_NOEXIST, BPF_EXIST } from './ebpf/bpfmap';
 export type {
   BpfMapOptions,
+  BpfLoadOptions,
   BpfOpenOptions,
   BpfMapType,
   BpfUpdateFlags,
