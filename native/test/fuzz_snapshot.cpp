@@ -4,17 +4,21 @@
 //                  reach the structure checks behind them (a forger can
 //                  compute CRC32C too);
 //           bit 1: read it as a StrMap snapshot, else as a U64Map one;
+//           bit 2: read it as a BpfMap snapshot (bit 1 ignored);
 //   byte 1:        the match kernel the table uses;
 //   the rest:      the file.
 // A file must be refused with a SnapshotError or accepted; an accepted one
 // must give a table whose scan agrees with its size, before and after writes
-// that grow it, delete from it and look things up in it.
+// that grow it, delete from it and look things up in it; an accepted BpfMap
+// must also pass its invariant check (records and table agree) after writes
+// that fill it, evict from it and drain it.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "core/bpf_map.h"
 #include "core/snapshot_reader.h"
 #include "test/fuzz_common.h"
 #include "test/fuzz_reseal.h"
@@ -75,6 +79,22 @@ void read_and_exercise(Read read) {
   }
 }
 
+void exercise_bpf(core::BpfMap& m) {
+  check(m.check_invariants().empty());
+  std::vector<uint8_t> key(m.key_size()), value(m.value_size(), 1);
+  for (uint32_t k = 0; k < 300; ++k) {
+    std::memcpy(key.data(), &k, key.size() < 4 ? key.size() : 4);
+    m.update(key.data(), value.data(), core::kBpfAny);
+    if (k % 3 == 0) m.erase(key.data());
+    m.lookup(key.data());
+  }
+  std::vector<uint8_t> keys, values;
+  const auto r = m.lookup_batch(0, 64, true, &keys, &values);
+  check(r.status != core::BpfStatus::kOk || keys.size() == r.count * m.key_size());
+  check(m.size() <= m.max_entries());
+  check(m.check_invariants().empty());
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -84,7 +104,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<uint8_t> file(r.p, r.p + r.n);
   if (flags & 1) fuzz::reseal(file);
   core::MemorySource src(file.data(), file.size());
-  if (flags & 2) {
+  if (flags & 4) {
+    try {
+      exercise_bpf(*core::BpfMap::read_snapshot(src, match, nullptr));
+    } catch (const core::SnapshotError&) {
+    }
+  } else if (flags & 2) {
     read_and_exercise([&] { return core::read_str_snapshot(src, match, nullptr); });
   } else {
     read_and_exercise([&] { return core::read_u64_snapshot(src, match, nullptr); });
