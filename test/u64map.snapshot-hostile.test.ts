@@ -224,11 +224,7 @@ describe('U64Map.load of hostile files', () => {
     const loop = copy()
       .setU64(overflowAt(s, 0) + LINK, 1n)
       .sealSection(1);
-    expectError(
-      loop,
-      'ERR_SNAPSHOT_CORRUPT',
-      /overflow bucket 0 links to overflow bucket 0, which another bucket links to/,
-    );
+    expectError(loop, 'ERR_SNAPSHOT_CORRUPT', /links to overflow bucket 0, which another bucket links to as well/);
 
     const dropped = copy()
       .setU64(bucketAt(s, chained) + LINK, 0n)

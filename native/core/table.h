@@ -590,9 +590,12 @@ class Table {
   uint64_t old_mask() const { return old_.count - 1; }
 
   bool allocate_array(BucketArray* a, unsigned B) const {
+    return allocate_array(a, B, huge_pages_);
+  }
+  static bool allocate_array(BucketArray* a, unsigned B, bool huge_pages) {
     const uint64_t count = uint64_t{1} << B;
     if (count > SIZE_MAX / sizeof(Bucket)) return false;
-    auto* buckets = static_cast<Bucket*>(zeroed_alloc(count * sizeof(Bucket), huge_pages_));
+    auto* buckets = static_cast<Bucket*>(zeroed_alloc(count * sizeof(Bucket), huge_pages));
     if (buckets == nullptr) return false;
     *a = BucketArray{};
     a->buckets = buckets;

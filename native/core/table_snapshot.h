@@ -34,10 +34,15 @@ struct TableSnapshot {
   }
 
   // Gives the (new, empty) table a zeroed array of 2^B buckets and returns it.
+  // The array is asked for on huge pages whatever the table's option: a load
+  // writes every byte of it at once, so what makes huge pages opt-in for a
+  // growing table (one insert waiting while the kernel compacts memory) does
+  // not arise, and a 4 KiB page fault per 4 KiB read was two thirds of a
+  // load's time.
   template <class T>
   static BucketOf<T>* replace_array(T& t, unsigned B) {
     typename T::BucketArray fresh;
-    if (!t.allocate_array(&fresh, B)) throw std::bad_alloc();
+    if (!T::allocate_array(&fresh, B, /*huge_pages=*/true)) throw std::bad_alloc();
     T::release_array(&t.current_);
     t.current_ = std::move(fresh);
     t.B_ = B;

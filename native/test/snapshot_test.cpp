@@ -18,6 +18,7 @@
 #include "core/table_debug.h"
 #include "core/u64_map.h"
 #include "hash/crc32c.h"
+#include "test/fuzz_reseal.h"
 #include "test/kernel_pairs.h"
 
 namespace tophash::core {
@@ -36,10 +37,13 @@ TEST(Crc32c, MatchesTheStandardCheckValue) {
 
 TEST(Crc32c, DispatchedKernelEqualsPortableTwinAndExtendsInPieces) {
   std::mt19937_64 rng(7);
-  std::vector<uint8_t> data(5000);
+  std::vector<uint8_t> data(40000);
   for (auto& b : data) b = static_cast<uint8_t>(rng());
   for (size_t start = 0; start < 9; ++start) {
-    for (size_t len : {0, 1, 7, 8, 9, 63, 64, 65, 4000}) {
+    // Around the three-chain kernel's round lengths (3 x 256 and 3 x 4096
+    // bytes) and their sums, where a wrong join of the chains would show.
+    for (size_t len : {0,   1,    7,    8,     9,     63,    64,    65,    767,   768,   769,
+                       775, 1536, 4000, 12287, 12288, 12289, 13063, 13064, 24576, 30001, 39990}) {
       const uint8_t* p = data.data() + start;
       const uint32_t whole = hash::crc32c(0, p, len);
       ASSERT_EQ(whole, hash::crc32c_portable(0, p, len)) << start << "+" << len;
@@ -184,6 +188,52 @@ TEST(SnapshotChecksums, EverySectionHeaderAndPaddingDetectsABitFlip) {
     }
   }
   EXPECT_EQ(read(bytes, k)->size(), 13u);
+}
+
+// The bucket array is read, checksummed, linked and checked a slice at a
+// time. A link broken in the first slice is a structure error found before
+// the section's checksum is known: with the checksum left stale the error is
+// still the checksum's (a bit flip reads the same wherever it lands), and
+// with the checksum re-sealed it is the link's. A mark in the last slice is
+// found by bucket.
+TEST(SnapshotErrors, StructureErrorsInAnySliceDeferToAFailedChecksum) {
+  const KernelPair k = supported_pairs().front();
+  U64Table t(k.match, k.hash, 5, 0);
+  for (uint64_t key = 0; key < 60000; ++key) t.assign(key, t.hash(key), 1.0);
+  const auto pristine = snapshot_of(t);
+  SnapshotHeader h;
+  std::memcpy(&h, pristine.data(), sizeof h);
+  SnapshotSectionEntry buckets;
+  std::memcpy(&buckets, pristine.data() + kSnapshotHeaderBytes, sizeof buckets);
+  const size_t bucket_bytes = h.bucket_size;
+  ASSERT_GT(buckets.length, 4u * (256u << 10)) << "the test needs several slices";
+  auto message_of = [&](const std::vector<uint8_t>& bytes) -> std::string {
+    try {
+      read(bytes, k);
+    } catch (const SnapshotError& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  const size_t link_of_bucket_2 = buckets.offset + 3 * bucket_bytes - sizeof(uint64_t);
+  auto broken = pristine;
+  broken[link_of_bucket_2 + 6] ^= 0x40;  // a link far past the overflow buckets
+  EXPECT_NE(message_of(broken).find("'buckets' section"), std::string::npos) << message_of(broken);
+  EXPECT_NE(message_of(broken).find("fails its checksum"), std::string::npos);
+  fuzz::reseal(broken);
+  EXPECT_NE(message_of(broken).find("bucket 2 links to overflow bucket"), std::string::npos)
+      << message_of(broken);
+
+  const uint64_t last = (uint64_t{1} << h.B) - 1;
+  auto marked = pristine;
+  marked[buckets.offset + last * bucket_bytes] = kMinTopHash - 1;  // an evacuation mark
+  EXPECT_NE(message_of(marked).find("fails its checksum"), std::string::npos);
+  fuzz::reseal(marked);
+  EXPECT_NE(message_of(marked).find("bucket " + std::to_string(last) +
+                                    " slot 0 holds an evacuation mark"),
+            std::string::npos)
+      << message_of(marked);
+  EXPECT_EQ(read(pristine, k)->size(), 60000u);
 }
 
 TEST(SnapshotErrors, ShortAndForeignInputsAreNamed) {
