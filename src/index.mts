@@ -50,6 +50,7 @@ export type {
   AggStats,
   AggBatch,
   AggBatchOptions,
+  AggLoadOptions,
   AggPrometheusOptions,
   AggregatorToken,
   OnRingFull,

@@ -62,6 +62,7 @@ export type {
   AggStats,
   AggBatch,
   AggBatchOptions,
+  AggLoadOptions,
   AggPrometheusOptions,
   AggregatorToken,
   SharedOptions,

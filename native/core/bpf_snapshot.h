@@ -20,6 +20,7 @@
 
 #include "core/bpf_map.h"
 #include "core/record_pool.h"
+#include "core/snapshot_errors.h"
 #include "core/snapshot_format.h"
 #include "core/snapshot_reader.h"
 #include "core/snapshot_sections.h"
@@ -55,18 +56,6 @@ BpfSnapshotShape read_bpf_shape(const SnapshotHeader& h);
 // read_bpf_shape of the file at path (its header and section table checked).
 BpfSnapshotShape read_bpf_file_shape(const std::string& path);
 
-// f(), its SnapshotError's message naming the file at path.
-template <class F>
-auto with_snapshot_path(const std::string& path, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const SnapshotError& e) {
-    throw SnapshotError(e.code(), std::string(e.what()) + " ('" + path + "')");
-  }
-}
-
-[[noreturn]] void bpf_snapshot_fail(const char* code, const std::string& message);
-
 template <class T>
 void write_bpf_snapshot(SnapshotSink& sink, T& t, const RecordPool& pool,
                         const BpfSnapshotShape& shape, uint64_t evictions) {
@@ -100,8 +89,6 @@ void write_bpf_snapshot(SnapshotSink& sink, T& t, const RecordPool& pool,
 
 namespace bpf_snapshot_detail {
 
-std::string num(uint64_t v);
-
 // Overflow link words of buckets [first, first + n) become pointers, each
 // overflow bucket linked at most once (so no chain loops).
 template <class Bucket>
@@ -115,10 +102,11 @@ void link(Bucket* first, uint64_t n, Bucket* overflow, uint64_t noverflow,
       continue;
     }
     if (to > noverflow || linked[to - 1] != 0) {
-      bpf_snapshot_fail(kSnapshotCorrupt,
-                        "The snapshot links to overflow bucket " + num(to - 1) +
-                            (to > noverflow ? ", past the " + num(noverflow) : ", already linked") +
-                            " (from the bucket arrays' link words)");
+      snapshot_fail(
+          kSnapshotCorrupt,
+          "The snapshot links to overflow bucket " + snapshot_num(to - 1) +
+              (to > noverflow ? ", past the " + snapshot_num(noverflow) : ", already linked") +
+              " (from the bucket arrays' link words)");
     }
     linked[to - 1] = 1;
     b->overflow = overflow + (to - 1);
@@ -128,10 +116,10 @@ void link(Bucket* first, uint64_t n, Bucket* overflow, uint64_t noverflow,
 // Marks record r as `what`'s, refusing one out of range or taken already.
 inline void claim(std::vector<uint8_t>& owned, uint64_t r, const std::string& what) {
   if (r >= owned.size() || owned[r] != 0) {
-    bpf_snapshot_fail(kSnapshotCorrupt,
-                      "The snapshot's " + what + " names record " + num(r) +
-                          (r >= owned.size() ? ", past the " + num(owned.size()) + " written"
-                                             : ", which another slot or the free list holds"));
+    snapshot_fail(kSnapshotCorrupt,
+                  "The snapshot's " + what + " names record " + snapshot_num(r) +
+                      (r >= owned.size() ? ", past the " + snapshot_num(owned.size()) + " written"
+                                         : ", which another slot or the free list holds"));
   }
   owned[r] = 1;
 }
@@ -152,16 +140,16 @@ void read_bpf_sections(SnapshotSource& src, const SnapshotLayout& layout,
   const SnapshotHeader& h = layout.header;
   const SnapshotSectionEntry* s = layout.sections;
   if (h.bucket_size != sizeof(Bucket)) {
-    bpf_snapshot_fail(kSnapshotKind, "The snapshot's buckets are " + d::num(h.bucket_size) +
-                                         " bytes (offset 28); this build's are " +
-                                         d::num(sizeof(Bucket)));
+    snapshot_fail(kSnapshotKind, "The snapshot's buckets are " + snapshot_num(h.bucket_size) +
+                                     " bytes (offset 28); this build's are " +
+                                     snapshot_num(sizeof(Bucket)));
   }
   const uint64_t nbuckets = uint64_t{1} << h.B;
   if (h.overflow > UINT64_MAX / sizeof(Bucket) ||
       h.count > (nbuckets + h.overflow) * kBucketSlots) {
-    bpf_snapshot_fail(kSnapshotCorrupt, "The snapshot declares " + d::num(h.count) +
-                                            " entries in " + d::num(nbuckets) + " buckets and " +
-                                            d::num(h.overflow) + " overflow buckets");
+    snapshot_fail(kSnapshotCorrupt, "The snapshot declares " + snapshot_num(h.count) +
+                                        " entries in " + snapshot_num(nbuckets) + " buckets and " +
+                                        snapshot_num(h.overflow) + " overflow buckets");
   }
   const SnapshotSection kinds[3] = {SnapshotSection::kBuckets, SnapshotSection::kOverflow,
                                     SnapshotSection::kRecords};
@@ -194,9 +182,9 @@ void read_bpf_sections(SnapshotSource& src, const SnapshotLayout& layout,
   check_section_checksum(s[2], crc);
   for (uint64_t r : state.reserved) {
     if (r != 0) {
-      bpf_snapshot_fail(kSnapshotCorrupt, "The snapshot's pool state (at offset " +
-                                              d::num(s[2].offset) +
-                                              ") has non-zero reserved fields");
+      snapshot_fail(kSnapshotCorrupt, "The snapshot's pool state (at offset " +
+                                          snapshot_num(s[2].offset) +
+                                          ") has non-zero reserved fields");
     }
   }
 
@@ -212,11 +200,11 @@ void read_bpf_sections(SnapshotSource& src, const SnapshotLayout& layout,
       reached += b != primary + i;
       for (int slot = 0; slot < kBucketSlots; ++slot) {
         const uint8_t top = b->tophash[slot];
-        const std::string where = "bucket chain " + d::num(i) + " slot " + d::num(slot);
+        const std::string where = "bucket chain " + snapshot_num(i) + " slot " + snapshot_num(slot);
         if (is_evacuated_top(top) || (rest && top >= kMinTopHash)) {
-          bpf_snapshot_fail(kSnapshotCorrupt, "The snapshot's " + where +
-                                                  " is live after an empty-rest slot or "
-                                                  "holds an evacuation mark");
+          snapshot_fail(kSnapshotCorrupt, "The snapshot's " + where +
+                                              " is live after an empty-rest slot or "
+                                              "holds an evacuation mark");
         }
         rest = rest || top == kEmptyRest;
         if (top < kMinTopHash) continue;
@@ -229,24 +217,24 @@ void read_bpf_sections(SnapshotSource& src, const SnapshotLayout& layout,
         // tag, and no copy of the key earlier in the chain.
         if (!padded || (hash & (nbuckets - 1)) != i || tophash_of(hash) != top ||
             t.find(k, hash) != &b->values[slot]) {
-          bpf_snapshot_fail(kSnapshotCorrupt, "The snapshot's " + where +
-                                                  " holds a key a lookup would not find there "
-                                                  "(its hash, its padding or a copy disagrees)");
+          snapshot_fail(kSnapshotCorrupt, "The snapshot's " + where +
+                                              " holds a key a lookup would not find there "
+                                              "(its hash, its padding or a copy disagrees)");
         }
         d::claim(owned, b->values[slot], where);
         if (lru && std::memcmp(pool.at(b->values[slot]) + value_stride, k.b, sizeof k.b) != 0) {
-          bpf_snapshot_fail(kSnapshotCorrupt, "The snapshot's record " + d::num(b->values[slot]) +
-                                                  " (for " + where +
-                                                  ") holds another key than its slot");
+          snapshot_fail(kSnapshotCorrupt, "The snapshot's record " + snapshot_num(b->values[slot]) +
+                                              " (for " + where +
+                                              ") holds another key than its slot");
         }
       }
     }
   }
   if (reached != h.overflow || live != h.count) {
-    bpf_snapshot_fail(kSnapshotCorrupt, "The snapshot's chains reach " + d::num(reached) + " of " +
-                                            d::num(h.overflow) + " overflow buckets and hold " +
-                                            d::num(live) + " entries; its header counts " +
-                                            d::num(h.count));
+    snapshot_fail(kSnapshotCorrupt, "The snapshot's chains reach " + snapshot_num(reached) +
+                                        " of " + snapshot_num(h.overflow) +
+                                        " overflow buckets and hold " + snapshot_num(live) +
+                                        " entries; its header counts " + snapshot_num(h.count));
   }
   uint64_t free = 0;
   for (uint32_t r = state.free_head; r != RecordPool::kNil; ++free) {
@@ -254,11 +242,11 @@ void read_bpf_sections(SnapshotSource& src, const SnapshotLayout& layout,
     std::memcpy(&r, pool.at(r), sizeof r);
   }
   if (live + free != shape.handed_out || state.hand > shape.handed_out) {
-    bpf_snapshot_fail(kSnapshotCorrupt,
-                      "The snapshot's pool hands out " + d::num(shape.handed_out) +
-                          " records but its table holds " + d::num(live) + " and its free list " +
-                          d::num(free) + ", or its CLOCK hand " + d::num(state.hand) +
-                          " is past them");
+    snapshot_fail(kSnapshotCorrupt,
+                  "The snapshot's pool hands out " + snapshot_num(shape.handed_out) +
+                      " records but its table holds " + snapshot_num(live) + " and its free list " +
+                      snapshot_num(free) + ", or its CLOCK hand " + snapshot_num(state.hand) +
+                      " is past them");
   }
   pool.restore(shape.handed_out, state.free_head, static_cast<uint32_t>(h.count), state.hand);
   TableSnapshot::set_count(t, h.count);

@@ -31,6 +31,8 @@ const char* section_name(uint32_t kind) {
     case SnapshotSection::kOverflow: return "overflow";
     case SnapshotSection::kKeys: return "keys";
     case SnapshotSection::kRecords: return "records";
+    case SnapshotSection::kOptions: return "options";
+    case SnapshotSection::kEntries: return "entries";
   }
   return "unknown";
 }

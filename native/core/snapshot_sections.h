@@ -123,25 +123,34 @@ uint64_t write_bucket_sections(SectionWriter& w, const T& t, std::vector<uint8_t
   return overflow;
 }
 
-// The header fields a table fixes (parameters left zero).
-template <class T>
-SnapshotHeader table_header(const T& t, uint64_t overflow, uint32_t sections) {
-  using Bucket = TableSnapshot::BucketOf<T>;
+// The header fields every snapshot has (parameters and slot sizes left zero).
+inline SnapshotHeader snapshot_header(SnapshotKeyKind kind, uint32_t sections,
+                                      const hash::HashKernel* kernel, unsigned B, uint64_t seed,
+                                      uint64_t count) {
   SnapshotHeader h{};
   std::memcpy(h.magic, kSnapshotMagic, sizeof h.magic);
   h.version = kSnapshotVersion;
   h.endian = kSnapshotEndianMark;
-  h.key_kind = static_cast<uint32_t>(SnapshotKeys<T>::kKind);
+  h.key_kind = static_cast<uint32_t>(kind);
+  h.hash_family = static_cast<uint32_t>(kernel->family);
+  h.B = B;
+  h.seed = seed;
+  h.count = count;
+  std::strncpy(h.hash_kernel, kernel->name, sizeof h.hash_kernel - 1);
+  h.section_count = sections;
+  return h;
+}
+
+// The header fields a table fixes (parameters left zero).
+template <class T>
+SnapshotHeader table_header(const T& t, uint64_t overflow, uint32_t sections) {
+  using Bucket = TableSnapshot::BucketOf<T>;
+  SnapshotHeader h = snapshot_header(SnapshotKeys<T>::kKind, sections, t.hasher().kernel,
+                                     TableSnapshot::B(t), TableSnapshot::seed(t), t.size());
   h.key_size = sizeof(typename T::Key);
   h.value_size = sizeof(Bucket::values[0]);
   h.bucket_size = sizeof(Bucket);
-  h.hash_family = static_cast<uint32_t>(t.hasher().kernel->family);
-  h.B = TableSnapshot::B(t);
-  h.seed = TableSnapshot::seed(t);
-  h.count = t.size();
   h.overflow = overflow;
-  std::strncpy(h.hash_kernel, t.hasher().kernel->name, sizeof h.hash_kernel - 1);
-  h.section_count = sections;
   return h;
 }
 
