@@ -23,6 +23,7 @@ describe('addon exports', () => {
         'StrMap',
         'BpfMap',
         'Aggregator',
+        'SummarySketches',
         'mapGet',
         'mappedGet',
         'strGet',

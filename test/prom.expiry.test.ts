@@ -4,7 +4,7 @@
 import * as client from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { Counter, Gauge, Histogram, Registry } from '../src/prom';
+import { Counter, Gauge, Histogram, Registry, Summary } from '../src/prom';
 import { seriesKey, storedSamples } from './exposition-parser';
 
 const TTL = 1000;
@@ -77,6 +77,38 @@ describe('ttl on a Gauge', () => {
     child.inc();
     text = await registry.metrics();
     expect(sample(text, 'depth', { queue: 'a' })).toBe(1);
+  });
+});
+
+describe('ttl on a Summary', () => {
+  it('removes an idle series and frees its window; observing re-creates it empty', async () => {
+    const registry = new Registry({ selfMetrics: true });
+    const s = new Summary({
+      name: 'rpc_seconds',
+      help: 'RPC',
+      labelNames: ['route'],
+      percentiles: [0.5],
+      ttl: TTL,
+      registers: [registry] as Registry[],
+    });
+    const idle = s.labels('/idle');
+    idle.observe(7);
+    idle.observe(9);
+    for (let t = 0; t < 4; t++) {
+      vi.advanceTimersByTime(TTL / 2);
+      s.observe({ route: '/busy' }, 1);
+    }
+    let text = await registry.metrics();
+    expect(sample(text, 'rpc_seconds_count', { route: '/idle' })).toBeUndefined();
+    expect(sample(text, 'rpc_seconds_count', { route: '/busy' })).toBe(4);
+    expect(sample(text, 'tophash_expired_series_total', { metric: 'rpc_seconds' })).toBe(1);
+    expect(sample(text, 'tophash_series', { metric: 'rpc_seconds' })).toBe(1);
+    idle.observe(100);
+    text = await registry.metrics();
+    // Re-created empty: the earlier 7 and 9 are not in its count, sum or quantiles.
+    expect(sample(text, 'rpc_seconds_count', { route: '/idle' })).toBe(1);
+    expect(sample(text, 'rpc_seconds_sum', { route: '/idle' })).toBe(100);
+    expect(Number(sample(text, 'rpc_seconds', { route: '/idle', quantile: '0.5' }))).toBeCloseTo(100, 0);
   });
 });
 

@@ -4,7 +4,7 @@
 import * as client from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { Counter, Gauge, Histogram, Registry } from '../src/prom';
+import { Counter, Gauge, Histogram, Registry, Summary } from '../src/prom';
 import type { IndexedSeries, LabelIndex } from '../src/metrics/label-index';
 import { seriesKey, storedSamples } from './exposition-parser';
 
@@ -156,6 +156,40 @@ describe('maxSeries on a Counter and a Gauge', () => {
     g.set({ queue: 'b' }, 2);
     withDefaults.setDefaultLabels({ app: 'x' });
     expect(await withDefaults.metrics()).toContain('depth{otel_metric_overflow="true",app="x"} 2\n');
+  });
+});
+
+describe('maxSeries on a Summary', () => {
+  it('observes label sets past the limit into the overflow series and its own window', async () => {
+    const registry = new Registry({ selfMetrics: true });
+    const s = new Summary({
+      name: 'rpc_seconds',
+      help: 'RPC',
+      labelNames: ['route'],
+      percentiles: [0.5, 1],
+      maxSeries: 2,
+      registers: [registry] as Registry[],
+    });
+    s.observe({ route: '/a' }, 1);
+    s.observe({ route: '/b' }, 2);
+    for (let i = 1; i <= 99; i++) s.observe({ route: `/x${i}` }, i);
+    s.labels('/x100').observe(100); // a handle past the limit
+    s.labels('/a').observe(3); // a handle on a series of its own
+    expect(s.overflowEvents).toBe(100);
+    expect(indexOf(s).size).toBe(2);
+    const text = await registry.metrics();
+    expect(sample(text, 'rpc_seconds_count', { route: '/a' })).toBe(2);
+    expect(sample(text, 'rpc_seconds_count', OVERFLOW)).toBe(100);
+    expect(sample(text, 'rpc_seconds_sum', OVERFLOW)).toBe(5050);
+    // The overflow series' quantiles come from its own window (1..100), within the sketch's 1 %.
+    const median = Number(sample(text, 'rpc_seconds', { ...OVERFLOW, quantile: '0.5' }));
+    expect(Math.abs(median - 50) / 50).toBeLessThanOrEqual(0.01);
+    expect(Number(sample(text, 'rpc_seconds', { ...OVERFLOW, quantile: '1' }))).toBeCloseTo(100, 0);
+    expect(Number(sample(text, 'rpc_seconds', { route: '/a', quantile: '1' }))).toBeCloseTo(3, 1);
+    expect(sample(text, 'tophash_series', { metric: 'rpc_seconds' })).toBe(3);
+    expect(sample(text, 'tophash_overflow_events_total', { metric: 'rpc_seconds' })).toBe(100);
+    s.reset();
+    expect(sample(await registry.metrics(), 'rpc_seconds_count', OVERFLOW)).toBe(0);
   });
 });
 

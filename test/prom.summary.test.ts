@@ -204,14 +204,13 @@ describe('Summary options', () => {
       ],
       [{ ageBuckets: 0 }, new RangeError('Expected a positive integer for config.ageBuckets but received 0')],
       [{ ageBuckets: 2.5 }, new RangeError('Expected a positive integer for config.ageBuckets but received 2.5')],
+      [{ maxSeries: 0 }, new RangeError('Expected an integer in [1, 2^31] for config.maxSeries but received 0')],
       [
-        { maxSeries: 10 },
-        new RangeError('Expected no maxSeries on a Summary (not supported yet) for config.maxSeries but received 10'),
+        { maxSeries: '10' },
+        new TypeError("Expected an integer in [1, 2^31] for config.maxSeries but received string '10'"),
       ],
-      [
-        { ttl: 1000 },
-        new RangeError('Expected no ttl on a Summary (not supported yet) for config.ttl but received 1000'),
-      ],
+      [{ ttl: 1.5 }, new RangeError('Expected a positive integer (ms) for config.ttl but received 1.5')],
+      [{ ttl: -1000 }, new RangeError('Expected a positive integer (ms) for config.ttl but received -1000')],
     ];
     for (const [options, error] of cases) {
       expect(() => new Summary({ name: 'x', help: 'x', registers: [], ...options })).toThrow(error.message);

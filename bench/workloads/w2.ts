@@ -210,24 +210,30 @@ function runRow(row: AnyRow, d: W2Data, ctx: BenchContext): RowResult {
     }
   };
 
-  ctx.progress.step(name('hit'));
-  const hit = measure({
-    name: name('hit'),
-    n,
-    plan,
-    before: () => {
-      prepare('hit');
-      acc = 0;
-      d.out.fill(0);
-    },
-    run: () => {
-      for (let r = 0; r < reps; r++) acc += row.hit(m, inputs[r] as never, d);
-    },
-    after: () => {
-      verifyHits(name('hit'));
-      inputs = [];
-    },
-  });
+  // One hit measure for every way the lookup keys may have been made:
+  // makeInputs fills `inputs` with one key array per repetition.
+  const measureHits = (label: string, makeInputs: () => void): Measurement => {
+    ctx.progress.step(name(label));
+    return measure({
+      name: name(label),
+      n,
+      plan,
+      before: () => {
+        makeInputs();
+        acc = 0;
+        d.out.fill(0);
+      },
+      run: () => {
+        for (let r = 0; r < reps; r++) acc += row.hit(m, inputs[r] as never, d);
+      },
+      after: () => {
+        verifyHits(name(label));
+        inputs = [];
+      },
+    });
+  };
+
+  const hit = measureHits('hit', () => prepare('hit'));
 
   let hitCached: Measurement | undefined;
   if (row.cachedHit === true && keptKeys !== null) {
@@ -235,18 +241,8 @@ function runRow(row: AnyRow, d: W2Data, ctx: BenchContext): RowResult {
     const ins = keptKeys as string[];
     const cached = new Array<string>(n);
     for (let i = 0; i < n; i++) cached[i] = ins[d.order[i]];
-    ctx.progress.step(name('hit (hash cached)'));
-    hitCached = measure({
-      name: name('hit (hash cached)'),
-      n,
-      plan,
-      before: () => {
-        acc = 0;
-      },
-      run: () => {
-        for (let r = 0; r < reps; r++) acc += row.hit(m, cached as never, d);
-      },
-      after: () => verifyHits(name('hit (hash cached)')),
+    hitCached = measureHits('hit (hash cached)', () => {
+      inputs = new Array(reps).fill(cached);
     });
   }
   keptKeys = null;
@@ -258,32 +254,17 @@ function runRow(row: AnyRow, d: W2Data, ctx: BenchContext): RowResult {
   // lookups then read strings scattered over the heap.
   let hitEarlier: Measurement | undefined;
   if (row.input === 'fresh') {
-    ctx.progress.step(name('hit (keys from earlier)'));
-    hitEarlier = measure({
-      name: name('hit (keys from earlier)'),
-      n,
-      plan,
-      before: () => {
-        inputs = new Array(reps);
-        for (let r = 0; r < reps; r++) inputs[r] = materializeStrings(d.present);
-        gc();
-        gc();
-        for (let r = 0; r < reps; r++) {
-          const held = inputs[r] as string[];
-          const lookups = new Array<string>(n);
-          for (let i = 0; i < n; i++) lookups[i] = held[d.order[i]];
-          inputs[r] = lookups;
-        }
-        acc = 0;
-        d.out.fill(0);
-      },
-      run: () => {
-        for (let r = 0; r < reps; r++) acc += row.hit(m, inputs[r] as never, d);
-      },
-      after: () => {
-        verifyHits(name('hit (keys from earlier)'));
-        inputs = [];
-      },
+    hitEarlier = measureHits('hit (keys from earlier)', () => {
+      inputs = new Array(reps);
+      for (let r = 0; r < reps; r++) inputs[r] = materializeStrings(d.present);
+      gc();
+      gc();
+      for (let r = 0; r < reps; r++) {
+        const held = inputs[r] as string[];
+        const lookups = new Array<string>(n);
+        for (let i = 0; i < n; i++) lookups[i] = held[d.order[i]];
+        inputs[r] = lookups;
+      }
     });
   }
 

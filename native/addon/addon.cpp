@@ -13,6 +13,7 @@
 #include "addon/hash_binding.h"
 #include "addon/mapped_u64_map_binding.h"
 #include "addon/str_map_binding.h"
+#include "addon/summary_binding.h"
 #include "addon/u64_map_binding.h"
 #include "cpu/cpu_features.h"
 #include "cpu/cpu_registry.h"
@@ -87,6 +88,7 @@ class TophashAddon : public Napi::Addon<TophashAddon> {
     StrMapBinding::DefineHandleFunctions(env, exports);
     exports.Set("BpfMap", BpfMapBinding::Define(env));
     exports.Set("Aggregator", AggregatorBinding::Define(env));
+    exports.Set("SummarySketches", SummaryBinding::Define(env));
     exports.Set("kernels", Napi::Function::New<Kernels>(env, "kernels"));
     exports.Set("cpu", Napi::Function::New<Cpu>(env, "cpu"));
     exports.Set("hashBytes", Napi::Function::New<HashBytes>(env, "hashBytes"));

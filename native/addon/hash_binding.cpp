@@ -64,13 +64,14 @@ Span span_of(const Napi::TypedArray& ta) {
 Napi::Value out_arg(const Napi::Value& v, size_t count, const Span& bytes, const Span* offsets) {
   Napi::Env env = v.Env();
   if (v.IsUndefined()) return v;
-  if (!is_typed(v, napi_biguint64_array)) throw_type(env, "a BigUint64Array", "out", describe(v));
-  auto out = v.As<Napi::TypedArray>();
-  if (out.ElementLength() != count) {
+  TypedView out;
+  if (!typed_view(v, &out) || out.type != napi_biguint64_array)
+    throw_type(env, "a BigUint64Array", "out", describe(v));
+  if (out.length != count) {
     throw_range(env, "a BigUint64Array of length " + std::to_string(count), "out",
-                "length " + std::to_string(out.ElementLength()));
+                "length " + std::to_string(out.length));
   }
-  const Span o = span_of(out);
+  const Span o{static_cast<const uint8_t*>(out.data), out.length * sizeof(uint64_t)};
   if (o.overlaps(bytes))
     throw_range(env, "a BigUint64Array sharing no memory with keys.bytes", "out", describe(v));
   if (offsets != nullptr && o.overlaps(*offsets))
@@ -135,19 +136,22 @@ Napi::Value HashBytes(const Napi::CallbackInfo& info) {
 
 Napi::Value HashU64Batch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!is_typed(info[0], napi_biguint64_array))
+  // One napi_get_typedarray_info per array: kind, length and data asked for
+  // separately walk V8's chain of typed-array checks each time.
+  TypedView keys;
+  TypedView out;
+  if (!typed_view(info[0], &keys) || keys.type != napi_biguint64_array)
     throw_type(env, "a BigUint64Array", "keys", describe(info[0]));
-  if (!is_typed(info[1], napi_biguint64_array))
+  if (!typed_view(info[1], &out) || out.type != napi_biguint64_array)
     throw_type(env, "a BigUint64Array", "out", describe(info[1]));
-  auto keys = info[0].As<Napi::BigUint64Array>();
-  auto out = info[1].As<Napi::BigUint64Array>();
-  if (out.ElementLength() != keys.ElementLength()) {
-    throw_range(env, "a BigUint64Array of length " + std::to_string(keys.ElementLength()), "out",
-                "length " + std::to_string(out.ElementLength()));
+  if (out.length != keys.length) {
+    throw_range(env, "a BigUint64Array of length " + std::to_string(keys.length), "out",
+                "length " + std::to_string(out.length));
   }
   const hash::Seed& seed = seed_of(info[2]);
   const hash::HashKernel* k = hash_kernel_arg(info[3]);
-  k->u64_many(keys.Data(), keys.ElementLength(), seed, out.Data());
+  k->u64_many(static_cast<const uint64_t*>(keys.data), keys.length, seed,
+              static_cast<uint64_t*>(out.data));
   return env.Undefined();
 }
 

@@ -408,7 +408,7 @@ class Table {
     if (target < B_ + 2 || target > kMaxB) return false;
     while (growing()) evacuate(nevacuate_);
     BucketArray fresh;
-    if (!allocate_array(&fresh, target)) return false;
+    if (!allocate_array(&fresh, target, /*huge_pages=*/true)) return false;
     if (!fresh.storage.reserve_relocation(current_.storage)) {
       release_array(&fresh);
       return false;

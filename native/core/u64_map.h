@@ -32,8 +32,17 @@ struct KeyBatch {
 // Largest integer a Float64Array key may hold: below 2^53 every integer is exact.
 inline constexpr double kMaxSafeKey = 9007199254740991.0;
 
+// Branch-free, so a batch's check vectorizes: below 2^52, adding and taking
+// away 2^52 rounds x to the nearest integer (the doubles there are exactly
+// the integers), which equals x only when x is one; from 2^52 up every
+// double is an integer. The round trip through u64 it replaces cost a
+// fifth of a 1e3-key getBatch.
 inline bool is_valid_f64_key(double x) {
-  return x >= 0 && x <= kMaxSafeKey && x == static_cast<double>(static_cast<uint64_t>(x));
+  // (Not under -ffast-math, which may fold the round trip away: the build
+  // does not use it, and KeyValidation's tests would catch it.)
+  constexpr double kTwo52 = 4503599627370496.0;
+  const double rounded = (x + kTwo52) - kTwo52;
+  return (x >= 0) & (x <= kMaxSafeKey) & ((x >= kTwo52) | (rounded == x));
 }
 
 // Index of the first key a Float64Array batch cannot hold, or count when all

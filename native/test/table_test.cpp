@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <set>
 #include <string>
@@ -373,6 +374,53 @@ TEST(KeyValidation, Float64KeysMustBeSafeNonNegativeIntegers) {
   EXPECT_FALSE(is_valid_f64_key(INFINITY));
   std::vector<double> keys = {1, 2, 3.5, 4};
   EXPECT_EQ(first_invalid_key(KeyBatch{KeyBatch::Kind::kF64, keys.data(), keys.size()}), 2u);
+}
+
+// The branch-free check against the plain definition (a non-negative double
+// that survives the round trip through u64, at most 2^53 - 1), on the edges
+// of its rounding trick and on random bit patterns; and the blocked batch
+// scan finds a bad key at every position of a batch longer than two blocks.
+TEST(KeyValidation, BranchFreeCheckAgreesWithTheDefinition) {
+  auto by_definition = [](double x) {
+    return x >= 0 && x <= 9007199254740991.0 && x == static_cast<double>(static_cast<uint64_t>(x));
+  };
+  std::vector<double> edges = {0.0,          -0.0,         0.5,          1.0,     1.5,
+                               0x1p51 + 0.5, 0x1p52 - 1,   0x1p52 - 0.5, 0x1p52,  0x1p52 + 1,
+                               0x1p53 - 1,   0x1p53,       0x1p53 + 2,   0x1p64,  4.9e-324,
+                               1e-300,       -4.9e-324,    -1,           -0x1p52, INFINITY,
+                               -INFINITY,    std::nan(""), 2.5,          3.5,     0x1p52 - 1.5};
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 200000; ++i) {
+    uint64_t bits = rng();
+    if (i % 2) bits &= 0x433FFFFFFFFFFFFFu;  // mostly below 2^53, half integers
+    double x;
+    std::memcpy(&x, &bits, sizeof x);
+    if (i % 4 == 1) x = std::nearbyint(x);
+    edges.push_back(x);
+  }
+  std::vector<double> block(8, 1.0);
+  for (double x : edges) {
+    ASSERT_EQ(is_valid_f64_key(x), by_definition(x)) << x;
+    // Through the vector check of a batch, at a place that varies.
+    const size_t at = static_cast<size_t>(rng() % block.size());
+    block[at] = x;
+    ASSERT_EQ(first_invalid_key(KeyBatch{KeyBatch::Kind::kF64, block.data(), block.size()}),
+              by_definition(x) ? block.size() : at)
+        << x;
+    block[at] = 1.0;
+  }
+  std::vector<double> batch(37);
+  for (size_t i = 0; i < batch.size(); ++i) batch[i] = static_cast<double>(i * 1000003);
+  EXPECT_EQ(first_invalid_key(KeyBatch{KeyBatch::Kind::kF64, batch.data(), batch.size()}),
+            batch.size());
+  for (size_t bad = 0; bad < batch.size(); ++bad) {
+    for (double wrong : {-1.0, 0.25, std::nan(""), 0x1p53}) {
+      std::vector<double> b = batch;
+      b[bad] = wrong;
+      if (bad + 3 < b.size()) b[bad + 3] = -2;  // a later bad key does not hide the first
+      ASSERT_EQ(first_invalid_key(KeyBatch{KeyBatch::Kind::kF64, b.data(), b.size()}), bad);
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllKernels, TableTest, testing::ValuesIn(supported_pairs()), pair_name);

@@ -6,8 +6,12 @@
 #include <cstring>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
+#include "core/snapshot_reader.h"
+#include "core/snapshot_writer.h"
 #include "core/table_debug.h"
+#include "core/table_snapshot.h"
 #include "core/u64_map.h"
 #include "core/zeroed_memory.h"
 #include "cpu/cpu_registry.h"
@@ -65,6 +69,36 @@ TEST(ZeroedMemory, ATableOnHugePagesGrowsAndKeepsEverything) {
     ASSERT_NE(got, nullptr);
     ASSERT_EQ(*got, v);
   }
+}
+
+// Arrays written whole by the call that allocates them come from huge pages
+// whatever the table's option: a batch's reserve and a snapshot's load. (The
+// option only governs growth, where one insert would wait on compaction.)
+TEST(ZeroedMemory, ReserveAndLoadAskForHugePagesWithoutTheOption) {
+  std::string error;
+  const auto* match = cpu::select_match(nullptr, &error);
+  const auto* hash = cpu::select_hash(nullptr, &error);
+  auto aligned = [](const void* p) {
+    return reinterpret_cast<uintptr_t>(p) % kHugePageBytes == 0;
+  };
+  U64Table t(match, hash, 3, 0);
+  EXPECT_FALSE(t.huge_pages());
+  ASSERT_TRUE(t.reserve(200000));
+  EXPECT_GE(t.stats().bytes, kHugePageBytes);
+  EXPECT_TRUE(aligned(TableSnapshot::buckets(t)));
+  for (uint64_t k = 0; k < 200000; ++k) t.assign(k, t.hash(k), 1.0);
+  EXPECT_TRUE(aligned(TableSnapshot::buckets(t))) << "no growth after the reserve";
+  EXPECT_FALSE(t.huge_pages());
+
+  std::vector<uint8_t> bytes;
+  MemorySink sink(&bytes);
+  write_u64_snapshot(t, sink);
+  MemorySource src(bytes.data(), bytes.size());
+  auto loaded = read_u64_snapshot(src, match, hash);
+  EXPECT_TRUE(aligned(TableSnapshot::buckets(*loaded)));
+  EXPECT_FALSE(loaded->huge_pages());
+  EXPECT_EQ(loaded->size(), 200000u);
+  ASSERT_EQ(check_invariants(*loaded), "");
 }
 
 }  // namespace

@@ -199,6 +199,8 @@ export class LabelIndex<S extends IndexedSeries> extends LabelTrie<S> {
   single: S | undefined;
   /** The series every new label set shares once the index holds maxSeries series; not in series(). */
   overflow: S | undefined;
+  /** Bumped whenever a series is added or removed: a reader can tell the series set did not change. */
+  changes = 0;
   private readonly entries = new Map<S, Entry<S>>();
   private readonly lookup: (root: TrieNode, labels: LabelObject, single: S | undefined) => S | undefined;
 
@@ -273,6 +275,7 @@ export class LabelIndex<S extends IndexedSeries> extends LabelTrie<S> {
   ): S {
     const series = this.create(labels, values);
     this.entries.set(series, { series, leaf, leafKey });
+    this.changes++;
     return series;
   }
 
@@ -289,6 +292,7 @@ export class LabelIndex<S extends IndexedSeries> extends LabelTrie<S> {
   /** Removes a series of this index (the overflow series included). */
   removeSeries(series: S): void {
     series.alive = false;
+    this.changes++;
     if (series === this.overflow) {
       this.overflow = undefined;
       return;
@@ -322,6 +326,7 @@ export class LabelIndex<S extends IndexedSeries> extends LabelTrie<S> {
 
   /** Forgets every series. */
   clear(): void {
+    this.changes++;
     for (const series of this.entries.keys()) series.alive = false;
     if (this.overflow !== undefined) this.overflow.alive = false;
     this.entries.clear();

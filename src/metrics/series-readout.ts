@@ -29,7 +29,11 @@ export interface HistogramReadout {
 
 /** A metric with {@link SERIES_READOUT}. @internal */
 export interface ReadsOut {
-  /** The series as they are now, after the metric's collect callback and expiry; undefined to be read through `get()`. */
+  /**
+   * The series as they are now, after the metric's collect callback and expiry; undefined to be
+   * read through `get()`. The same object as the previous call's when nothing changed since, so a
+   * reader can keep what it built from it.
+   */
   [SERIES_READOUT](): Promise<HistogramReadout | undefined>;
 }
 

@@ -1,5 +1,7 @@
 // Delta temporality from cumulative readings: the producer keeps each series' previous reading
-// and reports the difference. Gauges are not additive and pass through.
+// and reports the difference. A series that did not change since has no point, as the SDK reports
+// none for a series without measurements in the interval. Gauges are not additive and pass
+// through.
 import type { FamilyReading, Reading } from './readings';
 
 /** A counter or histogram that went down was reset (removed and re-created, expired): it restarts. */
@@ -36,7 +38,9 @@ export class DeltaState {
     for (const reading of family.series) {
       now.set(reading.key, reading);
       const last = before?.get(reading.key);
-      out.push(last === undefined || wasReset(reading, last) ? reading : difference(reading, last));
+      if (last === undefined || wasReset(reading, last)) out.push(reading);
+      // A count (or a counter's value) that stayed put: nothing was recorded.
+      else if (reading.value !== last.value) out.push(difference(reading, last));
     }
     this.previous.set(id, now);
     return out;

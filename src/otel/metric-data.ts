@@ -20,7 +20,8 @@ const SUM = 3 as DataPointType.SUM;
 const DOUBLE = 1 as MetricDescriptor['valueType'];
 
 function counts(r: Reading): number[] {
-  // A reading's own array is handed on as it is (readings are built afresh on every collect).
+  // A reading's own array is handed on as it is: readings are built afresh whenever their source
+  // changed, and the points of an unchanged source are handed on again whole (producer.ts).
   if (Array.isArray(r.buckets)) return r.buckets as number[];
   const buckets = r.buckets ?? [r.value];
   const out = new Array<number>(buckets.length);

@@ -2,6 +2,7 @@
 import type {
   AggregationTemporality,
   CollectionResult,
+  DataPoint,
   MetricData,
   MetricProducer,
   ResourceMetrics,
@@ -26,6 +27,18 @@ const EMPTY_RESOURCE: Resource = {
   merge: (other) => other ?? EMPTY_RESOURCE,
   getRawAttributes: () => [],
 };
+
+/** A metric built at an earlier collect, as of a new interval: the same points, new times. */
+function restamp(data: MetricData | undefined, startTime: HrTime, endTime: HrTime): MetricData | undefined {
+  if (data === undefined) return undefined;
+  const points = data.dataPoints as DataPoint<unknown>[];
+  const dataPoints = new Array<DataPoint<unknown>>(points.length);
+  for (let i = 0; i < points.length; i++) {
+    const { attributes, value } = points[i];
+    dataPoints[i] = { startTime, endTime, attributes, value };
+  }
+  return { ...data, dataPoints } as MetricData;
+}
 
 function now(): HrTime {
   const ms = performance.timeOrigin + performance.now();
@@ -67,6 +80,10 @@ export class TophashMetricProducer implements MetricProducer {
   readonly #created = now();
   #lastCollect: HrTime = this.#created;
   readonly #delta = new DeltaState();
+  // Per source and family: the family read last and the metric built from it. A source hands out
+  // the same family object while nothing in it changed (see registry-readings.ts), and then the
+  // metric is not built again.
+  #built = new Map<string, { family: FamilyReading; data: MetricData | undefined }>();
   readonly #aggregators: AggregatorReader[];
 
   /**
@@ -108,14 +125,26 @@ export class TophashMetricProducer implements MetricProducer {
     const startTime = delta ? this.#lastCollect : this.#created;
     this.#lastCollect = endTime;
     const metrics: MetricData[] = [];
+    const built = new Map<string, { family: FamilyReading; data: MetricData | undefined }>();
     for (const [source, family] of families) {
-      const series = delta ? this.#delta.delta(source, family) : family.series;
-      const data = toMetricData(family, series, delta ? DELTA : CUMULATIVE, startTime, endTime);
+      const id = source + '\0' + family.name;
+      const last = this.#built.get(id);
+      let data: MetricData | undefined;
+      if (last?.family === family) {
+        // Unchanged: the same totals as of now, or, as a delta, nothing (the SDK reports no point
+        // for a series without measurements in the interval); a gauge passes through.
+        data = delta && family.kind !== 'gauge' ? undefined : restamp(last.data, startTime, endTime);
+        built.set(id, last);
+      } else {
+        const series = delta ? this.#delta.delta(source, family) : family.series;
+        data = toMetricData(family, series, delta ? DELTA : CUMULATIVE, startTime, endTime);
+        built.set(id, { family, data });
+      }
       if (data !== undefined) metrics.push(data);
     }
-    return {
-      resourceMetrics: { resource: EMPTY_RESOURCE, scopeMetrics: [{ scope: { name: 'tophash' }, metrics }] },
-      errors,
-    };
+    this.#built = built;
+    // As the SDK does: no scope without metrics.
+    const scopeMetrics = metrics.length === 0 ? [] : [{ scope: { name: 'tophash' }, metrics }];
+    return { resourceMetrics: { resource: EMPTY_RESOURCE, scopeMetrics }, errors };
   }
 }

@@ -116,7 +116,10 @@ interface Derived {
  * them again (a lookup by label object cost more than the rest of a series' reading). Behind it,
  * by label object, for series that moved.
  */
-const derivedByMetric = new WeakMap<object, { defaults: Labels; labels: Labels[]; derived: Derived[] }>();
+const derivedByMetric = new WeakMap<
+  object,
+  { defaults: Labels; labels: Labels[]; derived: Derived[]; readout?: HistogramReadout; family?: FamilyReading }
+>();
 const derivedByLabels = new WeakMap<object, Derived & { defaults: Labels }>();
 let nextSeries = 0;
 
@@ -145,6 +148,9 @@ function readoutFamily(metric: object, readout: HistogramReadout, defaults: Labe
     cache = { defaults, labels: [], derived: [] };
     derivedByMetric.set(metric, cache);
   }
+  // The metric hands out its previous readout while nothing changed: so is the family, and the
+  // producer can tell (see producer.ts).
+  if (cache.readout === readout && cache.family !== undefined) return cache.family;
   const before = cache.labels;
   const derivedBefore = cache.derived;
   const derived = new Array<Derived>(labels.length);
@@ -168,7 +174,9 @@ function readoutFamily(metric: object, readout: HistogramReadout, defaults: Labe
   }
   cache.labels = labels as Labels[];
   cache.derived = derived;
-  return { name: readout.name, description: readout.help, unit: '', kind: 'histogram', bounds, series };
+  cache.readout = readout;
+  cache.family = { name: readout.name, description: readout.help, unit: '', kind: 'histogram', bounds, series };
+  return cache.family;
 }
 
 /** One metric as prom-client's getMetricsAsJSON() gives it. */

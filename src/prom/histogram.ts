@@ -20,7 +20,7 @@ import { OverflowHistogram } from './overflow-histogram';
 import {
   OVERFLOW_LABEL,
   refusedOnShared,
-  seriesHeapBytes,
+  seriesStatsOf,
   SeriesPolicy,
   seriesOptions,
   type SeriesLimitOptions,
@@ -129,6 +129,10 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
   private policy!: SeriesPolicy;
   // The protobuf exposition carries the classic buckets (without native buckets, or native.classic).
   private protobufClassic = true;
+  // Bumped by zero(), which changes a series without an event or a change of the series set.
+  private zeroed = 0;
+  // The last readout and what it was read at: handed out again while nothing changed.
+  private lastReadout: { at: readonly number[]; readout: HistogramReadout } | undefined;
 
   /**
    * Creates the histogram and registers it in `config.registers` (default: prom-client's global
@@ -290,6 +294,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     series.seen = this.policy.clock.now;
     // prom-client's zero() starts the series afresh, reported under these labels.
     series.labels = copyLabels(labels);
+    this.zeroed++;
     this.agg.flush();
     this.deleteKey(series);
     if (series.handle instanceof NativeHandle) series.handle.native.clear();
@@ -504,19 +509,35 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     if (this.shared) return undefined;
     await runCollect(this as { collect?: () => unknown });
     this.sweep();
+    // Every change to the rows is an event the aggregator counts (flushed first), a change of the
+    // series set, zero(), or an overflowed event; none of them since the last readout: it stands.
+    const overflow = this.index.overflow;
+    const at = [
+      this.agg.stats().flushed,
+      this.index.changes,
+      this.zeroed,
+      overflow === undefined ? -1 : (classicHandle(overflow.handle) as OverflowHistogram).count,
+    ];
+    const last = this.lastReadout;
+    if (last !== undefined && at.every((v, i) => v === last.at[i])) return last.readout;
     const { labels, rows, stride } = this.seriesRows();
-    return { kind: 'histogram', name: this.name, help: this.help, bounds: this.bounds, labels, rows, stride };
+    const readout: HistogramReadout = {
+      kind: 'histogram',
+      name: this.name,
+      help: this.help,
+      bounds: this.bounds,
+      labels,
+      rows,
+      stride,
+    };
+    this.lastReadout = { at, readout };
+    return readout;
   }
 
   /** @internal */
   [SERIES_STATS](): SeriesStats {
     this.sweep();
-    return {
-      series: this.index.size + (this.index.overflow === undefined ? 0 : 1),
-      overflowEvents: this.policy.overflowEvents,
-      expiredSeries: this.policy.expiredSeries,
-      bytes: this.agg.stats().bytes + seriesHeapBytes(this.index),
-    };
+    return seriesStatsOf(this.index, this.policy, this.agg.stats().bytes);
   }
 }
 

@@ -10,7 +10,7 @@
 // never before ttl has passed since the update.
 import type { IndexedSeries, LabelIndex, SeriesClock } from '../metrics/label-index';
 import { rangeError, typeError } from '../runtime/errors';
-import { isObject } from './shared';
+import { isObject, type SeriesStats } from './shared';
 
 export { OVERFLOW_LABEL } from '../metrics/exposition';
 
@@ -145,6 +145,20 @@ export class SeriesPolicy {
 const SERIES_HEAP_BYTES = 320;
 const NODE_HEAP_BYTES = 1460;
 const STRING_HEAP_BYTES = 16;
+
+/** What a metric reports to self-metrics: its series (the overflow series counted), its policy's counts, and memory. */
+export function seriesStatsOf<S extends IndexedSeries>(
+  index: LabelIndex<S>,
+  policy: SeriesPolicy,
+  offHeapBytes: number,
+): SeriesStats {
+  return {
+    series: index.size + (index.overflow === undefined ? 0 : 1),
+    overflowEvents: policy.overflowEvents,
+    expiredSeries: policy.expiredSeries,
+    bytes: offHeapBytes + seriesHeapBytes(index),
+  };
+}
 
 /** An estimate of the JavaScript heap held by index's series (see the measurements above). */
 export function seriesHeapBytes<S extends IndexedSeries>(index: LabelIndex<S>): number {

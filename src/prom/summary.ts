@@ -1,27 +1,32 @@
 // tophash/prom's Summary: prom-client's class, its quantiles from a mergeable
-// sketch with a stated relative error (src/metrics/quantile-sketch.ts) over
-// prom-client's sliding window (src/metrics/sketch-window.ts).
+// native sketch with a stated relative error over prom-client's sliding window
+// (native/core/quantile_sketch.h, sketch_window.h; staged by
+// src/metrics/summary-sketches.ts).
 import { format } from 'node:util';
 
 import * as client from 'prom-client';
 
 import { LabelIndex, type IndexedSeries, type LabelObject } from '../metrics/label-index';
-import { SketchWindow } from '../metrics/sketch-window';
+import { SummarySketches } from '../metrics/summary-sketches';
 import { rangeError, typeError } from '../runtime/errors';
+import { OVERFLOW_LABEL, SeriesPolicy, seriesOptions, seriesStatsOf, type SeriesLimitOptions } from './series-policy';
 import {
   checkLabelNames,
   isObject,
   labelsFromArgs,
   rejectUnknownConfig,
   runCollect,
+  SERIES_STATS,
   startTimer,
   type LabelValues,
+  type SeriesStats,
 } from './shared';
 
 interface SummarySeries extends IndexedSeries {
   count: number;
   sum: number;
-  window: SketchWindow;
+  /** The series' window in the metric's native sketches. */
+  slot: number;
 }
 
 /** A summary child bound to one label set, as `labels(...)` returns it. */
@@ -35,7 +40,7 @@ export interface SummaryChild<T extends string> {
 function checkOptions(config: unknown): void {
   if (!isObject(config)) return;
   // compressCount tunes prom-client's t-digest and has no counterpart here; it is accepted so that
-  // prom-client code moves over unchanged. maxSeries and ttl are known names refused below.
+  // prom-client code moves over unchanged.
   rejectUnknownConfig(config, [
     'percentiles',
     'maxAgeSeconds',
@@ -59,13 +64,6 @@ function checkOptions(config: unknown): void {
       throw rangeError('a positive number', 'config.maxAgeSeconds', maxAgeSeconds);
     }
   }
-  // Taken by the other metrics; refused rather than ignored here.
-  for (const option of ['maxSeries', 'ttl'] as const) {
-    const value = (config as Record<string, unknown>)[option];
-    if (value !== undefined) {
-      throw rangeError(`no ${option} on a Summary (not supported yet)`, `config.${option}`, value);
-    }
-  }
   if (ageBuckets !== undefined) {
     if (typeof ageBuckets !== 'number') throw typeError('a positive integer', 'config.ageBuckets', ageBuckets);
     if (!Number.isSafeInteger(ageBuckets) || ageBuckets < 1) {
@@ -76,12 +74,14 @@ function checkOptions(config: unknown): void {
 
 /**
  * prom-client's `Summary`: same options (`percentiles`, `maxAgeSeconds`, `ageBuckets`,
- * `pruneAgedBuckets`) and methods, its quantiles from a DDSketch-style sketch whose every quantile
- * is within a relative error of 1 % of the exact one (prom-client's
- * t-digest gives no bound). With `maxAgeSeconds` and `ageBuckets` the window slides as
+ * `pruneAgedBuckets`) and methods, its quantiles from a native DDSketch-style sketch whose every
+ * quantile is within a relative error of 1 % of the exact one (prom-client's t-digest gives no
+ * bound). With `maxAgeSeconds` and `ageBuckets` the window slides as
  * prom-client's does; a value goes into its own period's sketch only, and a read merges the periods.
  * The `q`-quantile is the value of rank `floor(q (count - 1))`; `_sum` and `_count` cover every
- * observation, as in prom-client.
+ * observation, as in prom-client. `maxSeries` and `ttl` work as on the other metrics: label sets
+ * past the limit share one overflow series (its own window), and a series idle for `ttl` ms is
+ * removed before the next read, its window freed.
  */
 export class Summary<T extends string = string> extends client.Summary<T> {
   /** The metric name. */
@@ -100,6 +100,10 @@ export class Summary<T extends string = string> extends client.Summary<T> {
   declare private readonly ageBuckets?: number;
   declare private readonly pruneAgedBuckets?: boolean;
   private index!: LabelIndex<SummarySeries>;
+  private policy!: SeriesPolicy;
+  private sketches!: SummarySketches;
+  private qs!: Float64Array;
+  private out!: Float64Array;
 
   /**
    * Creates the summary and registers it in `config.registers` (default: the global registry).
@@ -107,21 +111,37 @@ export class Summary<T extends string = string> extends client.Summary<T> {
    * @param config - prom-client's summary options: `name`, `help`, `labelNames`, `percentiles`,
    *   `maxAgeSeconds`, `ageBuckets`, `pruneAgedBuckets`, `registers`, `aggregator`, `collect`
    */
-  constructor(config: client.SummaryConfiguration<T>) {
+  constructor(config: client.SummaryConfiguration<T> & SeriesLimitOptions) {
     checkOptions(config);
+    const limits = seriesOptions(config, false);
     super(config);
     const names = [...this.labelNames] as string[];
-    this.index = new LabelIndex<SummarySeries>(names, (labels, values) => ({
+    this.sketches = new SummarySketches(this.maxAgeSeconds, this.ageBuckets);
+    this.qs = Float64Array.from(this.percentiles);
+    this.out = new Float64Array(this.qs.length);
+    const policy = new SeriesPolicy(limits);
+    this.policy = policy;
+    const series = (labels: Record<string, string | number>, values: string[]): SummarySeries => ({
       labels,
       values,
       alive: true,
-      seen: 0,
+      seen: policy.clock.now,
       count: 0,
       sum: 0,
-      window: new SketchWindow(this.maxAgeSeconds, this.ageBuckets),
-    }));
+      slot: this.sketches.open(),
+    });
+    const limit =
+      limits.maxSeries === undefined
+        ? undefined
+        : { maxSeries: limits.maxSeries, overflow: () => series({ [OVERFLOW_LABEL]: 'true' }, []) };
+    this.index = new LabelIndex<SummarySeries>(names, series, limit);
     // prom-client starts an unlabelled summary with its one (empty) series.
     if (names.length === 0) this.index.resolve({});
+  }
+
+  /** Observations recorded into the overflow series (label sets past `maxSeries`) so far. */
+  get overflowEvents(): number {
+    return this.policy.overflowEvents;
   }
 
   /**
@@ -143,9 +163,11 @@ export class Summary<T extends string = string> extends client.Summary<T> {
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw new TypeError(`Value is not a valid number: ${format(value)}`);
     }
-    series.window.add(value);
+    this.sketches.add(series.slot, value);
     series.count++;
     series.sum += value;
+    series.seen = this.policy.clock.now;
+    if (series === this.index.overflow) this.policy.overflowEvents++;
   }
 
   /**
@@ -188,15 +210,17 @@ export class Summary<T extends string = string> extends client.Summary<T> {
   remove(...args: unknown[]): void {
     const labels = labelsFromArgs(this.labelNames, args);
     checkLabelNames(this.labelNames, labels);
-    this.index.remove(labels);
+    const series = this.index.remove(labels);
+    if (series !== undefined) this.sketches.close(series.slot);
   }
 
   /** Empties every series (they stay, at zero), as prom-client's reset() does. */
   reset(): void {
     // prom-client's constructor calls reset() before this class has set its fields.
     if (this.index === undefined) return super.reset();
-    for (const series of this.index.series()) {
-      series.window.reset();
+    const overflow = this.index.overflow;
+    for (const series of overflow === undefined ? this.index.series() : [...this.index.series(), overflow]) {
+      this.sketches.reset(series.slot);
       series.count = 0;
       series.sum = 0;
     }
@@ -205,13 +229,17 @@ export class Summary<T extends string = string> extends client.Summary<T> {
   /** The metric as prom-client's registry reads it (`getMetricsAsJSON` shape). */
   async get(): Promise<client.MetricObjectWithValues<client.MetricValueWithName<T>>> {
     await runCollect(this as { collect?: () => unknown });
+    this.sweep();
     const values: { labels: Record<string, string | number>; value: number; metricName?: string }[] = [];
-    for (const series of [...this.index.series()]) {
-      if (this.pruneAgedBuckets && series.window.size() === 0) {
+    const overflow = this.index.overflow;
+    for (const series of overflow === undefined ? [...this.index.series()] : [...this.index.series(), overflow]) {
+      const size = this.sketches.quantiles(series.slot, this.qs, this.out);
+      if (this.pruneAgedBuckets && size === 0) {
         this.index.removeSeries(series);
+        this.sketches.close(series.slot);
         continue;
       }
-      const quantiles = series.window.quantiles(this.percentiles);
+      const quantiles = this.out;
       this.percentiles.forEach((quantile, i) => {
         // prom-client reports an empty window's quantiles as 0.
         const value = quantiles[i];
@@ -227,5 +255,16 @@ export class Summary<T extends string = string> extends client.Summary<T> {
       values,
       aggregator: this.aggregator,
     } as unknown as client.MetricObjectWithValues<client.MetricValueWithName<T>>;
+  }
+
+  /** @internal */
+  [SERIES_STATS](): SeriesStats {
+    this.sweep();
+    return seriesStatsOf(this.index, this.policy, this.sketches.stats().bytes);
+  }
+
+  // Removes the series idle for ttl, their windows freed.
+  private sweep(): void {
+    this.policy.sweep(this.index, (series) => this.sketches.close(series.slot));
   }
 }

@@ -6,7 +6,7 @@ import type { ExpositionFamily, ExpositionSeries } from '../metrics/exposition';
 import { LabelIndex, type IndexedSeries, type LabelObject } from '../metrics/label-index';
 import { CodedError } from '../runtime/errors';
 import { segmentName, sharedOption } from './cluster';
-import { OVERFLOW_LABEL, seriesHeapBytes, type SeriesPolicy } from './series-policy';
+import { OVERFLOW_LABEL, seriesStatsOf, type SeriesPolicy } from './series-policy';
 import { checkLabelNames, labelsFromArgs, runCollect, type SeriesStats } from './shared';
 
 export interface ValueSeries extends IndexedSeries {
@@ -140,12 +140,7 @@ export async function valueFamilies(
 /** What a Counter or Gauge reports to self-metrics. */
 export function valueSeriesStats(index: LabelIndex<ValueSeries>, policy: SeriesPolicy): SeriesStats {
   policy.sweep(index);
-  return {
-    series: index.size + (index.overflow === undefined ? 0 : 1),
-    overflowEvents: policy.overflowEvents,
-    expiredSeries: policy.expiredSeries,
-    bytes: seriesHeapBytes(index),
-  };
+  return seriesStatsOf(index, policy, 0);
 }
 
 function valueValues(

@@ -85,6 +85,35 @@ export interface NativeBpfMap {
   close(): void;
 }
 
+/** What {@link NativeSummarySketches.stats} reports. */
+export interface SummarySketchStats {
+  /** Series (slots) open. */
+  series: number;
+  /** Observations counted by the native sketches since creation. */
+  observations: number;
+  /** Sketch buckets holding a value, over every series and period. */
+  buckets: number;
+  /** Off-heap bytes held (also reported to V8). */
+  bytes: number;
+  /** The relative error of every quantile. */
+  relativeError: number;
+}
+
+/** One Summary's quantile sketches, a sliding window per series (slot). */
+export interface NativeSummarySketches {
+  /** A new empty window created at `now` (ms); its slot. */
+  open(now: number): number;
+  /** Frees a slot for reuse. */
+  close(slot: number): void;
+  /** Counts values[i] in slots[i]'s window at times[i] (ms) for i < n; times only for a sliding window. */
+  record(slots: Uint32Array, values: Float64Array, times: Float64Array | undefined, n: number): void;
+  /** The qs-quantiles of slot's window at `now` into out (NaN when empty); returns the values in the window. */
+  quantiles(slot: number, now: number, qs: Float64Array, out: Float64Array): number;
+  /** Empties slot's window. */
+  reset(slot: number): void;
+  stats(): SummarySketchStats;
+}
+
 /** A pinned file's or snapshot's validated header, as `readPinned`/`readSnapshotShape` report it. @internal */
 export interface PinnedBpfShape {
   type: 'hash' | 'lru_hash';
@@ -259,6 +288,8 @@ export interface NativeAddon {
     /** Status: 0 ok, 2 ENOENT. */
     delete(handle: NativeMapHandle, key: Uint8Array): number;
   };
+  /** periods >= 1; periodMs > 0, or Infinity for a window that never slides. */
+  SummarySketches: new (periods: number, periodMs: number) => NativeSummarySketches;
   kernels(): KernelInfo[];
   cpu(): CpuInfo;
   hashBytes(data: Uint8Array, seed?: bigint, kernel?: string): bigint;
