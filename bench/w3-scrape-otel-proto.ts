@@ -18,7 +18,7 @@ import { TophashMetricProducer } from '../src/otel';
 import { Histogram, Registry } from '../src/prom';
 import { metricFamilyType } from '../src/prom/protobuf';
 import { DEFAULT_BUCKETS, LABEL_NAMES, oracleOf, verifyTotals, type Events } from './w3-events';
-import { METRIC_HELP, METRIC_NAME, otelState, type SeriesTotals } from './w3-systems';
+import { METRIC_HELP, METRIC_NAME, recordedOtelState, type SeriesTotals } from './w3-systems';
 import type { ScrapeSystem } from './workloads/w3';
 
 /** What Prometheus sends with native histograms enabled. */
@@ -144,10 +144,7 @@ function sdkCollect(): ScrapeSystem {
     what: 'reader.collect()',
     unavailable: () => null,
     prepare(ev) {
-      const state = otelState();
-      const { route, method, status } = ev.space;
-      const attrs = route.map((_, c) => ({ route: route[c], method: method[c], status: status[c] }));
-      for (let i = 0; i < ev.n; i++) state.histogram.record(ev.latency[i], attrs[ev.combo[i]]);
+      const { state, attrs } = recordedOtelState(ev);
       const recorded = new Recorded(ev);
       return {
         beforeSample: () => recorded.update((c, v) => state.histogram.record(v, attrs[c])),

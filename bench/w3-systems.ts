@@ -327,6 +327,18 @@ export function otelState(): OtelState {
   return { reader, histogram };
 }
 
+/**
+ * A fresh OTel state with every event of ev recorded, and each combo's attributes (the scrape
+ * rows' starting point).
+ */
+export function recordedOtelState(ev: Events): { state: OtelState; attrs: Record<string, string>[] } {
+  const state = otelState();
+  const { route, method, status } = ev.space;
+  const attrs = route.map((_, c) => ({ route: route[c], method: method[c], status: status[c] }));
+  for (let i = 0; i < ev.n; i++) state.histogram.record(ev.latency[i], attrs[ev.combo[i]]);
+  return { state, attrs };
+}
+
 export async function otelReadout(reader: MetricReader, space: LabelSpace): Promise<SeriesTotals[]> {
   const { resourceMetrics, errors } = await reader.collect();
   if (errors.length > 0) throw new Error(`W3: OTel collect() reported ${errors.length} errors: ${String(errors[0])}`);

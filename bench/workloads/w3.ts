@@ -36,7 +36,7 @@ import {
   dropInUnavailable,
   labelsAggregator,
   otelReadout,
-  otelState,
+  recordedOtelState,
   systems,
   type System,
 } from '../w3-systems';
@@ -64,7 +64,7 @@ interface ScrapePlan {
   samples: number;
   warmup: number;
 }
-const SCRAPE_PLAN: ScrapePlan = { samples: 5, warmup: 1 };
+const SCRAPE_PLAN: ScrapePlan = { samples: 11, warmup: 3 };
 /** --quick keeps CI short: prom-client needs ~1 s per 10k-series scrape. */
 function quickScrapePlan(series: number): ScrapePlan {
   return series > 1000 ? { samples: 1, warmup: 0 } : { samples: 3, warmup: 1 };
@@ -211,10 +211,7 @@ function scrapeSystems(): ScrapeSystem[] {
       what: 'reader.collect() (no text)',
       unavailable: () => null,
       prepare(ev) {
-        const state = otelState();
-        const { route, method, status } = ev.space;
-        const attrs = route.map((_, c) => ({ route: route[c], method: method[c], status: status[c] }));
-        for (let i = 0; i < ev.n; i++) state.histogram.record(ev.latency[i], attrs[ev.combo[i]]);
+        const { state } = recordedOtelState(ev);
         return {
           scrape: () => state.reader.collect(),
           // Cumulative temporality: a second collect reads the same totals.

@@ -160,8 +160,9 @@ function readoutFamily(metric: object, readout: HistogramReadout, defaults: Labe
     derived[i] = d;
     const row = i * stride;
     // A plain array, which the data point then carries as its counts without another copy.
-    const buckets: number[] = [];
-    for (let at = row + ROW_BUCKETS; at < row + stride; at++) buckets.push(rows[at]);
+    // Sized up front: grown by push, it was reallocated twice per series.
+    const buckets = new Array<number>(stride - ROW_BUCKETS);
+    for (let j = 0; j < buckets.length; j++) buckets[j] = rows[row + ROW_BUCKETS + j];
     series[i] = {
       key: d.key,
       attributes: d.attributes,
