@@ -36,6 +36,7 @@ export { CodedError } from './runtime/errors';
 export { BpfMap, BpfBatchError, BPF_ANY, BPF_NOEXIST, BPF_EXIST } from './ebpf/bpfmap';
 export type {
   BpfMapOptions,
+  BpfLoadOptions,
   BpfOpenOptions,
   BpfMapType,
   BpfUpdateFlags,
@@ -61,6 +62,7 @@ export type {
   AggStats,
   AggBatch,
   AggBatchOptions,
+  AggLoadOptions,
   AggPrometheusOptions,
   AggregatorToken,
   SharedOptions,

@@ -4,15 +4,14 @@
 // reporting each finished save; it is killed just after a report, so the
 // kill lands in the next save more often than not. Temporary files it leaves
 // are never the path that load opens.
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { U64Map } from '../src/index';
+import { killAfter, saver } from './kill-saver';
 import { snapshotDir } from './snapshot-dir';
 
-const entry = path.join(__dirname, '..', 'dist', 'src', 'index.js');
 const file = snapshotDir('kill');
 const N = 400_000;
 const GENERATION = 2 ** 52; // a key outside 0..N-1 that holds the save's generation
@@ -28,28 +27,6 @@ for (let gen = 1; ; gen++) {
 }
 `;
 
-function saver(target: string): ChildProcess {
-  return spawn(process.execPath, ['-e', childSource], {
-    env: { ...process.env, TOPHASH_ENTRY: entry, TOPHASH_SNAPSHOT: target },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-}
-
-// Resolves with the last generation reported once `after` saves were, having killed the child.
-function killAfter(child: ChildProcess, after: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let last = 0;
-    child.on('message', (gen: number) => {
-      last = gen;
-      if (gen === after) child.kill('SIGKILL');
-    });
-    child.once('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve(last);
-      else reject(new Error(`the saver exited with ${code} before it was killed`));
-    });
-  });
-}
-
 describe.runIf(process.platform === 'linux')('kill -9 during save', () => {
   it('leaves the previous snapshot loadable and equal to what it was', async () => {
     const target = file('victim.thm');
@@ -58,7 +35,7 @@ describe.runIf(process.platform === 'linux')('kill -9 during save', () => {
     before.save(target);
 
     for (const after of [1, 2, 3]) {
-      const reported = await killAfter(saver(target), after);
+      const reported = await killAfter(saver(childSource, target), after);
       const loaded = U64Map.load(target);
       // The save after the last report may have renamed its file before the kill.
       const gen = loaded.get(GENERATION);
@@ -84,7 +61,7 @@ describe.runIf(process.platform === 'linux')('kill -9 during save', () => {
     const before = new U64Map({ seed: 1n });
     before.set(5, 50);
     before.save(target);
-    const child = saver(target);
+    const child = saver(childSource, target);
     // Killed as soon as it runs: its first save (400k entries) is rarely done by then.
     child.once('spawn', () => child.kill('SIGKILL'));
     await new Promise((resolve) => child.once('exit', resolve));

@@ -90,6 +90,10 @@ Napi::Function AggregatorBinding::Define(Napi::Env env) {
                          InstanceMethod<&AggregatorBinding::RenderAsync>("renderAsync"),
                          InstanceMethod<&AggregatorBinding::Publish>("publish"),
                          StaticMethod<&AggregatorBinding::UnlinkShared>("unlinkShared"),
+                         InstanceMethod<&AggregatorBinding::Save>("save"),
+                         InstanceMethod<&AggregatorBinding::SaveAsync>("saveAsync"),
+                         InstanceMethod<&AggregatorBinding::Restore>("restore"),
+                         StaticMethod<&AggregatorBinding::ReadSnapshotMeta>("readSnapshotMeta"),
                          CloseMethod(),
                      });
 }

@@ -98,6 +98,14 @@ class AggregatorBinding : public BindingBase<AggregatorBinding, AggregatorRecord
   Napi::Value Wake(const Napi::CallbackInfo& info);
   Napi::Value Share(const Napi::CallbackInfo& info);
   Napi::Value RenderAsync(const Napi::CallbackInfo& info);
+  // Snapshots (aggregator_snapshot_binding.cpp): save/saveAsync(path, meta),
+  // restore(path, hash?) into a new aggregator, readSnapshotMeta(path).
+  Napi::Value Save(const Napi::CallbackInfo& info);
+  Napi::Value SaveAsync(const Napi::CallbackInfo& info);
+  Napi::Value Restore(const Napi::CallbackInfo& info);
+  static Napi::Value ReadSnapshotMeta(const Napi::CallbackInfo& info);
+  // The snapshot's bytes, the engine locked (every ring drained) meanwhile.
+  std::vector<uint8_t> snapshot_bytes(Napi::Env env, const std::string& meta);
   // Processes: publishes this process's shard now.
   Napi::Value Publish(const Napi::CallbackInfo& info);
   static Napi::Value UnlinkShared(const Napi::CallbackInfo& info);

@@ -11,6 +11,7 @@
 #include "addon/errors.h"
 #include "addon/snapshot_args.h"
 #include "addon/typed_arrays.h"
+#include "core/bpf_snapshot.h"
 #include "core/fixed_map.h"
 #include "core/pinned_table.h"
 #include "cpu/cpu_registry.h"
@@ -95,6 +96,17 @@ auto guard_coded(Napi::Env env, F&& f) -> decltype(f()) {
 
 const char* type_name(core::BpfType t) { return t == core::BpfType::kHash ? "hash" : "lru_hash"; }
 
+// { type, keySize, valueSize, maxEntries }: what a file says the map is.
+Napi::Object shape_object(Napi::Env env, core::BpfType type, size_t key_size, size_t value_size,
+                          uint64_t max_entries) {
+  auto o = Napi::Object::New(env);
+  o.Set("type", type_name(type));
+  o.Set("keySize", static_cast<double>(key_size));
+  o.Set("valueSize", static_cast<double>(value_size));
+  o.Set("maxEntries", static_cast<double>(max_entries));
+  return o;
+}
+
 }  // namespace
 
 Napi::Function BpfMapBinding::Define(Napi::Env env) {
@@ -107,6 +119,9 @@ Napi::Function BpfMapBinding::Define(Napi::Env env) {
                          StaticMethod<&BpfMapBinding::Unpin>("unpin"),
                          InstanceMethod<&BpfMapBinding::Pin>("pin"),
                          InstanceMethod<&BpfMapBinding::PinnedPath>("pinnedPath"),
+                         InstanceMethod<&BpfMapBinding::Save>("save"),
+                         InstanceMethod<&BpfMapBinding::SaveAsync>("saveAsync"),
+                         StaticMethod<&BpfMapBinding::ReadSnapshotShape>("readSnapshotShape"),
                          InstanceMethod<&BpfMapBinding::GetNextKey>("getNextKey"),
                          InstanceMethod<&BpfMapBinding::LookupBatch>("lookupBatch"),
                          InstanceMethod<&BpfMapBinding::UpdateBatch>("updateBatch"),
@@ -119,10 +134,13 @@ Napi::Function BpfMapBinding::Define(Napi::Env env) {
 
 // new NativeBpfMap(type: 'hash' | 'lru_hash', keySize, valueSize, maxEntries,
 //                  seed?: bigint, match?: string, hash?: string,
-//                  scratch: Uint8Array of valueSize bytes, pinned?: string)
+//                  scratch: Uint8Array of valueSize bytes, pinned?: string,
+//                  snapshot?: string)
 // With `pinned`, opens that pinned file instead (seed and match unused); the
 // sizes and type must be the ones readPinned reported (ERR_PIN_CORRUPT if the
-// file changed since).
+// file changed since). With `snapshot`, loads that snapshot file (seed
+// unused), whose sizes and type must be the ones readSnapshotShape reported
+// (ERR_SNAPSHOT_CHANGED if the file changed since).
 BpfMapBinding::BpfMapBinding(const Napi::CallbackInfo& info) : BindingBase(info) {
   Napi::Env env = info.Env();
   constexpr const char* kTypes = "'hash' or 'lru_hash'";
@@ -151,12 +169,15 @@ BpfMapBinding::BpfMapBinding(const Napi::CallbackInfo& info) : BindingBase(info)
     guard_alloc(env, "Out of memory: the map could not be opened", [&] {
       engine_ = guard_coded(env, [&] { return core::BpfMap::open_pinned(path, forced); });
     });
-    if (engine_->type() != type || engine_->key_size() != key_size ||
-        engine_->value_size() != value_size || engine_->max_entries() != max_entries) {
-      engine_.reset();
-      throw_code(env, core::kPinCorrupt,
-                 "The pinned map '" + path + "' changed while being opened");
-    }
+    check_shape(env, type, key_size, value_size, max_entries, core::kPinCorrupt,
+                "The pinned map '" + path + "' changed while being opened");
+  } else if (!info[9].IsUndefined()) {
+    const std::string path = path_arg(info[9], "path");
+    const hash::HashKernel* forced = info[6].IsUndefined() ? nullptr : kernels.hash;
+    guard_snapshot(env, "Out of memory: the snapshot could not be loaded",
+                   [&] { engine_ = core::BpfMap::load(path, kernels.match, forced); });
+    check_shape(env, type, key_size, value_size, max_entries, "ERR_SNAPSHOT_CHANGED",
+                "The snapshot '" + path + "' changed while being loaded");
   } else {
     guard_alloc(env, "Out of memory: the map could not be created", [&] {
       engine_ = std::make_unique<core::BpfMap>(type, key_size, value_size, max_entries,
@@ -165,6 +186,18 @@ BpfMapBinding::BpfMapBinding(const Napi::CallbackInfo& info) : BindingBase(info)
   }
   expose_handle(info);
   report_memory(env);
+}
+
+// The map just opened or loaded has the shape JavaScript was told, else it
+// is dropped and `code` thrown: the file changed between the two reads.
+void BpfMapBinding::check_shape(Napi::Env env, core::BpfType type, size_t key_size,
+                                size_t value_size, uint64_t max_entries, const char* code,
+                                const std::string& message) {
+  if (engine_->type() != type || engine_->key_size() != key_size ||
+      engine_->value_size() != value_size || engine_->max_entries() != max_entries) {
+    engine_.reset();
+    throw_code(env, code, message);
+  }
 }
 
 // lookup(handle, key) -> whether key is present; its value is copied to the
@@ -307,12 +340,7 @@ Napi::Value BpfMapBinding::ReadPinned(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string path = path_arg(info[0], "path");
   const core::PinnedShape s = guard_coded(env, [&] { return core::PinnedTable::read_shape(path); });
-  auto o = Napi::Object::New(env);
-  o.Set("type", type_name(s.type));
-  o.Set("keySize", static_cast<double>(s.key_size));
-  o.Set("valueSize", static_cast<double>(s.value_size));
-  o.Set("maxEntries", static_cast<double>(s.max_entries));
-  return o;
+  return shape_object(env, s.type, s.key_size, s.value_size, s.max_entries);
 }
 
 // unpin(path): removes a pinned file's name; maps open on it keep working.
@@ -340,6 +368,38 @@ Napi::Value BpfMapBinding::PinnedPath(const Napi::CallbackInfo& info) {
   const std::string* path = open(env).pinned_path();
   if (path == nullptr) return env.Undefined();
   return Napi::String::New(env, *path);
+}
+
+// save(path): the map's snapshot, written crash-safely (core/snapshot_file.h).
+Napi::Value BpfMapBinding::Save(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  core::BpfMap& m = open(env);
+  const std::string path = path_arg(info[0], "path");
+  guard_snapshot(env, kOutOfMemory, [&] { m.save(path); });
+  report_memory(env);
+  return env.Undefined();
+}
+
+// saveAsync(path) -> Promise<undefined>: save() on the libuv pool; the map
+// is busy (EBUSY) until it settles, so the file is the map as it was when
+// called.
+Napi::Value BpfMapBinding::SaveAsync(const Napi::CallbackInfo& info) {
+  open(info.Env());
+  auto run = [this, path = path_arg(info[0], "path")](double*, uint8_t*) -> size_t {
+    engine().save(path);
+    return 0;
+  };
+  return queue(info, "tophash:BpfMap.save", AsyncBatch::Op::kRun, 0, std::move(run), 0, nullptr);
+}
+
+// readSnapshotShape(path) -> { type, keySize, valueSize, maxEntries } of a
+// BpfMap snapshot, its header checked (the sections are checked by the load).
+Napi::Value BpfMapBinding::ReadSnapshotShape(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string path = path_arg(info[0], "path");
+  core::BpfSnapshotShape s{};
+  guard_snapshot(env, "Out of memory", [&] { s = core::read_bpf_file_shape(path); });
+  return shape_object(env, s.type, s.key_size, s.value_size, s.max_entries);
 }
 
 }  // namespace tophash::addon

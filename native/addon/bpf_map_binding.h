@@ -5,6 +5,8 @@
 #pragma once
 #include <napi.h>
 
+#include <string>
+
 #include "addon/binding_base.h"
 #include "core/bpf_map.h"
 
@@ -36,6 +38,12 @@ class BpfMapBinding : public BindingBase<BpfMapBinding, core::BpfMap> {
   static Napi::Value Unpin(const Napi::CallbackInfo& info);
   Napi::Value Pin(const Napi::CallbackInfo& info);
   Napi::Value PinnedPath(const Napi::CallbackInfo& info);
+  Napi::Value Save(const Napi::CallbackInfo& info);
+  Napi::Value SaveAsync(const Napi::CallbackInfo& info);
+  static Napi::Value ReadSnapshotShape(const Napi::CallbackInfo& info);
+
+  void check_shape(Napi::Env env, core::BpfType type, size_t key_size, size_t value_size,
+                   uint64_t max_entries, const char* code, const std::string& message);
 
   // lookup's landing buffer, a valueSize-byte Uint8Array private to the
   // TypeScript object: held here so a lookup reads one typed array, not two.

@@ -6,7 +6,9 @@
 #include <new>
 #include <type_traits>
 
+#include "core/aggregator_snapshot.h"
 #include "core/record_pool.h"
+#include "core/table_snapshot.h"
 #ifdef TOPHASH_TABLE_CHECKS
 #include "core/table_debug.h"
 #endif
@@ -313,6 +315,45 @@ class KeyedAggregator final : public Aggregator {
     return problem;
   }
 #endif
+
+  void write_snapshot(SnapshotSink& sink, const std::string& meta) override {
+    TableSnapshot::finish_growth(table_);
+    AggSnapshotWriter w(sink, meta);
+    const AggSnapshotState state{events_,  batches_,         dropped_,
+                                 evicted_, overflow_events_, overflow_row_ != kNoRecord,
+                                 {0, 0}};
+    w.state(state, overflow_row_ == kNoRecord ? nullptr : record(overflow_row_), stride_);
+    visit_entries([&](const EntryView& e) { w.entry(e, options_.key_kind, stride_); });
+    w.finish(options_, stride_, table_.hasher().kernel, TableSnapshot::B(table_),
+             TableSnapshot::seed(table_));
+  }
+
+  // Entries go back in scan order into a table of the saved B and seed, so
+  // they land in the same chains in the same order (aggregator_snapshot.h).
+  void restore_snapshot(SnapshotSource& src, const SnapshotLayout& layout,
+                        const hash::HashKernel* hash) override {
+    AggSnapshotReader r(src, layout, options_, stride_);
+    TableSnapshot::set_hash(table_, snapshot_hash_kernel(layout.header.hash_family, hash),
+                            layout.header.seed);
+    TableSnapshot::replace_array(table_, r.B());
+    StagedKeys key;
+    std::vector<double> row(stride_);
+    while (r.next(&key, row.data())) {
+      bool inserted = false;
+      const uint32_t at = resolve(Ops::key_at(key, 0), &inserted);
+      if (!inserted) r.duplicate();
+      std::memcpy(record(at), row.data(), stride_ * sizeof(double));
+    }
+    const AggSnapshotState& s = r.state();
+    events_ = s.events;
+    batches_ = s.batches;
+    dropped_ = s.dropped;
+    evicted_ = s.evicted;
+    overflow_events_ = s.overflow_events;
+    if (overflow_row_ != kNoRecord) {
+      std::memcpy(record(overflow_row_), r.overflow_row(), stride_ * sizeof(double));
+    }
+  }
 
   uint64_t bytes() const override {
     return table_.bytes() + pool_.bytes() + keys_.capacity() * sizeof(Owned) +

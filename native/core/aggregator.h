@@ -53,6 +53,10 @@
 
 namespace tophash::core {
 
+class SnapshotSink;
+class SnapshotSource;
+struct SnapshotLayout;
+
 inline constexpr uint32_t kKeyedEvent = 0x80000000u;
 inline constexpr uint32_t kNoRecord = 0xFFFFFFFFu;
 inline constexpr size_t kRecordHeader = 4;  // count, sum, min, max
@@ -160,6 +164,16 @@ class Aggregator {
   virtual const char* hash_name() const = 0;
   // Off-heap bytes held, without walking the entries (for V8's accounting).
   virtual uint64_t bytes() const = 0;
+  // Writes the aggregation's snapshot (core/aggregator_snapshot.h): `meta`,
+  // the caller's description of its options, then its entries in scan
+  // order. Finishes a growth in progress first.
+  virtual void write_snapshot(SnapshotSink& sink, const std::string& meta) = 0;
+  // Fills this aggregator, new and empty, from a snapshot written by one of
+  // the same options (else ERR_SNAPSHOT_CORRUPT). hash: a kernel of the
+  // file's family, or null to pick one. Throws SnapshotError or
+  // std::bad_alloc.
+  virtual void restore_snapshot(SnapshotSource& src, const SnapshotLayout& layout,
+                                const hash::HashKernel* hash) = 0;
 #ifdef TOPHASH_TABLE_CHECKS
   // core/table_debug.h's check of the key table and its rows ("" when
   // sound); test builds only.

@@ -9,10 +9,13 @@
 #include <new>
 #include <stdexcept>
 
+#include "core/bpf_snapshot.h"
 #include "core/byte_keys.h"
 #include "core/fixed_map.h"
 #include "core/pinned_table.h"
 #include "core/record_pool.h"
+#include "core/snapshot_file.h"
+#include "core/snapshot_reader.h"
 #include "cpu/cpu_registry.h"
 #ifdef TOPHASH_TABLE_CHECKS
 #include "core/table_debug.h"
@@ -42,6 +45,7 @@ struct BpfMap::Impl {
   virtual uint64_t seed() const = 0;
   virtual const hash::HashKernel* hash_kernel() const = 0;
   virtual const std::string* pinned_path() const { return nullptr; }
+  virtual void write_snapshot(SnapshotSink& sink) = 0;
 };
 
 namespace {
@@ -198,6 +202,17 @@ class BpfImpl final : public BpfMap::Impl {
     return {BpfStatus::kOk, count};
   }
 
+  void write_snapshot(SnapshotSink& sink) override {
+    const BpfSnapshotShape shape{lru_ ? BpfType::kLruHash : BpfType::kHash, key_size_, value_size_,
+                                 pool_.capacity(), pool_.handed_out()};
+    write_bpf_snapshot(sink, t_, pool_, shape, evictions_);
+  }
+
+  // Fills this new map from a snapshot whose header matched its shape.
+  void restore(SnapshotSource& src, const SnapshotLayout& layout, const BpfSnapshotShape& shape) {
+    read_bpf_sections(src, layout, shape, t_, pool_, value_stride_, &evictions_);
+  }
+
   BpfMap::BatchWrite delete_batch(const uint8_t* keys, size_t count) override {
     for (size_t i = 0; i < count; ++i) {
       const Key k = pad(keys + i * key_size_);
@@ -282,6 +297,12 @@ class BpfImpl final : public BpfMap::Impl {
   uint64_t evictions_ = 0;
 };
 
+[[noreturn]] void refuse_pinned_save(const std::string& path) {
+  throw SnapshotError("EINVAL", "A pinned map cannot be saved: its file '" + path +
+                                    "' already outlives the process, and other processes write "
+                                    "it; copy its entries into a new BpfMap to save them");
+}
+
 // A map whose entries live in a pinned file (core/pinned_table.h). Its
 // lookup copies the value out under the bucket lock, so the pointer handed
 // back is this object's buffer, not the shared record.
@@ -310,6 +331,7 @@ class PinnedImpl final : public BpfMap::Impl {
   uint64_t seed() const override { return t_->shape().seed; }
   const hash::HashKernel* hash_kernel() const override { return t_->hash_kernel(); }
   const std::string* pinned_path() const override { return &t_->path(); }
+  void write_snapshot(SnapshotSink&) override { refuse_pinned_save(t_->path()); }
 #ifdef TOPHASH_TABLE_CHECKS
   std::string check_invariants() const override {
     return check_pinned_table(t_->base(), t_->shape());
@@ -368,6 +390,17 @@ const hash::HashKernel* pinned_hash_kernel(hash::Family family, const hash::Hash
     if (k->family == family && cpu::supported(k->needs)) return k;
   }
   throw PinError(kPinHash, "No hash kernel of the pinned map's family runs on this CPU");
+}
+
+template <size_t N>
+std::unique_ptr<BpfMap::Impl> restore(SnapshotSource& src, const SnapshotLayout& layout,
+                                      const BpfSnapshotShape& s, const simd::MatchKernel* m,
+                                      const hash::HashKernel* h) {
+  auto impl =
+      std::make_unique<BpfImpl<N>>(s.type, s.key_size, s.value_size,
+                                   static_cast<uint32_t>(s.max_entries), m, h, layout.header.seed);
+  impl->restore(src, layout, s);
+  return impl;
 }
 
 template <size_t N>
@@ -444,6 +477,43 @@ std::unique_ptr<BpfMap> BpfMap::open_pinned(const std::string& path,
 }
 
 const std::string* BpfMap::pinned_path() const { return impl_->pinned_path(); }
+
+void BpfMap::write_snapshot(SnapshotSink& sink) { impl_->write_snapshot(sink); }
+
+void BpfMap::save(const std::string& path) {
+  if (const std::string* at = impl_->pinned_path()) refuse_pinned_save(*at);
+  AtomicFile file(path);
+  impl_->write_snapshot(file);
+  file.commit();
+}
+
+std::unique_ptr<BpfMap> BpfMap::read_snapshot(SnapshotSource& src, const simd::MatchKernel* m,
+                                              const hash::HashKernel* forced) {
+  const SnapshotLayout layout = read_snapshot_header(src);
+  const BpfSnapshotShape s = read_bpf_shape(layout.header);
+  const hash::HashKernel* h = snapshot_hash_kernel(layout.header.hash_family, forced);
+  std::unique_ptr<Impl> impl;
+  switch (fixed_key_class(s.key_size)) {
+    case 8: impl = restore<8>(src, layout, s, m, h); break;
+    case 16: impl = restore<16>(src, layout, s, m, h); break;
+    case 24: impl = restore<24>(src, layout, s, m, h); break;
+    case 32: impl = restore<32>(src, layout, s, m, h); break;
+    case 48: impl = restore<48>(src, layout, s, m, h); break;
+    case 64: impl = restore<64>(src, layout, s, m, h); break;
+    case 96: impl = restore<96>(src, layout, s, m, h); break;
+    case 128: impl = restore<128>(src, layout, s, m, h); break;
+    case 192: impl = restore<192>(src, layout, s, m, h); break;
+    default: impl = restore<256>(src, layout, s, m, h); break;
+  }
+  return std::unique_ptr<BpfMap>(
+      new BpfMap(s.type, s.key_size, s.value_size, s.max_entries, std::move(impl)));
+}
+
+std::unique_ptr<BpfMap> BpfMap::load(const std::string& path, const simd::MatchKernel* match,
+                                     const hash::HashKernel* hash) {
+  FileSource file(path);
+  return with_snapshot_path(path, [&] { return read_snapshot(file, match, hash); });
+}
 
 uint64_t BpfMap::size() const { return impl_->size(); }
 uint64_t BpfMap::bytes() const { return impl_->bytes(); }

@@ -50,6 +50,9 @@ namespace tophash::core {
 
 enum class BpfType { kHash, kLruHash };
 
+class SnapshotSink;
+class SnapshotSource;
+
 // The update flags of bpf(2).
 inline constexpr uint64_t kBpfAny = 0;
 inline constexpr uint64_t kBpfNoExist = 1;
@@ -140,6 +143,21 @@ class BpfMap {
                                              const hash::HashKernel* forced_hash);
   // The file the map is pinned at, or null.
   const std::string* pinned_path() const;
+
+  // Writes the map's snapshot (core/bpf_snapshot.h) to sink, after finishing
+  // a growth in progress. A pinned map throws SnapshotError (EINVAL): its
+  // file already outlives the process, and other processes write it.
+  void write_snapshot(SnapshotSink& sink);
+  // write_snapshot into the file at path, crash-safely (core/snapshot_file.h).
+  void save(const std::string& path);
+  // The map a snapshot holds, every index checked. hash: a kernel of the
+  // file's family, or null to pick one. Throws SnapshotError naming what is
+  // wrong, or std::bad_alloc.
+  static std::unique_ptr<BpfMap> read_snapshot(SnapshotSource& src, const simd::MatchKernel* match,
+                                               const hash::HashKernel* hash);
+  // read_snapshot from the file at path (named in error messages).
+  static std::unique_ptr<BpfMap> load(const std::string& path, const simd::MatchKernel* match,
+                                      const hash::HashKernel* hash);
 
   struct Impl;
 

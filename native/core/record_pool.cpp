@@ -90,6 +90,21 @@ void RecordPool::clear() {
   hand_ = 0;
 }
 
+void RecordPool::restore(uint32_t handed_out, uint32_t free_head, uint32_t in_use, uint32_t hand) {
+  while (allocated_ < handed_out) grow();
+  watermark_ = handed_out;
+  free_head_ = free_head;
+  in_use_ = in_use;
+  hand_ = hand;
+}
+
+uint32_t RecordPool::run_from(uint32_t i) const {
+  const size_t chunk = i >> shift_;
+  const uint64_t end =
+      (uint64_t{chunk} << shift_) + (chunk == 0 ? first_records_ : chunk_records(chunk));
+  return static_cast<uint32_t>(end - i);
+}
+
 uint32_t RecordPool::clock_victim() {
   for (;;) {
     if (hand_ >= watermark_) hand_ = 0;

@@ -95,6 +95,16 @@ class RecordPool {
   // out in use; the record stays in use, the caller's to reuse or give back.
   uint32_t clock_victim();
 
+  // For a pool read from a snapshot (a new pool): records [0, handed_out)
+  // get memory, their bytes the caller's to fill (see run_from), and the
+  // free list, the count in use and the CLOCK hand are as given. Throws
+  // std::bad_alloc. The caller has checked the free list and counts.
+  void restore(uint32_t handed_out, uint32_t free_head, uint32_t in_use, uint32_t hand);
+  // How many records from record i (< allocated()) are contiguous in memory.
+  uint32_t run_from(uint32_t i) const;
+  uint32_t free_head() const { return free_head_; }
+  uint32_t hand() const { return hand_; }
+
   uint32_t capacity() const { return capacity_; }
   uint32_t in_use() const { return in_use_; }
   // Records [0, handed_out()) have been handed out since creation or clear().

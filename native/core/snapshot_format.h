@@ -28,11 +28,16 @@ inline constexpr size_t kSnapshotAlign = 64;
 // Sections a version 1 file may list (a reader refuses more, before reading them).
 inline constexpr uint32_t kSnapshotMaxSections = 8;
 
-enum class SnapshotKeyKind : uint32_t { kU64 = 1, kBytes = 2 };
+// A reader refuses a kind it does not know (ERR_SNAPSHOT_KIND), so a kind
+// can be added without a new version.
+enum class SnapshotKeyKind : uint32_t { kU64 = 1, kBytes = 2, kBpf = 3, kAggregator = 4 };
 enum class SnapshotSection : uint32_t {
   kBuckets = 1,  // the 2^B buckets, overflow links as indices
   kOverflow = 2,  // the overflow buckets, in chain order
   kKeys = 3,  // byte keys too long for their slots, back to back
+  kRecords = 4,  // a BpfMap's record pool: its state, then its records
+  kOptions = 5,  // an Aggregator's options, as its caller describes them
+  kEntries = 6,  // an Aggregator's counters, then its keys and rows back to back
 };
 
 // Bytes 0..127 of the file. Magic, version and endianness mark come first

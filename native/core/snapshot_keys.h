@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/byte_keys.h"
+#include "core/fixed_map.h"
 #include "core/snapshot_format.h"
 #include "core/str_map.h"
 #include "core/table_snapshot.h"
@@ -47,6 +48,15 @@ struct SnapshotKeys<StrTable> {
       keys.insert(keys.end(), v.data, v.data + v.len);
     }
   }
+};
+
+// A BpfMap's table: fixed-width keys wholly in their slots, and a u32
+// record index as the value (the records go to a section of their own).
+template <size_t N>
+struct SnapshotKeys<Table<FixedKeyPolicy<N>, uint32_t>> {
+  static constexpr SnapshotKeyKind kKind = SnapshotKeyKind::kBpf;
+  static constexpr const char* kMapName = "BpfMap";
+  static constexpr bool kArena = false;
 };
 
 }  // namespace tophash::core

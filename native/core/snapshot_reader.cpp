@@ -30,6 +30,9 @@ const char* section_name(uint32_t kind) {
     case SnapshotSection::kBuckets: return "buckets";
     case SnapshotSection::kOverflow: return "overflow";
     case SnapshotSection::kKeys: return "keys";
+    case SnapshotSection::kRecords: return "records";
+    case SnapshotSection::kOptions: return "options";
+    case SnapshotSection::kEntries: return "entries";
   }
   return "unknown";
 }
@@ -115,47 +118,11 @@ uint64_t expected_length(const SnapshotHeader& h, SnapshotSection kind) {
 template <class T>
 void check_sections(const SnapshotHeader& h, const SnapshotSectionEntry* s, uint64_t file_bytes) {
   const uint32_t n = SnapshotKeys<T>::kArena ? 3 : 2;
-  if (h.section_count != n) {
-    fail(kSnapshotCorrupt, "The snapshot lists " + num(h.section_count) +
-                               " sections (offset 80); a " + SnapshotKeys<T>::kMapName +
-                               " snapshot has " + num(n));
-  }
   const SnapshotSection order[3] = {SnapshotSection::kBuckets, SnapshotSection::kOverflow,
                                     SnapshotSection::kKeys};
-  uint64_t at = snapshot_align(kSnapshotHeaderBytes + n * kSnapshotSectionBytes);
-  for (uint32_t i = 0; i < n; ++i) {
-    const std::string where = "section " + num(static_cast<uint64_t>(i)) +
-                              " (table entry at offset " +
-                              num(kSnapshotHeaderBytes + i * kSnapshotSectionBytes) + ")";
-    if (s[i].kind != static_cast<uint32_t>(order[i]) || s[i].reserved != 0) {
-      fail(kSnapshotCorrupt, "The snapshot's " + where + " is of kind " + num(s[i].kind) +
-                                 "; expected '" + section_name(static_cast<uint32_t>(order[i])) +
-                                 "'");
-    }
-    const uint64_t want = expected_length<T>(h, order[i]);
-    if (s[i].length != want) {
-      fail(kSnapshotCorrupt, "The snapshot's '" + std::string(section_name(s[i].kind)) + "' " +
-                                 where + " is " + num(s[i].length) +
-                                 " bytes; its header's counts need " + num(want));
-    }
-    if (s[i].offset != at) {
-      fail(kSnapshotCorrupt, "The snapshot's '" + std::string(section_name(s[i].kind)) +
-                                 "' section starts at offset " + num(s[i].offset) + "; expected " +
-                                 num(at));
-    }
-    if (s[i].length > file_bytes || s[i].offset > file_bytes - s[i].length) {
-      fail(kSnapshotTruncated, "The snapshot is truncated: its '" +
-                                   std::string(section_name(s[i].kind)) + "' section needs bytes " +
-                                   num(s[i].offset) + ".." + num(s[i].offset + s[i].length) +
-                                   " but the file has " + num(file_bytes));
-    }
-    at = i + 1 < n ? snapshot_align(s[i].offset + s[i].length) : s[i].offset + s[i].length;
-  }
-  if (file_bytes != at) {
-    fail(kSnapshotCorrupt, "The snapshot has " + num(file_bytes - at) +
-                               " bytes after its last section (which ends at offset " + num(at) +
-                               ")");
-  }
+  uint64_t lengths[3];
+  for (uint32_t i = 0; i < n; ++i) lengths[i] = expected_length<T>(h, order[i]);
+  check_section_layout(h, s, file_bytes, {order, lengths, n, SnapshotKeys<T>::kMapName});
 }
 
 void check_section_crc(const SnapshotSectionEntry& s, uint32_t crc) {
@@ -390,12 +357,7 @@ const hash::HashKernel* snapshot_hash_kernel(uint32_t family, const hash::HashKe
        std::string("No hash kernel of the ") + family_name(family) + " family runs on this CPU");
 }
 
-namespace {
-
-// Steps 1-4 of FORMAT.md: the header and section table, checked against
-// each other and the file's length, before any section is read.
-template <class T>
-SnapshotLayout read_layout(SnapshotSource& src) {
+SnapshotLayout read_snapshot_header(SnapshotSource& src) {
   const uint64_t file_bytes = src.size();
   SnapshotLayout layout;
   SnapshotHeader& h = layout.header;
@@ -426,8 +388,66 @@ SnapshotLayout read_layout(SnapshotSource& src) {
                                ") fails its checksum: stored " + hex(h.header_crc) + ", computed " +
                                hex(crc));
   }
-  check_shape<T>(h);
-  check_sections<T>(h, sections, file_bytes);
+  return layout;
+}
+
+void check_section_layout(const SnapshotHeader& h, const SnapshotSectionEntry* s,
+                          uint64_t file_bytes, const SectionPlan& want) {
+  const uint32_t n = want.count;
+  if (h.section_count != n) {
+    fail(kSnapshotCorrupt, "The snapshot lists " + num(h.section_count) +
+                               " sections (offset 80); a " + want.map_name + " snapshot has " +
+                               num(n));
+  }
+  const SnapshotSection* order = want.kinds;
+  uint64_t at = snapshot_align(kSnapshotHeaderBytes + n * kSnapshotSectionBytes);
+  for (uint32_t i = 0; i < n; ++i) {
+    const std::string where = "section " + num(static_cast<uint64_t>(i)) +
+                              " (table entry at offset " +
+                              num(kSnapshotHeaderBytes + i * kSnapshotSectionBytes) + ")";
+    if (s[i].kind != static_cast<uint32_t>(order[i]) || s[i].reserved != 0) {
+      fail(kSnapshotCorrupt, "The snapshot's " + where + " is of kind " + num(s[i].kind) +
+                                 "; expected '" + section_name(static_cast<uint32_t>(order[i])) +
+                                 "'");
+    }
+    if (s[i].length != want.lengths[i]) {
+      fail(kSnapshotCorrupt, "The snapshot's '" + std::string(section_name(s[i].kind)) + "' " +
+                                 where + " is " + num(s[i].length) +
+                                 " bytes; its header's counts need " + num(want.lengths[i]));
+    }
+    if (s[i].offset != at) {
+      fail(kSnapshotCorrupt, "The snapshot's '" + std::string(section_name(s[i].kind)) +
+                                 "' section starts at offset " + num(s[i].offset) + "; expected " +
+                                 num(at));
+    }
+    if (s[i].length > file_bytes || s[i].offset > file_bytes - s[i].length) {
+      fail(kSnapshotTruncated, "The snapshot is truncated: its '" +
+                                   std::string(section_name(s[i].kind)) + "' section needs bytes " +
+                                   num(s[i].offset) + ".." + num(s[i].offset + s[i].length) +
+                                   " but the file has " + num(file_bytes));
+    }
+    at = i + 1 < n ? snapshot_align(s[i].offset + s[i].length) : s[i].offset + s[i].length;
+  }
+  if (file_bytes != at) {
+    fail(kSnapshotCorrupt, "The snapshot has " + num(file_bytes - at) +
+                               " bytes after its last section (which ends at offset " + num(at) +
+                               ")");
+  }
+}
+
+namespace {
+
+// Steps 1-4 of FORMAT.md: the header and section table, checked against
+// each other and the file's length, before any section is read.
+template <class T>
+SnapshotLayout read_layout(SnapshotSource& src) {
+  SnapshotLayout layout = read_snapshot_header(src);
+  check_shape<T>(layout.header);
+  check_sections<T>(layout.header, layout.sections, src.size());
+  // A StrMap's three table entries end at byte 224, short of the first
+  // section: that padding is zero too, so no byte escapes every check.
+  check_padding(src, kSnapshotHeaderBytes + layout.header.section_count * kSnapshotSectionBytes,
+                layout.sections[0].offset);
   return layout;
 }
 
@@ -508,6 +528,14 @@ std::unique_ptr<StrTable> load_str_snapshot(const std::string& path, const simd:
 std::unique_ptr<U64Table> load_u64_snapshot(const std::string& path, const simd::MatchKernel* match,
                                             const hash::HashKernel* hash) {
   return load_snapshot<U64Table>(path, match, hash);
+}
+
+void read_checked_section(SnapshotSource& src, const SnapshotSectionEntry& s, void* out) {
+  read_section(src, s, out);
+}
+
+void check_section_checksum(const SnapshotSectionEntry& s, uint32_t crc) {
+  check_section_crc(s, crc);
 }
 
 }  // namespace tophash::core

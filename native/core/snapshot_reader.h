@@ -36,6 +36,27 @@ struct SnapshotLayout {
 };
 SnapshotLayout read_u64_layout(SnapshotSource& src);
 
+// Steps 1 and 2 for any kind of snapshot: identity (magic, byte order,
+// version), the section table within the file, and the header checksum.
+// Nothing else in the header has been checked.
+SnapshotLayout read_snapshot_header(SnapshotSource& src);
+
+// Step 4 for any kind of snapshot: the sections a kind lists, in order, with
+// the lengths its header's counts give.
+struct SectionPlan {
+  const SnapshotSection* kinds;
+  const uint64_t* lengths;
+  uint32_t count;
+  const char* map_name;  // for messages: "a <map_name> snapshot has ..."
+};
+void check_section_layout(const SnapshotHeader& h, const SnapshotSectionEntry* s,
+                          uint64_t file_bytes, const SectionPlan& want);
+
+// Step 5 for one section read whole into out (its length in bytes), or
+// checked piecewise: `crc` is the CRC32C of all its bytes.
+void read_checked_section(SnapshotSource& src, const SnapshotSectionEntry& s, void* out);
+void check_section_checksum(const SnapshotSectionEntry& s, uint32_t crc);
+
 // The hash kernel for a snapshot of `family`: `forced` if it is of that
 // family (else ERR_SNAPSHOT_HASH), the process default if it is, else the
 // first supported kernel of the family.

@@ -66,6 +66,13 @@ struct TableSnapshot {
     return t.current_.storage;
   }
 
+  // A new, empty table hashes from now on as a snapshot's did.
+  template <class T>
+  static void set_hash(T& t, const hash::HashKernel* kernel, uint64_t seed) {
+    t.hasher_ = Hasher{kernel, hash::expand_seed(seed)};
+    t.seed_ = seed;
+  }
+
   template <class T>
   static void set_count(T& t, uint64_t count) {
     t.count_ = count;

@@ -296,5 +296,30 @@ TEST(SnapshotErrors, ShortAndForeignInputsAreNamed) {
   EXPECT_EQ(code_of(bytes), kSnapshotTruncated);
 }
 
+// A StrMap's section table ends at byte 224 and its first section starts at
+// 256: a flip in between is refused like any other padding byte.
+TEST(SnapshotChecksums, PaddingBeforeTheFirstSectionDetectsABitFlip) {
+  const KernelPair k = supported_pairs().front();
+  StrTable t(k.match, k.hash, 8, 0);
+  const ByteProbe p = str_probe(t, "key", 3);
+  t.assign(p, p.hash, 1.0);
+  std::vector<uint8_t> bytes;
+  MemorySink sink(&bytes);
+  write_str_snapshot(t, sink);
+  for (size_t at = kSnapshotHeaderBytes + 3 * kSnapshotSectionBytes; at < 256; ++at) {
+    bytes[at] ^= 1;
+    MemorySource src(bytes.data(), bytes.size());
+    try {
+      read_str_snapshot(src, k.match, k.hash);
+      ADD_FAILURE() << "a flip at offset " << at << " went unnoticed";
+    } catch (const SnapshotError& e) {
+      EXPECT_NE(std::string(e.what()).find("padding byte at offset " + std::to_string(at)),
+                std::string::npos)
+          << e.what();
+    }
+    bytes[at] ^= 1;
+  }
+}
+
 }  // namespace
 }  // namespace tophash::core

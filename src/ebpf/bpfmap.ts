@@ -3,7 +3,15 @@
 // options (README, Design: validation policy), owns the receiver and closed
 // checks and turns the binding's status numbers into CodedErrors thrown from
 // the caller's frame; the binding checks each call's arguments.
-import { closedError, CodedError, rangeError, refuseStructuredClone, thisError, typeError } from '../runtime/errors';
+import {
+  closedError,
+  CodedError,
+  rangeError,
+  refuseStructuredClone,
+  thisError,
+  typeError,
+  withCallerStack,
+} from '../runtime/errors';
 import { native, type BpfMapStats, type NativeBpfMap } from '../runtime/native';
 import { optionalString, parseSeed, snapshotPath } from '../runtime/options';
 import { rejectUnknownOptions } from '../runtime/option-names';
@@ -50,6 +58,24 @@ export interface BpfMapOptions {
   /** Force a tophash match kernel (default: the best this CPU supports, or TOPHASH_FORCE_MATCH). */
   match?: MatchKernelName;
   /** Force a hash kernel (default: aes where AES-NI exists, or TOPHASH_FORCE_HASH). */
+  hash?: HashKernelName;
+}
+
+/**
+ * Options for {@link BpfMap.load}: the kernels. Any match kernel works with any snapshot; the hash
+ * kernel must be of the family the snapshot was written with (`aes`, `vaes` and `aes-portable` are
+ * one family, `fold` another), else the load throws `ERR_SNAPSHOT_HASH`. By default: the process
+ * default if it is of that family, else the fastest one of it.
+ *
+ * @example
+ * ```ts
+ * BpfMap.load('/var/lib/app/flows.thm', { hash: 'aes-portable' });
+ * ```
+ */
+export interface BpfLoadOptions {
+  /** Force a tophash match kernel. */
+  match?: MatchKernelName;
+  /** Force a hash kernel of the snapshot's family. */
   hash?: HashKernelName;
 }
 
@@ -208,8 +234,9 @@ export class BpfMap implements Iterable<[Uint8Array, Uint8Array]> {
   // reads one typed array (the key), and the caller gets a slice, a JS-side
   // copy far cheaper than an ArrayBuffer made through N-API. Never exposed.
   #scratch: Uint8Array;
-  // Set by open() around the constructor call: the pinned file to open.
-  static #opening: string | undefined;
+  // Set by open() and load() around the constructor call: the pinned file
+  // to open, or the snapshot to load.
+  static #source: { kind: 'pinned' | 'snapshot'; file: string } | undefined;
 
   /**
    * Creates an empty map. Throws `TypeError`/`RangeError` for a bad option (naming it, e.g.
@@ -230,8 +257,8 @@ export class BpfMap implements Iterable<[Uint8Array, Uint8Array]> {
     const valueSize = integerOption(o.valueSize, MAX_VALUE_SIZE, 'options.valueSize');
     const maxEntries = integerOption(o.maxEntries, MAX_ENTRIES, 'options.maxEntries');
     const scratch = new Uint8Array(valueSize);
-    const pinned = BpfMap.#opening;
-    BpfMap.#opening = undefined;
+    const source = BpfMap.#source;
+    BpfMap.#source = undefined;
     this.#native = new NativeBpf(
       type,
       keySize,
@@ -241,7 +268,8 @@ export class BpfMap implements Iterable<[Uint8Array, Uint8Array]> {
       optionalString(o.match, 'options.match'),
       optionalString(o.hash, 'options.hash'),
       scratch,
-      pinned,
+      source?.kind === 'pinned' ? source.file : undefined,
+      source?.kind === 'snapshot' ? source.file : undefined,
     );
     this.#scratch = scratch;
     this.#type = type;
@@ -269,16 +297,74 @@ export class BpfMap implements Iterable<[Uint8Array, Uint8Array]> {
    * ```
    */
   static open(path: string, options: BpfOpenOptions = {}): BpfMap {
+    return BpfMap.#fromFile(path, options, 'pinned');
+  }
+
+  // A map over a pinned file or from a snapshot: the file's shape first,
+  // then the constructor with the file set aside for it.
+  static #fromFile(path: string, options: BpfOpenOptions | BpfLoadOptions, kind: 'pinned' | 'snapshot'): BpfMap {
     const file = snapshotPath(path);
     const o = optionsObject(options, 'options');
     rejectUnknownOptions(o, OPEN_OPTION_NAMES, 'options');
-    const shape = NativeBpf.readPinned(file);
-    BpfMap.#opening = file;
+    const shape = kind === 'pinned' ? NativeBpf.readPinned(file) : NativeBpf.readSnapshotShape(file);
+    BpfMap.#source = { kind, file };
     try {
       return new BpfMap({ ...shape, match: o.match as MatchKernelName, hash: o.hash as HashKernelName });
     } finally {
-      BpfMap.#opening = undefined;
+      BpfMap.#source = undefined;
     }
+  }
+
+  /**
+   * Reads a map written by {@link save}: its type, sizes, `maxEntries`, entries and hash seed come
+   * from the file, and it is the saved map, not a copy of its entries: the same iteration order,
+   * the same `E2BIG` when full, and for `lru_hash` the same recently-used marks, so the same keys
+   * are evicted next. Every checksum and every record index in the file are checked first; a
+   * damaged or foreign file throws a {@link CodedError} whose `code` says what is wrong
+   * (`ERR_SNAPSHOT_FORMAT`, `_VERSION`, `_ENDIAN`, `_KIND`, `_HASH`, `_TRUNCATED`, `_CORRUPT`; see
+   * docs/FORMAT.md) and whose message says where; a file that cannot be read throws with the
+   * errno name (`ENOENT`, `EACCES`, ...).
+   *
+   * @example
+   * ```ts
+   * const flows = BpfMap.load('/var/lib/app/flows.thm');
+   * ```
+   */
+  static load(path: string, options: BpfLoadOptions = {}): BpfMap {
+    return BpfMap.#fromFile(path, options, 'snapshot');
+  }
+
+  /**
+   * Writes the map to the file at `path` in tophash's snapshot format (docs/FORMAT.md), for
+   * {@link BpfMap.load}: the bytes go to a temporary file in the same directory, which is fsynced
+   * and renamed over `path`, and the directory is fsynced, so a crash or a `kill -9` leaves `path`
+   * holding the old snapshot or the new one, never a mix. The file holds the hash seed. A pinned map
+   * throws `EINVAL` (its file already outlives the process); I/O failures throw with the errno name
+   * as `code` (`ENOENT`, `EACCES`, `ENOSPC`, ...).
+   *
+   * @example
+   * ```ts
+   * flows.save('/var/lib/app/flows.thm');
+   * ```
+   */
+  save(path: string): void {
+    BpfMap.#open(this).save(snapshotPath(path));
+  }
+
+  /**
+   * {@link save} on the libuv thread pool. Until the promise settles the map is busy: every other
+   * call on it, reads included, throws an error with `code: 'EBUSY'`, so the file holds the map
+   * exactly as it was when `saveAsync` was called.
+   *
+   * @example
+   * ```ts
+   * await flows.saveAsync('/var/lib/app/flows.thm');
+   * ```
+   */
+  async saveAsync(path: string): Promise<void> {
+    const n = BpfMap.#open(this);
+    const file = snapshotPath(path);
+    await withCallerStack(() => n.saveAsync(file));
   }
 
   /**

@@ -31,9 +31,11 @@ import { parseHistSpec, specOf, type HistLayout, type HistSpec } from './histogr
 import { ProducerRing, RingHandle, type NativeRing, type OnRingFull } from './event-ring';
 import { LabelTrie, type TrieNode } from './label-trie';
 import { native } from '../runtime/native';
+import { kernels } from '../runtime/kernels';
+import { fromSnapshotOptions, parseSnapshotMeta, snapshotMeta, type SnapshotOptions } from './aggregator-snapshot';
 import { formatHistogram, formatStats } from './print';
 import { badValue, Handle, keyName, labelText, Staging, u64Words, type AggHandle } from './staging';
-import { optionalString, parseSeed } from '../runtime/options';
+import { optionalString, parseSeed, snapshotPath } from '../runtime/options';
 import { closestName, rejectUnknownOptions } from '../runtime/option-names';
 import type { HashKernelName, MatchKernelName } from '../runtime/kernel-names';
 import { decodeWtf8, encodeWtf8Into } from '../runtime/wtf8';
@@ -260,6 +262,22 @@ export interface AggPrometheusOptions {
   allBuckets?: boolean;
 }
 
+/**
+ * Options for {@link Aggregator.load}: the kernels. Any match kernel works with any snapshot; the
+ * hash kernel must be of the family the snapshot was written with (`ERR_SNAPSHOT_HASH` otherwise).
+ *
+ * @example
+ * ```ts
+ * Aggregator.load('/var/lib/app/latency.tha', { hash: 'aes-portable' });
+ * ```
+ */
+export interface AggLoadOptions {
+  /** Force a tophash match kernel. */
+  match?: MatchKernelName;
+  /** Force a hash kernel of the snapshot's family. */
+  hash?: HashKernelName;
+}
+
 /** Options for {@link Aggregator.lookupBatch}. */
 export interface AggBatchOptions {
   /** The previous batch's `outBatch`; undefined or null starts at the beginning. */
@@ -334,11 +352,20 @@ interface NativeAggregator {
   share(): number;
   /** Shared between processes: publishes this process's shard. */
   publish(): void;
+  /** Writes the snapshot (meta: the options section's text), crash-safely. */
+  save(path: string, meta: string): void;
+  /** The bytes now, the file on the libuv pool. */
+  saveAsync(path: string, meta: string): Promise<void>;
+  /** Fills this new aggregator from the snapshot at path. */
+  restore(path: string, hash: string | undefined): void;
   /** render() on the libuv pool. */
   renderAsync(...args: Parameters<NativeAggregator['render']>): Promise<string>;
 }
 
-type NativeAggregatorClass = new (options: Record<string, unknown>) => NativeAggregator;
+type NativeAggregatorClass = (new (options: Record<string, unknown>) => NativeAggregator) & {
+  /** The options section of the aggregator snapshot at path. */
+  readSnapshotMeta(path: string): string;
+};
 
 const KEYED = 0x80000000;
 // The constructor's private path for attach().
@@ -564,6 +591,8 @@ export class Aggregator<const S extends AggKeyParam = AggKeyParam> {
   // Shared between processes: publishes this process's shard every flushMs.
   #publishTimer: NodeJS.Timeout | undefined;
   #shared = false;
+  // What a snapshot records of the options (see aggregator-snapshot.ts).
+  #snapshotOptions: SnapshotOptions;
 
   /**
    * Creates an empty aggregator. Throws TypeError/RangeError naming a bad option, e.g.
@@ -648,6 +677,11 @@ export class Aggregator<const S extends AggKeyParam = AggKeyParam> {
                 : { name: `/${shared.name}`, shards: shared.shards, shardBytes: shared.shardBytes },
           });
     this.#attached = attachId !== undefined;
+    this.#snapshotOptions = {
+      key: this.#kind === KIND_U64 ? 'u64' : this.#kind === KIND_STRING ? 'string' : { labels: [...labelNames] },
+      hist: specOf(histOptions),
+      ...(maxSeries === undefined ? { maxEntries, onFull } : { maxSeries }),
+    };
     this.#tokenOptions = {
       key: this.#kind === KIND_U64 ? 'u64' : this.#kind === KIND_STRING ? 'string' : { labels: [...labelNames] },
       hist: specOf(histOptions),
@@ -1469,6 +1503,89 @@ export class Aggregator<const S extends AggKeyParam = AggKeyParam> {
       keys = keyTexts(rawKeys[0], rawKeys[1]);
     }
     return { keys, rows, stride: this.#stride };
+  }
+
+  /**
+   * Reads an aggregator written by {@link Aggregator.save}: its key spec, histogram, `maxEntries` or
+   * `maxSeries` and `onFull` come from the file, with every entry's count, sum, min, max and
+   * buckets, the overflow row and the `stats()` counters. Its entries iterate and render
+   * (`entries()`, `print()`, `toPrometheus()`) in the saved order. Not kept: handles, and for
+   * `onFull: 'lru'` which entries were used recently (all start unreferenced). Options such as
+   * `batchSize` and `offload` take their defaults. A damaged or foreign file throws a
+   * {@link CodedError}: `ERR_SNAPSHOT_FORMAT`, `_VERSION`, `_ENDIAN`, `_KIND`, `_HASH`, `_TRUNCATED`,
+   * `_CORRUPT` (see docs/FORMAT.md), or the errno name (`ENOENT`, ...).
+   *
+   * @example
+   * ```ts
+   * const latency = Aggregator.load('/var/lib/app/latency.tha');
+   * ```
+   */
+  static load(path: string, options: AggLoadOptions = {}): Aggregator {
+    const file = snapshotPath(path);
+    if (typeof options !== 'object' || options === null) throw typeError('an options object', 'options', options);
+    rejectUnknownOptions(options, ['match', 'hash'], 'options');
+    for (const kind of ['match', 'hash'] as const) {
+      const name = optionalString(options[kind], `options.${kind}`);
+      if (name !== undefined && !kernels().some((k) => k.kind === kind && k.name === name && k.supported)) {
+        throw rangeError(`a supported ${kind} kernel`, `options.${kind}`, name);
+      }
+    }
+    const Native = (native as unknown as { Aggregator: NativeAggregatorClass }).Aggregator;
+    const saved = parseSnapshotMeta(Native.readSnapshotMeta(file), file);
+    const agg = fromSnapshotOptions(file, () => new Aggregator({ ...saved, match: options.match, hash: options.hash }));
+    try {
+      agg.#open().restore(file, options.hash);
+    } catch (err) {
+      agg.close();
+      throw err;
+    }
+    return agg;
+  }
+
+  /**
+   * Writes the aggregator to the file at `path` for {@link Aggregator.load}, crash-safely (a
+   * temporary file, fsync, rename, directory fsync: a crash leaves the old file or the new one).
+   * Staged events are flushed first; an offloaded aggregator's rings are drained under its lock,
+   * so the file is a consistent point-in-time copy. An aggregator shared between processes
+   * (`shared`) or a recorder from {@link Aggregator.attach} throws `ENOTSUP`. The file holds the hash
+   * seed. I/O failures throw with the errno name (`ENOENT`, `EACCES`, `ENOSPC`, ...).
+   *
+   * @example
+   * ```ts
+   * latency.save('/var/lib/app/latency.tha');
+   * ```
+   */
+  save(path: string): void {
+    const file = snapshotPath(path);
+    this.#refuseAttachedSave();
+    this.flush();
+    this.#open().save(file, snapshotMeta(this.#snapshotOptions));
+  }
+
+  /**
+   * {@link Aggregator.save} with the file written on the libuv thread pool. The entries are copied
+   * when it is called (a consistent point-in-time copy); the aggregator keeps recording meanwhile.
+   *
+   * @example
+   * ```ts
+   * await latency.saveAsync('/var/lib/app/latency.tha');
+   * ```
+   */
+  async saveAsync(path: string): Promise<void> {
+    const file = snapshotPath(path);
+    this.#refuseAttachedSave();
+    this.flush();
+    const n = this.#open();
+    await withCallerStack(() => n.saveAsync(file, snapshotMeta(this.#snapshotOptions)));
+  }
+
+  #refuseAttachedSave(): void {
+    if (this.#attached) {
+      throw new CodedError(
+        'ENOTSUP',
+        'save() is not supported on a recorder from Aggregator.attach(); save the aggregator that shared it',
+      );
+    }
   }
 
   /**

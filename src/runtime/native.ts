@@ -78,6 +78,10 @@ export interface NativeBpfMap {
   pin(path: string): void;
   /** The file the map is pinned at, or undefined. */
   pinnedPath(): string | undefined;
+  /** Writes the map's snapshot to path, crash-safely. */
+  save(path: string): void;
+  /** save() on the libuv pool; the map is busy until it settles. */
+  saveAsync(path: string): Promise<void>;
   close(): void;
 }
 
@@ -110,7 +114,7 @@ export interface NativeSummarySketches {
   stats(): SummarySketchStats;
 }
 
-/** A pinned file's validated header, as `BpfMap.readPinned` reports it. @internal */
+/** A pinned file's or snapshot's validated header, as `readPinned`/`readSnapshotShape` report it. @internal */
 export interface PinnedBpfShape {
   type: 'hash' | 'lru_hash';
   keySize: number;
@@ -269,9 +273,12 @@ export interface NativeAddon {
       hash: string | undefined,
       scratch: Uint8Array,
       pinned?: string,
+      snapshot?: string,
     ): NativeBpfMap;
     /** The header of the pinned file at path, validated. */
     readPinned(path: string): PinnedBpfShape;
+    /** The map a BpfMap snapshot holds, from its checked header. */
+    readSnapshotShape(path: string): PinnedBpfShape;
     /** Removes a pinned file's name (after checking it is one). */
     unpin(path: string): void;
     /** Copies key's value to the constructor's scratch array; false when key is absent. */
