@@ -105,9 +105,9 @@ describe('probe --json --no-calibrate', () => {
     );
     for (const [name, present] of Object.entries(report.features)) {
       if (name.startsWith('os_')) continue;
-      // cpu() reports AVX-family features (and VAES) only when the OS also
-      // saves their register state: reported => in flags, not the converse.
-      if (name.startsWith('avx') || name === 'vaes') {
+      // cpu() reports AVX-family features (and VAES, VPCLMULQDQ) only when the
+      // OS also saves their register state: reported => in flags, not the converse.
+      if (name.startsWith('avx') || name === 'vaes' || name === 'vpclmulqdq') {
         if (present) expect(flags.has(name), name).toBe(true);
       } else {
         expect(present, name).toBe(flags.has(name));

@@ -172,39 +172,39 @@ struct Arrays {
 // (`linked` spans both arrays): with every overflow bucket linked at most
 // once, no chain can loop back on itself.
 template <class Bucket>
-void link_buckets(const Arrays<Bucket>& a, Bucket* first, uint64_t n,
-                  std::vector<uint8_t>& linked) {
+inline void link_bucket(const Arrays<Bucket>& a, Bucket* b, std::vector<uint8_t>& linked) {
   constexpr size_t kLinkAt = offsetof(Bucket, overflow);
-  for (Bucket* b = first; b != first + n; ++b) {
-    uint64_t link;
-    std::memcpy(&link, reinterpret_cast<const uint8_t*>(b) + kLinkAt, sizeof link);
-    if (link == 0) {
-      b->overflow = nullptr;
-      continue;
-    }
-    if (link > a.noverflow) {
-      fail(kSnapshotCorrupt, "The snapshot's " + a.name(b) + " links to overflow bucket " +
-                                 num(link - 1) + " of " + num(a.noverflow));
-    }
-    if (linked[link - 1] != 0) {
-      fail(kSnapshotCorrupt, "The snapshot's " + a.name(b) + " links to overflow bucket " +
-                                 num(link - 1) + ", which another bucket links to as well");
-    }
-    linked[link - 1] = 1;
-    b->overflow = a.overflow + (link - 1);
+  uint64_t link;
+  std::memcpy(&link, reinterpret_cast<const uint8_t*>(b) + kLinkAt, sizeof link);
+  if (link == 0) {
+    b->overflow = nullptr;
+    return;
   }
+  if (link > a.noverflow) {
+    fail(kSnapshotCorrupt, "The snapshot's " + a.name(b) + " links to overflow bucket " +
+                               num(link - 1) + " of " + num(a.noverflow));
+  }
+  if (linked[link - 1] != 0) {
+    fail(kSnapshotCorrupt, "The snapshot's " + a.name(b) + " links to overflow bucket " +
+                               num(link - 1) + ", which another bucket links to as well");
+  }
+  linked[link - 1] = 1;
+  b->overflow = a.overflow + (link - 1);
 }
 
-// Walks the chains of primary buckets [first, first + n): no evacuation
-// marks (a snapshot is never mid-growth) and nothing live after a
-// kEmptyRest. Counts live slots and the overflow buckets reached, which
-// finish_chain_check compares with the header once every chain is walked.
+template <class Bucket>
+void link_buckets(const Arrays<Bucket>& a, Bucket* first, uint64_t n,
+                  std::vector<uint8_t>& linked) {
+  for (Bucket* b = first; b != first + n; ++b) link_bucket(a, b, linked);
+}
+
+// Live slots and overflow buckets reached so far, which finish_chain_check
+// compares with the header once every chain is walked.
 struct ChainTally {
   uint64_t live = 0;
   uint64_t reached = 0;
 };
 
-//
 // A bucket's eight tophash bytes are checked as one word (SWAR): the byte
 // loop was a fifth of a load's time.
 static_assert(kBucketSlots == 8, "one 64-bit word of tophash bytes per bucket");
@@ -218,36 +218,36 @@ constexpr uint64_t bytes_at_least(uint64_t word, uint8_t k) {
   return (((word | kEachByteHigh) - kEachByteLow * k) | word) & kEachByteHigh;
 }
 
+// Walks the chain of primary bucket `head`: no evacuation marks (a snapshot
+// is never mid-growth) and nothing live after a kEmptyRest.
 template <class Bucket>
-void check_chains(const Arrays<Bucket>& a, const Bucket* first, uint64_t n, ChainTally& tally) {
-  for (const Bucket* head = first; head != first + n; ++head) {
-    bool rest = false;
-    for (const Bucket* b = head; b != nullptr; b = b->overflow) {
-      if (b != head) ++tally.reached;
-      uint64_t tops;
-      std::memcpy(&tops, b->tophash, sizeof tops);
-      const uint64_t live = bytes_at_least(tops, kMinTopHash);
-      const uint64_t marks = bytes_at_least(tops, kEmptyOne + 1) & ~live;
-      const uint64_t empty_rest = ~bytes_at_least(tops, kEmptyRest + 1) & kEachByteHigh;
-      uint64_t live_after_rest = live;
-      if (!rest) {
-        // Live bytes above the bucket's first kEmptyRest byte.
-        const int first_rest = empty_rest == 0 ? 64 : __builtin_ctzll(empty_rest) + 1;
-        live_after_rest = first_rest >= 64 ? 0 : live & (~uint64_t{0} << first_rest);
-      }
-      const uint64_t bad = marks | live_after_rest;
-      if (bad != 0) {
-        const uint64_t slot = static_cast<uint64_t>(__builtin_ctzll(bad) / 8);
-        const bool bad_mark = (marks >> (8 * slot + 7)) & 1;
-        fail(kSnapshotCorrupt,
-             "The snapshot's " + a.name(b) + " slot " + num(slot) +
-                 (bad_mark ? " holds an evacuation mark" : " is live after an empty-rest slot"));
-      }
-      rest = rest || empty_rest != 0;
-      // The count of high bits, by multiplication: the build targets x86-64's
-      // baseline, where __builtin_popcountll is a library call.
-      tally.live += ((live >> 7) * kEachByteLow) >> 56;
+inline void check_chain(const Arrays<Bucket>& a, const Bucket* head, ChainTally& tally) {
+  bool rest = false;
+  for (const Bucket* b = head; b != nullptr; b = b->overflow) {
+    if (b != head) ++tally.reached;
+    uint64_t tops;
+    std::memcpy(&tops, b->tophash, sizeof tops);
+    const uint64_t live = bytes_at_least(tops, kMinTopHash);
+    const uint64_t marks = bytes_at_least(tops, kEmptyOne + 1) & ~live;
+    const uint64_t empty_rest = ~bytes_at_least(tops, kEmptyRest + 1) & kEachByteHigh;
+    uint64_t live_after_rest = live;
+    if (!rest) {
+      // Live bytes above the bucket's first kEmptyRest byte.
+      const int first_rest = empty_rest == 0 ? 64 : __builtin_ctzll(empty_rest) + 1;
+      live_after_rest = first_rest >= 64 ? 0 : live & (~uint64_t{0} << first_rest);
     }
+    const uint64_t bad = marks | live_after_rest;
+    if (bad != 0) {
+      const uint64_t slot = static_cast<uint64_t>(__builtin_ctzll(bad) / 8);
+      const bool bad_mark = (marks >> (8 * slot + 7)) & 1;
+      fail(kSnapshotCorrupt,
+           "The snapshot's " + a.name(b) + " slot " + num(slot) +
+               (bad_mark ? " holds an evacuation mark" : " is live after an empty-rest slot"));
+    }
+    rest = rest || empty_rest != 0;
+    // The count of high bits, by multiplication: the build targets x86-64's
+    // baseline, where __builtin_popcountll is a library call.
+    tally.live += ((live >> 7) * kEachByteLow) >> 56;
   }
 }
 
@@ -286,8 +286,11 @@ void read_primary_streamed(SnapshotSource& src, const SnapshotSectionEntry& s,
       src.read(s.offset + done * sizeof(Bucket), slice, bytes);
       crc = hash::crc32c(crc, slice, bytes);
       done += n;
-      link_buckets(a, slice, n, linked);
-      check_chains(a, slice, n, tally);
+      // Each bucket linked, then its chain walked, while its lines are at hand.
+      for (Bucket* b = slice; b != slice + n; ++b) {
+        link_bucket(a, b, linked);
+        check_chain(a, b, tally);
+      }
     }
   } catch (const SnapshotError&) {
     const size_t rest = static_cast<size_t>((a.nprimary - done) * sizeof(Bucket));

@@ -4,7 +4,7 @@
 // register state the OS saves on a context switch. A VEX/EVEX feature bit is
 // reported only when both agree, so a kernel whose `needs` are all present
 // cannot fault with #UD:
-//   - kAvx, kAvx2, kVaes need XCR0 bits 1,2 (XMM|YMM)             -> kOsAvx
+//   - kAvx, kAvx2, kVaes, kVpclmul need XCR0 bits 1,2 (XMM|YMM)   -> kOsAvx
 //   - kAvx512f/bw/vl additionally need XCR0 bits 5,6,7
 //     (opmask|ZMM_Hi256|Hi16_ZMM)                                   -> kOsAvx512
 // xgetbv itself is only executed when cpuid.1:ECX.OSXSAVE (bit 27) is set;
@@ -56,6 +56,7 @@ const FeatureName kFeatureNames[] = {
     {"aes", kAes},
     {"vaes", kVaes},
     {"pclmulqdq", kPclmul},
+    {"vpclmulqdq", kVpclmul},
     {"os_avx", kOsAvx},
     {"os_avx512", kOsAvx512},
 #endif
@@ -133,6 +134,7 @@ void probe(CpuInfo& ci) {
     f |= kAvx;
     if (bit(l7.b, 5)) f |= kAvx2;
     if (bit(l7.c, 9)) f |= kVaes;
+    if (bit(l7.c, 10)) f |= kVpclmul;
   }
   // EVEX-encoded: also need opmask/ZMM state.
   if (avx && os_avx512 && bit(l7.b, 16)) {

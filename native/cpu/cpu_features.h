@@ -26,6 +26,7 @@ enum Feature : uint32_t {
   kOsAvx512 = 1u << 15,  // xgetbv: opmask|ZMM_Hi256|Hi16_ZMM enabled
   kNeon = 1u << 16,  // Arm
   kArmAes = 1u << 17,  // Arm crypto extension
+  kVpclmul = 1u << 18,  // VEX/EVEX carry-less multiply (needs kOsAvx; 512-bit needs kAvx512f)
 };
 
 struct FeatureName {

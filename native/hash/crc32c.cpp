@@ -44,6 +44,7 @@ using Raw = uint32_t (*)(uint32_t, const uint8_t*, size_t);
 
 Raw pick() {
 #if defined(__x86_64__)
+  if (cpu::has_all(detail::kVpclmulNeeds)) return detail::crc32c_vpclmul_raw;
   if (cpu::has_all(cpu::kSse42)) return detail::crc32c_sse42_raw;
 #endif
   return portable_raw;

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "cpu/cpu_features.h"
+
 namespace tophash::hash {
 
 // Extends `crc` (0 to start, or an earlier result) over data[0, n), as zlib's
@@ -23,6 +25,11 @@ namespace detail {
 // The SSE4.2 kernel over the inverted register (crc32c() does the inversion);
 // only called when the CPU has SSE4.2.
 uint32_t crc32c_sse42_raw(uint32_t state, const uint8_t* p, size_t n);
+// Folding on 512-bit registers (crc32c_vpclmul.cpp); only called when the
+// CPU has what kVpclmulNeeds names.
+uint32_t crc32c_vpclmul_raw(uint32_t state, const uint8_t* p, size_t n);
+inline constexpr uint32_t kVpclmulNeeds =
+    cpu::kVpclmul | cpu::kAvx512f | cpu::kPclmul | cpu::kSse42;
 }  // namespace detail
 
 }  // namespace tophash::hash
