@@ -14,42 +14,19 @@
 #include <cstring>
 
 #include "hash/crc32c.h"
+#include "hash/crc32c_poly.h"
 
 #define TOPHASH_TARGET __attribute__((target("sse4.2")))
 
 namespace tophash::hash::detail {
 namespace {
 
-constexpr uint32_t kPoly = 0x82F63B78u;  // Castagnoli, reflected: bit 31 is x^0
-
-// a·b mod P in the reflected representation.
-uint32_t multiply_mod_p(uint32_t a, uint32_t b) {
-  uint32_t product = 0;
-  for (uint32_t m = uint32_t{1} << 31; m != 0; m >>= 1) {
-    if (a & m) product ^= b;
-    b = (b & 1) ? (b >> 1) ^ kPoly : b >> 1;
-  }
-  return product;
-}
-
-// x^(8·bytes) mod P: what appending `bytes` zero bytes multiplies a raw CRC
-// register by.
-uint32_t zeros_operator(size_t bytes) {
-  uint32_t result = uint32_t{1} << 31;  // x^0
-  uint32_t power = uint32_t{1} << 23;  // x^8
-  for (; bytes != 0; bytes >>= 1) {
-    if (bytes & 1) result = multiply_mod_p(result, power);
-    power = multiply_mod_p(power, power);
-  }
-  return result;
-}
-
 // Shifting a register over a fixed number of zero bytes is linear in its
 // bits, so four byte-indexed tables do it in four loads.
 struct ZeroShift {
   std::array<std::array<uint32_t, 256>, 4> table{};
   explicit ZeroShift(size_t bytes) {
-    const uint32_t op = zeros_operator(bytes);
+    const uint32_t op = x_to_the(8 * static_cast<uint64_t>(bytes));
     for (int k = 0; k < 4; ++k) {
       for (uint32_t v = 0; v < 256; ++v) table[k][v] = multiply_mod_p(op, v << (8 * k));
     }

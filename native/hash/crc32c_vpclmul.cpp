@@ -27,33 +27,12 @@
 #include <immintrin.h>
 
 #include "hash/crc32c.h"
+#include "hash/crc32c_poly.h"
 
 #define TOPHASH_TARGET __attribute__((target("avx512f,vpclmulqdq,pclmul,sse4.2")))
 
 namespace tophash::hash::detail {
 namespace {
-
-constexpr uint32_t kPoly = 0x82F63B78u;  // Castagnoli, reflected: bit 31 is x^0
-
-uint32_t multiply_mod_p(uint32_t a, uint32_t b) {
-  uint32_t product = 0;
-  for (uint32_t m = uint32_t{1} << 31; m != 0; m >>= 1) {
-    if (a & m) product ^= b;
-    b = (b & 1) ? (b >> 1) ^ kPoly : b >> 1;
-  }
-  return product;
-}
-
-// x^n mod P, reflected (bit 31 is x^0).
-uint32_t x_to_the(uint64_t n) {
-  uint32_t result = uint32_t{1} << 31;
-  uint32_t power = uint32_t{1} << 30;  // x^1
-  for (; n != 0; n >>= 1) {
-    if (n & 1) result = multiply_mod_p(result, power);
-    power = multiply_mod_p(power, power);
-  }
-  return result;
-}
 
 // The multipliers that move a block `bits` further on, as one 128-bit lane:
 // for its first eight bytes x^(bits+64), for its last eight x^bits, each one
