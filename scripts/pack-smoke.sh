@@ -224,8 +224,14 @@ node -e "console.log('package.json export: ' + require('tophash/package.json').v
 echo "== tophash/otel loads without its optional peer (it uses the SDK's types only) =="
 node -e "
   const { TophashMetricProducer } = require('tophash/otel');
-  new TophashMetricProducer().collect().then((r) => {
-    if (r.resourceMetrics.scopeMetrics[0].scope.name !== 'tophash') throw new Error('tophash/otel: ' + JSON.stringify(r));
+  const { Aggregator } = require('tophash');
+  const queries = new Aggregator({ key: 'string' });
+  queries.record('select', 3);
+  new TophashMetricProducer({ aggregators: [{ name: 'db.queries', aggregator: queries }] }).collect().then((r) => {
+    const scope = r.resourceMetrics.scopeMetrics[0];
+    if (scope?.scope.name !== 'tophash' || scope.metrics[0].descriptor.name !== 'db.queries') {
+      throw new Error('tophash/otel: ' + JSON.stringify(r));
+    }
     console.log('tophash/otel (require): ok');
   });
 "
