@@ -57,7 +57,7 @@ TEST(Cpu, FeatureNamesWellFormed) {
     bits |= f->bit;
   }
 #if defined(__x86_64__)
-  EXPECT_EQ(count, 16u);
+  EXPECT_EQ(count, 17u);
 #endif
   // Every reported bit has a name.
   EXPECT_EQ(cpu::info().features & ~bits, 0u);
