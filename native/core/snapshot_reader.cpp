@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/snapshot_file.h"
+#include "core/sliced_read.h"
 #include "core/snapshot_keys.h"
 #include "core/table_snapshot.h"
 #include "cpu/cpu_registry.h"
@@ -275,23 +276,21 @@ template <class Bucket>
 void read_primary_streamed(SnapshotSource& src, const SnapshotSectionEntry& s,
                            const Arrays<Bucket>& a, std::vector<uint8_t>& linked,
                            ChainTally& tally) {
-  constexpr uint64_t kSliceBuckets = (uint64_t{256} << 10) / sizeof(Bucket);
+  constexpr size_t kSliceBytes = ((size_t{256} << 10) / sizeof(Bucket)) * sizeof(Bucket);
   uint32_t crc = 0;
   uint64_t done = 0;
   try {
-    while (done < a.nprimary) {
-      const uint64_t n = a.nprimary - done < kSliceBuckets ? a.nprimary - done : kSliceBuckets;
-      Bucket* slice = a.primary + done;
-      const size_t bytes = static_cast<size_t>(n * sizeof(Bucket));
-      src.read(s.offset + done * sizeof(Bucket), slice, bytes);
-      crc = hash::crc32c(crc, slice, bytes);
-      done += n;
-      // Each bucket linked, then its chain walked, while its lines are at hand.
-      for (Bucket* b = slice; b != slice + n; ++b) {
-        link_bucket(a, b, linked);
-        check_chain(a, b, tally);
-      }
-    }
+    read_in_slices(src, s.offset, reinterpret_cast<uint8_t*>(a.primary),
+                   a.nprimary * sizeof(Bucket), kSliceBytes, [&](uint64_t at, size_t bytes) {
+                     Bucket* slice = a.primary + at / sizeof(Bucket);
+                     crc = hash::crc32c(crc, slice, bytes);
+                     done += bytes / sizeof(Bucket);
+                     // Each bucket linked, then its chain walked, while its lines are at hand.
+                     for (Bucket* b = slice; b != slice + bytes / sizeof(Bucket); ++b) {
+                       link_bucket(a, b, linked);
+                       check_chain(a, b, tally);
+                     }
+                   });
   } catch (const SnapshotError&) {
     const size_t rest = static_cast<size_t>((a.nprimary - done) * sizeof(Bucket));
     src.read(s.offset + done * sizeof(Bucket), a.primary + done, rest);
