@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "core/batch_pipeline.h"
+#include "core/partitioned_set.h"
 
 namespace tophash::core::batch {
 
@@ -45,6 +46,7 @@ template <class TableT, class Source>
 size_t set(TableT& t, const Source& keys, const double* values) {
   t.reserve(t.size() + keys.count());
   size_t added = 0;
+  if (worth_partitioning(t, keys.count()) && set_partitioned(t, keys, values, added)) return added;
   write_pipeline(t, keys, [&](size_t i, const ProbeOf<TableT>& key, uint64_t hash) {
     added += t.assign(key, hash, values[i]);
   });

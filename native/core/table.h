@@ -295,6 +295,8 @@ class Table {
   // For a map read from a snapshot: the arrays allocated from now on.
   void set_huge_pages(bool on) { huge_pages_ = on; }
   uint64_t size() const { return count_; }
+  // log2 of the current array's bucket count.
+  unsigned log2_buckets() const { return B_; }
   bool growing() const { return old_.buckets != nullptr; }
   uint64_t hash(Probe key) const { return Policy::hash(hasher_, key); }
 

@@ -12,7 +12,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/partitioned_set.h"
 #include "core/table_debug.h"
+#include "core/u64_source.h"
 #include "core/u64_map.h"
 #include "cpu/cpu_registry.h"
 #include "test/kernel_pairs.h"
@@ -347,6 +349,62 @@ TEST_P(TableTest, ABigBatchSizesTheTableOnceAndKeepsWhatWasThere) {
   EXPECT_FALSE(t.growing());
   EXPECT_EQ(t.stats().B, b_for_capacity(before + keys.size()));
   expect_same(t, oracle);
+}
+
+// Every (key, value) in scan order: bucket by bucket, slot by slot.
+std::vector<std::pair<uint64_t, double>> scan_order(const U64Table& t) {
+  std::vector<std::pair<uint64_t, double>> out;
+  uint64_t cursor = 0;
+  do {
+    cursor = t.scan(cursor, [&](uint64_t k, double v) { out.emplace_back(k, v); });
+  } while (cursor != 0);
+  return out;
+}
+
+// A batch applied a region at a time leaves every bucket as the same batch
+// applied in order does: same slots, same order, the last value of a
+// repeated key, and keys already there (and slots freed by deletes) used
+// alike.
+TEST_P(TableTest, APartitionedSetLeavesEveryBucketAsInOrderInsertsDo) {
+  const test::ScopedResidentBytes any_table_is_big(0);
+  for (const bool empty_before : {true, false})
+    for (const size_t piece : {batch::kMaxPieceKeys, size_t{7777}}) {
+      SCOPED_TRACE(empty_before ? "into an empty table" : "into a table with keys and deletes");
+      SCOPED_TRACE("pieces of " + std::to_string(piece) + " keys");
+      U64Table in_order = make(21);
+      U64Table partitioned = make(21);
+      std::mt19937_64 rng(22);
+      std::vector<uint64_t> before;
+      for (int i = 0; !empty_before && i < 30000; ++i) before.push_back(rng());
+      for (U64Table* t : {&in_order, &partitioned}) {
+        for (uint64_t k : before) t->assign(k, t->hash(k), 1.0);
+        for (size_t i = 0; i < before.size(); i += 3) t->erase(before[i], t->hash(before[i]));
+        while (t->growing()) t->assign(before[0], t->hash(before[0]), 2.0);
+      }
+      std::vector<uint64_t> keys(100000);
+      std::vector<double> values(keys.size());
+      for (size_t i = 0; i < keys.size(); ++i) {
+        keys[i] = i % 11 == 0 && !before.empty() ? before[i % before.size()]
+                                                 : (i % 7 == 0 ? keys[i / 2] : rng());
+        values[i] = static_cast<double>(i) + 0.25;
+      }
+      const KeyBatch kb{KeyBatch::Kind::kU64, keys.data(), keys.size()};
+      // As set_batch does first: room for every key of the batch.
+      for (U64Table* t : {&in_order, &partitioned}) t->reserve(t->size() + keys.size());
+      ASSERT_TRUE(batch::worth_partitioning(partitioned, keys.size()));
+      size_t added_in_order = 0;
+      for (size_t i = 0; i < keys.size(); ++i) {
+        added_in_order += in_order.assign(keys[i], in_order.hash(keys[i]), values[i]);
+      }
+      size_t added = 0;
+      ASSERT_TRUE(batch::set_partitioned(partitioned, U64Source{kb}, values.data(), added, piece));
+      EXPECT_EQ(added, added_in_order);
+      EXPECT_EQ(partitioned.size(), in_order.size());
+      EXPECT_EQ(check_invariants(partitioned), "");
+      EXPECT_EQ(partitioned.stats().B, in_order.stats().B);
+      EXPECT_EQ(partitioned.stats().overflow_buckets, in_order.stats().overflow_buckets);
+      EXPECT_TRUE(scan_order(partitioned) == scan_order(in_order)) << "slots differ";
+    }
 }
 
 TEST_P(TableTest, ReserveOnAnEmptyTableSkipsTheDoublings) {
