@@ -370,27 +370,9 @@ Napi::Value BpfMapBinding::PinnedPath(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, *path);
 }
 
-// save(path): the map's snapshot, written crash-safely (core/snapshot_file.h).
-Napi::Value BpfMapBinding::Save(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  core::BpfMap& m = open(env);
-  const std::string path = path_arg(info[0], "path");
-  guard_snapshot(env, kOutOfMemory, [&] { m.save(path); });
-  report_memory(env);
-  return env.Undefined();
-}
-
-// saveAsync(path) -> Promise<undefined>: save() on the libuv pool; the map
-// is busy (EBUSY) until it settles, so the file is the map as it was when
-// called.
-Napi::Value BpfMapBinding::SaveAsync(const Napi::CallbackInfo& info) {
-  open(info.Env());
-  auto run = [this, path = path_arg(info[0], "path")](double*, uint8_t*) -> size_t {
-    engine().save(path);
-    return 0;
-  };
-  return queue(info, "tophash:BpfMap.save", AsyncBatch::Op::kRun, 0, std::move(run), 0, nullptr);
-}
+// save(path), saveAsync(path): see BindingBase::save_now and queue_save.
+Napi::Value BpfMapBinding::Save(const Napi::CallbackInfo& info) { return save_now(info); }
+Napi::Value BpfMapBinding::SaveAsync(const Napi::CallbackInfo& info) { return queue_save(info); }
 
 // readSnapshotShape(path) -> { type, keySize, valueSize, maxEntries } of a
 // BpfMap snapshot, its header checked (the sections are checked by the load).
