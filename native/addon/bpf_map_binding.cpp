@@ -37,24 +37,24 @@ std::string bytes_text(size_t n) { return std::to_string(n) + (n == 1 ? " byte" 
 // A Uint8Array (a Buffer is one) of exactly `size` bytes.
 const uint8_t* exact_bytes(const Napi::Value& v, size_t size, const char* name) {
   const std::string expected = "a Uint8Array of " + bytes_text(size);
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+  TypedView view;
+  if (!typed_view(v, &view) || view.type != napi_uint8_array) {
     throw_type(v.Env(), expected, name, describe(v));
   }
-  auto ta = v.As<Napi::TypedArray>();
-  if (ta.ElementLength() != size) throw_range(v.Env(), expected, name, describe(v));
-  return static_cast<const uint8_t*>(typed_data(ta));
+  if (view.length != size) throw_range(v.Env(), expected, name, describe(v));
+  return static_cast<const uint8_t*>(view.data);
 }
 
 // Packed keys: a Uint8Array whose length is a multiple of key_size.
 const uint8_t* packed_keys(const Napi::Value& v, size_t key_size, size_t* count) {
   const std::string expected = "a Uint8Array of count * " + bytes_text(key_size);
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+  TypedView view;
+  if (!typed_view(v, &view) || view.type != napi_uint8_array) {
     throw_type(v.Env(), expected, "keys", describe(v));
   }
-  auto ta = v.As<Napi::TypedArray>();
-  if (ta.ElementLength() % key_size != 0) throw_range(v.Env(), expected, "keys", describe(v));
-  *count = ta.ElementLength() / key_size;
-  return static_cast<const uint8_t*>(typed_data(ta));
+  if (view.length % key_size != 0) throw_range(v.Env(), expected, "keys", describe(v));
+  *count = view.length / key_size;
+  return static_cast<const uint8_t*>(view.data);
 }
 
 uint64_t flags_arg(const Napi::Value& v, const char* name) {
