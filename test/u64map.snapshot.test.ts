@@ -109,6 +109,16 @@ describe('U64Map snapshots', () => {
     await expect(m.saveAsync(file('no/such/dir.thm'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it("a saveAsync rejection's stack starts at the call, with no internal helper's frame", async () => {
+    const m = filled(10);
+    async function callerOfTheSave(): Promise<void> {
+      await m.saveAsync(file('no/such/dir.thm'));
+    }
+    const err = (await callerOfTheSave().catch((e: unknown) => e)) as Error & { code: string };
+    expect(err.code).toBe('ENOENT');
+    expect(err.stack).toMatch(/^[^\n]*\n {4}at U64Map\.saveAsync [^\n]*\n {4}at callerOfTheSave /);
+  });
+
   it('rejects a bad path or options before touching the file system', () => {
     const m = filled(1);
     expect(() => m.save(5 as never)).toThrow(

@@ -23,14 +23,24 @@ namespace {
 template <class T>
 T* typed_at_least(const Napi::Value& v, napi_typedarray_type t, const char* kind, size_t n,
                   const char* name) {
-  if (!is_typed(v, t)) throw_type(v.Env(), std::string("a ") + kind, name, describe(v));
-  auto ta = v.As<Napi::TypedArray>();
-  if (ta.ElementLength() < n) {
+  TypedView view;
+  if (!typed_view(v, &view) || view.type != t)
+    throw_type(v.Env(), std::string("a ") + kind, name, describe(v));
+  if (view.length < n) {
     throw_range(v.Env(),
                 std::string("a ") + kind + " of at least " + std::to_string(n) + " elements", name,
                 describe(v));
   }
-  return static_cast<T*>(typed_data(ta));
+  return static_cast<T*>(view.data);
+}
+
+// handleIds: a Uint32Array, copied (the ids outlive the call's arguments).
+std::vector<uint32_t> handle_ids_arg(const Napi::Value& v) {
+  TypedView view;
+  if (!typed_view(v, &view) || view.type != napi_uint32_array)
+    throw_type(v.Env(), "a Uint32Array", "handleIds", describe(v));
+  const auto* ids = static_cast<const uint32_t*>(view.data);
+  return std::vector<uint32_t>(ids, ids + view.length);
 }
 
 double number_field(const Napi::Object& o, const char* name, double fallback) {
@@ -164,11 +174,11 @@ AggregatorBinding::AggregatorBinding(const Napi::CallbackInfo& info) : BindingBa
                                        static_cast<int64_t>(st));
   } else if (hist == "buckets") {
     Napi::Value bv = o.Get("bounds");
-    if (!is_typed(bv, napi_float64_array))
+    TypedView view;
+    if (!typed_view(bv, &view) || view.type != napi_float64_array)
       throw_type(env, "a Float64Array", "options.bounds", describe(bv));
-    auto ta = bv.As<Napi::TypedArray>();
-    const double* b = static_cast<const double*>(typed_data(ta));
-    const size_t n = ta.ElementLength();
+    const double* b = static_cast<const double*>(view.data);
+    const size_t n = view.length;
     if (n == 0 || n > core::kMaxBounds)
       throw_range(env, "1 to 1024 bounds", "options.bounds", describe(bv));
     for (size_t i = 0; i < n; ++i) {
@@ -641,11 +651,7 @@ AggregatorBinding::RenderRequest AggregatorBinding::render_request(const Napi::C
   layout.omit_sum = info[5].ToBoolean().Value();
   r.by_handles = !info[6].IsUndefined();
   if (r.by_handles) {
-    if (!is_typed(info[6], napi_uint32_array))
-      throw_type(env, "a Uint32Array", "handleIds", describe(info[6]));
-    auto ta = info[6].As<Napi::TypedArray>();
-    const auto* ids = static_cast<const uint32_t*>(typed_data(ta));
-    r.handle_ids.assign(ids, ids + ta.ElementLength());
+    r.handle_ids = handle_ids_arg(info[6]);
   }
   r.trim_buckets = layout.histogram && info[7].ToBoolean().Value();
   return r;
@@ -707,12 +713,7 @@ void AggregatorBinding::visit_handle_rows(core::Aggregator& handles, core::Aggre
 // series through it: no key text, no lookup per series in JavaScript.
 Napi::Value AggregatorBinding::ReadHandles(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!is_typed(info[0], napi_uint32_array))
-    throw_type(env, "a Uint32Array", "handleIds", describe(info[0]));
-  auto ta = info[0].As<Napi::TypedArray>();
-  const std::vector<uint32_t> ids(
-      static_cast<const uint32_t*>(typed_data(ta)),
-      static_cast<const uint32_t*>(typed_data(ta)) + ta.ElementLength());
+  const std::vector<uint32_t> ids = handle_ids_arg(info[0]);
   const size_t stride = open(env).shared().options().hist.size() + core::kRecordHeader;
   auto out = Napi::Float64Array::New(env, ids.size() * stride);
   double* dst = out.Data();

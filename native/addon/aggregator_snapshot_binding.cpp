@@ -60,13 +60,9 @@ Napi::Value AggregatorBinding::SaveAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string path = path_arg(info[0], "path");
   auto bytes = std::make_shared<std::vector<uint8_t>>(snapshot_bytes(env, meta_arg(info[1])));
-  auto run = [path, bytes](double*, uint8_t*) -> size_t {
-    write_file(path, *bytes);
-    return 0;
-  };
   return AsyncBatch::Start(
-      info, "tophash:Aggregator.save", kOutOfMemory, AsyncBatch::Op::kRun, 0, std::move(run),
-      [](Napi::Env) {}, 0, nullptr);
+      info, "tophash:Aggregator.save", kOutOfMemory, AsyncBatch::Op::kRun, 0,
+      AsyncBatch::Job([path, bytes] { write_file(path, *bytes); }), [](Napi::Env) {}, 0, nullptr);
 }
 
 // restore(path, hash?): fills this new aggregator from the snapshot at path.

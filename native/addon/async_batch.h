@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <vector>
 
 namespace tophash::addon {
@@ -30,6 +31,14 @@ class AsyncBatch : public Napi::AsyncWorker {
   // Runs on the JS thread when the batch settles, before the promise does:
   // clears the owner's busy flag (and performs a close() that waited).
   using Finish = std::function<void(Napi::Env)>;
+  // A kRun job that has no count to return (a file written on the pool).
+  template <class F>
+  static Run Job(F job) {
+    return [job = std::move(job)](double*, uint8_t*) -> size_t {
+      job();
+      return 0;
+    };
+  }
 
   // out_of_memory: the ENOMEM message, naming what could not grow.
   AsyncBatch(Napi::Env env, const char* resource_name, const char* out_of_memory, Napi::Object self,

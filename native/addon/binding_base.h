@@ -1,11 +1,13 @@
 // What the four engine bindings (U64Map, StrMap, BpfMap, Aggregator) share:
 // the engine they own, its off-heap bytes reported to V8, the busy/close
-// state of an async batch, close(), the async plumbing, and the handle check. A binding derives from BindingBase<Itself, Engine> and keeps
-// only its argument conversion and forwarding. It declares:
+// state of an async batch, close(), the async plumbing, save()/saveAsync(),
+// and the handle check. A binding derives from BindingBase<Itself, Engine>
+// and keeps only its argument conversion and forwarding. It declares:
 //   static constexpr uint64_t kMagic;         // unique per class
 //   static constexpr const char* kName;        // "U64Map", ... (error messages)
 //   static constexpr const char* kOutOfMemory; // what failed, for ENOMEM
-// and may hide bytes_held(), release_extra(), kReportStep and kBusyWith.
+// and may hide bytes_held(), release_extra(), save_snapshot(), kReportStep
+// and kBusyWith.
 #pragma once
 #include <napi.h>
 
@@ -17,6 +19,7 @@
 #include "addon/async_batch.h"
 #include "addon/binding_args.h"
 #include "addon/errors.h"
+#include "addon/snapshot_args.h"
 
 namespace tophash::addon {
 
@@ -116,6 +119,33 @@ class BindingBase : public Napi::ObjectWrap<Derived> {
     return AsyncBatch::Start(
         info, resource_name, Derived::kOutOfMemory, op, count, std::move(run),
         [this](Napi::Env env) { finish_async(env); }, out_arg, values_to_set);
+  }
+
+  // How save()/saveAsync() write the engine's snapshot to path, crash-safely
+  // (core/snapshot_file.h); a derived class may hide it.
+  static void save_snapshot(Engine& e, const std::string& path) { e.save(path); }
+
+  // save(path)
+  Napi::Value save_now(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Engine& e = open(env);
+    const std::string path = path_arg(info[0], "path");
+    guard_snapshot(env, Derived::kOutOfMemory, [&] { Derived::save_snapshot(e, path); });
+    report_memory(env);
+    return env.Undefined();
+  }
+
+  // saveAsync(path) -> Promise<undefined>: save() on the libuv pool; the
+  // engine is busy (EBUSY) until it settles, so the file is the engine as it
+  // was when called.
+  Napi::Value queue_save(const Napi::CallbackInfo& info) {
+    open(info.Env());
+    auto job = [this, path = path_arg(info[0], "path")] {
+      Derived::save_snapshot(engine(), path);
+    };
+    const std::string resource = std::string("tophash:") + Derived::kName + ".save";
+    return queue(info, resource.c_str(), AsyncBatch::Op::kRun, 0, AsyncBatch::Job(std::move(job)),
+                 0, nullptr);
   }
 
   // The engine for code that runs where no JS call can reach (the pool).

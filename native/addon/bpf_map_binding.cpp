@@ -37,24 +37,24 @@ std::string bytes_text(size_t n) { return std::to_string(n) + (n == 1 ? " byte" 
 // A Uint8Array (a Buffer is one) of exactly `size` bytes.
 const uint8_t* exact_bytes(const Napi::Value& v, size_t size, const char* name) {
   const std::string expected = "a Uint8Array of " + bytes_text(size);
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+  TypedView view;
+  if (!typed_view(v, &view) || view.type != napi_uint8_array) {
     throw_type(v.Env(), expected, name, describe(v));
   }
-  auto ta = v.As<Napi::TypedArray>();
-  if (ta.ElementLength() != size) throw_range(v.Env(), expected, name, describe(v));
-  return static_cast<const uint8_t*>(typed_data(ta));
+  if (view.length != size) throw_range(v.Env(), expected, name, describe(v));
+  return static_cast<const uint8_t*>(view.data);
 }
 
 // Packed keys: a Uint8Array whose length is a multiple of key_size.
 const uint8_t* packed_keys(const Napi::Value& v, size_t key_size, size_t* count) {
   const std::string expected = "a Uint8Array of count * " + bytes_text(key_size);
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+  TypedView view;
+  if (!typed_view(v, &view) || view.type != napi_uint8_array) {
     throw_type(v.Env(), expected, "keys", describe(v));
   }
-  auto ta = v.As<Napi::TypedArray>();
-  if (ta.ElementLength() % key_size != 0) throw_range(v.Env(), expected, "keys", describe(v));
-  *count = ta.ElementLength() / key_size;
-  return static_cast<const uint8_t*>(typed_data(ta));
+  if (view.length % key_size != 0) throw_range(v.Env(), expected, "keys", describe(v));
+  *count = view.length / key_size;
+  return static_cast<const uint8_t*>(view.data);
 }
 
 uint64_t flags_arg(const Napi::Value& v, const char* name) {
@@ -370,27 +370,9 @@ Napi::Value BpfMapBinding::PinnedPath(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, *path);
 }
 
-// save(path): the map's snapshot, written crash-safely (core/snapshot_file.h).
-Napi::Value BpfMapBinding::Save(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  core::BpfMap& m = open(env);
-  const std::string path = path_arg(info[0], "path");
-  guard_snapshot(env, kOutOfMemory, [&] { m.save(path); });
-  report_memory(env);
-  return env.Undefined();
-}
-
-// saveAsync(path) -> Promise<undefined>: save() on the libuv pool; the map
-// is busy (EBUSY) until it settles, so the file is the map as it was when
-// called.
-Napi::Value BpfMapBinding::SaveAsync(const Napi::CallbackInfo& info) {
-  open(info.Env());
-  auto run = [this, path = path_arg(info[0], "path")](double*, uint8_t*) -> size_t {
-    engine().save(path);
-    return 0;
-  };
-  return queue(info, "tophash:BpfMap.save", AsyncBatch::Op::kRun, 0, std::move(run), 0, nullptr);
-}
+// save(path), saveAsync(path): see BindingBase::save_now and queue_save.
+Napi::Value BpfMapBinding::Save(const Napi::CallbackInfo& info) { return save_now(info); }
+Napi::Value BpfMapBinding::SaveAsync(const Napi::CallbackInfo& info) { return queue_save(info); }
 
 // readSnapshotShape(path) -> { type, keySize, valueSize, maxEntries } of a
 // BpfMap snapshot, its header checked (the sections are checked by the load).

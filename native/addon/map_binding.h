@@ -222,28 +222,9 @@ class MapBinding : public BindingBase<Derived, Table> {
     return queue_batch(info, AsyncBatch::Op::kSet, keys, values_arg(info, keys.count, "values"));
   }
 
-  // save(path): the map's snapshot, written crash-safely (core/snapshot_file.h).
-  Napi::Value Save(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    Table& t = this->open(env);
-    const std::string path = path_arg(info[0], "path");
-    guard_snapshot(env, Derived::kOutOfMemory, [&] { Derived::save_snapshot(t, path); });
-    this->report_memory(env);
-    return env.Undefined();
-  }
-
-  // saveAsync(path) -> Promise<undefined>: save() on the libuv pool; the map
-  // is busy (EBUSY) until it settles, so the file is the map as it was when
-  // called.
-  Napi::Value SaveAsync(const Napi::CallbackInfo& info) {
-    this->open(info.Env());
-    auto run = [this, path = path_arg(info[0], "path")](double*, uint8_t*) -> size_t {
-      Derived::save_snapshot(this->engine(), path);
-      return 0;
-    };
-    const std::string resource = std::string("tophash:") + Derived::kName + ".save";
-    return this->queue(info, resource.c_str(), AsyncBatch::Op::kRun, 0, std::move(run), 0, nullptr);
-  }
+  // save(path), saveAsync(path): see BindingBase::save_now and queue_save.
+  Napi::Value Save(const Napi::CallbackInfo& info) { return this->save_now(info); }
+  Napi::Value SaveAsync(const Napi::CallbackInfo& info) { return this->queue_save(info); }
 
  private:
   void load(const Napi::CallbackInfo& info, const KernelChoice& kernels) {

@@ -173,23 +173,10 @@ Napi::Value MappedU64MapBinding::Verify(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// save(path): the snapshot's bytes, written crash-safely.
-Napi::Value MappedU64MapBinding::Save(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
-  const core::MappedU64Map& m = open(env);
-  const std::string path = path_arg(info[0], "path");
-  guard_snapshot(env, kOutOfMemory, [&] { m.save(path); });
-  return env.Undefined();
-}
-
-// saveAsync(path) -> Promise<undefined>: save() on the libuv pool.
+// save(path), saveAsync(path): see BindingBase::save_now and queue_save.
+Napi::Value MappedU64MapBinding::Save(const Napi::CallbackInfo& info) { return save_now(info); }
 Napi::Value MappedU64MapBinding::SaveAsync(const Napi::CallbackInfo& info) {
-  open(info.Env());
-  auto run = [this, path = path_arg(info[0], "path")](double*, uint8_t*) -> size_t {
-    engine().save(path);
-    return 0;
-  };
-  return queue(info, "tophash:U64Map.save", AsyncBatch::Op::kRun, 0, std::move(run), 0, nullptr);
+  return queue_save(info);
 }
 
 }  // namespace tophash::addon

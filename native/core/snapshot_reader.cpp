@@ -168,10 +168,10 @@ struct Arrays {
   }
 };
 
-// Turns each stored link of buckets [first, first + n) into a pointer,
-// refusing a link out of range or to an overflow bucket already linked
-// (`linked` spans both arrays): with every overflow bucket linked at most
-// once, no chain can loop back on itself.
+// Turns bucket b's stored link into a pointer, refusing a link out of range
+// or to an overflow bucket already linked (`linked` spans both arrays): with
+// every overflow bucket linked at most once, no chain can loop back on
+// itself.
 template <class Bucket>
 inline void link_bucket(const Arrays<Bucket>& a, Bucket* b, std::vector<uint8_t>& linked) {
   constexpr size_t kLinkAt = offsetof(Bucket, overflow);
@@ -191,12 +191,6 @@ inline void link_bucket(const Arrays<Bucket>& a, Bucket* b, std::vector<uint8_t>
   }
   linked[link - 1] = 1;
   b->overflow = a.overflow + (link - 1);
-}
-
-template <class Bucket>
-void link_buckets(const Arrays<Bucket>& a, Bucket* first, uint64_t n,
-                  std::vector<uint8_t>& linked) {
-  for (Bucket* b = first; b != first + n; ++b) link_bucket(a, b, linked);
 }
 
 // Live slots and overflow buckets reached so far, which finish_chain_check
@@ -467,7 +461,9 @@ std::unique_ptr<T> read_snapshot(SnapshotSource& src, const simd::MatchKernel* m
   a.overflow = TableSnapshot::add_overflow(*t, h.overflow);
   if (h.overflow != 0) read_section(src, sections[1], a.overflow);
   std::vector<uint8_t> linked(static_cast<size_t>(h.overflow), 0);
-  link_buckets(a, a.overflow, a.noverflow, linked);
+  // The overflow buckets are linked before the primary section streams in,
+  // so that each primary chain can be walked as soon as its bucket is read.
+  for (auto* b = a.overflow; b != a.overflow + a.noverflow; ++b) link_bucket(a, b, linked);
   ChainTally tally;
   read_primary_streamed(src, sections[0], a, linked, tally);
   finish_chain_check(a, tally, h.count);

@@ -15,9 +15,12 @@
 #include "core/snapshot_reader.h"
 #include "core/snapshot_writer.h"
 #include "cpu/cpu_registry.h"
+#include "test/snapshot_test_util.h"
 
 namespace tophash::core {
 namespace {
+
+using test::snapshot_of;
 
 std::unique_ptr<Aggregator> make(const AggOptions& o, uint64_t seed) {
   std::string e;
@@ -64,13 +67,6 @@ std::vector<std::string> dump(const Aggregator& a) {
   return out;
 }
 
-std::vector<uint8_t> snapshot_of(Aggregator& a, const std::string& meta = "{}") {
-  std::vector<uint8_t> bytes;
-  MemorySink sink(&bytes);
-  a.write_snapshot(sink, meta);
-  return bytes;
-}
-
 void restore(Aggregator& into, const std::vector<uint8_t>& bytes) {
   MemorySource src(bytes.data(), bytes.size());
   into.restore_snapshot(src, read_snapshot_header(src), nullptr);
@@ -101,7 +97,7 @@ TEST(AggregatorSnapshot, ARestoredAggregatorVisitsAndAgreesAsTheSavedOne) {
                  std::to_string(static_cast<int>(o.on_full)));
     auto a = make(o, 41);
     record(*a, 0, 700);
-    const auto bytes = snapshot_of(*a);
+    const auto bytes = snapshot_of(*a, "{}");
     auto b = make(o, 5);  // another seed: the file's wins
     restore(*b, bytes);
     ASSERT_EQ(b->check_invariants(), "");

@@ -17,20 +17,15 @@
 #include "core/snapshot_writer.h"
 #include "test/fuzz_reseal.h"
 #include "test/kernel_pairs.h"
+#include "test/snapshot_test_util.h"
 
 namespace tophash::core {
 namespace {
 
 using test::KernelPair;
 using test::pair_name;
+using test::snapshot_of;
 using test::supported_pairs;
-
-std::vector<uint8_t> snapshot_of(BpfMap& m) {
-  std::vector<uint8_t> bytes;
-  MemorySink sink(&bytes);
-  m.write_snapshot(sink);
-  return bytes;
-}
 
 std::unique_ptr<BpfMap> read(const std::vector<uint8_t>& bytes, const KernelPair& k) {
   MemorySource src(bytes.data(), bytes.size());
@@ -228,9 +223,7 @@ TEST(BpfSnapshotChecks, ForgedIndicesAreRefused) {
 TEST(BpfSnapshotChecks, OtherKindsAreRefusedByKind) {
   const KernelPair k = supported_pairs().front();
   U64Table t(k.match, k.hash, 1, 0);
-  std::vector<uint8_t> u64;
-  MemorySink sink(&u64);
-  write_u64_snapshot(t, sink);
+  const auto u64 = snapshot_of(t);
   EXPECT_EQ(code_of(u64, k), kSnapshotKind);
   const auto bpf = small_snapshot(k);
   MemorySource src(bpf.data(), bpf.size());

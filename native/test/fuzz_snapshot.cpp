@@ -1,15 +1,12 @@
 // libFuzzer target: the snapshot reader (core/snapshot_reader.h), which reads
-// files anyone with write access to them may have crafted.
-//   byte 0, bit 0: re-seal the checksums before reading, so that mutations
-//                  reach the structure checks behind them (a forger can
-//                  compute CRC32C too);
+// files anyone with write access to them may have crafted. The input is laid
+// out as test/fuzz_snapshot_input.h says (byte 0, bit 0: re-seal the
+// checksums, as a forger can compute CRC32C too); byte 0's other bits:
 //           bit 1: read it as a StrMap snapshot, else as a U64Map one;
 //           bit 2: read it as a BpfMap snapshot (bit 1 ignored);
 //           bit 3: restore it into an Aggregator (bits 1-2 ignored) whose key
 //                  kind, onFull and maxEntries (up to 4096) the file's header
-//                  names, without a histogram;
-//   byte 1:        the match kernel the table uses;
-//   the rest:      the file.
+//                  names, without a histogram.
 // A file must be refused with a SnapshotError or accepted; an accepted one
 // must give a table whose scan agrees with its size, before and after writes
 // that grow it, delete from it and look things up in it; an accepted BpfMap
@@ -26,11 +23,11 @@
 #include "core/bpf_map.h"
 #include "core/snapshot_reader.h"
 #include "test/fuzz_common.h"
-#include "test/fuzz_reseal.h"
+#include "test/fuzz_snapshot_input.h"
 
 using namespace tophash;
 using fuzz::check;
-using fuzz::Reader;
+using fuzz::tolerate;
 
 namespace {
 
@@ -73,15 +70,6 @@ void exercise(T& t) {
     check(t.find(key, t.hash(key)) != nullptr);
   }
   check(scanned_entries(t) == t.size());
-}
-
-template <class Read>
-void read_and_exercise(Read read) {
-  try {
-    auto t = read();
-    exercise(*t);
-  } catch (const core::SnapshotError&) {
-  }
 }
 
 void exercise_bpf(core::BpfMap& m) {
@@ -142,26 +130,16 @@ void restore_aggregator(core::SnapshotSource& src, const simd::MatchKernel* matc
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  Reader r{data, size};
-  const uint8_t flags = r.byte();
-  const simd::MatchKernel* match = fuzz::pick(cpu::match_kernels(), r.byte());
-  std::vector<uint8_t> file(r.p, r.p + r.n);
-  if (flags & 1) fuzz::reseal(file);
-  core::MemorySource src(file.data(), file.size());
-  if (flags & 8) {
-    try {
-      restore_aggregator(src, match);
-    } catch (const core::SnapshotError&) {
-    }
-  } else if (flags & 4) {
-    try {
-      exercise_bpf(*core::BpfMap::read_snapshot(src, match, nullptr));
-    } catch (const core::SnapshotError&) {
-    }
-  } else if (flags & 2) {
-    read_and_exercise([&] { return core::read_str_snapshot(src, match, nullptr); });
+  const fuzz::SnapshotInput in = fuzz::snapshot_input(data, size);
+  core::MemorySource src(in.file.data(), in.file.size());
+  if (in.flags & 8) {
+    tolerate([&] { restore_aggregator(src, in.match); });
+  } else if (in.flags & 4) {
+    tolerate([&] { exercise_bpf(*core::BpfMap::read_snapshot(src, in.match, nullptr)); });
+  } else if (in.flags & 2) {
+    tolerate([&] { exercise(*core::read_str_snapshot(src, in.match, nullptr)); });
   } else {
-    read_and_exercise([&] { return core::read_u64_snapshot(src, match, nullptr); });
+    tolerate([&] { exercise(*core::read_u64_snapshot(src, in.match, nullptr)); });
   }
   return 0;
 }

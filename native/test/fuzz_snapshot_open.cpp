@@ -1,10 +1,8 @@
 // libFuzzer target: U64Map.open's path (core/mapped_u64_map.h), which checks
 // only a file's header and section table and then reads the rest in place,
-// unverified, on every lookup.
-//   byte 0, bit 0: re-seal the checksums first, so mutations behind them
-//                  survive into verify() and the copy-on-write load;
-//   byte 1:        the match kernel;
-//   the rest:      the file.
+// unverified, on every lookup. The input is laid out as
+// test/fuzz_snapshot_input.h says; re-sealed checksums let mutations behind
+// them survive into verify() and the copy-on-write load.
 // A file must be refused at open with a SnapshotError or accepted; on an
 // accepted one every read (lookups of fuzzer-chosen and scanned keys, batches
 // of every key kind, a full scan, verify, and the copy-on-write
@@ -16,18 +14,18 @@
 
 #include "core/mapped_u64_map.h"
 #include "test/fuzz_common.h"
-#include "test/fuzz_reseal.h"
+#include "test/fuzz_snapshot_input.h"
 
 using namespace tophash;
 using fuzz::check;
-using fuzz::Reader;
+using fuzz::tolerate;
 
 namespace {
 
 // Keys to look up: what a scan finds (when it gets through) and a few more.
 std::vector<uint64_t> probe_keys(const core::MappedU64Map& m) {
   std::vector<uint64_t> keys = {0, 1, 2, 31, 62, 1000, ~uint64_t{0}};
-  try {
+  tolerate([&] {
     m.read([&] {
       uint64_t cursor = 0;
       do {
@@ -36,17 +34,8 @@ std::vector<uint64_t> probe_keys(const core::MappedU64Map& m) {
         });
       } while (cursor != 0);
     });
-  } catch (const core::SnapshotError&) {
-  }
+  });
   return keys;
-}
-
-template <class F>
-void tolerate(F&& f) {
-  try {
-    f();
-  } catch (const core::SnapshotError&) {
-  }
 }
 
 void exercise(const core::MappedU64Map& m) {
@@ -84,14 +73,10 @@ void exercise(const core::MappedU64Map& m) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  Reader r{data, size};
-  const uint8_t flags = r.byte();
-  const simd::MatchKernel* match = fuzz::pick(cpu::match_kernels(), r.byte());
-  std::vector<uint8_t> file(r.p, r.p + r.n);
-  if (flags & 1) fuzz::reseal(file);
+  const fuzz::SnapshotInput in = fuzz::snapshot_input(data, size);
   std::unique_ptr<core::MappedU64Map> m;
   try {
-    m = core::MappedU64Map::over(file.data(), file.size(), match, nullptr);
+    m = core::MappedU64Map::over(in.file.data(), in.file.size(), in.match, nullptr);
   } catch (const core::SnapshotError&) {
     return 0;
   }

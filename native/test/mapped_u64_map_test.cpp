@@ -26,20 +26,15 @@
 #include "core/table_debug.h"
 #include "core/u64_map.h"
 #include "test/kernel_pairs.h"
+#include "test/snapshot_test_util.h"
 
 namespace tophash::core {
 namespace {
 
 using test::KernelPair;
 using test::pair_name;
+using test::snapshot_of;
 using test::supported_pairs;
-
-std::vector<uint8_t> snapshot_of(U64Table& t) {
-  std::vector<uint8_t> bytes;
-  MemorySink sink(&bytes);
-  write_u64_snapshot(t, sink);
-  return bytes;
-}
 
 // A table of n keys (some small, some near 2^64) with a quarter of the small
 // ones deleted again, and its oracle.

@@ -22,12 +22,14 @@
 #include "hash/crc32c.h"
 #include "test/fuzz_reseal.h"
 #include "test/kernel_pairs.h"
+#include "test/snapshot_test_util.h"
 
 namespace tophash::core {
 namespace {
 
 using test::KernelPair;
 using test::pair_name;
+using test::snapshot_of;
 using test::supported_pairs;
 
 TEST(Crc32c, MatchesTheStandardCheckValue) {
@@ -96,13 +98,6 @@ TEST(Crc32c, EachX86KernelEqualsThePortableTwin) {
 #else
   GTEST_SKIP() << "x86-64 kernels";
 #endif
-}
-
-std::vector<uint8_t> snapshot_of(U64Table& t) {
-  std::vector<uint8_t> bytes;
-  MemorySink sink(&bytes);
-  write_u64_snapshot(t, sink);
-  return bytes;
 }
 
 std::unique_ptr<U64Table> read(const std::vector<uint8_t>& bytes, const KernelPair& k) {
@@ -178,9 +173,7 @@ TEST_P(SnapshotTest, StrTableRoundTripKeepsShortAndLongKeys) {
     t.erase(p, p.hash);
     oracle.erase(key);
   }
-  std::vector<uint8_t> bytes;
-  MemorySink sink(&bytes);
-  write_str_snapshot(t, sink);
+  const auto bytes = snapshot_of(t);
   MemorySource src(bytes.data(), bytes.size());
   auto loaded = read_str_snapshot(src, k.match, k.hash);
   ASSERT_EQ(check_invariants(*loaded), "");
@@ -317,9 +310,7 @@ TEST(SnapshotChecksums, PaddingBeforeTheFirstSectionDetectsABitFlip) {
   StrTable t(k.match, k.hash, 8, 0);
   const ByteProbe p = str_probe(t, "key", 3);
   t.assign(p, p.hash, 1.0);
-  std::vector<uint8_t> bytes;
-  MemorySink sink(&bytes);
-  write_str_snapshot(t, sink);
+  auto bytes = snapshot_of(t);
   for (size_t at = kSnapshotHeaderBytes + 3 * kSnapshotSectionBytes; at < 256; ++at) {
     bytes[at] ^= 1;
     MemorySource src(bytes.data(), bytes.size());

@@ -15,6 +15,7 @@
 #include "core/u64_map.h"
 #include "core/zeroed_memory.h"
 #include "cpu/cpu_registry.h"
+#include "test/snapshot_test_util.h"
 
 namespace tophash::core {
 namespace {
@@ -90,9 +91,7 @@ TEST(ZeroedMemory, ReserveAndLoadAskForHugePagesWithoutTheOption) {
   EXPECT_TRUE(aligned(TableSnapshot::buckets(t))) << "no growth after the reserve";
   EXPECT_FALSE(t.huge_pages());
 
-  std::vector<uint8_t> bytes;
-  MemorySink sink(&bytes);
-  write_u64_snapshot(t, sink);
+  const auto bytes = test::snapshot_of(t);
   MemorySource src(bytes.data(), bytes.size());
   auto loaded = read_u64_snapshot(src, match, hash);
   EXPECT_TRUE(aligned(TableSnapshot::buckets(*loaded)));

@@ -3,17 +3,10 @@
 // options (README, Design: validation policy), owns the receiver and closed
 // checks and turns the binding's status numbers into CodedErrors thrown from
 // the caller's frame; the binding checks each call's arguments.
-import {
-  closedError,
-  CodedError,
-  rangeError,
-  refuseStructuredClone,
-  thisError,
-  typeError,
-  withCallerStack,
-} from '../runtime/errors';
+import { closedError, CodedError, rangeError, refuseStructuredClone, thisError, typeError } from '../runtime/errors';
 import { native, type BpfMapStats, type NativeBpfMap } from '../runtime/native';
 import { optionalString, parseSeed, snapshotPath } from '../runtime/options';
+import { saveSnapshotAsync } from '../runtime/snapshot-save';
 import { rejectUnknownOptions } from '../runtime/option-names';
 import type { HashKernelName, MatchKernelName } from '../runtime/kernel-names';
 
@@ -362,9 +355,7 @@ export class BpfMap implements Iterable<[Uint8Array, Uint8Array]> {
    * ```
    */
   async saveAsync(path: string): Promise<void> {
-    const n = BpfMap.#open(this);
-    const file = snapshotPath(path);
-    await withCallerStack(() => n.saveAsync(file));
+    await saveSnapshotAsync(BpfMap.#open(this), path);
   }
 
   /**

@@ -13,6 +13,7 @@ import {
 } from '../runtime/errors';
 import { native, type MapStats, type NativeStrMap } from '../runtime/native';
 import { nativeLoadArgs, nativeMapArgs, snapshotPath } from '../runtime/options';
+import { saveSnapshotAsync } from '../runtime/snapshot-save';
 import type { U64MapLoadOptions, U64MapOptions } from './u64map';
 import { encodeKeyAt, isBytes, MAX_KEY_BYTES, packKeys } from '../runtime/strpack';
 import type { PackedKeys } from '../runtime/packed-keys';
@@ -169,9 +170,7 @@ export class StrMap extends OffHeapMap<StrKey> {
    * ```
    */
   async saveAsync(path: string): Promise<void> {
-    const n = StrMap.#open(this);
-    const file = snapshotPath(path);
-    await withCallerStack(() => n.saveAsync(file));
+    await saveSnapshotAsync(StrMap.#open(this), path);
   }
 
   static #open(self: unknown): NativeStrMap {

@@ -5,6 +5,7 @@
 import { OffHeapMap } from './map-protocol';
 import { closedError, readonlyError, refuseStructuredClone, thisError, withCallerStack } from '../runtime/errors';
 import { nativeLoadArgs, nativeMapArgs, nativeOpenArgs, snapshotPath } from '../runtime/options';
+import { saveSnapshotAsync } from '../runtime/snapshot-save';
 import { native, type KeyArray, type MapStats, type NativeMappedU64Map, type NativeU64Map } from '../runtime/native';
 import type { HashKernelName, MatchKernelName } from '../runtime/kernel-names';
 
@@ -458,9 +459,7 @@ export class U64Map extends OffHeapMap<U64Key> {
    * ```
    */
   async saveAsync(path: string): Promise<void> {
-    const n = U64Map.#open(this);
-    const file = snapshotPath(path);
-    await withCallerStack(() => n.saveAsync(file));
+    await saveSnapshotAsync(U64Map.#open(this), path);
   }
 
   /**

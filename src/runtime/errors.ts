@@ -139,11 +139,16 @@ export function readonlyError(className: string, method: string): CodedError {
  * Awaits a native promise and, if it rejects, gives the error the stack of
  * the call that started it: a rejection created when a pool job settles has
  * no JavaScript frames of its own, so without this its stack would not say
- * where the batch came from.
+ * where the batch came from. A shared helper that calls this passes itself
+ * as `above`, so that its frame is left out too and the stack starts at the
+ * public method.
  */
-export async function withCallerStack<T>(start: () => Promise<T>): Promise<T> {
+export async function withCallerStack<T>(
+  start: () => Promise<T>,
+  above: (...args: never[]) => unknown = withCallerStack,
+): Promise<T> {
   const site: { stack?: string } = {};
-  Error.captureStackTrace(site, withCallerStack);
+  Error.captureStackTrace(site, above);
   try {
     return await start();
   } catch (err) {
