@@ -15,28 +15,16 @@ namespace tophash::core::batch {
 // out[i] = the value or NaN; found (optional) [i] = 1 or 0.
 template <class TableT, class Source>
 size_t get(const TableT& t, const Source& keys, double* out, uint8_t* found) {
-  size_t hits = 0;
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  lookup_pipeline(t, keys, [&](size_t i, const double* v) {
-    if (v != nullptr) {
-      out[i] = *v;
-      ++hits;
-    } else {
-      out[i] = nan;
-    }
+  return lookup_pipeline(t, keys, [&](size_t i, const double* v) {
+    out[i] = v != nullptr ? *v : nan;
     if (found != nullptr) found[i] = v != nullptr;
   });
-  return hits;
 }
 
 template <class TableT, class Source>
 size_t has(const TableT& t, const Source& keys, uint8_t* out) {
-  size_t hits = 0;
-  lookup_pipeline(t, keys, [&](size_t i, const double* v) {
-    out[i] = v != nullptr;
-    hits += v != nullptr;
-  });
-  return hits;
+  return lookup_pipeline(t, keys, [&](size_t i, const double* v) { out[i] = v != nullptr; });
 }
 
 // In batch order, so a key repeated in the batch ends with its last value.

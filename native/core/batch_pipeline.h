@@ -184,24 +184,31 @@ size_t cache_resident_bytes();
 void set_cache_resident_bytes(size_t bytes);
 
 template <class TableT, class Source, class OnResult>
-[[gnu::noinline]] void lookup_resident(const TableT& t, const Source& src, OnResult& on_result) {
+[[gnu::noinline]] size_t lookup_resident(const TableT& t, const Source& src, OnResult& on_result) {
   ProbeOf<TableT> probes[Source::kChunk];
   uint64_t hashes[Source::kChunk];
+  size_t hits = 0;
   for (size_t start = 0; start < src.count(); start += Source::kChunk) {
     const size_t n = chunk_length(src, start);
     src.load(start, n, t.hasher(), probes, hashes);
-    for (size_t i = 0; i < n; ++i) on_result(start + i, t.find(probes[i], hashes[i]));
+    for (size_t i = 0; i < n; ++i) {
+      const auto* v = t.find(probes[i], hashes[i]);
+      hits += v != nullptr;
+      on_result(start + i, v);
+    }
   }
+  return hits;
 }
 
-// on_result(i, const Value*) for every key, in batch order.
+// on_result(i, const Value*) for every key, in batch order; returns how
+// many keys were found. The count is kept here, in a register: a counter
+// the callback captured lives in memory (stores through a uint8_t* `found`
+// may alias it), one load and store per key.
 template <class TableT, class Source, class OnResult>
-void lookup_pipeline(const TableT& t, const Source& src, OnResult&& on_result) {
-  if (src.count() == 0) return;
-  if (t.bucket_bytes() <= cache_resident_bytes()) {
-    lookup_resident(t, src, on_result);
-    return;
-  }
+size_t lookup_pipeline(const TableT& t, const Source& src, OnResult&& on_result) {
+  if (src.count() == 0) return 0;
+  if (t.bucket_bytes() <= cache_resident_bytes()) return lookup_resident(t, src, on_result);
+  size_t hits = 0;
   constexpr size_t kDepth = 4;
   LookupChunk<TableT, Source> chunks[kDepth];
   size_t next_start = 0;
@@ -223,9 +230,12 @@ void lookup_pipeline(const TableT& t, const Source& src, OnResult&& on_result) {
     if (resolved + 1 < started) stage_chase(t, &chunks[(resolved + 1) % kDepth]);
     const LookupChunk<TableT, Source>& c = chunks[resolved % kDepth];
     for (size_t i = 0; i < c.n; ++i) {
-      on_result(c.start + i, t.find_from(c.buckets[i], c.probes[i], c.tags[i], c.masks[i]));
+      const auto* v = t.find_from(c.buckets[i], c.probes[i], c.tags[i], c.masks[i]);
+      hits += v != nullptr;
+      on_result(c.start + i, v);
     }
   }
+  return hits;
 }
 
 template <class TableT, class Source>
