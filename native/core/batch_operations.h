@@ -8,15 +8,30 @@
 #include <limits>
 
 #include "core/batch_pipeline.h"
-#include "core/partitioned_set.h"
+#include "core/partitioned_batch.h"
 
 namespace tophash::core::batch {
+
+// on_result(i, const Value*) for every key; returns how many were found. A
+// batch far bigger than the caches goes region by region
+// (partitioned_batch.h), any other through the pipeline.
+template <class TableT, class Source, class OnResult>
+size_t lookup(const TableT& t, const Source& keys, OnResult&& on_result) {
+  if constexpr (HasRegions<TableT>::value) {
+    size_t hits = 0;
+    if (worth_partitioning_lookups(t, keys.count()) &&
+        lookup_partitioned(t, keys, on_result, hits)) {
+      return hits;
+    }
+  }
+  return lookup_pipeline(t, keys, on_result);
+}
 
 // out[i] = the value or NaN; found (optional) [i] = 1 or 0.
 template <class TableT, class Source>
 size_t get(const TableT& t, const Source& keys, double* out, uint8_t* found) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  return lookup_pipeline(t, keys, [&](size_t i, const double* v) {
+  return lookup(t, keys, [&](size_t i, const double* v) {
     out[i] = v != nullptr ? *v : nan;
     if (found != nullptr) found[i] = v != nullptr;
   });
@@ -24,7 +39,7 @@ size_t get(const TableT& t, const Source& keys, double* out, uint8_t* found) {
 
 template <class TableT, class Source>
 size_t has(const TableT& t, const Source& keys, uint8_t* out) {
-  return lookup_pipeline(t, keys, [&](size_t i, const double* v) { out[i] = v != nullptr; });
+  return lookup(t, keys, [&](size_t i, const double* v) { out[i] = v != nullptr; });
 }
 
 // In batch order, so a key repeated in the batch ends with its last value.
@@ -34,7 +49,10 @@ template <class TableT, class Source>
 size_t set(TableT& t, const Source& keys, const double* values) {
   t.reserve(t.size() + keys.count());
   size_t added = 0;
-  if (worth_partitioning(t, keys.count()) && set_partitioned(t, keys, values, added)) return added;
+  if constexpr (HasRegions<TableT>::value) {
+    if (worth_partitioning(t, keys.count()) && set_partitioned(t, keys, values, added))
+      return added;
+  }
   write_pipeline(t, keys, [&](size_t i, const ProbeOf<TableT>& key, uint64_t hash) {
     added += t.assign(key, hash, values[i]);
   });

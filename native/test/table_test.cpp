@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/partitioned_set.h"
+#include "core/partitioned_batch.h"
 #include "core/table_debug.h"
 #include "core/u64_source.h"
 #include "core/u64_map.h"
@@ -405,6 +405,45 @@ TEST_P(TableTest, APartitionedSetLeavesEveryBucketAsInOrderInsertsDo) {
       EXPECT_EQ(partitioned.stats().overflow_buckets, in_order.stats().overflow_buckets);
       EXPECT_TRUE(scan_order(partitioned) == scan_order(in_order)) << "slots differ";
     }
+}
+
+// Lookups region by region find what lookups in order find, each result at
+// its key's place in the batch: hits, misses, repeated keys, several pieces.
+TEST_P(TableTest, PartitionedLookupsAgreeWithLookupsInOrder) {
+  const test::ScopedResidentBytes any_table_is_big(0);
+  U64Table t = make(23);
+  std::mt19937_64 rng(24);
+  std::vector<uint64_t> present(60000);
+  for (uint64_t& k : present) k = rng();
+  for (size_t i = 0; i < present.size(); ++i) t.assign(present[i], t.hash(present[i]), i + 0.5);
+  while (t.growing()) t.assign(present[0], t.hash(present[0]), 0.5);
+  std::vector<uint64_t> keys(90000);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    keys[i] = i % 3 == 0 ? rng() : (i % 7 == 0 ? keys[i / 2] : present[rng() % present.size()]);
+  }
+  const KeyBatch kb{KeyBatch::Kind::kU64, keys.data(), keys.size()};
+  ASSERT_TRUE(batch::worth_partitioning_lookups(t, keys.size()));
+  for (const size_t piece : {batch::kMaxPieceKeys, size_t{7777}}) {
+    SCOPED_TRACE("pieces of " + std::to_string(piece) + " keys");
+    std::vector<const double*> got(keys.size(), nullptr);
+    std::vector<uint8_t> visited(keys.size(), 0);
+    size_t hits = 0;
+    auto on_result = [&](size_t i, const double* v) {
+      got[i] = v;
+      ++visited[i];
+    };
+    ASSERT_TRUE(batch::lookup_partitioned(t, U64Source{kb}, on_result, hits, piece));
+    size_t expect_hits = 0;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      ASSERT_EQ(visited[i], 1) << "key " << i << " reported once";
+      const double* want = t.find(keys[i], t.hash(keys[i]));
+      ASSERT_EQ(got[i], want) << "key " << i;
+      expect_hits += want != nullptr;
+    }
+    EXPECT_EQ(hits, expect_hits);
+    EXPECT_GT(hits, 0u);
+    EXPECT_LT(hits, keys.size());
+  }
 }
 
 TEST_P(TableTest, ReserveOnAnEmptyTableSkipsTheDoublings) {
