@@ -136,7 +136,7 @@ export class TophashMetricProducer implements MetricProducer {
         data = delta && family.kind !== 'gauge' ? undefined : restamp(last.data, startTime, endTime);
         built.set(id, last);
       } else {
-        const series = delta ? this.#delta.delta(source, family) : family.series;
+        const series = delta ? this.#delta.delta(source, family) : (family.rows ?? family.series);
         data = toMetricData(family, series, delta ? DELTA : CUMULATIVE, startTime, endTime);
         built.set(id, { family, data });
       }

@@ -6,6 +6,7 @@
 // getMetricsAsJSON(), the one read every prom-client registry answers.
 import { readsOut, SERIES_READOUT, type HistogramReadout } from '../metrics/series-readout';
 import type { Attributes, FamilyReading, Reading } from './readings';
+import { RowsFamily } from './rows-family';
 
 /** What tophash/otel needs of a prom-client (or tophash/prom) `Registry`. */
 export interface PromRegistryLike {
@@ -111,15 +112,21 @@ interface Derived {
 }
 
 /**
- * Each metric's series' attributes and keys from its previous read, by position: a series keeps
+ * Each metric's series' keys and attributes from its previous read, by position: a series keeps
  * its label object while it lives and the index keeps its order, so one compare per series finds
- * them again (a lookup by label object cost more than the rest of a series' reading). Behind it,
- * by label object, for series that moved.
+ * them again (a lookup by label object cost more than the rest of a series' reading), and none
+ * when the readout hands out the same label array (no series came or went). Behind it, by label
+ * object, for series that moved.
  */
-const derivedByMetric = new WeakMap<
-  object,
-  { defaults: Labels; labels: Labels[]; derived: Derived[]; readout?: HistogramReadout; family?: FamilyReading }
->();
+interface MetricCache {
+  defaults: Labels;
+  labels: readonly Labels[];
+  keys: string[];
+  attributes: Attributes[];
+  readout?: HistogramReadout;
+  family?: FamilyReading;
+}
+const derivedByMetric = new WeakMap<object, MetricCache>();
 const derivedByLabels = new WeakMap<object, Derived & { defaults: Labels }>();
 let nextSeries = 0;
 
@@ -137,46 +144,42 @@ function derive(labels: Labels, defaults: Labels): Derived {
   return derived;
 }
 
-// Where a readout row's per-bucket counts start: after count, sum, min and max.
-const ROW_BUCKETS = 4;
+/** The cache's keys and attributes brought up to the readout's labels. */
+function rederive(cache: MetricCache, labels: readonly Labels[], defaults: Labels): void {
+  if (cache.labels === labels) return;
+  const before = cache.labels;
+  const keys = new Array<string>(labels.length);
+  const attributes = new Array<Attributes>(labels.length);
+  for (let i = 0; i < labels.length; i++) {
+    if (before[i] === labels[i]) {
+      keys[i] = cache.keys[i];
+      attributes[i] = cache.attributes[i];
+    } else {
+      const d = derive(labels[i], defaults);
+      keys[i] = d.key;
+      attributes[i] = d.attributes;
+    }
+  }
+  cache.labels = labels;
+  cache.keys = keys;
+  cache.attributes = attributes;
+}
 
 /** A tophash/prom histogram's readout as a family. */
 function readoutFamily(metric: object, readout: HistogramReadout, defaults: Labels): FamilyReading {
-  const { labels, rows, stride, bounds } = readout;
   let cache = derivedByMetric.get(metric);
   if (cache === undefined || cache.defaults !== defaults) {
-    cache = { defaults, labels: [], derived: [] };
+    cache = { defaults, labels: [], keys: [], attributes: [] };
     derivedByMetric.set(metric, cache);
   }
   // The metric hands out its previous readout while nothing changed: so is the family, and the
   // producer can tell (see producer.ts).
   if (cache.readout === readout && cache.family !== undefined) return cache.family;
-  const before = cache.labels;
-  const derivedBefore = cache.derived;
-  const derived = new Array<Derived>(labels.length);
-  const series = new Array<Reading>(labels.length);
-  for (let i = 0; i < labels.length; i++) {
-    const d = before[i] === labels[i] ? derivedBefore[i] : derive(labels[i], defaults);
-    derived[i] = d;
-    const row = i * stride;
-    // A plain array, which the data point then carries as its counts without another copy.
-    // Sized up front: grown by push, it was reallocated twice per series.
-    const buckets = new Array<number>(stride - ROW_BUCKETS);
-    for (let j = 0; j < buckets.length; j++) buckets[j] = rows[row + ROW_BUCKETS + j];
-    series[i] = {
-      key: d.key,
-      attributes: d.attributes,
-      value: rows[row],
-      sum: rows[row + 1],
-      min: NaN,
-      max: NaN,
-      buckets,
-    };
-  }
-  cache.labels = labels as Labels[];
-  cache.derived = derived;
+  rederive(cache, readout.labels, defaults);
+  const { keys, attributes } = cache;
+  const rows = { keys, attributes, rows: readout.rows, stride: readout.stride };
   cache.readout = readout;
-  cache.family = { name: readout.name, description: readout.help, unit: '', kind: 'histogram', bounds, series };
+  cache.family = new RowsFamily(readout.name, readout.help, readout.bounds, rows);
   return cache.family;
 }
 
