@@ -528,7 +528,8 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
   /** @internal See {@link SERIES_READOUT}; a shared histogram reads through `get()`. */
   async [SERIES_READOUT](): Promise<HistogramReadout | undefined> {
     if (this.shared) return undefined;
-    await runCollect(this as { collect?: () => unknown });
+    // Awaited only when there is a callback: each await is a trip through the microtask queue.
+    if ((this as { collect?: unknown }).collect !== undefined) await runCollect(this as { collect?: () => unknown });
     this.sweep();
     // The same series with the same rows (events, zero() and overflowed events all show in them):
     // the previous readout stands. Asking the aggregator for its event count instead cost more than
