@@ -373,6 +373,55 @@ describe('failures', () => {
     expect(resourceMetrics.scopeMetrics[0].metrics.map((m) => m.descriptor.name)).toEqual(['ok']);
   });
 
+  it('a registry that throws while listing its metrics is an error; a histogram whose collect callback fails too', async () => {
+    const failing = new Registry();
+    new Histogram({
+      name: 'failing',
+      help: 'failing',
+      registers: [failing],
+      collect() {
+        throw new Error('callback failed');
+      },
+    });
+    const throwing = {
+      getMetricsAsJSON: () => Promise.resolve([]),
+      getMetricsAsArray: () => {
+        throw new Error('cannot list');
+      },
+    };
+    const fine = new Registry();
+    new Histogram({ name: 'fine', help: 'fine', registers: [fine] }).observe(1);
+    const producer = new TophashMetricProducer({ registers: [throwing, failing, fine] });
+    const { resourceMetrics, errors } = await producer.collect();
+    expect(errors).toEqual([new Error('cannot list'), new Error('callback failed')]);
+    expect(resourceMetrics.scopeMetrics[0].metrics.map((m) => m.descriptor.name)).toEqual(['fine']);
+  });
+
+  it('registries read at once and registries read through promises keep their order', async () => {
+    const later = new Registry();
+    const slow = new Histogram({
+      name: 'slow',
+      help: 'slow',
+      registers: [later],
+      async collect() {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        slow.observe(2);
+      },
+    });
+    const now = new Registry();
+    new Histogram({ name: 'quick', help: 'quick', registers: [now] }).observe(1);
+    const counter = new Counter({ name: 'plain', help: 'plain', registers: [now] });
+    counter.inc(3);
+    const producer = new TophashMetricProducer({ registers: [later, now] });
+    for (let round = 1; round <= 2; round++) {
+      const { resourceMetrics, errors } = await producer.collect();
+      expect(errors).toEqual([]);
+      const metrics = resourceMetrics.scopeMetrics[0].metrics;
+      expect(metrics.map((m) => m.descriptor.name)).toEqual(['slow', 'quick', 'plain']);
+      expect((metrics[0].dataPoints[0] as DataPoint<OtelHistogram>).value.count).toBe(round);
+    }
+  });
+
   it('bad options fail with errors that name the option', () => {
     const agg = new Aggregator({ key: 'u64' });
     const make = (options: unknown) => () => new TophashMetricProducer(options as TophashMetricProducerOptions);

@@ -192,13 +192,38 @@ async function metricJSON(metric: unknown, defaults: Labels): Promise<MetricJSON
   return json;
 }
 
-/** One metric's family, or undefined for a kind OpenTelemetry has no point type for. */
-async function readMetric(metric: unknown, defaults: Labels): Promise<FamilyReading | undefined> {
+type MaybeFamily = FamilyReading | undefined;
+
+async function jsonFamily(metric: unknown, defaults: Labels): Promise<MaybeFamily> {
+  return familyOf(await metricJSON(metric, defaults));
+}
+
+/**
+ * One metric's family, or undefined for a kind OpenTelemetry has no point type for: at once for a
+ * tophash/prom histogram without a collect callback, else in a promise.
+ */
+function readMetric(metric: unknown, defaults: Labels): MaybeFamily | Promise<MaybeFamily> {
   if (readsOut(metric)) {
-    const readout = await metric[SERIES_READOUT]();
+    const readout = metric[SERIES_READOUT]();
+    if (readout instanceof Promise) {
+      return readout.then((r) => (r === undefined ? jsonFamily(metric, defaults) : readoutFamily(metric, r, defaults)));
+    }
     if (readout !== undefined) return readoutFamily(metric, readout, defaults);
   }
-  return familyOf(await metricJSON(metric, defaults));
+  return jsonFamily(metric, defaults);
+}
+
+/** Values and promises as promises, for Promise.all and Promise.allSettled. */
+export function settling<T>(values: readonly (T | Promise<T>)[]): Promise<T>[] {
+  const out = new Array<Promise<T>>(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = Promise.resolve(values[i]);
+  return out;
+}
+
+function present(read: readonly MaybeFamily[]): FamilyReading[] {
+  const families: FamilyReading[] = [];
+  for (let i = 0; i < read.length; i++) if (read[i] !== undefined) families.push(read[i]!);
+  return families;
 }
 
 function familyOf(metric: MetricJSON): FamilyReading | undefined {
@@ -212,22 +237,40 @@ function familyOf(metric: MetricJSON): FamilyReading | undefined {
 /**
  * Every counter, gauge and histogram of a registry. Summaries are left out: OpenTelemetry's SDK
  * has no summary point type (OTLP keeps one for compatibility only), and a summary's quantiles
- * cannot be turned into buckets.
+ * cannot be turned into buckets. At once, without a promise, when every metric reads at once (see
+ * readMetric): each await costs a trip through the microtask queue. May throw.
  */
-export async function readRegistry(registry: PromRegistryLike): Promise<FamilyReading[]> {
-  let read: (FamilyReading | undefined)[];
-  if (typeof registry.getMetricsAsArray === 'function') {
-    const own = (registry as { _defaultLabels?: Labels })._defaultLabels;
-    const defaults = own === undefined || Object.keys(own).length === 0 ? NO_DEFAULTS : own;
-    // Loops, not callbacks: a callback made per collect runs unoptimized after each full GC.
-    const metrics = registry.getMetricsAsArray();
-    const reads = new Array<Promise<FamilyReading | undefined>>(metrics.length);
-    for (let i = 0; i < metrics.length; i++) reads[i] = readMetric(metrics[i], defaults);
-    read = await Promise.all(reads);
-  } else {
-    read = ((await registry.getMetricsAsJSON()) as MetricJSON[]).map(familyOf);
+function readRegistry(registry: PromRegistryLike): FamilyReading[] | Promise<FamilyReading[]> {
+  if (typeof registry.getMetricsAsArray !== 'function') {
+    return Promise.resolve(registry.getMetricsAsJSON()).then((json) => present((json as MetricJSON[]).map(familyOf)));
   }
-  const families: FamilyReading[] = [];
-  for (const family of read) if (family !== undefined) families.push(family);
-  return families;
+  const own = (registry as { _defaultLabels?: Labels })._defaultLabels;
+  const defaults = own === undefined || Object.keys(own).length === 0 ? NO_DEFAULTS : own;
+  // Loops, not callbacks: a callback made per collect runs unoptimized after each full GC.
+  const metrics = registry.getMetricsAsArray();
+  const reads = new Array<MaybeFamily | Promise<MaybeFamily>>(metrics.length);
+  let pending = false;
+  for (let i = 0; i < metrics.length; i++) {
+    reads[i] = readMetric(metrics[i], defaults);
+    if (reads[i] instanceof Promise) pending = true;
+  }
+  return pending ? Promise.all(settling(reads)).then(present) : present(reads as MaybeFamily[]);
+}
+
+/** A registry's families, or why it could not be read. */
+export type RegistryRead = PromiseSettledResult<FamilyReading[]>;
+
+/** {@link readRegistry} settled as Promise.allSettled settles it, at once when the read was. */
+export function settleRegistry(registry: PromRegistryLike): RegistryRead | Promise<RegistryRead> {
+  let read: FamilyReading[] | Promise<FamilyReading[]>;
+  try {
+    read = readRegistry(registry);
+  } catch (reason) {
+    return { status: 'rejected', reason };
+  }
+  if (!(read instanceof Promise)) return { status: 'fulfilled', value: read };
+  return read.then(
+    (value): RegistryRead => ({ status: 'fulfilled', value }),
+    (reason: unknown): RegistryRead => ({ status: 'rejected', reason }),
+  );
 }
