@@ -313,6 +313,29 @@ describe('temporality', () => {
     expect(x.startTime).toEqual(points(first.get('sizes'))[0].startTime);
   });
 
+  it("a collect's end time is the wall clock's, in order from one collect to the next", async () => {
+    const registry = new Registry();
+    new Counter({ name: 'ticks', help: 'ticks', registers: [registry] }).inc();
+    const producer = new TophashMetricProducer({ registers: [registry] });
+    const ms = (t: [number, number]) => t[0] * 1000 + t[1] / 1e6;
+    const ends: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = Date.now();
+      const { resourceMetrics } = await producer.collect();
+      const after = Date.now();
+      const [point] = resourceMetrics.scopeMetrics[0].metrics[0].dataPoints;
+      expect(point.endTime[1]).toBeGreaterThanOrEqual(0);
+      expect(point.endTime[1]).toBeLessThan(1e9);
+      // Date.now() is whole milliseconds; the clocks may differ by a rounding.
+      expect(ms(point.endTime)).toBeGreaterThanOrEqual(before - 1);
+      expect(ms(point.endTime)).toBeLessThanOrEqual(after + 1);
+      ends.push(ms(point.endTime));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect(ends[1]).toBeGreaterThan(ends[0]);
+    expect(ends[2]).toBeGreaterThan(ends[1]);
+  });
+
   it('delta: every collect reports what changed since the previous one, starting where it ended', async () => {
     const { first, second } = await twoCollects('delta');
     expect(points<number>(first.get('events_total')).map((p) => p.value)).toEqual([2]);
