@@ -313,6 +313,29 @@ describe('temporality', () => {
     expect(x.startTime).toEqual(points(first.get('sizes'))[0].startTime);
   });
 
+  it("a collect's end time is the wall clock's, in order from one collect to the next", async () => {
+    const registry = new Registry();
+    new Counter({ name: 'ticks', help: 'ticks', registers: [registry] }).inc();
+    const producer = new TophashMetricProducer({ registers: [registry] });
+    const ms = (t: [number, number]) => t[0] * 1000 + t[1] / 1e6;
+    const ends: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = Date.now();
+      const { resourceMetrics } = await producer.collect();
+      const after = Date.now();
+      const [point] = resourceMetrics.scopeMetrics[0].metrics[0].dataPoints;
+      expect(point.endTime[1]).toBeGreaterThanOrEqual(0);
+      expect(point.endTime[1]).toBeLessThan(1e9);
+      // Date.now() is whole milliseconds; the clocks may differ by a rounding.
+      expect(ms(point.endTime)).toBeGreaterThanOrEqual(before - 1);
+      expect(ms(point.endTime)).toBeLessThanOrEqual(after + 1);
+      ends.push(ms(point.endTime));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect(ends[1]).toBeGreaterThan(ends[0]);
+    expect(ends[2]).toBeGreaterThan(ends[1]);
+  });
+
   it('delta: every collect reports what changed since the previous one, starting where it ended', async () => {
     const { first, second } = await twoCollects('delta');
     expect(points<number>(first.get('events_total')).map((p) => p.value)).toEqual([2]);
@@ -371,6 +394,55 @@ describe('failures', () => {
     const { resourceMetrics, errors } = await producer.collect();
     expect(errors).toEqual([new Error('registry down')]);
     expect(resourceMetrics.scopeMetrics[0].metrics.map((m) => m.descriptor.name)).toEqual(['ok']);
+  });
+
+  it('a registry that throws while listing its metrics is an error; a histogram whose collect callback fails too', async () => {
+    const failing = new Registry();
+    new Histogram({
+      name: 'failing',
+      help: 'failing',
+      registers: [failing],
+      collect() {
+        throw new Error('callback failed');
+      },
+    });
+    const throwing = {
+      getMetricsAsJSON: () => Promise.resolve([]),
+      getMetricsAsArray: () => {
+        throw new Error('cannot list');
+      },
+    };
+    const fine = new Registry();
+    new Histogram({ name: 'fine', help: 'fine', registers: [fine] }).observe(1);
+    const producer = new TophashMetricProducer({ registers: [throwing, failing, fine] });
+    const { resourceMetrics, errors } = await producer.collect();
+    expect(errors).toEqual([new Error('cannot list'), new Error('callback failed')]);
+    expect(resourceMetrics.scopeMetrics[0].metrics.map((m) => m.descriptor.name)).toEqual(['fine']);
+  });
+
+  it('registries read at once and registries read through promises keep their order', async () => {
+    const later = new Registry();
+    const slow = new Histogram({
+      name: 'slow',
+      help: 'slow',
+      registers: [later],
+      async collect() {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        slow.observe(2);
+      },
+    });
+    const now = new Registry();
+    new Histogram({ name: 'quick', help: 'quick', registers: [now] }).observe(1);
+    const counter = new Counter({ name: 'plain', help: 'plain', registers: [now] });
+    counter.inc(3);
+    const producer = new TophashMetricProducer({ registers: [later, now] });
+    for (let round = 1; round <= 2; round++) {
+      const { resourceMetrics, errors } = await producer.collect();
+      expect(errors).toEqual([]);
+      const metrics = resourceMetrics.scopeMetrics[0].metrics;
+      expect(metrics.map((m) => m.descriptor.name)).toEqual(['slow', 'quick', 'plain']);
+      expect((metrics[0].dataPoints[0] as DataPoint<OtelHistogram>).value.count).toBe(round);
+    }
   });
 
   it('bad options fail with errors that name the option', () => {

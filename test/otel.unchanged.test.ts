@@ -53,16 +53,20 @@ function pointsOf(result: CollectionResult, name: string): Point[] {
   return (metric?.dataPoints ?? []) as Point[];
 }
 
-/** The same latency histogram and counter in tophash/prom and in the SDK, collected side by side. */
-function both(temporality: 'cumulative' | 'delta') {
-  const registry = new Registry();
-  const latency = new Histogram({
+function latencyIn(registry: Registry): Histogram<'route'> {
+  return new Histogram({
     name: 'latency',
     help: 'latency',
     labelNames: ['route'],
     buckets: BOUNDS,
     registers: [registry],
   });
+}
+
+/** The same latency histogram and counter in tophash/prom and in the SDK, collected side by side. */
+function both(temporality: 'cumulative' | 'delta') {
+  const registry = new Registry();
+  const latency = latencyIn(registry);
   const requests = new Counter({ name: 'requests', help: 'requests', labelNames: ['route'], registers: [registry] });
   const producer = new TophashMetricProducer({ registers: [registry], temporality });
   const reader = new ManualReader({
@@ -172,6 +176,34 @@ describe('collect of unchanged data', () => {
     latency.observe({ route: '/a' }, 0.5);
     expect(await counts()).toEqual([[{ route: '/a' }, 1, 0.5, [0, 1, 0, 0]]]);
   });
+
+  it('delta: a series zeroed and observed back to its old totals is a new series, reported whole', async () => {
+    const registry = new Registry();
+    const latency = latencyIn(registry);
+    const producer = new TophashMetricProducer({ registers: [registry], temporality: 'delta' });
+    latency.observe({ route: '/a' }, 0.5);
+    latency.observe({ route: '/b' }, 2);
+    await producer.collect();
+    latency.zero({ route: '/b' });
+    latency.observe({ route: '/b' }, 2);
+    // The same rows as at the previous collect, but /b was started afresh: its whole total counts.
+    expect(view(await producer.collect()).latency).toEqual([[{ route: '/b' }, 1, 2, [0, 0, 1, 0]]]);
+  });
+
+  for (const temporality of ['cumulative', 'delta'] as const) {
+    it(`${temporality}: an earlier collect's result stays as it was through more recording and collects`, async () => {
+      const t = both(temporality);
+      for (let i = 0; i < 20; i++) t.observe(`/r${i % 4}`, i / 3);
+      const first = await t.collect();
+      const snapshot = structuredClone(first.ours.resourceMetrics.scopeMetrics);
+      for (let round = 0; round < 3; round++) {
+        for (let i = 0; i < 8; i++) t.observe(`/r${i % 5}`, i);
+        await t.collect();
+        await t.collect();
+      }
+      expect(first.ours.resourceMetrics.scopeMetrics).toEqual(snapshot);
+    });
+  }
 
   it('an aggregator collected again without events reports the same totals (cumulative) or nothing (delta)', async () => {
     const agg = new Aggregator({ key: 'string', hist: { log2: {} } });

@@ -593,6 +593,8 @@ export class Aggregator<const S extends AggKeyParam = AggKeyParam> {
   #shared = false;
   // What a snapshot records of the options (see aggregator-snapshot.ts).
   #snapshotOptions: SnapshotOptions;
+  // The handle ids READ_HANDLES gathered last, for the handle array they came from.
+  #readIds: { handles: readonly AggHandle[]; ids: Uint32Array } | undefined;
 
   /**
    * Creates an empty aggregator. Throws TypeError/RangeError naming a bad option, e.g.
@@ -1483,8 +1485,13 @@ export class Aggregator<const S extends AggKeyParam = AggKeyParam> {
   /** @internal See {@link READ_HANDLES}. Flushes first. */
   [READ_HANDLES](handles: readonly AggHandle[]): { rows: Float64Array; stride: number } {
     const n = this.#open();
-    const ids = new Uint32Array(handles.length);
-    for (let i = 0; i < handles.length; i++) ids[i] = (handles[i] as Handle | RingHandle).id;
+    // A reader hands the same array while its series stand (a handle's id never changes).
+    let ids = this.#readIds?.handles === handles ? this.#readIds.ids : undefined;
+    if (ids === undefined) {
+      ids = new Uint32Array(handles.length);
+      for (let i = 0; i < handles.length; i++) ids[i] = (handles[i] as Handle | RingHandle).id;
+      this.#readIds = { handles, ids };
+    }
     this.flush();
     return { rows: n.readHandles(ids), stride: this.#stride };
   }

@@ -32,9 +32,9 @@ export interface ReadsOut {
   /**
    * The series as they are now, after the metric's collect callback and expiry; undefined to be
    * read through `get()`. The same object as the previous call's when nothing changed since, so a
-   * reader can keep what it built from it.
+   * reader can keep what it built from it. A promise only when a collect callback runs first.
    */
-  [SERIES_READOUT](): Promise<HistogramReadout | undefined>;
+  [SERIES_READOUT](): HistogramReadout | undefined | Promise<HistogramReadout | undefined>;
 }
 
 /** Whether metric has a {@link SERIES_READOUT}. @internal */

@@ -23,6 +23,27 @@ const OVERFLOW_ATTRIBUTES: Attributes = { 'otel.metric.overflow': true };
  * Reads one aggregator, keeping each key's attributes from one collect to the next: a collect then
  * costs the native scan and a Map lookup per series, with no key parsing or attribute objects.
  */
+/** A Reading of the row at `at` (a top-level function: a closure per read runs unoptimized after a full GC). */
+function row(
+  key: string,
+  attributes: Attributes,
+  at: number,
+  from: Float64Array,
+  stride: number,
+  hist: boolean,
+): Reading {
+  return {
+    key,
+    attributes,
+    value: from[at],
+    sum: from[at + 1],
+    min: from[at + 2],
+    max: from[at + 3],
+    // Without a histogram the series is a bucketless histogram: count, sum, min and max.
+    buckets: hist ? from.subarray(at + 4, at + stride) : from.subarray(at, at + 1),
+  };
+}
+
 export class AggregatorReader {
   readonly #source: Required<AggregatorSource>;
   #attributes = new Map<string, Attributes>();
@@ -52,27 +73,18 @@ export class AggregatorReader {
     // Only the keys read now are kept: deleted and drained keys do not pile up.
     const current = new Map<string, Attributes>();
     const series: Reading[] = new Array<Reading>(keys.length);
-    const row = (key: string, attributes: Attributes, at: number, from: Float64Array): Reading => ({
-      key,
-      attributes,
-      value: from[at],
-      sum: from[at + 1],
-      min: from[at + 2],
-      max: from[at + 3],
-      // Without a histogram the series is a bucketless histogram: count, sum, min and max.
-      buckets: layout === undefined ? from.subarray(at, at + 1) : from.subarray(at + 4, at + stride),
-    });
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       const attributes = known.get(key) ?? this.#attributesOf(key, names);
       current.set(key, attributes);
-      series[i] = row(key, attributes, i * stride, rows);
+      series[i] = row(key, attributes, i * stride, rows, stride, layout !== undefined);
     }
     this.#attributes = current;
     const overflow = aggregator.overflow();
     if (overflow !== undefined) {
       const { count, sum, min, max, hist } = overflow;
-      series.push(row('\0overflow', OVERFLOW_ATTRIBUTES, 0, Float64Array.of(count, sum, min, max, ...(hist ?? []))));
+      const from = Float64Array.of(count, sum, min, max, ...(hist ?? []));
+      series.push(row('\0overflow', OVERFLOW_ATTRIBUTES, 0, from, stride, layout !== undefined));
     }
     const { name, description, unit } = this.#source;
     return {

@@ -23,6 +23,18 @@ export interface Reading {
   readonly buckets?: ArrayLike<number>;
 }
 
+/**
+ * A histogram family's series as rows, as tophash/prom reads them out: series i's count, sum, min
+ * and max at `i * stride`, then its per-bucket counts. A cumulative collect builds its points
+ * straight from them, without a {@link Reading} per series.
+ */
+export interface SeriesRows {
+  readonly keys: readonly string[];
+  readonly attributes: readonly Attributes[];
+  readonly rows: Float64Array;
+  readonly stride: number;
+}
+
 export interface FamilyReading {
   readonly name: string;
   readonly description: string;
@@ -33,4 +45,6 @@ export interface FamilyReading {
   /** Exponential only: the log2 layout the buckets follow. */
   readonly layout?: HistLayout;
   readonly series: Reading[];
+  /** The same series as rows, when the source reads them so. */
+  readonly rows?: SeriesRows;
 }

@@ -6,6 +6,7 @@
 // getMetricsAsJSON(), the one read every prom-client registry answers.
 import { readsOut, SERIES_READOUT, type HistogramReadout } from '../metrics/series-readout';
 import type { Attributes, FamilyReading, Reading } from './readings';
+import { RowsFamily } from './rows-family';
 
 /** What tophash/otel needs of a prom-client (or tophash/prom) `Registry`. */
 export interface PromRegistryLike {
@@ -111,15 +112,21 @@ interface Derived {
 }
 
 /**
- * Each metric's series' attributes and keys from its previous read, by position: a series keeps
+ * Each metric's series' keys and attributes from its previous read, by position: a series keeps
  * its label object while it lives and the index keeps its order, so one compare per series finds
- * them again (a lookup by label object cost more than the rest of a series' reading). Behind it,
- * by label object, for series that moved.
+ * them again (a lookup by label object cost more than the rest of a series' reading), and none
+ * when the readout hands out the same label array (no series came or went). Behind it, by label
+ * object, for series that moved.
  */
-const derivedByMetric = new WeakMap<
-  object,
-  { defaults: Labels; labels: Labels[]; derived: Derived[]; readout?: HistogramReadout; family?: FamilyReading }
->();
+interface MetricCache {
+  defaults: Labels;
+  labels: readonly Labels[];
+  keys: string[];
+  attributes: Attributes[];
+  readout?: HistogramReadout;
+  family?: FamilyReading;
+}
+const derivedByMetric = new WeakMap<object, MetricCache>();
 const derivedByLabels = new WeakMap<object, Derived & { defaults: Labels }>();
 let nextSeries = 0;
 
@@ -137,46 +144,42 @@ function derive(labels: Labels, defaults: Labels): Derived {
   return derived;
 }
 
-// Where a readout row's per-bucket counts start: after count, sum, min and max.
-const ROW_BUCKETS = 4;
+/** The cache's keys and attributes brought up to the readout's labels. */
+function rederive(cache: MetricCache, labels: readonly Labels[], defaults: Labels): void {
+  if (cache.labels === labels) return;
+  const before = cache.labels;
+  const keys = new Array<string>(labels.length);
+  const attributes = new Array<Attributes>(labels.length);
+  for (let i = 0; i < labels.length; i++) {
+    if (before[i] === labels[i]) {
+      keys[i] = cache.keys[i];
+      attributes[i] = cache.attributes[i];
+    } else {
+      const d = derive(labels[i], defaults);
+      keys[i] = d.key;
+      attributes[i] = d.attributes;
+    }
+  }
+  cache.labels = labels;
+  cache.keys = keys;
+  cache.attributes = attributes;
+}
 
 /** A tophash/prom histogram's readout as a family. */
 function readoutFamily(metric: object, readout: HistogramReadout, defaults: Labels): FamilyReading {
-  const { labels, rows, stride, bounds } = readout;
   let cache = derivedByMetric.get(metric);
   if (cache === undefined || cache.defaults !== defaults) {
-    cache = { defaults, labels: [], derived: [] };
+    cache = { defaults, labels: [], keys: [], attributes: [] };
     derivedByMetric.set(metric, cache);
   }
   // The metric hands out its previous readout while nothing changed: so is the family, and the
   // producer can tell (see producer.ts).
   if (cache.readout === readout && cache.family !== undefined) return cache.family;
-  const before = cache.labels;
-  const derivedBefore = cache.derived;
-  const derived = new Array<Derived>(labels.length);
-  const series = new Array<Reading>(labels.length);
-  for (let i = 0; i < labels.length; i++) {
-    const d = before[i] === labels[i] ? derivedBefore[i] : derive(labels[i], defaults);
-    derived[i] = d;
-    const row = i * stride;
-    // A plain array, which the data point then carries as its counts without another copy.
-    // Sized up front: grown by push, it was reallocated twice per series.
-    const buckets = new Array<number>(stride - ROW_BUCKETS);
-    for (let j = 0; j < buckets.length; j++) buckets[j] = rows[row + ROW_BUCKETS + j];
-    series[i] = {
-      key: d.key,
-      attributes: d.attributes,
-      value: rows[row],
-      sum: rows[row + 1],
-      min: NaN,
-      max: NaN,
-      buckets,
-    };
-  }
-  cache.labels = labels as Labels[];
-  cache.derived = derived;
+  rederive(cache, readout.labels, defaults);
+  const { keys, attributes } = cache;
+  const rows = { keys, attributes, rows: readout.rows, stride: readout.stride };
   cache.readout = readout;
-  cache.family = { name: readout.name, description: readout.help, unit: '', kind: 'histogram', bounds, series };
+  cache.family = new RowsFamily(readout.name, readout.help, readout.bounds, rows);
   return cache.family;
 }
 
@@ -189,13 +192,38 @@ async function metricJSON(metric: unknown, defaults: Labels): Promise<MetricJSON
   return json;
 }
 
-/** One metric's family, or undefined for a kind OpenTelemetry has no point type for. */
-async function readMetric(metric: unknown, defaults: Labels): Promise<FamilyReading | undefined> {
+type MaybeFamily = FamilyReading | undefined;
+
+async function jsonFamily(metric: unknown, defaults: Labels): Promise<MaybeFamily> {
+  return familyOf(await metricJSON(metric, defaults));
+}
+
+/**
+ * One metric's family, or undefined for a kind OpenTelemetry has no point type for: at once for a
+ * tophash/prom histogram without a collect callback, else in a promise.
+ */
+function readMetric(metric: unknown, defaults: Labels): MaybeFamily | Promise<MaybeFamily> {
   if (readsOut(metric)) {
-    const readout = await metric[SERIES_READOUT]();
+    const readout = metric[SERIES_READOUT]();
+    if (readout instanceof Promise) {
+      return readout.then((r) => (r === undefined ? jsonFamily(metric, defaults) : readoutFamily(metric, r, defaults)));
+    }
     if (readout !== undefined) return readoutFamily(metric, readout, defaults);
   }
-  return familyOf(await metricJSON(metric, defaults));
+  return jsonFamily(metric, defaults);
+}
+
+/** Values and promises as promises, for Promise.all and Promise.allSettled. */
+export function settling<T>(values: readonly (T | Promise<T>)[]): Promise<T>[] {
+  const out = new Array<Promise<T>>(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = Promise.resolve(values[i]);
+  return out;
+}
+
+function present(read: readonly MaybeFamily[]): FamilyReading[] {
+  const families: FamilyReading[] = [];
+  for (let i = 0; i < read.length; i++) if (read[i] !== undefined) families.push(read[i]!);
+  return families;
 }
 
 function familyOf(metric: MetricJSON): FamilyReading | undefined {
@@ -209,16 +237,40 @@ function familyOf(metric: MetricJSON): FamilyReading | undefined {
 /**
  * Every counter, gauge and histogram of a registry. Summaries are left out: OpenTelemetry's SDK
  * has no summary point type (OTLP keeps one for compatibility only), and a summary's quantiles
- * cannot be turned into buckets.
+ * cannot be turned into buckets. At once, without a promise, when every metric reads at once (see
+ * readMetric): each await costs a trip through the microtask queue. May throw.
  */
-export async function readRegistry(registry: PromRegistryLike): Promise<FamilyReading[]> {
-  let read: (FamilyReading | undefined)[];
-  if (typeof registry.getMetricsAsArray === 'function') {
-    const own = (registry as { _defaultLabels?: Labels })._defaultLabels;
-    const defaults = own === undefined || Object.keys(own).length === 0 ? NO_DEFAULTS : own;
-    read = await Promise.all(registry.getMetricsAsArray().map((metric) => readMetric(metric, defaults)));
-  } else {
-    read = ((await registry.getMetricsAsJSON()) as MetricJSON[]).map(familyOf);
+function readRegistry(registry: PromRegistryLike): FamilyReading[] | Promise<FamilyReading[]> {
+  if (typeof registry.getMetricsAsArray !== 'function') {
+    return Promise.resolve(registry.getMetricsAsJSON()).then((json) => present((json as MetricJSON[]).map(familyOf)));
   }
-  return read.filter((family) => family !== undefined);
+  const own = (registry as { _defaultLabels?: Labels })._defaultLabels;
+  const defaults = own === undefined || Object.keys(own).length === 0 ? NO_DEFAULTS : own;
+  // Loops, not callbacks: a callback made per collect runs unoptimized after each full GC.
+  const metrics = registry.getMetricsAsArray();
+  const reads = new Array<MaybeFamily | Promise<MaybeFamily>>(metrics.length);
+  let pending = false;
+  for (let i = 0; i < metrics.length; i++) {
+    reads[i] = readMetric(metrics[i], defaults);
+    if (reads[i] instanceof Promise) pending = true;
+  }
+  return pending ? Promise.all(settling(reads)).then(present) : present(reads as MaybeFamily[]);
+}
+
+/** A registry's families, or why it could not be read. */
+export type RegistryRead = PromiseSettledResult<FamilyReading[]>;
+
+/** {@link readRegistry} settled as Promise.allSettled settles it, at once when the read was. */
+export function settleRegistry(registry: PromRegistryLike): RegistryRead | Promise<RegistryRead> {
+  let read: FamilyReading[] | Promise<FamilyReading[]>;
+  try {
+    read = readRegistry(registry);
+  } catch (reason) {
+    return { status: 'rejected', reason };
+  }
+  if (!(read instanceof Promise)) return { status: 'fulfilled', value: read };
+  return read.then(
+    (value): RegistryRead => ({ status: 'fulfilled', value }),
+    (reason: unknown): RegistryRead => ({ status: 'rejected', reason }),
+  );
 }

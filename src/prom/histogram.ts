@@ -61,6 +61,13 @@ function classicHandle(handle: ClassicHandle | NativeHandle<ClassicHandle>): Cla
   return handle instanceof NativeHandle ? handle.classic : handle;
 }
 
+/** A histogram's series as its readouts list them (see currentSeries()). */
+interface SeriesList {
+  readonly labels: readonly Record<string, string | number>[];
+  readonly handles: readonly AggHandle[];
+  readonly native: readonly (NativeCounts | undefined)[] | undefined;
+}
+
 /** One series' aggregate as a scrape reads it. */
 interface SeriesReading {
   count: number;
@@ -129,10 +136,11 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
   private policy!: SeriesPolicy;
   // The protobuf exposition carries the classic buckets (without native buckets, or native.classic).
   private protobufClassic = true;
-  // Bumped by zero(), which changes a series without an event or a change of the series set.
-  private zeroed = 0;
-  // The last readout and what it was read at: handed out again while nothing changed.
-  private lastReadout: { at: readonly number[]; readout: HistogramReadout } | undefined;
+  // The last readout: handed out again while nothing changed.
+  private lastReadout: HistogramReadout | undefined;
+  // The series list seriesRows() gathered last, kept while the series set stands: walking the index
+  // and building the arrays again cost a readout of unchanged series as much as their rows.
+  private seriesList: (SeriesList & { changes: number; overflow: HistogramSeries | undefined }) | undefined;
 
   /**
    * Creates the histogram and registers it in `config.registers` (default: prom-client's global
@@ -294,7 +302,8 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     series.seen = this.policy.clock.now;
     // prom-client's zero() starts the series afresh, reported under these labels.
     series.labels = copyLabels(labels);
-    this.zeroed++;
+    // A new label object in a series set that did not change: the series list is gathered again.
+    this.seriesList = undefined;
     this.agg.flush();
     this.deleteKey(series);
     if (series.handle instanceof NativeHandle) series.handle.native.clear();
@@ -472,20 +481,8 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
    * (count, sum, min, max, per-bucket counts) read in one native call through the series'
    * handles, and native counts when the histogram has them.
    */
-  private seriesRows(): {
-    labels: Record<string, string | number>[];
-    rows: Float64Array;
-    stride: number;
-    native: (NativeCounts | undefined)[] | undefined;
-  } {
-    const labels: Record<string, string | number>[] = [];
-    const handles: AggHandle[] = [];
-    let native: (NativeCounts | undefined)[] | undefined;
-    for (const s of this.index.series()) {
-      labels.push(s.labels);
-      handles.push(classicHandle(s.handle));
-      if (s.handle instanceof NativeHandle) (native ??= []).push(s.handle.native);
-    }
+  private seriesRows(): SeriesList & { rows: Float64Array; stride: number } {
+    const { labels, handles, native } = this.currentSeries();
     const read = this.agg[READ_HANDLES](handles);
     const stride = read.stride;
     let rows = read.rows;
@@ -498,30 +495,56 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
       withOverflow[rows.length + 1] = overflow.sum;
       withOverflow.set(overflow.hist, rows.length + 4);
       rows = withOverflow;
+    }
+    return { labels, handles, rows, stride, native };
+  }
+
+  /**
+   * The series' labels and native counts in the index's order, the overflow series last, and the
+   * handles of all but the overflow series. The same arrays (never changed once handed out) while
+   * the series set stands.
+   */
+  private currentSeries(): SeriesList {
+    const changes = this.index.changes;
+    const overflowSeries = this.index.overflow;
+    const last = this.seriesList;
+    if (last !== undefined && last.changes === changes && last.overflow === overflowSeries) return last;
+    const labels: Record<string, string | number>[] = [];
+    const handles: AggHandle[] = [];
+    let native: (NativeCounts | undefined)[] | undefined;
+    for (const s of this.index.series()) {
+      labels.push(s.labels);
+      handles.push(classicHandle(s.handle));
+      if (s.handle instanceof NativeHandle) (native ??= []).push(s.handle.native);
+    }
+    if (overflowSeries !== undefined) {
       labels.push(overflowSeries.labels);
       if (overflowSeries.handle instanceof NativeHandle) (native ??= []).push(overflowSeries.handle.native);
     }
-    return { labels, rows, stride, native };
+    this.seriesList = { labels, handles, native, changes, overflow: overflowSeries };
+    return this.seriesList;
   }
 
-  /** @internal See {@link SERIES_READOUT}; a shared histogram reads through `get()`. */
-  async [SERIES_READOUT](): Promise<HistogramReadout | undefined> {
+  /**
+   * @internal See {@link SERIES_READOUT}; a shared histogram reads through `get()`. Without a collect
+   * callback the rows are read at once, not in a promise: each await is a trip through the
+   * microtask queue, and after a full GC the few of a collect cost about as much as the rows.
+   */
+  [SERIES_READOUT](): HistogramReadout | undefined | Promise<HistogramReadout | undefined> {
     if (this.shared) return undefined;
-    await runCollect(this as { collect?: () => unknown });
+    if ((this as { collect?: unknown }).collect === undefined) return this.readout();
+    return runCollect(this as { collect?: () => unknown }).then(() => this.readout());
+  }
+
+  private readout(): HistogramReadout {
     this.sweep();
-    // Every change to the rows is an event the aggregator counts (flushed first), a change of the
-    // series set, zero(), or an overflowed event; none of them since the last readout: it stands.
-    const overflow = this.index.overflow;
-    const at = [
-      this.agg.stats().flushed,
-      this.index.changes,
-      this.zeroed,
-      overflow === undefined ? -1 : (classicHandle(overflow.handle) as OverflowHistogram).count,
-    ];
-    const last = this.lastReadout;
-    if (last !== undefined && at.every((v, i) => v === last.at[i])) return last.readout;
+    // The same series with the same rows (events, zero() and overflowed events all show in them):
+    // the previous readout stands. Asking the aggregator for its event count instead cost more than
+    // reading and comparing the rows.
     const { labels, rows, stride } = this.seriesRows();
-    const readout: HistogramReadout = {
+    const last = this.lastReadout;
+    if (last !== undefined && last.labels === labels && sameRows(last.rows, rows)) return last;
+    this.lastReadout = {
       kind: 'histogram',
       name: this.name,
       help: this.help,
@@ -530,8 +553,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
       rows,
       stride,
     };
-    this.lastReadout = { at, readout };
-    return readout;
+    return this.lastReadout;
   }
 
   /** @internal */
@@ -539,6 +561,12 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
     this.sweep();
     return seriesStatsOf(this.index, this.policy, this.agg.stats().bytes);
   }
+}
+
+function sameRows(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function checkBuckets(buckets: unknown): asserts buckets is readonly number[] {
