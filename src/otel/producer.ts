@@ -42,9 +42,13 @@ function restamp(data: MetricData | undefined, startTime: HrTime, endTime: HrTim
 
 // The wall clock as the SDK reads it (timeOrigin + performance.now()), taken once; later times add
 // the monotonic clock's progress through process.hrtime.bigint(), which after a full GC cost a
-// third of performance.now() (7 against 20 µs, cold).
-const CLOCK_BASE_NS = process.hrtime.bigint();
+// third of performance.now() (7 against 20 µs, cold). The two are paired at the midpoint of two
+// hrtime readings around a warm performance.now(), so the producer's clock is neither ahead of the
+// SDK's nor behind it by the time the pairing took.
+performance.now();
+const CLOCK_PAIR_START_NS = process.hrtime.bigint();
 const CLOCK_BASE_MS = performance.timeOrigin + performance.now();
+const CLOCK_BASE_NS = (CLOCK_PAIR_START_NS + process.hrtime.bigint()) / 2n;
 
 function now(): HrTime {
   const ms = CLOCK_BASE_MS + Number(process.hrtime.bigint() - CLOCK_BASE_NS) / 1e6;
