@@ -340,6 +340,13 @@ export class LabelIndex<S extends IndexedSeries> extends LabelTrie<S> {
     return this.entries.keys();
   }
 
+  /** The series in the order they were first seen, then the overflow series if there is one; a copy, so the caller may remove series as it goes. */
+  allSeries(): S[] {
+    const all = [...this.entries.keys()];
+    if (this.overflow !== undefined) all.push(this.overflow);
+    return all;
+  }
+
   /** How many series exist, the overflow series not counted. */
   get size(): number {
     return this.entries.size;

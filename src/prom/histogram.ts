@@ -393,11 +393,7 @@ export class Histogram<T extends string = string> extends client.Histogram<T> {
       labels: Record<string, string | number>;
       key: string;
       handle?: ClassicHandle | NativeHandle<ClassicHandle>;
-    }> = this.shared
-      ? this.mergedSeries()
-      : this.index.overflow === undefined
-        ? this.index.series()
-        : [...this.index.series(), this.index.overflow];
+    }> = this.shared ? this.mergedSeries() : this.index.allSeries();
     for (const series of all) {
       const { count, sum, hist } = read(series);
       const shared = series.labels;

@@ -218,8 +218,7 @@ export class Summary<T extends string = string> extends client.Summary<T> {
   reset(): void {
     // prom-client's constructor calls reset() before this class has set its fields.
     if (this.index === undefined) return super.reset();
-    const overflow = this.index.overflow;
-    for (const series of overflow === undefined ? this.index.series() : [...this.index.series(), overflow]) {
+    for (const series of this.index.allSeries()) {
       this.sketches.reset(series.slot);
       series.count = 0;
       series.sum = 0;
@@ -231,8 +230,7 @@ export class Summary<T extends string = string> extends client.Summary<T> {
     await runCollect(this as { collect?: () => unknown });
     this.sweep();
     const values: { labels: Record<string, string | number>; value: number; metricName?: string }[] = [];
-    const overflow = this.index.overflow;
-    for (const series of overflow === undefined ? [...this.index.series()] : [...this.index.series(), overflow]) {
+    for (const series of this.index.allSeries()) {
       const size = this.sketches.quantiles(series.slot, this.qs, this.out);
       if (this.pruneAgedBuckets && size === 0) {
         this.index.removeSeries(series);
