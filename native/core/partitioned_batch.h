@@ -26,7 +26,7 @@
 // Lookups: the results go to out[i] in the order the regions are visited,
 // stores the core retires without waiting on them.
 //
-// For u64 keys only (worth_partitioning_into says why). The cost is scratch
+// For u64 keys only (worth_partitioning_lookups says why). The cost is scratch
 // memory, one record of 24 bytes per key, at most kMaxPieceKeys of them at a
 // time, freed before the call returns; when it cannot be had the batch goes
 // in order as before. A batch with few keys per bucket gains nothing (each
@@ -93,9 +93,9 @@ struct HasRegions<TableT, std::void_t<decltype(std::declval<const TableT&>().log
 // bytes, which the region pass then reads in random order, and hashing them
 // twice costs more than a u64's hash (StrMap getBatch of 1e6 packed keys,
 // a 32 MB array: 67 ns/key in order, 99 partitioned); fixed-width keys'
-// records are copies of the key.
-template <class TableT, class Record>
-bool worth_partitioning_into(const TableT& t, size_t keys) {
+// records are copies of the key. A lookup batch qualifies with this alone.
+template <class TableT>
+bool worth_partitioning_lookups(const TableT& t, size_t keys) {
   if constexpr (!HasRegions<TableT>::value || !std::is_integral_v<ProbeOf<TableT>>) {
     return false;
   } else {
@@ -105,21 +105,17 @@ bool worth_partitioning_into(const TableT& t, size_t keys) {
   }
 }
 
-// For writes, also safe to assume no doubling starts halfway (the regions
-// are the current array's): the table has room for every key as a new one.
+// A write batch must also be safe to apply without a doubling starting
+// halfway (the regions are the current array's): the table has room for
+// every key as a new one.
 template <class TableT>
 bool worth_partitioning(const TableT& t, size_t keys) {
   if constexpr (!HasRegions<TableT>::value) {
     return false;
   } else {
-    return worth_partitioning_into<TableT, SetRecord<TableT>>(t, keys) &&
+    return worth_partitioning_lookups(t, keys) &&
            !over_load_factor(t.size() + keys, t.log2_buckets());
   }
-}
-
-template <class TableT>
-bool worth_partitioning_lookups(const TableT& t, size_t keys) {
-  return worth_partitioning_into<TableT, GetRecord<TableT>>(t, keys);
 }
 
 // Which region a hash's home bucket lies in.
