@@ -31,7 +31,7 @@ size_t lookup(const TableT& t, const Source& keys, OnResult&& on_result) {
 template <class TableT, class Source>
 size_t get(const TableT& t, const Source& keys, double* out, uint8_t* found) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  return lookup(t, keys, [&](size_t i, const double* v) {
+  return lookup(t, keys, [out, found, nan](size_t i, const double* v) {
     out[i] = v != nullptr ? *v : nan;
     if (found != nullptr) found[i] = v != nullptr;
   });

@@ -18,7 +18,7 @@
 // before the current one is applied in batch order.
 //
 // Lookups in a table small enough to stay in the L2 cache skip the stages
-// (lookup_resident): with nothing to hide, each stage's pass over the chunk
+// (lookup_resident_with): with nothing to hide, each stage's pass over the chunk
 // cost more than it saved, nearly 2x at 1e3 keys.
 //
 // Each stage is a function of its own that is never inlined. A call per
@@ -49,6 +49,7 @@
 
 #include "core/prefetch.h"
 #include "core/table.h"
+#include "simd/match_word.h"
 
 namespace tophash::core::batch {
 
@@ -183,8 +184,11 @@ template <class TableT, class Source>
 size_t cache_resident_bytes();
 void set_cache_resident_bytes(size_t bytes);
 
-template <class TableT, class Source, class OnResult>
-[[gnu::noinline]] size_t lookup_resident(const TableT& t, const Source& src, OnResult& on_result) {
+// Key by key, with the kernel's one-word match inline (simd/match_word.h):
+// a call per key left the loop no registers for its counters and pointers.
+template <class TableT, class Source, class OnResult, class WordMatch>
+[[gnu::noinline]] size_t lookup_resident_with(const TableT& t, const Source& src,
+                                              OnResult& on_result, WordMatch match_tag) {
   ProbeOf<TableT> probes[Source::kChunk];
   uint64_t hashes[Source::kChunk];
   size_t hits = 0;
@@ -192,7 +196,7 @@ template <class TableT, class Source, class OnResult>
     const size_t n = chunk_length(src, start);
     src.load(start, n, t.hasher(), probes, hashes);
     for (size_t i = 0; i < n; ++i) {
-      const auto* v = t.find(probes[i], hashes[i]);
+      const auto* v = t.find(probes[i], hashes[i], match_tag);
       hits += v != nullptr;
       on_result(start + i, v);
     }
@@ -200,14 +204,12 @@ template <class TableT, class Source, class OnResult>
   return hits;
 }
 
-// on_result(i, const Value*) for every key, in batch order; returns how
-// many keys were found. The count is kept here, in a register: a counter
-// the callback captured lives in memory (stores through a uint8_t* `found`
-// may alias it), one load and store per key.
-template <class TableT, class Source, class OnResult>
-size_t lookup_pipeline(const TableT& t, const Source& src, OnResult&& on_result) {
-  if (src.count() == 0) return 0;
-  if (t.bucket_bytes() <= cache_resident_bytes()) return lookup_resident(t, src, on_result);
+// The stages above, four chunks in flight. The count is kept here, in a
+// register: a counter the callback captured lives in memory (stores through
+// a uint8_t* `found` may alias it), one load and store per key.
+template <class TableT, class Source, class OnResult, class WordMatch>
+[[gnu::noinline]] size_t lookup_staged(const TableT& t, const Source& src, OnResult& on_result,
+                                       WordMatch match_tag) {
   size_t hits = 0;
   constexpr size_t kDepth = 4;
   LookupChunk<TableT, Source> chunks[kDepth];
@@ -230,12 +232,26 @@ size_t lookup_pipeline(const TableT& t, const Source& src, OnResult&& on_result)
     if (resolved + 1 < started) stage_chase(t, &chunks[(resolved + 1) % kDepth]);
     const LookupChunk<TableT, Source>& c = chunks[resolved % kDepth];
     for (size_t i = 0; i < c.n; ++i) {
-      const auto* v = t.find_from(c.buckets[i], c.probes[i], c.tags[i], c.masks[i]);
+      const auto* v = t.find_from(c.buckets[i], c.probes[i], c.tags[i], c.masks[i], match_tag);
       hits += v != nullptr;
       on_result(c.start + i, v);
     }
   }
   return hits;
+}
+
+// on_result(i, const Value*) for every key, in batch order; returns how
+// many keys were found. The resolve loops take the kernel's one-word match
+// inline (for overflow buckets), so they keep their counters in registers.
+template <class TableT, class Source, class OnResult>
+size_t lookup_pipeline(const TableT& t, const Source& src, OnResult&& on_result) {
+  if (src.count() == 0) return 0;
+  return simd::with_word_match(*t.match_kernel(), [&](auto match_tag) {
+    if (t.bucket_bytes() <= cache_resident_bytes()) {
+      return lookup_resident_with(t, src, on_result, match_tag);
+    }
+    return lookup_staged(t, src, on_result, match_tag);
+  });
 }
 
 template <class TableT, class Source>

@@ -145,29 +145,6 @@ void MappedU64Map::check_chain_length(uint64_t steps, const Bucket* b) const {
   if (steps > noverflow_ + 1) corrupt(b, "is on a chain that loops");
 }
 
-const double* MappedU64Map::find_from(const Bucket* b, uint64_t key, uint8_t top,
-                                      simd::SlotMask first_mask) const {
-  simd::SlotMask m = first_mask;
-  for (uint64_t steps = 1;; ++steps) {
-    check_chain_length(steps, b);
-    while (m != 0) {
-      const int i = __builtin_ctz(m);
-      if (b->keys[i] == key) return &b->values[i];
-      m &= m - 1;
-    }
-    if (b->ends_chain()) return nullptr;
-    b = next_bucket(b);
-    if (b == nullptr) return nullptr;
-    m = match_->match_tag(b->ctrl(), top);
-  }
-}
-
-const double* MappedU64Map::find(uint64_t key, uint64_t hash) const {
-  const Bucket* b = home_bucket(hash);
-  const uint8_t top = tophash_of(hash);
-  return find_from(b, key, top, match_->match_tag(b->ctrl(), top));
-}
-
 void MappedU64Map::throw_changed() const {
   throw SnapshotError(kSnapshotChanged,
                       "The mapped snapshot '" + path() +

@@ -86,9 +86,37 @@ class MappedU64Map {
   uint64_t bucket_bytes() const { return (mask_ + 1) * sizeof(Bucket); }
   // Throws ERR_SNAPSHOT_CORRUPT for a link past the overflow section.
   const Bucket* next_bucket(const Bucket* b) const;
+  // match_tag as in Table::find_from: the kernel's function or its inline word.
+  template <class MatchTag>
+  const double* find_from(const Bucket* b, uint64_t key, uint8_t top, simd::SlotMask first_mask,
+                          MatchTag match_tag) const {
+    simd::SlotMask m = first_mask;
+    for (uint64_t steps = 1;; ++steps) {
+      check_chain_length(steps, b);
+      while (m != 0) {
+        const int i = __builtin_ctz(m);
+        if (b->keys[i] == key) return &b->values[i];
+        m &= m - 1;
+      }
+      if (b->ends_chain()) return nullptr;
+      b = next_bucket(b);
+      if (b == nullptr) return nullptr;
+      m = match_tag(b->ctrl(), top);
+    }
+  }
   const double* find_from(const Bucket* b, uint64_t key, uint8_t top,
-                          simd::SlotMask first_mask) const;
-  const double* find(uint64_t key, uint64_t hash) const;
+                          simd::SlotMask first_mask) const {
+    return find_from(b, key, top, first_mask, match_->match_tag);
+  }
+  template <class MatchTag>
+  const double* find(uint64_t key, uint64_t hash, MatchTag match_tag) const {
+    const Bucket* b = home_bucket(hash);
+    const uint8_t top = tophash_of(hash);
+    return find_from(b, key, top, match_tag(b->ctrl(), top), match_tag);
+  }
+  const double* find(uint64_t key, uint64_t hash) const {
+    return find(key, hash, match_->match_tag);
+  }
   // Table::scan's contract: the chain of bucket (cursor & mask), then the next cursor.
   template <class Visit>
   uint64_t scan(uint64_t cursor, Visit&& visit) const {

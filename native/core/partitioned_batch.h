@@ -218,6 +218,21 @@ bool set_partitioned(TableT& t, const Source& src, const double* values, size_t&
       });
 }
 
+// A piece's records in region order, the kernel's one-word match inline as
+// in lookup_resident_with (batch_pipeline.h). Returns the hits.
+template <class TableT, class Record, class OnResult, class WordMatch>
+[[gnu::noinline]] size_t lookup_region_records(const TableT& t, const Record* records, size_t n,
+                                               OnResult& on_result, WordMatch match_tag) {
+  size_t hits = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) prefetch_bucket_for_read(t.home_bucket(records[i + kAhead].hash));
+    const auto* v = t.find(records[i].probe, records[i].hash, match_tag);
+    hits += v != nullptr;
+    on_result(static_cast<size_t>(records[i].index), v);
+  }
+  return hits;
+}
+
 // on_result(i, const Value*) for every key, region by region; the number
 // found through `hits`. False, with nothing looked up, when the scratch
 // memory is not to be had.
@@ -233,12 +248,9 @@ bool lookup_partitioned(const TableT& t, const Source& src, OnResult& on_result,
         r.index = i;
       },
       [&](const Record* records, size_t n) {
-        for (size_t i = 0; i < n; ++i) {
-          if (i + kAhead < n) prefetch_bucket_for_read(t.home_bucket(records[i + kAhead].hash));
-          const auto* v = t.find(records[i].probe, records[i].hash);
-          hits += v != nullptr;
-          on_result(static_cast<size_t>(records[i].index), v);
-        }
+        hits += simd::with_word_match(*t.match_kernel(), [&](auto match_tag) {
+          return lookup_region_records(t, records, n, on_result, match_tag);
+        });
       });
 }
 

@@ -327,7 +327,11 @@ class Table {
   // chains through this, so a view whose links are indices can stand in).
   const Bucket* next_bucket(const Bucket* b) const { return b->overflow; }
 
-  Value* find_from(const Bucket* b, Probe key, uint8_t top, simd::SlotMask first_mask) const {
+  // match_tag(ctrl, tag) matches the chain's later buckets: the kernel's
+  // function, or its inline word (simd/match_word.h) in loops that take it.
+  template <class MatchTag>
+  Value* find_from(const Bucket* b, Probe key, uint8_t top, simd::SlotMask first_mask,
+                   MatchTag match_tag) const {
     simd::SlotMask m = first_mask;
     for (;;) {
       while (m != 0) {
@@ -337,15 +341,20 @@ class Table {
       }
       if (b->ends_chain() || b->overflow == nullptr) return nullptr;
       b = b->overflow;
-      m = match_->match_tag(b->ctrl(), top);
+      m = match_tag(b->ctrl(), top);
     }
   }
+  Value* find_from(const Bucket* b, Probe key, uint8_t top, simd::SlotMask first_mask) const {
+    return find_from(b, key, top, first_mask, match_->match_tag);
+  }
 
-  Value* find(Probe key, uint64_t hash) const {
+  template <class MatchTag>
+  Value* find(Probe key, uint64_t hash, MatchTag match_tag) const {
     const Bucket* b = home_bucket(hash);
     uint8_t top = tophash_of(hash);
-    return find_from(b, key, top, match_->match_tag(b->ctrl(), top));
+    return find_from(b, key, top, match_tag(b->ctrl(), top), match_tag);
   }
+  Value* find(Probe key, uint64_t hash) const { return find(key, hash, match_->match_tag); }
 
   // Inserts or overwrites; returns true when the key is new. Throws
   // std::bad_alloc with the table unchanged if memory runs out.

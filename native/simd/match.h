@@ -24,6 +24,10 @@ inline constexpr uint8_t kEvacuatedY = 3;  // moved to the high half
 inline constexpr uint8_t kEvacuatedEmpty = 4;  // was empty, bucket evacuated
 inline constexpr uint8_t kMinTopHash = 5;
 
+// Which inline one-word match (match_*_word.h) a kernel's match_tag is, for
+// loops that take it inline (match_word.h).
+enum class WordMatch : uint8_t { kScalar, kSwar, kSse, kNeon };
+
 struct MatchKernel {
   const char* name;  // "scalar", "swar", "sse2", "avx2", "avx512", "neon"
   uint32_t needs;  // tophash::cpu::Feature bits
@@ -33,6 +37,8 @@ struct MatchKernel {
   SlotMask (*match_empty)(uint64_t ctrl);
   // For i < n: masks[i] = match_tag(ctrls[i], tags[i]). n may be any size.
   void (*match_tag_many)(const uint64_t* ctrls, const uint8_t* tags, size_t n, uint8_t* masks);
+  // The inline form of match_tag: the same function, compiled into the loop.
+  WordMatch word;
 };
 
 // Defined one per ISA translation unit. A kernel for another architecture is

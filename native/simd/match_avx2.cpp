@@ -71,8 +71,9 @@ TOPHASH_TARGET void match_tag_many(const uint64_t* ctrls, const uint8_t* tags, s
 
 // target("avx2") lets the compiler use any AVX/AVX2 instruction; both need the
 // OS to save YMM state.
-extern const MatchKernel kMatchAvx2 = {"avx2", cpu::kAvx | cpu::kAvx2 | cpu::kOsAvx, match_tag,
-                                       match_empty, match_tag_many};
+extern const MatchKernel kMatchAvx2 = {"avx2",         cpu::kAvx | cpu::kAvx2 | cpu::kOsAvx,
+                                       match_tag,      match_empty,
+                                       match_tag_many, WordMatch::kSse};
 
 }  // namespace tophash::simd
 

@@ -60,7 +60,10 @@ TOPHASH_TARGET void match_tag_many(const uint64_t* ctrls, const uint8_t* tags, s
 extern const MatchKernel kMatchAvx512 = {
     "avx512",
     cpu::kAvx | cpu::kAvx2 | cpu::kOsAvx | cpu::kAvx512f | cpu::kAvx512bw | cpu::kOsAvx512,
-    match_tag, match_empty, match_tag_many};
+    match_tag,
+    match_empty,
+    match_tag_many,
+    WordMatch::kSse};
 
 }  // namespace tophash::simd
 

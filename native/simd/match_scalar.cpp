@@ -1,25 +1,14 @@
-// kMatchScalar: the reference kernel, a plain loop over the 8 tophash bytes.
-// Every other kernel is tested against it.
+// kMatchScalar: the reference kernel, a plain loop over the 8 tophash bytes
+// (match_scalar_word.h). Every other kernel is tested against it.
 #include "match.h"
+#include "match_scalar_word.h"
 
 namespace tophash::simd {
 namespace {
 
-SlotMask match_tag(uint64_t ctrl, uint8_t tag) {
-  SlotMask m = 0;
-  for (int i = 0; i < 8; ++i) {
-    if (static_cast<uint8_t>(ctrl >> (8 * i)) == tag) m |= SlotMask{1} << i;
-  }
-  return m;
-}
+SlotMask match_tag(uint64_t ctrl, uint8_t tag) { return scalar_word::match_tag(ctrl, tag); }
 
-SlotMask match_empty(uint64_t ctrl) {
-  SlotMask m = 0;
-  for (int i = 0; i < 8; ++i) {
-    if (static_cast<uint8_t>(ctrl >> (8 * i)) <= kEmptyOne) m |= SlotMask{1} << i;
-  }
-  return m;
-}
+SlotMask match_empty(uint64_t ctrl) { return scalar_word::match_empty(ctrl); }
 
 void match_tag_many(const uint64_t* ctrls, const uint8_t* tags, size_t n, uint8_t* masks) {
   for (size_t i = 0; i < n; ++i) masks[i] = static_cast<uint8_t>(match_tag(ctrls[i], tags[i]));
@@ -27,6 +16,7 @@ void match_tag_many(const uint64_t* ctrls, const uint8_t* tags, size_t n, uint8_
 
 }  // namespace
 
-extern const MatchKernel kMatchScalar = {"scalar", 0, match_tag, match_empty, match_tag_many};
+extern const MatchKernel kMatchScalar = {
+    "scalar", 0, match_tag, match_empty, match_tag_many, WordMatch::kScalar};
 
 }  // namespace tophash::simd

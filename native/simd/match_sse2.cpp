@@ -58,7 +58,8 @@ TOPHASH_TARGET void match_tag_many(const uint64_t* ctrls, const uint8_t* tags, s
 
 }  // namespace
 
-extern const MatchKernel kMatchSse2 = {"sse2", cpu::kSse2, match_tag, match_empty, match_tag_many};
+extern const MatchKernel kMatchSse2 = {"sse2",      cpu::kSse2,     match_tag,
+                                       match_empty, match_tag_many, WordMatch::kSse};
 
 }  // namespace tophash::simd
 

@@ -1,41 +1,14 @@
-// kMatchSwar: SIMD-within-a-register on the u64 control word. Portable C++,
-// no ISA requirement.
-//
-// Exact zero-byte detection (no false positives, unlike the classic
-// (x - 0x01..01) & ~x & 0x80..80 trick, which can flag a 0x01 byte sitting
-// above a zero byte because of the borrow):
-//   y = ((x & 0x7f..7f) + 0x7f..7f) | x
-// The add cannot carry across bytes (each byte is at most 0x7f + 0x7f), and
-// sets a byte's high bit iff its low 7 bits are non-zero; OR-ing x adds the
-// original high bit. So the high bit of byte i of y is set iff byte i of x != 0,
-// and ~y & 0x80..80 marks exactly the zero bytes.
-//
-// Those 8 marker bits (at bit 8i+7) are packed into an 8-bit SlotMask with one
-// multiply: after >> 7 they sit at bit 8i, and multiplying by
-// 0x0102040810204080 = sum of 2^(56-7i) moves bit 8i to bit 56+i; every other
-// partial product lands on a distinct position outside bits 56..63, so there
-// are no carries into the result byte.
+// kMatchSwar: SIMD-within-a-register on the u64 control word
+// (match_swar_word.h). Portable C++, no ISA requirement.
 #include "match.h"
+#include "match_swar_word.h"
 
 namespace tophash::simd {
 namespace {
 
-constexpr uint64_t kLsb = 0x0101010101010101ull;
-constexpr uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full;
-constexpr uint64_t kMsb = 0x8080808080808080ull;
+SlotMask match_tag(uint64_t ctrl, uint8_t tag) { return swar_word::match_tag(ctrl, tag); }
 
-// High bit of each byte of the result set iff that byte of x is zero.
-inline uint64_t zero_bytes(uint64_t x) { return ~(((x & kLow7) + kLow7) | x) & kMsb; }
-
-// Packs the high bits of the 8 bytes into bits 0..7.
-inline SlotMask pack_msb(uint64_t hi) {
-  return static_cast<SlotMask>(((hi >> 7) * 0x0102040810204080ull) >> 56);
-}
-
-SlotMask match_tag(uint64_t ctrl, uint8_t tag) { return pack_msb(zero_bytes(ctrl ^ (kLsb * tag))); }
-
-// byte <= 1  <=>  (byte & 0xfe) == 0
-SlotMask match_empty(uint64_t ctrl) { return pack_msb(zero_bytes(ctrl & ~kLsb)); }
+SlotMask match_empty(uint64_t ctrl) { return swar_word::match_empty(ctrl); }
 
 void match_tag_many(const uint64_t* ctrls, const uint8_t* tags, size_t n, uint8_t* masks) {
   for (size_t i = 0; i < n; ++i) masks[i] = static_cast<uint8_t>(match_tag(ctrls[i], tags[i]));
@@ -43,6 +16,7 @@ void match_tag_many(const uint64_t* ctrls, const uint8_t* tags, size_t n, uint8_
 
 }  // namespace
 
-extern const MatchKernel kMatchSwar = {"swar", 0, match_tag, match_empty, match_tag_many};
+extern const MatchKernel kMatchSwar = {"swar",          0, match_tag, match_empty, match_tag_many,
+                                       WordMatch::kSwar};
 
 }  // namespace tophash::simd

@@ -16,6 +16,7 @@
 #include "../cpu/cpu_features.h"
 #include "../cpu/cpu_registry.h"
 #include "../simd/match.h"
+#include "../simd/match_word.h"
 #include "test/scoped_env.h"
 
 namespace {
@@ -201,12 +202,34 @@ void check_many_exact_tail_buffers(const MatchKernel& k) {
   }
 }
 
+// The inline word that loops take for this kernel (simd/match_word.h) is the
+// one its match_tag wraps, and agrees with the reference on every tag.
+void check_inline_word(const MatchKernel& k, const char* want_word) {
+  simd::with_word_match(k, [&](auto word) {
+    EXPECT_STREQ(decltype(word)::kName, want_word) << k.name;
+    std::mt19937_64 rng(0x30adull);
+    for (int t = 0; t < 256; ++t) {
+      const uint8_t tag = static_cast<uint8_t>(t);
+      for (int r = 0; r < 200; ++r) {
+        const uint64_t w = r % 2 == 0 ? tricky_word(rng, tag) : rng();
+        ASSERT_EQ(word(w, tag), kMatchScalar.match_tag(w, tag))
+            << k.name << " word " << hex(w) << " tag " << t;
+        ASSERT_EQ(word(w, tag), k.match_tag(w, tag)) << k.name << " word " << hex(w);
+      }
+    }
+  });
+}
+
 #define SKIP_UNLESS_SUPPORTED(k)                                                                  \
   if (!cpu::has_all((k).needs))                                                                   \
   GTEST_SKIP() << (k).name << " needs " << cpu::describe_needs((k).needs & ~cpu::info().features) \
                << ", which this CPU lacks"
 
-#define TEST_MATCH(label, kernel)                    \
+#define TEST_MATCH(label, kernel, word)              \
+  TEST(Match_##label, InlineWord) {                  \
+    SKIP_UNLESS_SUPPORTED(kernel);                   \
+    check_inline_word(kernel, word);                 \
+  }                                                  \
   TEST(Match_##label, TagAll256Tags) {               \
     SKIP_UNLESS_SUPPORTED(kernel);                   \
     check_tag_all_256(kernel);                       \
@@ -233,15 +256,15 @@ void check_many_exact_tail_buffers(const MatchKernel& k) {
   }                                                  \
   TEST(Match_##label, NameMatches) { EXPECT_STREQ((kernel).name, #label); }
 
-TEST_MATCH(scalar, simd::kMatchScalar)
-TEST_MATCH(swar, simd::kMatchSwar)
+TEST_MATCH(scalar, simd::kMatchScalar, "scalar")
+TEST_MATCH(swar, simd::kMatchSwar, "swar")
 #if defined(__x86_64__)
-TEST_MATCH(sse2, simd::kMatchSse2)
-TEST_MATCH(avx2, simd::kMatchAvx2)
-TEST_MATCH(avx512, simd::kMatchAvx512)
+TEST_MATCH(sse2, simd::kMatchSse2, "sse")
+TEST_MATCH(avx2, simd::kMatchAvx2, "sse")
+TEST_MATCH(avx512, simd::kMatchAvx512, "sse")
 #endif
 #if defined(__aarch64__)
-TEST_MATCH(neon, simd::kMatchNeon)
+TEST_MATCH(neon, simd::kMatchNeon, "neon")
 #endif
 
 // The oracle itself, against hand-computed values.
