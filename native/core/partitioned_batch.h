@@ -40,7 +40,7 @@
 #include <vector>
 
 #include "core/batch_pipeline.h"
-#include "core/zeroed_memory.h"
+#include "core/batch_scratch.h"
 
 namespace tophash::core::batch {
 
@@ -173,14 +173,14 @@ bool apply_partitioned(const TableT& t, const Source& src, size_t max_piece_keys
   const RegionMap regions = region_map(t);
   const size_t n = src.count();
   const size_t piece = std::min(n, max_piece_keys);
-  const size_t scratch_bytes = piece * sizeof(Record);
-  auto* records = static_cast<Record*>(zeroed_alloc(scratch_bytes, /*huge_pages=*/true));
+  size_t scratch_bytes = piece * sizeof(Record);
+  auto* records = static_cast<Record*>(take_batch_scratch(scratch_bytes));
   if (records == nullptr) return false;
   std::vector<size_t> next;
   try {
     next.resize(regions.count);
   } catch (const std::bad_alloc&) {
-    zeroed_free(records, scratch_bytes);
+    keep_batch_scratch(records, scratch_bytes, t.bucket_bytes());
     return false;
   }
   try {
@@ -190,10 +190,10 @@ bool apply_partitioned(const TableT& t, const Source& src, size_t max_piece_keys
       apply(static_cast<const Record*>(records), len);
     }
   } catch (...) {
-    zeroed_free(records, scratch_bytes);
+    keep_batch_scratch(records, scratch_bytes, t.bucket_bytes());
     throw;
   }
-  zeroed_free(records, scratch_bytes);
+  keep_batch_scratch(records, scratch_bytes, t.bucket_bytes());
   return true;
 }
 

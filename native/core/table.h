@@ -130,6 +130,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/batch_scratch.h"
 #include "core/zeroed_memory.h"
 #include "hash/hash.h"
 #include "simd/match.h"
@@ -281,6 +282,8 @@ class Table {
   ~Table() {
     release_array(&current_);
     release_array(&old_);
+    // The thread's batch scratch may be held for this table's batches.
+    release_batch_scratch();
   }
   Table(const Table&) = delete;
   Table& operator=(const Table&) = delete;

@@ -423,6 +423,13 @@ TEST_P(TableTest, PartitionedLookupsAgreeWithLookupsInOrder) {
   }
   const KeyBatch kb{KeyBatch::Kind::kU64, keys.data(), keys.size()};
   ASSERT_TRUE(batch::worth_partitioning_lookups(t, keys.size()));
+  // The thread holds a used block (batch_scratch.h) the batch takes dirty.
+  size_t dirty_bytes = keys.size() * sizeof(batch::GetRecord<U64Table>);
+  void* dirty = take_batch_scratch(dirty_bytes);
+  ASSERT_NE(dirty, nullptr);
+  std::memset(dirty, 0xab, dirty_bytes);
+  keep_batch_scratch(dirty, dirty_bytes, SIZE_MAX);
+  ASSERT_EQ(held_batch_scratch_bytes(), dirty_bytes);
   for (const size_t piece : {batch::kMaxPieceKeys, size_t{7777}}) {
     SCOPED_TRACE("pieces of " + std::to_string(piece) + " keys");
     std::vector<const double*> got(keys.size(), nullptr);
@@ -444,6 +451,10 @@ TEST_P(TableTest, PartitionedLookupsAgreeWithLookupsInOrder) {
     EXPECT_GT(hits, 0u);
     EXPECT_LT(hits, keys.size());
   }
+  // Within this table's array: both batches took the same block, and it is
+  // held for the next. The table's end lets go of it.
+  EXPECT_GE(t.bucket_bytes(), dirty_bytes);
+  EXPECT_EQ(held_batch_scratch_bytes(), dirty_bytes);
 }
 
 TEST_P(TableTest, ReserveOnAnEmptyTableSkipsTheDoublings) {
