@@ -4,12 +4,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 
 import { loadHooks, native } from '../src/runtime/native';
 import * as strpack from '../src/runtime/strpack';
 
-const hooks = ['dropPageCache', 'emptyCall', 'externalMemory', 'memoryFloor'];
+const hooks = ['dropPageCache', 'emptyCall', 'externalMemory', 'memoryFloor', 'recordGcPauses', 'takeGcPauses'];
 const removed = ['packStrings', 'packJoined'];
 
 describe('addon exports', () => {
@@ -41,6 +43,28 @@ describe('addon exports', () => {
     m.close();
     expect(h.externalMemory()).toBe(before);
     expect(h.emptyCall({ a: 1 }, 2n)).toBeUndefined();
+  });
+
+  it('recordGcPauses/takeGcPauses: each collection once, inside the calls that caused it, on hrtime', () => {
+    const h = loadHooks();
+    setFlagsFromString('--expose-gc'); // for contexts made from now on
+    const gc = runInNewContext('gc') as () => void;
+    h.recordGcPauses();
+    const before = Number(process.hrtime.bigint());
+    gc();
+    const between = Number(process.hrtime.bigint());
+    gc();
+    const after = Number(process.hrtime.bigint());
+    const pauses = h.takeGcPauses();
+    expect(pauses).toBeInstanceOf(Float64Array);
+    expect(pauses.length).toBe(4);
+    expect(pauses[0]).toBeGreaterThanOrEqual(before);
+    expect(pauses[1]).toBeGreaterThanOrEqual(pauses[0]);
+    expect(pauses[1]).toBeLessThanOrEqual(between);
+    expect(pauses[2]).toBeGreaterThanOrEqual(between);
+    expect(pauses[3]).toBeLessThanOrEqual(after);
+    gc();
+    expect(h.takeGcPauses().length).toBe(0);
   });
 
   it('dropPageCache says how much of a file stayed cached, and names a file it cannot open', () => {

@@ -11,6 +11,7 @@
 // and gives that floor (its tail also shows scavenges of the clock's own BigInts
 // and scheduler preemption on a shared machine).
 import { U64Map } from '../../src/index';
+import { loadHooks } from '../../src/runtime/native';
 import { check, gc, median, percentileSorted } from '../harness';
 import { makeKeySet, releaseKeyCache } from '../keys';
 import { fmtDuration, fmtN, mdTable } from '../report';
@@ -23,37 +24,49 @@ const RUNS = 3;
 // eslint-disable-next-line @typescript-eslint/unbound-method
 const now = process.hrtime.bigint;
 
-function clockOnly(keys: Float64Array, d: Float64Array): void {
+function clockOnly(keys: Float64Array, d: Float64Array): number {
   let prev = now();
+  const start = Number(prev);
   for (let i = 0; i < keys.length; i++) {
     const t = now();
     d[i] = Number(t - prev);
     prev = t;
   }
+  return start;
 }
 
-function growU64Map(m: U64Map, keys: Float64Array, d: Float64Array): void {
+function growU64Map(m: U64Map, keys: Float64Array, d: Float64Array): number {
   let prev = now();
+  const start = Number(prev);
   for (let i = 0; i < keys.length; i++) {
     m.set(keys[i], i);
     const t = now();
     d[i] = Number(t - prev);
     prev = t;
   }
+  return start;
 }
 
-function growMap(m: Map<number, number>, keys: Float64Array, d: Float64Array): void {
+function growMap(m: Map<number, number>, keys: Float64Array, d: Float64Array): number {
   let prev = now();
+  const start = Number(prev);
   for (let i = 0; i < keys.length; i++) {
     m.set(keys[i], i);
     const t = now();
     d[i] = Number(t - prev);
     prev = t;
   }
+  return start;
 }
 
 interface Summary {
   maxNs: number;
+  /** The slowest call during which V8 did not pause for garbage collection. */
+  maxOutsideGcNs: number;
+  over1msOutsideGc: number;
+  /** V8's collection pauses during the run, and the longest. */
+  gcPauses: number;
+  longestGcNs: number;
   /** Map size before the slowest call. */
   maxAt: number;
   /** The 5 slowest calls: [size before the call, ns]. */
@@ -68,7 +81,36 @@ interface Summary {
   totalMs: number;
 }
 
-function summarize(d: Float64Array): Summary {
+/**
+ * The slowest call that overlaps no V8 pause, and how many such calls took over 1 ms. Call i ended
+ * at start + d[0] + ... + d[i] (each d[i] is the exact gap between two clock reads); `pauses` holds
+ * [start, end] pairs on the same clock, in order.
+ */
+function outsidePauses(d: Float64Array, start: number, pauses: Float64Array): { maxNs: number; over1ms: number } {
+  let maxNs = 0;
+  let over1ms = 0;
+  let end = start;
+  let p = 0;
+  for (let i = 0; i < d.length; i++) {
+    const begin = end;
+    end += d[i];
+    while (p < pauses.length && pauses[p + 1] <= begin) p += 2;
+    if (p < pauses.length && pauses[p] < end) continue;
+    if (d[i] > maxNs) maxNs = d[i];
+    if (d[i] > 1e6) over1ms++;
+  }
+  return { maxNs, over1ms };
+}
+
+function pauseStats(pauses: Float64Array): { count: number; longestNs: number } {
+  let longestNs = 0;
+  for (let p = 0; p < pauses.length; p += 2) longestNs = Math.max(longestNs, pauses[p + 1] - pauses[p]);
+  return { count: pauses.length / 2, longestNs };
+}
+
+function summarize(d: Float64Array, start: number, pauses: Float64Array): Summary {
+  const outside = outsidePauses(d, start, pauses);
+  const gc = pauseStats(pauses);
   let total = 0;
   let over100us = 0;
   let over1ms = 0;
@@ -87,6 +129,10 @@ function summarize(d: Float64Array): Summary {
   d.sort();
   return {
     maxNs: top[0][1],
+    maxOutsideGcNs: outside.maxNs,
+    over1msOutsideGc: outside.over1ms,
+    gcPauses: gc.count,
+    longestGcNs: gc.longestNs,
     maxAt: top[0][0],
     slowest: top,
     p50Ns: percentileSorted(d, 0.5),
@@ -114,6 +160,10 @@ function medianSummary(runs: Summary[]): MedianSummary {
   const med = (f: (s: Summary) => number): number => median(runs.map(f));
   return {
     maxNs: med((s) => s.maxNs),
+    maxOutsideGcNs: med((s) => s.maxOutsideGcNs),
+    over1msOutsideGc: med((s) => s.over1msOutsideGc),
+    gcPauses: med((s) => s.gcPauses),
+    longestGcNs: med((s) => s.longestGcNs),
     maxAt: runs.map((s) => s.maxAt),
     p50Ns: med((s) => s.p50Ns),
     p99Ns: med((s) => s.p99Ns),
@@ -146,6 +196,7 @@ function render(
       return [
         LABELS[impl],
         fmtDuration(s.maxNs),
+        fmtDuration(s.maxOutsideGcNs),
         fmtDuration(s.p99Ns),
         fmtDuration(s.p999Ns),
         fmtDuration(s.p9999Ns),
@@ -153,6 +204,7 @@ function render(
         fmtDuration(s.meanNs),
         String(s.over100us),
         String(s.over1ms),
+        `${s.gcPauses} (${fmtDuration(s.longestGcNs)})`,
         impl === 'clock' ? '—' : s.maxAt.map((x) => x.toLocaleString('en-US')).join(', '),
       ];
     });
@@ -161,6 +213,7 @@ function render(
         [
           { title: 'map', align: 'left' },
           'max',
+          'max outside GC',
           'p99',
           'p99.9',
           'p99.99',
@@ -168,6 +221,7 @@ function render(
           'mean',
           'calls > 100 µs',
           'calls > 1 ms',
+          'V8 GC pauses (longest)',
           'slowest at size',
         ],
         rows,
@@ -178,6 +232,19 @@ function render(
       'Max of each run: ' +
         IMPLS.map((impl) => `${LABELS[impl]} ${r.raw[impl].map((x) => fmtDuration(x.maxNs)).join(' / ')}`).join('; ') +
         '. A clock-only max far above its p99.99 is the scheduler preempting the process (shared machine), not the map.',
+    );
+    lines.push('');
+    lines.push(
+      '"Max outside GC" is the slowest call during which V8 did not pause to collect garbage (pauses ' +
+        'recorded by GC prologue and epilogue callbacks, on the same clock). Max outside GC of each run: ' +
+        IMPLS.map(
+          (impl) => `${LABELS[impl]} ${r.raw[impl].map((x) => fmtDuration(x.maxOutsideGcNs)).join(' / ')}`,
+        ).join('; ') +
+        '; calls > 1 ms outside GC: ' +
+        IMPLS.map((impl) => `${LABELS[impl]} ${r.raw[impl].map((x) => x.over1msOutsideGc).join(' / ')}`).join('; ') +
+        ". A growing U64Map tells V8 of each doubling's array (napi_adjust_external_memory), and V8 answers " +
+        'a rise of 64 MB with a collection; its incremental marking steps are not pauses to these callbacks ' +
+        'and count as outside.',
     );
     const u = r.medians.u64map;
     const j = r.medians.map;
@@ -203,6 +270,7 @@ export const w7: Workload = {
       raw: Record<Impl, Summary[]>;
       u64mapStats: unknown;
     }[] = [];
+    const hooks = loadHooks();
     for (const n of w7.sizes(ctx)) {
       const keys = makeKeySet(n).presentNum;
       releaseKeyCache();
@@ -214,22 +282,32 @@ export const w7: Workload = {
         for (const impl of IMPLS) {
           ctx.progress.step(`W7 N=${fmtN(n)} run ${run + 1}/${RUNS} ${LABELS[impl]}`);
           gc();
+          // The pauses are taken right after the loop: a collection while the map is checked
+          // or closed is no call's.
+          let start: number;
+          let pauses: Float64Array;
           if (impl === 'clock') {
-            clockOnly(keys, d);
+            hooks.recordGcPauses();
+            start = clockOnly(keys, d);
+            pauses = hooks.takeGcPauses();
           } else if (impl === 'u64map') {
             const m = new U64Map();
-            growU64Map(m, keys, d);
+            hooks.recordGcPauses();
+            start = growU64Map(m, keys, d);
+            pauses = hooks.takeGcPauses();
             check(m.size === n, 'W7 U64Map size', m.size, n);
             u64mapStats = m.stats();
             m.close();
           } else {
             let m: Map<number, number> | null = new Map<number, number>();
-            growMap(m, keys, d);
+            hooks.recordGcPauses();
+            start = growMap(m, keys, d);
+            pauses = hooks.takeGcPauses();
             check(m.size === n, 'W7 Map size', m.size, n);
             m.clear();
             m = null;
           }
-          raw[impl].push(summarize(d));
+          raw[impl].push(summarize(d, start, pauses));
         }
       }
       const medians = {

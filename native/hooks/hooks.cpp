@@ -2,6 +2,7 @@
 // beside it (binding.gyp's second target) and never part of tophash.node.
 #include <napi.h>
 
+#include "hooks/gc_pauses.h"
 #include "hooks/memory_floor.h"
 #include "hooks/page_cache.h"
 
@@ -30,6 +31,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("memoryFloor", Napi::Function::New<addon::MemoryFloor>(env, "memoryFloor"));
   exports.Set("emptyCall", Napi::Function::New<EmptyCall>(env, "emptyCall"));
   exports.Set("dropPageCache", Napi::Function::New<DropPageCache>(env, "dropPageCache"));
+  exports.Set("recordGcPauses", Napi::Function::New<RecordGcPauses>(env, "recordGcPauses"));
+  exports.Set("takeGcPauses", Napi::Function::New<TakeGcPauses>(env, "takeGcPauses"));
   return exports;
 }
 

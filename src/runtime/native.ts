@@ -346,6 +346,13 @@ export interface NativeHooks {
    * Returns the fraction of the file's pages still resident afterwards (0: all dropped; -1: unknown).
    */
   dropPageCache(path: string): number;
+  /**
+   * Benchmark W7's attribution of slow calls: starts recording the start and end of every V8
+   * garbage-collection pause (prologue to epilogue), on `process.hrtime.bigint()`'s clock.
+   */
+  recordGcPauses(): undefined;
+  /** Stops recording; the pauses since `recordGcPauses()` as [start0, end0, start1, end1, ...] ns. */
+  takeGcPauses(): Float64Array;
 }
 
 const addonFile = locateAddon();
