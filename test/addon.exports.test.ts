@@ -1,6 +1,7 @@
 // What tophash.node exports is the engine and nothing else: the test and
 // benchmark hooks live in tophash_hooks.node, and the native string packers
 // (which lost to the JS packer in every measurement) are gone.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { loadHooks, native } from '../src/runtime/native';
 import * as strpack from '../src/runtime/strpack';
 
+const builtNative = path.join(__dirname, '..', 'dist', 'src', 'runtime', 'native.js');
 const hooks = ['dropPageCache', 'emptyCall', 'externalMemory', 'memoryFloor', 'recordGcPauses', 'takeGcPauses'];
 const removed = ['packStrings', 'packJoined'];
 
@@ -43,6 +45,44 @@ describe('addon exports', () => {
     m.close();
     expect(h.externalMemory()).toBe(before);
     expect(h.emptyCall({ a: 1 }, 2n)).toBeUndefined();
+  });
+
+  it("a growing map's report to V8 stays within an eighth of stats().bytes, moving once per doubling or so", () => {
+    // In a child: no other map's finalizer may move V8's total meanwhile.
+    const script = `
+      const { native, loadHooks } = require(${JSON.stringify(builtNative)});
+      const h = loadHooks();
+      const before = h.externalMemory();
+      const m = new native.U64Map(undefined, 1n, undefined, undefined);
+      let last = h.externalMemory() - before;
+      const out = { first: last === m.stats().bytes, worst: 0, reports: 0, sizes: 0 };
+      const seen = new Set();
+      for (let k = 1; k <= 300000; k++) {
+        native.mapSet(m.handle, k * 7919, 1);
+        const reported = h.externalMemory() - before;
+        const bytes = m.stats().bytes;
+        seen.add(bytes);
+        out.worst = Math.max(out.worst, Math.abs(reported - bytes) / Math.max(last, reported));
+        if (reported !== last) out.reports++;
+        last = reported;
+      }
+      out.sizes = seen.size;
+      m.close();
+      out.closed = h.externalMemory() - before;
+      console.log(JSON.stringify(out));`;
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as {
+      first: boolean;
+      worst: number;
+      reports: number;
+      sizes: number;
+      closed: number;
+    };
+    expect(out.first).toBe(true);
+    expect(out.worst).toBeLessThanOrEqual(1 / 8);
+    // 300,000 keys: ~15 doublings from an empty map (a report each, and a few as the old arrays are handed back), and many more sizes in between.
+    expect(out.sizes).toBeGreaterThan(2 * out.reports);
+    expect(out.reports).toBeLessThanOrEqual(64);
+    expect(out.closed).toBe(0);
   });
 
   it('recordGcPauses/takeGcPauses: each collection once, inside the calls that caused it, on hrtime', () => {

@@ -4,6 +4,7 @@
 #pragma once
 #include <napi.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <new>
 #include <stdexcept>
@@ -56,14 +57,24 @@ KernelChoice kernels_arg(const Napi::Value& match, const Napi::Value& hash, cons
 
 // Keeps V8's count of off-heap bytes (napi_adjust_external_memory) in step
 // with what one engine holds, so the garbage collector feels its weight.
+//
+// Within an eighth, not to the byte: once external memory has risen 64 MB
+// past its low since the last full GC, V8 answers each report that adds
+// bytes by starting incremental marking or, while marking runs, by
+// advancing it for 5-10 ms inside the reporting call
+// (Heap::ReportExternalMemoryPressure). A growing table reported its new
+// array and then every overflow chunk as it was allocated, so the writes
+// that allocated chunks while V8 marked took 5-20 ms (W7). Reporting only
+// moves of an eighth or more leaves one report per doubling.
 class ReportedMemory {
  public:
-  // Changes smaller than min_change are not worth a call into V8 (except
-  // the final drop to 0).
+  // Changes smaller than min_change or an eighth of the bytes last reported
+  // are not worth a call into V8 (except the final drop to 0).
   void report(Napi::Env env, uint64_t bytes_now, int64_t min_change = 0) {
     const int64_t now = static_cast<int64_t>(bytes_now);
     const int64_t change = now - reported_;
-    if (change == 0 || (now != 0 && change < min_change && -change < min_change)) return;
+    const int64_t threshold = std::max(min_change, reported_ / 8);
+    if (change == 0 || (now != 0 && change < threshold && -change < threshold)) return;
     Napi::MemoryManagement::AdjustExternalMemory(env, change);
     reported_ = now;
   }
