@@ -11,7 +11,7 @@
 // and gives that floor (its tail also shows scavenges of the clock's own BigInts
 // and scheduler preemption on a shared machine).
 import { U64Map } from '../../src/index';
-import { loadHooks } from '../../src/runtime/native';
+import { loadHooks, type NativeHooks } from '../../src/runtime/native';
 import { check, gc, median, percentileSorted } from '../harness';
 import { makeKeySet, releaseKeyCache } from '../keys';
 import { fmtDuration, fmtN, mdTable } from '../report';
@@ -106,6 +106,23 @@ function pauseStats(pauses: Float64Array): { count: number; longestNs: number } 
   let longestNs = 0;
   for (let p = 0; p < pauses.length; p += 2) longestNs = Math.max(longestNs, pauses[p + 1] - pauses[p]);
   return { count: pauses.length / 2, longestNs };
+}
+
+interface Timed {
+  /** The loop's first clock reading, ns. */
+  start: number;
+  /** V8's pauses during the loop: [start, end] pairs, ns. */
+  pauses: Float64Array;
+}
+
+/**
+ * Runs a timing loop with V8's pauses recorded. They are taken right after the loop: a collection
+ * while the map is checked or closed is no call's.
+ */
+function withGcPauses(hooks: NativeHooks, loop: () => number): Timed {
+  hooks.recordGcPauses();
+  const start = loop();
+  return { start, pauses: hooks.takeGcPauses() };
 }
 
 function summarize(d: Float64Array, start: number, pauses: Float64Array): Summary {
@@ -282,32 +299,22 @@ export const w7: Workload = {
         for (const impl of IMPLS) {
           ctx.progress.step(`W7 N=${fmtN(n)} run ${run + 1}/${RUNS} ${LABELS[impl]}`);
           gc();
-          // The pauses are taken right after the loop: a collection while the map is checked
-          // or closed is no call's.
-          let start: number;
-          let pauses: Float64Array;
+          let timed: Timed;
           if (impl === 'clock') {
-            hooks.recordGcPauses();
-            start = clockOnly(keys, d);
-            pauses = hooks.takeGcPauses();
+            timed = withGcPauses(hooks, () => clockOnly(keys, d));
           } else if (impl === 'u64map') {
             const m = new U64Map();
-            hooks.recordGcPauses();
-            start = growU64Map(m, keys, d);
-            pauses = hooks.takeGcPauses();
+            timed = withGcPauses(hooks, () => growU64Map(m, keys, d));
             check(m.size === n, 'W7 U64Map size', m.size, n);
             u64mapStats = m.stats();
             m.close();
           } else {
-            let m: Map<number, number> | null = new Map<number, number>();
-            hooks.recordGcPauses();
-            start = growMap(m, keys, d);
-            pauses = hooks.takeGcPauses();
+            const m = new Map<number, number>();
+            timed = withGcPauses(hooks, () => growMap(m, keys, d));
             check(m.size === n, 'W7 Map size', m.size, n);
             m.clear();
-            m = null;
           }
-          raw[impl].push(summarize(d, start, pauses));
+          raw[impl].push(summarize(d, timed.start, timed.pauses));
         }
       }
       const medians = {

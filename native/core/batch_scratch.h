@@ -29,4 +29,22 @@ void release_batch_scratch();
 // The bytes this thread holds (tests).
 size_t held_batch_scratch_bytes();
 
+// One batch's scratch: taken on construction (data() is nullptr when memory
+// is not to be had), kept or freed as keep_batch_scratch decides when the
+// batch ends, however it ends.
+class ScratchLease {
+ public:
+  ScratchLease(size_t bytes, size_t hold_limit)
+      : bytes_(bytes), hold_limit_(hold_limit), p_(take_batch_scratch(bytes_)) {}
+  ~ScratchLease() { keep_batch_scratch(p_, bytes_, hold_limit_); }
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+  void* data() const { return p_; }
+
+ private:
+  size_t bytes_;
+  size_t hold_limit_;
+  void* p_;
+};
+
 }  // namespace tophash::core

@@ -173,27 +173,20 @@ bool apply_partitioned(const TableT& t, const Source& src, size_t max_piece_keys
   const RegionMap regions = region_map(t);
   const size_t n = src.count();
   const size_t piece = std::min(n, max_piece_keys);
-  size_t scratch_bytes = piece * sizeof(Record);
-  auto* records = static_cast<Record*>(take_batch_scratch(scratch_bytes));
+  const ScratchLease scratch(piece * sizeof(Record), t.bucket_bytes());
+  auto* records = static_cast<Record*>(scratch.data());
   if (records == nullptr) return false;
   std::vector<size_t> next;
   try {
     next.resize(regions.count);
   } catch (const std::bad_alloc&) {
-    keep_batch_scratch(records, scratch_bytes, t.bucket_bytes());
     return false;
   }
-  try {
-    for (size_t first = 0; first < n; first += piece) {
-      const size_t len = std::min(piece, n - first);
-      partition_keys(t, src, first, len, regions, records, next, fill);
-      apply(static_cast<const Record*>(records), len);
-    }
-  } catch (...) {
-    keep_batch_scratch(records, scratch_bytes, t.bucket_bytes());
-    throw;
+  for (size_t first = 0; first < n; first += piece) {
+    const size_t len = std::min(piece, n - first);
+    partition_keys(t, src, first, len, regions, records, next, fill);
+    apply(static_cast<const Record*>(records), len);
   }
-  keep_batch_scratch(records, scratch_bytes, t.bucket_bytes());
   return true;
 }
 
